@@ -59,6 +59,11 @@ type Store interface {
 	List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error
 	// Delete removes the object; deleting a missing object is not an error.
 	Delete(ctx context.Context, key string) error
+	// Move makes src's content appear at dst (atomically, as Put) and then
+	// removes src: a rename on a local folder, a server-side copy and
+	// delete on S3. It is idempotent for roll-forward: when src is missing
+	// and dst exists, it returns nil.
+	Move(ctx context.Context, src, dst string) error
 	// URL is the object's address as other engines name it: s3://bucket/key
 	// or an absolute local path. Used for manifests, DuckDB and COPY.
 	URL(key string) string
