@@ -1,0 +1,62 @@
+package cmd
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/lakectl/lakectl/internal/config"
+	"github.com/lakectl/lakectl/internal/iostreams"
+	"github.com/lakectl/lakectl/lake"
+)
+
+// Factory builds what commands need on first use, so that --help,
+// completion, version and doc generation never read credentials or open a
+// socket.
+type Factory struct {
+	IO     *iostreams.IO
+	Loader *config.Loader
+
+	cfg    *config.Config
+	logger *slog.Logger
+
+	storeOnce sync.Once
+	store     lake.Store
+	storeErr  error
+}
+
+// NewFactory returns a factory over io.
+func NewFactory(io *iostreams.IO) *Factory {
+	return &Factory{IO: io, Loader: config.NewLoader(), logger: slog.New(slog.DiscardHandler)}
+}
+
+// Config is the loaded configuration (after the root's pre-run).
+func (f *Factory) Config() *config.Config {
+	if f.cfg == nil {
+		f.cfg = &config.Config{Lake: "./lake", Warehouse: "duckdb://./warehouse.duckdb", Output: "text"}
+	}
+	return f.cfg
+}
+
+// Logger is the configured logger on stderr.
+func (f *Factory) Logger() *slog.Logger { return f.logger }
+
+// Store opens the lake named by --lake / LAKECTL_LAKE / config, once.
+func (f *Factory) Store(ctx context.Context) (lake.Store, error) {
+	f.storeOnce.Do(func() {
+		c := f.Config()
+		f.store, f.storeErr = lake.Open(ctx, c.Lake, lake.Options{
+			S3Endpoint:  c.S3Endpoint,
+			S3PathStyle: c.S3PathStyle,
+			Logger:      f.logger,
+		})
+	})
+	return f.store, f.storeErr
+}
+
+// Close releases what the factory opened.
+func (f *Factory) Close() {
+	if f.store != nil {
+		_ = f.store.Close()
+	}
+}

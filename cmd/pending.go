@@ -1,0 +1,41 @@
+package cmd
+
+import "github.com/spf13/cobra"
+
+// Commands whose library has not landed yet: they say so and exit 1.
+
+func runExtractMySQL(cmd *cobra.Command, _ *Factory, _ *extractMySQLFlags) error {
+	return notImplemented(cmd, nil)
+}
+func runExtractAPI(cmd *cobra.Command, _ *Factory, _ *extractAPIFlags) error {
+	return notImplemented(cmd, nil)
+}
+func runLakeLs(cmd *cobra.Command, _ *Factory, _ []string) error { return notImplemented(cmd, nil) }
+func runLakeCompact(cmd *cobra.Command, _ *Factory, _ string, _ *compactFlags) error {
+	return notImplemented(cmd, nil)
+}
+func runCatalogShow(cmd *cobra.Command, _ *Factory, _ string, _ int) error {
+	return notImplemented(cmd, nil)
+}
+func runCatalogDDL(cmd *cobra.Command, _ *Factory, _ string, _ string) error {
+	return notImplemented(cmd, nil)
+}
+func runCatalogCrawl(cmd *cobra.Command, _ *Factory, _ []string) error {
+	return notImplemented(cmd, nil)
+}
+func runCatalogHistory(cmd *cobra.Command, _ *Factory, _ string) error {
+	return notImplemented(cmd, nil)
+}
+func runCatalogDiff(cmd *cobra.Command, _ *Factory, _ []string) error {
+	return notImplemented(cmd, nil)
+}
+func runCatalogCheck(cmd *cobra.Command, _ *Factory, _ []string) error {
+	return notImplemented(cmd, nil)
+}
+func runWarehouseLoad(cmd *cobra.Command, _ *Factory, _ string, _ *loadFlags) error {
+	return notImplemented(cmd, nil)
+}
+func runWarehouseReprocess(cmd *cobra.Command, _ *Factory, _ string, _ *reprocessFlags) error {
+	return notImplemented(cmd, nil)
+}
+func runWarehouseStatus(cmd *cobra.Command, _ *Factory) error { return notImplemented(cmd, nil) }

@@ -1,0 +1,90 @@
+package cmd
+
+import (
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lakectl/lakectl/internal/clierr"
+)
+
+// NewRootCmd builds the whole command tree over f.
+func NewRootCmd(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "lakectl",
+		Short: "Run an AWS data lake: extract, compact, catalog and load, exactly once",
+		Long: `lakectl extracts MySQL tables and partner HTTP APIs into a lake of partitioned
+Parquet files (S3 or a local folder), compacts small files, catalogs schemas and
+their drift, and loads the lake into Redshift, PostgreSQL or DuckDB exactly once.
+
+Every command is safe to rerun and to kill: the next run repairs and continues.
+Results go to stdout (-o json for scripts), logs and progress to stderr.`,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		DisableAutoGenTag: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return f.setup(cmd)
+		},
+		PersistentPostRun: func(*cobra.Command, []string) { f.Close() },
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return clierr.Usage(err) })
+
+	fl := root.PersistentFlags()
+	fl.String("config", "", "config file (default ./lakectl.yaml, then $XDG_CONFIG_HOME/lakectl/config.yaml)")
+	fl.String("lake", "./lake", "lake location: s3://bucket/prefix, file:///abs/path or a path")
+	fl.String("warehouse", "duckdb://./warehouse.duckdb", "warehouse URL: duckdb://FILE, postgres://..., redshift://...")
+	fl.StringP("output", "o", "text", "result format: text or json")
+	fl.String("log-format", "text", "log format on stderr: text or json")
+	fl.String("log-level", "info", "log level: debug, info, warn or error")
+	fl.BoolP("quiet", "q", false, "only warnings and errors on stderr, no progress")
+	fl.Bool("no-progress", false, "no progress bar even on a terminal")
+	fl.String("s3-endpoint", "", "S3-compatible endpoint URL (else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)")
+	fl.Bool("s3-path-style", false, "path-style S3 addressing, for S3-compatible stores")
+	fl.String("cluster", "", "Redshift cluster identifier to scale")
+	fl.String("workgroup", "", "Redshift Serverless workgroup to scale")
+
+	root.AddCommand(
+		newExtractCmd(f),
+		newLakeCmd(f),
+		newCatalogCmd(f),
+		newWarehouseCmd(f),
+		newRebuildCmd(f),
+		newRunCmd(f),
+		newDemoCmd(f),
+		newVersionCmd(f),
+	)
+	root.InitDefaultCompletionCmd()
+	return root
+}
+
+// setup loads the configuration with its precedence and applies it to the
+// streams and the logger.
+func (f *Factory) setup(cmd *cobra.Command) error {
+	configFile, _ := cmd.Flags().GetString("config")
+	if configFile == "" {
+		configFile = os.Getenv("LAKECTL_CONFIG")
+	}
+	if err := f.Loader.ReadFile(configFile); err != nil {
+		return err
+	}
+	if err := f.Loader.BindFlags(cmd.Flags()); err != nil {
+		return err
+	}
+	cfg, err := f.Loader.Config()
+	if err != nil {
+		return err
+	}
+	f.cfg = cfg
+	f.IO.JSON = cfg.Output == "json"
+	f.IO.Quiet = cfg.Quiet
+	f.IO.NoProgress = cfg.NoProgress
+	logger, err := f.IO.Logger(cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
+		return clierr.Usage(err)
+	}
+	f.logger = logger
+	if f.Loader.File() != "" {
+		logger.Debug("config file read", "file", f.Loader.File())
+	}
+	return nil
+}
