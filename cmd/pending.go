@@ -10,7 +10,6 @@ func runExtractMySQL(cmd *cobra.Command, _ *Factory, _ *extractMySQLFlags) error
 func runExtractAPI(cmd *cobra.Command, _ *Factory, _ *extractAPIFlags) error {
 	return notImplemented(cmd, nil)
 }
-func runLakeLs(cmd *cobra.Command, _ *Factory, _ []string) error { return notImplemented(cmd, nil) }
 func runLakeCompact(cmd *cobra.Command, _ *Factory, _ string, _ *compactFlags) error {
 	return notImplemented(cmd, nil)
 }

@@ -1,0 +1,131 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/progress"
+	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/table"
+)
+
+// CheckResult is the outcome of catalog check.
+type CheckResult struct {
+	Tables    []TableCheck `json:"tables"`
+	Breaking  bool         `json:"breaking"`
+	DurationS float64      `json:"duration_s"`
+}
+
+// TableCheck compares one table's live files with its latest version
+// (Live) and the latest version with the one before (Recorded).
+type TableCheck struct {
+	Table    string   `json:"table"`
+	Version  int      `json:"version"`
+	Live     []Change `json:"live"`
+	Recorded []Change `json:"recorded"`
+	Breaking bool     `json:"breaking"`
+	Note     string   `json:"note,omitempty"`
+}
+
+// Check compares, for each table (every table when tables is empty), the
+// schema of its live files with the latest recorded version, and that
+// version with the one before. It records nothing. When a change is
+// breaking it returns the result and a *clierr.BreakingChangeError (exit
+// 3) naming each breaking column and why.
+func Check(ctx context.Context, store lake.Store, tables []string) (*CheckResult, error) {
+	start := time.Now()
+	if len(tables) == 0 {
+		var err error
+		if tables, err = table.List(ctx, store); err != nil {
+			return nil, err
+		}
+	}
+	res := &CheckResult{Tables: make([]TableCheck, 0, len(tables))}
+	var (
+		lines    []string
+		breaking []string
+		errs     []error
+	)
+	for _, name := range tables {
+		tc, err := checkTable(ctx, store, name)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		res.Tables = append(res.Tables, tc)
+		if !tc.Breaking {
+			continue
+		}
+		res.Breaking = true
+		breaking = append(breaking, name)
+		for _, c := range tc.Live {
+			if c.Breaking {
+				lines = append(lines, prefixTable(len(tables), name, "live files vs version", tc.Version, c))
+			}
+		}
+		for _, c := range tc.Recorded {
+			if c.Breaking {
+				lines = append(lines, prefixTable(len(tables), name, "version", tc.Version, c))
+			}
+		}
+	}
+	res.DurationS = time.Since(start).Seconds()
+	if err := joinErrors(errs); err != nil {
+		return res, err
+	}
+	if res.Breaking {
+		return res, &clierr.BreakingChangeError{Table: strings.Join(breaking, ", "), Changes: lines}
+	}
+	return res, nil
+}
+
+func prefixTable(n int, table, what string, version int, c Change) string {
+	s := c.String()
+	if what == "version" {
+		s = fmt.Sprintf("version %d vs %d", version, version-1) + ": " + s
+	} else {
+		s = fmt.Sprintf("%s %d: %s", what, version, s)
+	}
+	if n > 1 {
+		s = table + ": " + s
+	}
+	return s
+}
+
+func checkTable(ctx context.Context, store lake.Store, name string) (TableCheck, error) {
+	tc := TableCheck{Table: name, Live: []Change{}, Recorded: []Change{}}
+	if err := validTable(name); err != nil {
+		return tc, err
+	}
+	st, err := loadState(ctx, store, name)
+	if err != nil {
+		return tc, err
+	}
+	latest := st.latest
+	if latest == nil {
+		tc.Note = "no recorded schema version yet; run lakectl catalog crawl " + name
+		return tc, nil
+	}
+	tc.Version = latest.N
+	if latest.N > 1 {
+		prev, err := Get(ctx, store, name, latest.N-1)
+		if err != nil {
+			return tc, err
+		}
+		tc.Recorded = Compare(prev.Schema, latest.Schema)
+	}
+	l, err := listTable(ctx, store, name)
+	if err != nil {
+		return tc, err
+	}
+	sc, err := scanTable(ctx, store, name, l, st.index, DefaultConcurrency, progress.Nop())
+	if err != nil {
+		return tc, err
+	}
+	tc.Live = Compare(latest.Schema, sc.schema)
+	tc.Breaking = Breaking(tc.Live) || Breaking(tc.Recorded)
+	return tc, nil
+}

@@ -1,0 +1,169 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/lakectl/lakectl/internal/progress"
+	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/schema"
+	"github.com/lakectl/lakectl/lake/table"
+)
+
+// CrawlOptions tune a crawl.
+type CrawlOptions struct {
+	// Concurrency is how many footers are read at once (0: 16).
+	Concurrency int
+	// Time stamps new versions (zero: now).
+	Time time.Time
+	// Logger (nil: discard) and Progress (nil: none; counts the rows and
+	// bytes of the files whose footers were read).
+	Logger   *slog.Logger
+	Progress progress.Reporter
+}
+
+// CrawlResult is what a crawl found, per table and in total.
+type CrawlResult struct {
+	Tables      []TableCrawl `json:"tables"`
+	Files       int          `json:"files"`
+	FootersRead int          `json:"footers_read"`
+	Rows        int64        `json:"rows"`
+	Bytes       int64        `json:"bytes"`
+	Recorded    int          `json:"recorded"` // new versions
+	DurationS   float64      `json:"duration_s"`
+}
+
+// TableCrawl is the crawl of one table.
+type TableCrawl struct {
+	Table       string   `json:"table"`
+	Files       int      `json:"files"`
+	FootersRead int      `json:"footers_read"` // files not known from an earlier crawl
+	Rows        int64    `json:"rows"`
+	Bytes       int64    `json:"bytes"`
+	Version     int      `json:"version"`  // the latest version after the crawl
+	Recorded    bool     `json:"recorded"` // whether this crawl created it
+	Change      string   `json:"change,omitempty"`
+	Changes     []Change `json:"changes,omitempty"`
+	Breaking    bool     `json:"breaking"`
+	Error       string   `json:"error,omitempty"`
+}
+
+// Crawl reads the footers of the live files of tables (every table with
+// live files when tables is empty), derives each table's schema and
+// partitions, and records a new version where they changed. Footers of
+// files already crawled (same key, size and ETag) are not read again. A
+// table that fails (no files, a file that is not Parquet, files whose
+// schemas do not unify) records nothing; the others are still crawled,
+// and the error names every failed table.
+func Crawl(ctx context.Context, store lake.Store, tables []string, opts CrawlOptions) (*CrawlResult, error) {
+	start := time.Now()
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	rep := progress.OrNop(opts.Progress)
+	defer rep.Done()
+	if len(tables) == 0 {
+		var err error
+		if tables, err = table.List(ctx, store); err != nil {
+			return nil, err
+		}
+		if len(tables) == 0 {
+			return nil, errors.New("the lake has no tables with live Parquet files under tables/: nothing to crawl (check --lake)")
+		}
+	}
+	res := &CrawlResult{Tables: make([]TableCrawl, 0, len(tables))}
+	var errs []error
+	for _, name := range tables {
+		tc, err := crawlTable(ctx, store, name, opts, rep)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			tc.Error = err.Error()
+			errs = append(errs, err)
+			log.Error("crawl failed", "table", name, "err", err)
+		} else {
+			log.Info("crawled", "table", name, "files", tc.Files, "footers_read", tc.FootersRead, "version", tc.Version, "recorded", tc.Recorded, "change", tc.Change)
+		}
+		res.Tables = append(res.Tables, tc)
+		res.Files += tc.Files
+		res.FootersRead += tc.FootersRead
+		res.Rows += tc.Rows
+		res.Bytes += tc.Bytes
+		if tc.Recorded {
+			res.Recorded++
+		}
+	}
+	res.DurationS = time.Since(start).Seconds()
+	return res, joinErrors(errs)
+}
+
+func crawlTable(ctx context.Context, store lake.Store, name string, opts CrawlOptions, rep progress.Reporter) (TableCrawl, error) {
+	tc := TableCrawl{Table: name}
+	if err := validTable(name); err != nil {
+		return tc, err
+	}
+	l, st, err := listAndLoad(ctx, store, name)
+	if err != nil {
+		return tc, err
+	}
+	latest := st.latest
+	sc, err := scanTable(ctx, store, name, l, st.index, opts.Concurrency, rep)
+	if err != nil {
+		return tc, err
+	}
+	tc.Files, tc.FootersRead, tc.Rows, tc.Bytes = sc.files, sc.footersRead, sc.rows, sc.bytes
+	s := sc.schema
+	if latest != nil {
+		s = orderLike(s, latest.Schema)
+	}
+	v, created, err := record(ctx, store, name, latest, opts.Time, func(latest *Version) (schema.Schema, []Partition, int, error) {
+		return s, sc.partitions, sc.files, nil
+	})
+	if err != nil {
+		return tc, err
+	}
+	tc.Version, tc.Recorded = v.N, created
+	if created {
+		tc.Change, tc.Changes, tc.Breaking = v.Change, v.Changes, Breaking(v.Changes)
+	}
+	for _, fp := range sc.newGroups {
+		sc.index.Groups[fp].Version = v.N
+		sc.dirty = true
+	}
+	if sc.dirty {
+		if err := saveIndex(ctx, store, name, sc.index); err != nil {
+			return tc, err
+		}
+	}
+	return tc, nil
+}
+
+// joinErrors joins errors on one line (errors.Join uses newlines); the
+// result still matches each with errors.Is/As.
+func joinErrors(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return &multiError{errs: errs}
+}
+
+type multiError struct{ errs []error }
+
+func (m *multiError) Error() string {
+	msgs := make([]string, len(m.errs))
+	for i, e := range m.errs {
+		msgs[i] = e.Error()
+	}
+	return fmt.Sprintf("%d tables failed: %s", len(m.errs), strings.Join(msgs, "; "))
+}
+
+func (m *multiError) Unwrap() []error { return m.errs }

@@ -1,0 +1,74 @@
+package catalog
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/lake/schema"
+)
+
+// redshiftDDL writes CREATE TABLE with Redshift's table attributes:
+// DISTSTYLE KEY DISTKEY (col) when a distribution key is set (else
+// Redshift's AUTO), and COMPOUND SORTKEY (cols).
+func redshiftDDL(table string, s schema.Schema, opts DDLOptions) (string, error) {
+	cols, err := columnList(Redshift, s.Columns, opts, true)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString(createHead(Redshift, "TABLE", table, opts))
+	b.WriteString(cols)
+	b.WriteString("\n)")
+	if opts.DistKey != "" {
+		c, err := keyColumn(s, opts.DistKey, "DISTKEY")
+		if err != nil {
+			return "", err
+		}
+		b.WriteString("\nDISTSTYLE KEY\nDISTKEY (" + quoteIdent(Redshift, c) + ")")
+	}
+	if len(opts.SortKey) > 0 {
+		names := make([]string, len(opts.SortKey))
+		for i, k := range opts.SortKey {
+			c, err := keyColumn(s, k, "SORTKEY")
+			if err != nil {
+				return "", err
+			}
+			names[i] = quoteIdent(Redshift, c)
+		}
+		b.WriteString("\nCOMPOUND SORTKEY (" + strings.Join(names, ", ") + ")")
+	}
+	b.WriteString(";\n")
+	return b.String(), nil
+}
+
+// keyColumn resolves a DISTKEY/SORTKEY column name against the schema.
+func keyColumn(s schema.Schema, name, what string) (string, error) {
+	i := s.Index(name)
+	if i < 0 {
+		return "", clierr.Usagef("%s column %q is not a column of the table (columns: %s)", what, name, strings.Join(s.Names(), ", "))
+	}
+	return s.Columns[i].Name, nil
+}
+
+// redshiftAlter writes the statements for compatible changes that
+// Redshift can apply in place: ADD COLUMN (one per statement). Widening a
+// column's type other than VARCHAR length needs a rebuild (deep copy).
+func redshiftAlter(target string, c Change, col schema.Column, opts DDLOptions) ([]string, error) {
+	switch c.Kind {
+	case Added:
+		return []string{fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s;", target, quoteIdent(Redshift, col.Name), redshiftType(col, opts))}, nil
+	case Widened:
+		from, err := schema.ParseType(c.From)
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", c.Column, err)
+		}
+		if redshiftType(schema.Column{Name: col.Name, Type: from}, opts) == redshiftType(col, opts) {
+			return nil, nil // the same Redshift type holds both
+		}
+		return nil, fmt.Errorf("column %s: Redshift cannot change a column's type from %s to %s in place (only VARCHAR length can grow): rebuild the table (deep copy), e.g. with lakectl rebuild", c.Column, c.From, c.To)
+	case Nullability:
+		return nil, fmt.Errorf("column %s: Redshift cannot drop NOT NULL in place: rebuild the table (deep copy), e.g. with lakectl rebuild", c.Column)
+	}
+	return nil, fmt.Errorf("column %s: %s changes have no ALTER statement", c.Column, c.Kind)
+}

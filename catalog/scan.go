@@ -1,0 +1,281 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lakectl/lakectl/internal/progress"
+	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/parquetfile"
+	"github.com/lakectl/lakectl/lake/schema"
+	"github.com/lakectl/lakectl/lake/table"
+)
+
+// DefaultConcurrency is how many footers a crawl reads at once.
+const DefaultConcurrency = 16
+
+// liveFile is one listed live file of a table.
+type liveFile struct {
+	rel     string // key relative to tables/<table>/
+	size    int64
+	etag    string
+	modTime time.Time
+}
+
+// scan is what the live files of a table say together.
+type scan struct {
+	files       int
+	bytes, rows int64
+	footersRead int
+	schema      schema.Schema
+	partitions  []Partition
+	index       *fileIndex // the index describing exactly the live files
+	dirty       bool       // index differs from the stored one
+	newGroups   []string   // fingerprints not in the stored index
+}
+
+func tablePrefix(name string) string { return table.TablePrefix(name) }
+
+// listing is a table's live files and their partition folders.
+type listing struct {
+	files []liveFile
+	parts *partitionScan
+}
+
+// listTable lists a table's live files. An empty table is an error.
+func listTable(ctx context.Context, store lake.Store, name string) (*listing, error) {
+	prefix := tablePrefix(name)
+	l := &listing{parts: newPartitionScan()}
+	err := store.List(ctx, prefix, func(o lake.ObjectInfo) error {
+		if !strings.HasSuffix(o.Key, ".parquet") {
+			return nil
+		}
+		rel := strings.TrimPrefix(o.Key, prefix)
+		if err := l.parts.add(rel); err != nil {
+			return fmt.Errorf("file %s: %w", o.Key, err)
+		}
+		l.files = append(l.files, liveFile{rel: rel, size: o.Size, etag: o.ETag, modTime: o.ModTime})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list files of table %s: %w", name, err)
+	}
+	if len(l.files) == 0 {
+		return nil, fmt.Errorf("table %s has no live Parquet files under %s: nothing to crawl (extract into it first, or check the table name and --lake)", name, prefix)
+	}
+	return l, nil
+}
+
+// tableState is what the catalog holds for a table: its latest version
+// (nil when none) and its file index.
+type tableState struct {
+	latest *Version
+	index  *fileIndex
+}
+
+// loadState reads the latest version and the file index.
+func loadState(ctx context.Context, store lake.Store, name string) (tableState, error) {
+	var st tableState
+	latest, err := Latest(ctx, store, name)
+	if err != nil && !errors.Is(err, lake.ErrNotExist) {
+		return st, err
+	}
+	st.latest = latest
+	st.index, err = loadIndex(ctx, store, name)
+	return st, err
+}
+
+// listAndLoad lists the table's files while it reads the catalog's state
+// of the table: the two are independent, and a crawl of an unchanged
+// table then costs little more than the listing.
+func listAndLoad(ctx context.Context, store lake.Store, name string) (*listing, tableState, error) {
+	type loaded struct {
+		st  tableState
+		err error
+	}
+	ch := make(chan loaded, 1)
+	go func() {
+		st, err := loadState(ctx, store, name)
+		ch <- loaded{st, err}
+	}()
+	l, lerr := listTable(ctx, store, name)
+	ld := <-ch
+	if lerr != nil {
+		return nil, ld.st, lerr
+	}
+	return l, ld.st, ld.err
+}
+
+// scanTable reads the footers of the listed files the index does not know
+// (concurrency at a time), and unifies their schemas. A file that is not
+// Parquet, and two files whose schemas do not unify, are errors naming the
+// table and the files.
+func scanTable(ctx context.Context, store lake.Store, name string, l *listing, idx *fileIndex, concurrency int, rep progress.Reporter) (*scan, error) {
+	prefix := tablePrefix(name)
+	files, parts := l.files, l.parts
+	sc := &scan{files: len(files), index: newIndex()}
+	var unknown []int
+	for i, f := range files {
+		sc.bytes += f.size
+		known, ok := idx.Files[f.rel]
+		if ok && known.Size == f.size && known.ETag == f.etag && idx.Groups[known.Fingerprint] != nil {
+			sc.index.Files[f.rel] = known
+			continue
+		}
+		unknown = append(unknown, i)
+	}
+	footers, err := readFooters(ctx, store, prefix, files, unknown, concurrency, rep)
+	if err != nil {
+		return nil, err
+	}
+	sc.footersRead = len(unknown)
+	for j, i := range unknown {
+		f, ft := files[i], footers[j]
+		sc.index.Files[f.rel] = indexedFile{Size: f.size, ETag: f.etag, Rows: ft.Rows, Fingerprint: ft.Fingerprint}
+		if idx.Groups[ft.Fingerprint] == nil && sc.index.Groups[ft.Fingerprint] == nil {
+			sc.newGroups = append(sc.newGroups, ft.Fingerprint)
+		}
+		if g := idx.Groups[ft.Fingerprint]; g != nil {
+			sc.index.Groups[ft.Fingerprint] = g
+		} else if sc.index.Groups[ft.Fingerprint] == nil {
+			sc.index.Groups[ft.Fingerprint] = &fileGroup{Schema: ft.Schema}
+		}
+	}
+	sc.dirty = len(unknown) > 0 || len(idx.Files) != len(sc.index.Files)
+
+	// One representative (the oldest file) per schema group, groups in
+	// the order of their oldest file.
+	type group struct {
+		fp     string
+		oldest liveFile
+	}
+	byFP := map[string]*group{}
+	for _, f := range files {
+		entry := sc.index.Files[f.rel]
+		sc.rows += entry.Rows
+		if g := idx.Groups[entry.Fingerprint]; g != nil && sc.index.Groups[entry.Fingerprint] == nil {
+			sc.index.Groups[entry.Fingerprint] = g
+		}
+		g := byFP[entry.Fingerprint]
+		if g == nil {
+			byFP[entry.Fingerprint] = &group{fp: entry.Fingerprint, oldest: f}
+		} else if older(f, g.oldest) {
+			g.oldest = f
+		}
+	}
+	groups := make([]*group, 0, len(byFP))
+	for _, g := range byFP {
+		groups = append(groups, g)
+	}
+	sort.Slice(groups, func(i, j int) bool { return older(groups[i].oldest, groups[j].oldest) })
+
+	acc := sc.index.Groups[groups[0].fp].Schema
+	for gi := 1; gi < len(groups); gi++ {
+		next := sc.index.Groups[groups[gi].fp].Schema
+		u, err := unionSchemas(acc, next)
+		var ce *conflictError
+		if errors.As(err, &ce) {
+			// Name a file of an earlier group that disagrees.
+			other := groups[0].oldest.rel
+			for _, g := range groups[:gi] {
+				s := sc.index.Groups[g.fp].Schema
+				if i := s.Index(ce.Column); i >= 0 {
+					if _, ok := unifyTypes(s.Columns[i].Type, ce.To); !ok {
+						other = g.oldest.rel
+						ce.From = s.Columns[i].Type
+						break
+					}
+				}
+			}
+			return nil, fmt.Errorf("table %s: files %s and %s cannot be unified: column %s is %s in the first and %s in the second, and neither type holds the other; rewrite one of them (nothing was recorded)",
+				name, prefix+other, prefix+groups[gi].oldest.rel, ce.Column, ce.From, ce.To)
+		}
+		if err != nil {
+			return nil, err
+		}
+		acc = u
+	}
+	sc.schema = acc
+	sc.partitions = parts.result(acc)
+	return sc, nil
+}
+
+func older(a, b liveFile) bool {
+	if !a.modTime.Equal(b.modTime) {
+		return a.modTime.Before(b.modTime)
+	}
+	return a.rel < b.rel
+}
+
+// readFooters reads the footers of files[which[j]] with at most n reads
+// in flight; the first error stops the rest.
+func readFooters(ctx context.Context, store lake.Store, prefix string, files []liveFile, which []int, n int, rep progress.Reporter) ([]parquetfile.Footer, error) {
+	out := make([]parquetfile.Footer, len(which))
+	if len(which) == 0 {
+		return out, nil
+	}
+	if n <= 0 {
+		n = DefaultConcurrency
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan int)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	for w := 0; w < min(n, len(which)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				f := files[which[j]]
+				key := prefix + f.rel
+				ft, err := parquetfile.ReadFooterFrom(ctx, store, key, f.size)
+				if err == nil {
+					err = ft.Schema.Validate()
+					if err != nil {
+						err = fmt.Errorf("file %s has an unusable schema: %w", key, err)
+					}
+				}
+				if err != nil {
+					if errors.Is(err, parquetfile.ErrNotParquet) {
+						err = fmt.Errorf("file %s is not a Parquet file (%w); remove it from %s or rewrite it as Parquet", key, err, prefix)
+					}
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					cancel()
+					continue
+				}
+				out[j] = ft
+				rep.Add(ft.Rows, f.size)
+			}
+		}()
+	}
+feed:
+	for j := range which {
+		select {
+		case jobs <- j:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

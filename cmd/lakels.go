@@ -1,0 +1,126 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/table"
+)
+
+// TableSummary is one line of `lake ls`.
+type TableSummary struct {
+	Table      string `json:"table"`
+	Partitions int    `json:"partitions"`
+	Files      int    `json:"files"`
+	Rows       int64  `json:"rows"`
+	Bytes      int64  `json:"bytes"`
+	SmallFiles int    `json:"small_files"`
+}
+
+// LakeListing is the result of `lake ls`: every table, or one table's
+// partitions.
+type LakeListing struct {
+	Lake       string                   `json:"lake"`
+	Tables     []TableSummary           `json:"tables,omitempty"`
+	Table      string                   `json:"table,omitempty"`
+	Partitions []table.PartitionSummary `json:"partitions,omitempty"`
+}
+
+func runLakeLs(cmd *cobra.Command, f *Factory, args []string) error {
+	ctx := cmd.Context()
+	store, err := f.Store(ctx)
+	if err != nil {
+		return err
+	}
+	res := LakeListing{Lake: f.Config().Lake}
+	if len(args) == 1 {
+		res.Table = args[0]
+		res.Partitions, err = tablePartitions(ctx, store, args[0], true)
+		if err != nil {
+			return err
+		}
+		return f.IO.Render(res, func(w io.Writer) error { return printPartitions(w, res.Partitions) })
+	}
+	names, err := table.List(ctx, store)
+	if err != nil {
+		return err
+	}
+	res.Tables = []TableSummary{}
+	for _, name := range names {
+		parts, err := tablePartitions(ctx, store, name, false)
+		if err != nil {
+			return err
+		}
+		s := TableSummary{Table: name, Partitions: len(parts)}
+		for _, p := range parts {
+			s.Files += p.Files
+			s.Rows += p.Rows
+			s.Bytes += p.Bytes
+			s.SmallFiles += p.SmallFiles
+		}
+		res.Tables = append(res.Tables, s)
+	}
+	return f.IO.Render(res, func(w io.Writer) error { return printTables(w, res.Tables) })
+}
+
+// tablePartitions summarizes a table; with mustExist, a table without
+// files is an error that says how to find the right name.
+func tablePartitions(ctx context.Context, store lake.Store, name string, mustExist bool) ([]table.PartitionSummary, error) {
+	tbl, err := table.Open(store, name)
+	if err != nil {
+		return nil, err
+	}
+	parts, err := tbl.Partitions(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	if mustExist && len(parts) == 0 {
+		return nil, fmt.Errorf("table %s has no files in this lake; 'lakectl lake ls' lists the tables", name)
+	}
+	return parts, nil
+}
+
+func printTables(w io.Writer, ts []TableSummary) error {
+	if len(ts) == 0 {
+		_, err := fmt.Fprintln(w, "no tables")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "TABLE\tPARTITIONS\tFILES\tROWS\tBYTES\tSMALL FILES\t")
+	for _, t := range ts {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%d\t\n", t.Table, t.Partitions, t.Files, t.Rows, humanBytes(t.Bytes), t.SmallFiles)
+	}
+	return tw.Flush()
+}
+
+func printPartitions(w io.Writer, ps []table.PartitionSummary) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "PARTITION\tFILES\tROWS\tBYTES\tSMALL FILES\t")
+	for _, p := range ps {
+		name := p.Partition
+		if name == "" {
+			name = "(none)"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t\n", name, p.Files, p.Rows, humanBytes(p.Bytes), p.SmallFiles)
+	}
+	return tw.Flush()
+}
+
+// humanBytes renders a size in binary units, as people read sizes.
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -1,0 +1,156 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lakectl/lakectl/lake/schema"
+)
+
+// convertible reports whether API values can be converted to t.
+func convertible(t schema.Type) bool {
+	switch t.Kind {
+	case schema.Bool, schema.Int8, schema.Int16, schema.Int32, schema.Int64, schema.Float32, schema.Float64,
+		schema.Decimal, schema.String, schema.JSON, schema.Date, schema.Timestamp:
+		return true
+	}
+	return false
+}
+
+// convert turns a decoded JSON value into a lake value of type t. A value
+// that does not fit is an error, never rounded or dropped silently.
+func convert(v any, t schema.Type, format string) (schema.Value, error) {
+	if v == nil {
+		return schema.NullValue(), nil
+	}
+	switch t.Kind {
+	case schema.String:
+		switch x := v.(type) {
+		case string:
+			return schema.StringValue(x), nil
+		case json.Number:
+			return schema.StringValue(x.String()), nil
+		case bool:
+			return schema.StringValue(strconv.FormatBool(x)), nil
+		}
+		b, err := json.Marshal(v)
+		return schema.BytesValue(b), err
+	case schema.JSON:
+		b, err := json.Marshal(v)
+		return schema.BytesValue(b), err
+	case schema.Bool:
+		switch x := v.(type) {
+		case bool:
+			return schema.BoolValue(x), nil
+		case string:
+			b, err := strconv.ParseBool(x)
+			if err != nil {
+				return schema.Value{}, fmt.Errorf("%q is not a boolean", x)
+			}
+			return schema.BoolValue(b), nil
+		}
+	case schema.Int8, schema.Int16, schema.Int32, schema.Int64:
+		s, ok := numberText(v)
+		if !ok {
+			break
+		}
+		n, err := strconv.ParseInt(s, 10, t.Kind.Bits())
+		if err != nil {
+			return schema.Value{}, fmt.Errorf("%s does not fit %s", s, t)
+		}
+		if t.Kind == schema.Int64 {
+			return schema.Int64Value(n), nil
+		}
+		return schema.Int32Value(int32(n)), nil
+	case schema.Float32, schema.Float64:
+		s, ok := numberText(v)
+		if !ok {
+			break
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsInf(f, 0) {
+			return schema.Value{}, fmt.Errorf("%s is not a %s", s, t)
+		}
+		if t.Kind == schema.Float32 {
+			return schema.Float32Value(float32(f)), nil
+		}
+		return schema.Float64Value(f), nil
+	case schema.Decimal:
+		s, ok := numberText(v)
+		if !ok {
+			break
+		}
+		if strings.ContainsAny(s, "eE") { // exponent form: exact through big.Rat
+			r, ok := new(big.Rat).SetString(s)
+			if !ok {
+				return schema.Value{}, fmt.Errorf("%s is not a decimal", s)
+			}
+			s = r.FloatString(t.Scale)
+		}
+		return schema.ParseDecimal(t, s)
+	case schema.Timestamp, schema.Date:
+		tm, err := parseTimeValue(v, format)
+		if err != nil {
+			return schema.Value{}, err
+		}
+		if t.Kind == schema.Date {
+			return schema.DateValue(tm), nil
+		}
+		return schema.TimestampValue(tm), nil
+	}
+	return schema.Value{}, fmt.Errorf("a JSON %s cannot be a %s", strings.TrimPrefix(strings.TrimPrefix(jsonKind(v), "an "), "a "), t)
+}
+
+// numberText is the literal of a number or numeric string.
+func numberText(v any) (string, bool) {
+	switch x := v.(type) {
+	case json.Number:
+		return x.String(), true
+	case string:
+		s := strings.TrimSpace(x)
+		return s, s != ""
+	}
+	return "", false
+}
+
+// parseTimeValue reads a timestamp: format "unix" / "unix_ms" for epoch
+// numbers, a Go layout, or (default) RFC 3339, "2006-01-02 15:04:05" and
+// "2006-01-02", all UTC unless the text carries an offset.
+func parseTimeValue(v any, format string) (time.Time, error) {
+	if format == "unix" || format == "unix_ms" {
+		s, ok := numberText(v)
+		if !ok {
+			return time.Time{}, fmt.Errorf("want epoch seconds, got %s", jsonKind(v))
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("%q is not an epoch time", s)
+		}
+		if format == "unix_ms" {
+			return time.UnixMilli(int64(f)).UTC(), nil
+		}
+		return time.UnixMicro(int64(f * 1e6)).UTC(), nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, fmt.Errorf("want a time string, got %s", jsonKind(v))
+	}
+	layouts := []string{format}
+	if format == "" {
+		layouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", time.DateOnly}
+	}
+	for _, l := range layouts {
+		if tm, err := time.Parse(l, s); err == nil {
+			return tm.UTC(), nil
+		}
+	}
+	if format == "" {
+		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time; set the field's format", s)
+	}
+	return time.Time{}, fmt.Errorf("%q does not match format %q", s, format)
+}

@@ -1,0 +1,197 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"sort"
+	"time"
+
+	"github.com/lakectl/lakectl/lake/schema"
+)
+
+// column is one data column of an endpoint's table.
+type column struct {
+	name   string
+	path   jsonPath // declared fields only
+	typ    schema.Type
+	format string
+}
+
+// layout is the table's columns: data columns then the reserved ones.
+type layout struct {
+	cols     []column
+	index    map[string]int // data column name -> position
+	declared bool
+	key      []int // positions of the key columns
+	cursor   int   // position of the cursor column, -1 when none
+}
+
+// newLayout builds the columns from the spec's fields, or from the
+// inferred types (state's order first, new columns sorted after them).
+func newLayout(ep *Endpoint, prior []stateColumn, inf *inference) (*layout, error) {
+	l := &layout{index: map[string]int{}, cursor: -1}
+	if len(ep.Fields) > 0 {
+		l.declared = true
+		for _, f := range ep.Fields {
+			c := column{name: f.Name, path: mustPath(orDefault(f.Path, f.Name)), format: f.Format}
+			if f.Type != "" {
+				t, err := schema.ParseType(f.Type)
+				if err != nil {
+					return nil, err
+				}
+				c.typ = t
+			} else {
+				c.typ = inf.types[f.Name]
+			}
+			if c.typ.Kind == schema.Invalid {
+				c.typ = schema.TString // never seen with a value
+			}
+			l.index[c.name] = len(l.cols)
+			l.cols = append(l.cols, c)
+		}
+	} else {
+		for _, pc := range prior {
+			t, err := schema.ParseType(pc.Type)
+			if err != nil {
+				return nil, fmt.Errorf("state column %s: %w", pc.Name, err)
+			}
+			t = widen(t, inf.types[pc.Name])
+			l.index[pc.Name] = len(l.cols)
+			l.cols = append(l.cols, column{name: pc.Name, typ: t})
+		}
+		var added []string
+		for name := range inf.types {
+			if _, ok := l.index[name]; !ok {
+				added = append(added, name)
+			}
+		}
+		sort.Strings(added)
+		for _, name := range added {
+			t := inf.types[name]
+			if t.Kind == schema.Invalid {
+				t = schema.TString
+			}
+			l.index[name] = len(l.cols)
+			l.cols = append(l.cols, column{name: name, typ: t})
+		}
+	}
+	for _, k := range ep.Key {
+		if i, ok := l.index[k]; ok {
+			l.key = append(l.key, i)
+		}
+	}
+	if i, ok := l.index[ep.Cursor]; ok && ep.Cursor != "" {
+		l.cursor = i
+	}
+	return l, nil
+}
+
+// schema is the lake schema: data columns, then _source, _account,
+// _window_start, _extracted_at.
+func (l *layout) schema() schema.Schema {
+	var s schema.Schema
+	for _, c := range l.cols {
+		s.Columns = append(s.Columns, schema.Column{Name: c.name, Type: c.typ, Nullable: true})
+	}
+	s.Columns = append(s.Columns,
+		schema.Column{Name: "_source", Type: schema.TString},
+		schema.Column{Name: "_account", Type: schema.TString},
+		schema.Column{Name: "_window_start", Type: schema.TTimestamp},
+		schema.Column{Name: "_extracted_at", Type: schema.TTimestamp},
+	)
+	return s
+}
+
+func (l *layout) stateColumns() []stateColumn {
+	if l.declared {
+		return nil
+	}
+	out := make([]stateColumn, len(l.cols))
+	for i, c := range l.cols {
+		out[i] = stateColumn{Name: c.name, Type: c.typ.String()}
+	}
+	return out
+}
+
+// observe adds a page's records to the inference (undeclared types only).
+func observe(ep *Endpoint, inf *inference, recs []any) error {
+	for i, r := range recs {
+		obj, ok := r.(map[string]any)
+		if !ok {
+			return fmt.Errorf("record %d is %s, want an object", i, jsonKind(r))
+		}
+		if len(ep.Fields) > 0 {
+			for _, f := range ep.Fields {
+				if f.Type != "" {
+					continue
+				}
+				v, _ := mustPath(orDefault(f.Path, f.Name)).lookup(obj)
+				inf.types[f.Name] = widen(inf.types[f.Name], valueType(v))
+			}
+			continue
+		}
+		for k, v := range obj {
+			name := columnName(k)
+			inf.types[name] = widen(inf.types[name], valueType(v))
+		}
+	}
+	return nil
+}
+
+// rowMeta is what the reserved columns hold for a page's records.
+type rowMeta struct {
+	source, account string
+	windowStart     time.Time
+	extractedAt     time.Time
+}
+
+// row converts one record; vals is the decoded value of each data column.
+func (l *layout) row(obj map[string]any, m rowMeta) (schema.Row, []any, error) {
+	vals := make([]any, len(l.cols))
+	if l.declared {
+		for i, c := range l.cols {
+			vals[i], _ = c.path.lookup(obj)
+		}
+	} else {
+		for k, v := range obj {
+			if i, ok := l.index[columnName(k)]; ok && v != nil {
+				vals[i] = v
+			}
+		}
+	}
+	row := make(schema.Row, 0, len(l.cols)+4)
+	for i, c := range l.cols {
+		v, err := convert(vals[i], c.typ, c.format)
+		if err != nil {
+			return nil, nil, fmt.Errorf("field %s: %v", c.name, err)
+		}
+		row = append(row, v)
+	}
+	row = append(row, schema.StringValue(m.source), schema.StringValue(m.account),
+		schema.TimestampValue(m.windowStart), schema.TimestampValue(m.extractedAt))
+	return row, vals, nil
+}
+
+// fingerprint identifies a record version: account + key + cursor when a
+// key is declared, else account + the whole record.
+func (l *layout) fingerprint(account string, obj map[string]any, vals []any) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(account))
+	h.Write([]byte{0})
+	if len(l.key) == 0 {
+		b, _ := json.Marshal(obj) // map keys sorted: canonical
+		h.Write(b)
+		return h.Sum64()
+	}
+	for _, i := range l.key {
+		b, _ := json.Marshal(vals[i])
+		h.Write(b)
+		h.Write([]byte{0})
+	}
+	if l.cursor >= 0 {
+		b, _ := json.Marshal(vals[l.cursor])
+		h.Write(b)
+	}
+	return h.Sum64()
+}

@@ -1,0 +1,343 @@
+package mysql
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+
+	"github.com/lakectl/lakectl/lake/schema"
+)
+
+// arenaSize is the size of the blocks that string and binary values are
+// copied into: one allocation per block instead of one per value.
+const arenaSize = 256 << 10
+
+// converter turns the text-protocol bytes of a row into schema values with
+// hand parsers: no interface boxing, no time.Parse, no float detours.
+// One converter per reading goroutine; not safe for concurrent use.
+type converter struct {
+	cols      []column
+	arena     []byte
+	unscaled  big.Int // reused for DECIMAL(p<=18)
+	zeroDates int64   // zero dates (and zero years) turned into NULL
+}
+
+func newConverter(cols []column) *converter { return &converter{cols: cols} }
+
+// keep copies b into the arena and returns the copy; the driver reuses its
+// buffer on the next row.
+func (c *converter) keep(b []byte) []byte {
+	if len(b) > arenaSize/8 {
+		return append([]byte(nil), b...)
+	}
+	if len(c.arena)+len(b) > cap(c.arena) {
+		c.arena = make([]byte, 0, arenaSize)
+	}
+	n := len(c.arena)
+	c.arena = append(c.arena, b...)
+	return c.arena[n:len(c.arena):len(c.arena)]
+}
+
+// value converts column i's bytes (nil = SQL NULL).
+func (c *converter) value(i int, b []byte) (schema.Value, error) {
+	if b == nil {
+		return schema.NullValue(), nil
+	}
+	col := &c.cols[i]
+	switch col.conv {
+	case convString, convBytes:
+		return schema.BytesValue(c.keep(b)), nil
+	case convInt:
+		n, ok := parseInt(b)
+		if !ok {
+			return badValue(col, b)
+		}
+		switch col.Type.Kind {
+		case schema.Int64:
+			return schema.Int64Value(n), nil
+		}
+		return schema.Int32Value(int32(n)), nil
+	case convUint:
+		n, ok := parseUint(b)
+		if !ok {
+			return badValue(col, b)
+		}
+		if col.Type.Kind == schema.Uint64 {
+			return schema.Uint64Value(n), nil
+		}
+		return schema.Uint32Value(uint32(n)), nil
+	case convBool:
+		n, ok := parseInt(b)
+		if !ok {
+			return badValue(col, b)
+		}
+		return schema.BoolValue(n != 0), nil
+	case convBitBool:
+		return schema.BoolValue(len(b) > 0 && b[len(b)-1] != 0), nil
+	case convBit:
+		var n uint64
+		for _, x := range b {
+			n = n<<8 | uint64(x)
+		}
+		return schema.Uint64Value(n), nil
+	case convFloat32:
+		f, err := strconv.ParseFloat(string(b), 32)
+		if err != nil {
+			return badValue(col, b)
+		}
+		return schema.Float32Value(float32(f)), nil
+	case convFloat64:
+		f, err := strconv.ParseFloat(string(b), 64)
+		if err != nil {
+			return badValue(col, b)
+		}
+		return schema.Float64Value(f), nil
+	case convDecimal:
+		u, ok := parseDecimal64(b, col.Type.Scale)
+		if !ok {
+			return badValue(col, b)
+		}
+		c.unscaled.SetInt64(u)
+		return schema.DecimalFromUnscaled(col.Type, &c.unscaled), nil
+	case convDecimalBig:
+		v, err := schema.ParseDecimal(col.Type, string(b))
+		if err != nil {
+			return schema.Value{}, fmt.Errorf("column %q: %w", col.Name, err)
+		}
+		return v, nil
+	case convDate:
+		days, zero, ok := parseDate(b)
+		if !ok {
+			return badValue(col, b)
+		}
+		if zero {
+			c.zeroDates++
+			return schema.NullValue(), nil
+		}
+		return schema.Int32Value(int32(days)), nil
+	case convDatetime:
+		us, zero, ok := parseDatetime(b)
+		if !ok {
+			return badValue(col, b)
+		}
+		if zero {
+			c.zeroDates++
+			return schema.NullValue(), nil
+		}
+		return schema.Int64Value(us), nil
+	case convTime:
+		us, ok := parseTime(b)
+		if !ok {
+			return schema.Value{}, fmt.Errorf("column %q: TIME value %q is not a time of day (00:00:00 to 23:59:59.999999); extract a view that casts it", col.Name, b)
+		}
+		return schema.Int64Value(us), nil
+	case convYear:
+		n, ok := parseInt(b)
+		if !ok {
+			return badValue(col, b)
+		}
+		if n == 0 {
+			c.zeroDates++
+			return schema.NullValue(), nil
+		}
+		return schema.Int32Value(int32(n)), nil
+	}
+	return badValue(col, b)
+}
+
+func badValue(col *column, b []byte) (schema.Value, error) {
+	if len(b) > 64 {
+		b = b[:64]
+	}
+	return schema.Value{}, fmt.Errorf("column %q (%s): cannot read value %q", col.Name, col.ColumnType, b)
+}
+
+func parseUint(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	var n uint64
+	for _, ch := range b {
+		d := uint64(ch - '0')
+		if d > 9 {
+			return 0, false
+		}
+		if n > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, true
+}
+
+func parseInt(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	u, ok := parseUint(b)
+	if !ok {
+		return 0, false
+	}
+	if neg {
+		if u > 1<<63 {
+			return 0, false
+		}
+		return -int64(u), true
+	}
+	if u > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(u), true
+}
+
+// parseDecimal64 reads "-123.4500" (MySQL always prints exactly the
+// column's scale) into the unscaled integer, for precision up to 18.
+func parseDecimal64(b []byte, scale int) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg || len(b) > 0 && b[0] == '+' {
+		b = b[1:]
+	}
+	var n int64
+	digits, frac, dot := 0, 0, false
+	for _, ch := range b {
+		if ch == '.' {
+			if dot {
+				return 0, false
+			}
+			dot = true
+			continue
+		}
+		d := int64(ch - '0')
+		if d < 0 || d > 9 {
+			return 0, false
+		}
+		n = n*10 + d
+		digits++
+		if dot {
+			frac++
+		}
+	}
+	if digits == 0 || digits > 19 || frac > scale {
+		return 0, false
+	}
+	for ; frac < scale; frac++ {
+		n *= 10
+	}
+	if n < 0 { // overflow: impossible for precision <= 18
+		return 0, false
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// num reads a fixed-width run of ASCII digits.
+func num(b []byte) (int, bool) {
+	n := 0
+	for _, ch := range b {
+		d := int(ch - '0')
+		if d < 0 || d > 9 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, len(b) > 0
+}
+
+// daysFromCivil counts days from 1970-01-01 to y-m-d (proleptic Gregorian),
+// Howard Hinnant's algorithm.
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y
+	if era < 0 {
+		era -= 399
+	}
+	era /= 400
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
+}
+
+// parseDate reads "YYYY-MM-DD"; zero is true for MySQL's zero dates
+// ('0000-00-00', or a zero month or day).
+func parseDate(b []byte) (days int64, zero, ok bool) {
+	if len(b) != 10 || b[4] != '-' || b[7] != '-' {
+		return 0, false, false
+	}
+	y, ok1 := num(b[0:4])
+	m, ok2 := num(b[5:7])
+	d, ok3 := num(b[8:10])
+	if !ok1 || !ok2 || !ok3 || m > 12 || d > 31 {
+		return 0, false, false
+	}
+	if y == 0 || m == 0 || d == 0 {
+		return 0, true, true
+	}
+	return daysFromCivil(y, m, d), false, true
+}
+
+// parseDatetime reads "YYYY-MM-DD HH:MM:SS[.ffffff]" as UTC microseconds.
+func parseDatetime(b []byte) (us int64, zero, ok bool) {
+	if len(b) < 19 || b[10] != ' ' || b[13] != ':' || b[16] != ':' {
+		return 0, false, false
+	}
+	days, zero, ok := parseDate(b[:10])
+	if !ok || zero {
+		return 0, zero, ok
+	}
+	h, ok1 := num(b[11:13])
+	mi, ok2 := num(b[14:16])
+	s, ok3 := num(b[17:19])
+	if !ok1 || !ok2 || !ok3 || h > 23 || mi > 59 || s > 59 {
+		return 0, false, false
+	}
+	frac, ok := parseFraction(b[19:])
+	if !ok {
+		return 0, false, false
+	}
+	return ((days*24+int64(h))*60+int64(mi))*60_000_000 + int64(s)*1_000_000 + frac, false, true
+}
+
+// parseFraction reads "" or ".f" .. ".ffffff" as microseconds.
+func parseFraction(b []byte) (int64, bool) {
+	if len(b) == 0 {
+		return 0, true
+	}
+	if b[0] != '.' || len(b) > 7 || len(b) < 2 {
+		return 0, false
+	}
+	f, ok := num(b[1:])
+	if !ok {
+		return 0, false
+	}
+	for i := len(b) - 1; i < 6; i++ {
+		f *= 10
+	}
+	return int64(f), true
+}
+
+// parseTime reads a TIME that is a time of day, "HH:MM:SS[.ffffff]";
+// negative values and hours beyond 23 are not.
+func parseTime(b []byte) (int64, bool) {
+	if len(b) < 8 || b[2] != ':' || b[5] != ':' {
+		return 0, false
+	}
+	h, ok1 := num(b[0:2])
+	m, ok2 := num(b[3:5])
+	s, ok3 := num(b[6:8])
+	if !ok1 || !ok2 || !ok3 || h > 23 || m > 59 || s > 59 {
+		return 0, false
+	}
+	frac, ok := parseFraction(b[8:])
+	if !ok {
+		return 0, false
+	}
+	return (int64(h)*3600+int64(m)*60+int64(s))*1_000_000 + frac, true
+}

@@ -1,0 +1,149 @@
+package mysql
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/redact"
+)
+
+// Session settings every extract connection runs with: TIMESTAMP values in
+// UTC, and timeouts generous enough that a consumer busy encoding Parquet
+// never makes the server drop the connection (FIELD-NOTES: net_write_timeout).
+var sessionParams = map[string]string{
+	"time_zone":         "'+00:00'",
+	"net_write_timeout": "3600",
+	"net_read_timeout":  "3600",
+	"wait_timeout":      "28800",
+}
+
+// parseDSN reads both DSN forms lakectl accepts:
+//
+//	mysql://user:password@host:port/db?param=value
+//	user:password@tcp(host:port)/db?param=value   (go-sql-driver form)
+//
+// It registers the password with ctx's redaction registry, and sets what
+// the extract depends on: the text protocol with interpolated parameters
+// (values arrive as bytes), no time parsing by the driver, UTC session.
+func parseDSN(ctx context.Context, dsn string, logger *slog.Logger) (*mysql.Config, error) {
+	dsn = strings.TrimSpace(dsn)
+	if dsn == "" {
+		return nil, clierr.Usagef("--dsn is required: mysql://user:password@host:port/db")
+	}
+	var (
+		cfg *mysql.Config
+		err error
+	)
+	if strings.HasPrefix(dsn, "mysql://") || strings.HasPrefix(dsn, "mariadb://") {
+		cfg, err = parseURLDSN(ctx, dsn)
+	} else {
+		// Register the password before the driver can echo it in an error.
+		if at := strings.LastIndex(dsn, "@"); at > 0 {
+			if _, pw, ok := strings.Cut(dsn[:at], ":"); ok {
+				redact.Register(ctx, pw)
+			}
+		}
+		cfg, err = mysql.ParseDSN(dsn)
+		if err != nil {
+			err = fmt.Errorf("parse --dsn %s: %s", redact.String(ctx, dsn), redact.String(ctx, err.Error()))
+		}
+	}
+	if err != nil {
+		return nil, clierr.Usage(err)
+	}
+	redact.Register(ctx, cfg.Passwd)
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	for k, v := range sessionParams {
+		if _, set := cfg.Params[k]; !set {
+			cfg.Params[k] = v
+		}
+	}
+	cfg.InterpolateParams = true
+	cfg.ParseTime = false
+	cfg.MultiStatements = false
+	cfg.Loc = time.UTC
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	cfg.Logger = driverLogger{ctx: ctx, log: logger}
+	return cfg, nil
+}
+
+func parseURLDSN(ctx context.Context, dsn string) (*mysql.Config, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		// url errors quote the whole input: keep only the redacted form.
+		return nil, fmt.Errorf("parse --dsn %s: not a valid URL", redact.Patterns(dsn))
+	}
+	user, pw := "", ""
+	if u.User != nil {
+		user = u.User.Username()
+		pw, _ = u.User.Password()
+		redact.Register(ctx, pw)
+	}
+	host := u.Hostname()
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	port := u.Port()
+	if port == "" {
+		port = "3306"
+	}
+	db := strings.TrimPrefix(u.Path, "/")
+	if strings.Contains(db, "/") {
+		return nil, fmt.Errorf("parse --dsn %s: the path must be one database name", redact.URL(u))
+	}
+	// Let the driver read the query parameters (tls, loc, charset, timeouts,
+	// session variables) exactly as in its own DSN form.
+	cfg, err := mysql.ParseDSN("tcp(" + net.JoinHostPort(host, port) + ")/" + url.PathEscape(db) + "?" + u.RawQuery)
+	if err != nil {
+		return nil, fmt.Errorf("parse --dsn %s: %s", redact.URL(u), redact.String(ctx, err.Error()))
+	}
+	cfg.User, cfg.Passwd, cfg.DBName = user, pw, db
+	return cfg, nil
+}
+
+// splitTable resolves --table (DB.TABLE, or TABLE when the DSN names a
+// database) into database and table names.
+func splitTable(cfg *mysql.Config, table string) (db, name string, err error) {
+	table = strings.TrimSpace(table)
+	if table == "" {
+		return "", "", clierr.Usagef("--table is required: DB.TABLE")
+	}
+	strip := func(s string) string { return strings.Trim(s, "`") }
+	if d, t, ok := strings.Cut(table, "."); ok {
+		db, name = strip(d), strip(t)
+	} else {
+		db, name = cfg.DBName, strip(table)
+	}
+	if db == "" {
+		return "", "", clierr.Usagef("--table %q names no database and the DSN has none: use DB.TABLE", table)
+	}
+	if name == "" || strings.Contains(name, ".") {
+		return "", "", clierr.Usagef("--table %q: want DB.TABLE", table)
+	}
+	return db, name, nil
+}
+
+// driverLogger routes the driver's own complaints (it prints to stderr by
+// default) to the extract's logger at debug level, redacted.
+type driverLogger struct {
+	ctx context.Context
+	log *slog.Logger
+}
+
+func (l driverLogger) Print(v ...any) {
+	if l.log != nil {
+		l.log.Debug("mysql driver", "msg", redact.String(l.ctx, fmt.Sprint(v...)))
+	}
+}

@@ -1,0 +1,275 @@
+// Package mysql extracts MySQL/MariaDB tables into the lake: one
+// consistent snapshot read in key order as keyset chunks (optionally split
+// across connections whose snapshots are taken together), or the rows past
+// a per-job watermark, converted once per column from information_schema
+// types into the lake's schema and handed to lake/table writers.
+// docs/mysql.md is the user's contract (type mapping, incremental
+// semantics, result fields).
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/progress"
+	"github.com/lakectl/lakectl/internal/redact"
+	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/table"
+)
+
+// Defaults of Options.
+const (
+	DefaultChunkRows = 100_000
+	MaxParallel      = 64
+)
+
+// Options describe one extract run (the flags of `lakectl extract mysql`).
+type Options struct {
+	DSN   string   // mysql://user:pw@host:port/db?params, or user:pw@tcp(host:port)/db?params
+	Table string   // DB.TABLE, or TABLE when the DSN names a database
+	As    string   // lake table name; default: the table part, lowercased
+	Key   []string // chunking key; default: the primary key (or a NOT NULL unique key)
+
+	Incremental bool          // read only rows past the job's watermark
+	Cursor      string        // cursor column (integer, DATE, DATETIME or TIMESTAMP)
+	Lookback    time.Duration // re-read this far below the watermark (temporal cursors)
+
+	PartitionBy    string // "col" or "col:day|hour|month"
+	ChunkRows      int    // rows per keyset chunk (default DefaultChunkRows)
+	Parallel       int    // connections for a full snapshot (default 1)
+	Where          string // extra SQL filter, ANDed to every read
+	TinyInt1AsBool bool   // TINYINT(1) as bool (default: integer)
+
+	TargetFileBytes int64  // Parquet file size target (default: the lake writer's)
+	Codec           string // Parquet codec (default: the lake writer's)
+	LockStaleAfter  time.Duration
+
+	Logger   *slog.Logger      // nil: discard
+	Progress progress.Reporter // nil: none
+}
+
+// Result is the run summary; docs/mysql.md documents every field.
+type Result struct {
+	Table           string   `json:"table"`
+	Source          string   `json:"source"`
+	Job             string   `json:"job"`
+	Mode            string   `json:"mode"`
+	Op              string   `json:"op"`
+	Rows            int64    `json:"rows"`
+	Files           int64    `json:"files"`
+	Bytes           int64    `json:"bytes"`
+	DurationS       float64  `json:"duration_s"`
+	SourceRows      int64    `json:"source_rows"`
+	SourceBytes     int64    `json:"source_bytes"`
+	SkippedRows     int64    `json:"skipped_rows"`
+	RemovedFiles    int64    `json:"removed_files"`
+	Key             []string `json:"key"`
+	Cursor          string   `json:"cursor,omitempty"`
+	WatermarkBefore string   `json:"watermark_before"`
+	WatermarkAfter  string   `json:"watermark_after"`
+	WindowFrom      string   `json:"window_from,omitempty"`
+	ZeroDatesNulled int64    `json:"zero_dates_nulled"`
+	NullCursorRows  int64    `json:"null_cursor_rows"`
+	Parallel        int      `json:"parallel"`
+	TxID            string   `json:"txid"`
+}
+
+// Extract runs one extract: lock, recover, read, write, commit. Bad input
+// and failures change nothing in the lake (no file, no watermark).
+func Extract(ctx context.Context, store lake.Store, opts Options) (res *Result, err error) {
+	start := time.Now()
+	defer func() {
+		if err != nil {
+			err = redactErr(ctx, err)
+		}
+	}()
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	rep := progress.OrNop(opts.Progress)
+	defer rep.Done()
+	r, err := newRun(ctx, store, opts)
+	if err != nil {
+		return nil, err
+	}
+	lock, err := table.AcquireLock(ctx, store, r.res.Job, table.LockOptions{
+		StaleAfter: opts.LockStaleAfter, Command: "extract mysql " + r.res.Table, Logger: opts.Logger})
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = lock.Release(context.WithoutCancel(ctx)) }()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		select {
+		case <-lock.Lost():
+			cancel(fmt.Errorf("lock %s was lost (taken over by another run?)", r.res.Job))
+		case <-ctx.Done():
+		}
+	}()
+	if err := r.run(ctx, rep); err != nil {
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+			return nil, cause
+		}
+		return nil, err
+	}
+	r.res.DurationS = time.Since(start).Seconds()
+	return r.res, nil
+}
+
+// run is one extract's working set.
+type run struct {
+	opts    Options
+	store   lake.Store
+	log     *slog.Logger
+	cfg     *mysql.Config
+	db, tbl string // source database and table
+	rule    table.PartitionRule
+	res     *Result
+}
+
+func newRun(ctx context.Context, store lake.Store, opts Options) (*run, error) {
+	r := &run{opts: opts, store: store, log: opts.Logger}
+	var err error
+	if r.cfg, err = parseDSN(ctx, opts.DSN, opts.Logger); err != nil {
+		return nil, err
+	}
+	if r.db, r.tbl, err = splitTable(r.cfg, opts.Table); err != nil {
+		return nil, err
+	}
+	name := opts.As
+	if name == "" {
+		name = strings.ToLower(r.tbl)
+	}
+	if err := table.ValidateName(name); err != nil {
+		return nil, err
+	}
+	if r.rule, err = table.ParsePartitionRule(opts.PartitionBy); err != nil {
+		return nil, err
+	}
+	switch {
+	case opts.Incremental && opts.Cursor == "":
+		return nil, clierr.Usagef("--incremental needs --cursor COL (an integer, DATE, DATETIME or TIMESTAMP column)")
+	case opts.Parallel < 0 || opts.Parallel > MaxParallel:
+		return nil, clierr.Usagef("--parallel %d: want 1 to %d", opts.Parallel, MaxParallel)
+	case opts.ChunkRows < 0:
+		return nil, clierr.Usagef("--chunk-rows %d: must be positive", opts.ChunkRows)
+	case opts.Lookback < 0:
+		return nil, clierr.Usagef("--lookback %s: must not be negative", opts.Lookback)
+	}
+	if r.opts.Parallel == 0 {
+		r.opts.Parallel = 1
+	}
+	if r.opts.ChunkRows == 0 {
+		r.opts.ChunkRows = DefaultChunkRows
+	}
+	r.res = &Result{Table: name, Source: r.db + "." + r.tbl, Job: "extract-mysql-" + name, Cursor: opts.Cursor}
+	return r, nil
+}
+
+func (r *run) run(ctx context.Context, rep progress.Reporter) error {
+	tbl, err := table.Open(r.store, r.res.Table)
+	if err != nil {
+		return err
+	}
+	if _, err := tbl.Recover(ctx); err != nil {
+		return fmt.Errorf("recover table %s: %w", r.res.Table, err)
+	}
+	var st jobState
+	hasState := true
+	if err := table.LoadState(ctx, r.store, r.res.Job, &st); errors.Is(err, lake.ErrNotExist) {
+		hasState = false
+	} else if err != nil {
+		return fmt.Errorf("load state of job %s: %w", r.res.Job, err)
+	}
+
+	connector, err := mysql.NewConnector(r.cfg)
+	if err != nil {
+		return clierr.Usagef("--dsn: %v", err)
+	}
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	db.SetMaxOpenConns(r.opts.Parallel + 2)
+	if err := db.PingContext(ctx); err != nil {
+		return fmt.Errorf("connect to MySQL at %s as %q: %w; check the --dsn host, port, user and password", r.cfg.Addr, r.cfg.User, err)
+	}
+	ti, err := describeTable(ctx, db, r.db, r.tbl, r.opts.TinyInt1AsBool)
+	if err != nil {
+		return err
+	}
+	if len(r.opts.Key) > 0 {
+		ti.Key, ti.KeySource = nil, "--key"
+		for _, k := range r.opts.Key {
+			_, c := ti.column(strings.TrimSpace(k))
+			if c == nil {
+				return clierr.Usagef("--key column %q is not a column of %s", k, r.res.Source)
+			}
+			ti.Key = append(ti.Key, c.Name)
+		}
+	}
+	if len(ti.Key) == 0 {
+		r.log.Warn("table has no primary key: reading it as one stream; name a unique key with --key to chunk and parallelise it",
+			"table", r.res.Source)
+	}
+	r.res.Key = ti.Key
+	rep.SetTotal(ti.RowEstimate)
+
+	var cur *cursorInfo
+	if r.opts.Cursor != "" {
+		if cur, err = newCursorInfo(ti, r.opts.Cursor, r.opts.Lookback); err != nil {
+			return err
+		}
+	}
+	if hasState {
+		r.res.WatermarkBefore = st.Watermark
+	}
+	snapshot := !r.opts.Incremental || !hasState || st.Watermark == ""
+	if r.opts.Incremental && hasState && st.Watermark != "" && (!strings.EqualFold(st.Cursor, r.opts.Cursor) || st.CursorType != string(cur.typ)) {
+		r.log.Warn("the cursor changed since the last run: taking a full snapshot", "was", st.Cursor, "now", r.opts.Cursor)
+		snapshot = true
+	}
+	if snapshot {
+		return r.snapshot(ctx, db, tbl, ti, cur, rep)
+	}
+	return r.incremental(ctx, db, tbl, ti, cur, &st, rep)
+}
+
+// redactedError carries a redacted message. It unwraps only to the
+// context errors, so no caller can reach the unredacted driver text.
+type redactedError struct {
+	msg string
+	err error // context.Canceled, context.DeadlineExceeded or nil
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redactErr makes err one redacted line, keeping what decides the exit
+// code: usage errors stay usage errors, lock errors stay as they are.
+func redactErr(ctx context.Context, err error) error {
+	var locked *clierr.LockedError
+	if errors.As(err, &locked) {
+		return err
+	}
+	msg := strings.Join(strings.Fields(redact.String(ctx, err.Error())), " ")
+	var usage *clierr.UsageError
+	if errors.As(err, &usage) {
+		return clierr.Usage(errors.New(msg))
+	}
+	out := &redactedError{msg: msg}
+	switch {
+	case errors.Is(err, context.Canceled):
+		out.err = context.Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		out.err = context.DeadlineExceeded
+	}
+	return out
+}

@@ -1,0 +1,277 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/lake/schema"
+)
+
+// conv says how the bytes of one column's text-protocol value become a
+// schema.Value. Decided once per column from information_schema.
+type conv uint8
+
+const (
+	convInt        conv = iota // signed integer of any width
+	convUint                   // unsigned integer of any width (BIGINT UNSIGNED exact)
+	convBool                   // TINYINT(1) when asked: 0 false, anything else true
+	convBitBool                // BIT(1): one byte
+	convBit                    // BIT(n): big-endian bytes into uint64
+	convFloat32                // FLOAT
+	convFloat64                // DOUBLE
+	convDecimal                // DECIMAL(p<=18): hand-parsed into an int64 unscaled value
+	convDecimalBig             // DECIMAL(19..38): through schema.ParseDecimal
+	convString                 // text of any kind, ENUM, SET, JSON
+	convBytes                  // binary strings and BLOBs
+	convDate                   // DATE
+	convDatetime               // DATETIME and TIMESTAMP, as UTC microseconds
+	convTime                   // TIME of day
+	convYear                   // YEAR
+)
+
+// column is one source column: its lake column and its converter.
+type column struct {
+	schema.Column
+	DataType   string // information_schema DATA_TYPE, lowercase
+	ColumnType string // information_schema COLUMN_TYPE, lowercase
+	conv       conv
+}
+
+// tableInfo is what information_schema says about the source table.
+type tableInfo struct {
+	DB, Name    string
+	Columns     []column
+	Key         []string // primary key, or a NOT NULL unique key, or none
+	KeySource   string   // "primary key", "unique key NAME", "--key" or ""
+	RowEstimate int64
+}
+
+// Column returns the source column named name (case-insensitive), or nil.
+func (ti *tableInfo) column(name string) (int, *column) {
+	for i := range ti.Columns {
+		if strings.EqualFold(ti.Columns[i].Name, name) {
+			return i, &ti.Columns[i]
+		}
+	}
+	return -1, nil
+}
+
+// Schema is the lake schema of the extracted table, in source column order.
+func (ti *tableInfo) Schema() schema.Schema {
+	s := schema.Schema{Columns: make([]schema.Column, len(ti.Columns))}
+	for i, c := range ti.Columns {
+		s.Columns[i] = c.Column
+	}
+	return s
+}
+
+// describeTable reads the table's columns, key and row estimate from
+// information_schema. An unknown database or table is a usage error.
+func describeTable(ctx context.Context, db *sql.DB, dbName, table string, tinyInt1AsBool bool) (*tableInfo, error) {
+	ti := &tableInfo{DB: dbName, Name: table}
+	var tableType string
+	err := db.QueryRowContext(ctx,
+		`SELECT TABLE_TYPE, COALESCE(TABLE_ROWS, 0) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`,
+		dbName, table).Scan(&tableType, &ti.RowEstimate)
+	if errors.Is(err, sql.ErrNoRows) {
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`, dbName).Scan(&n); err == nil && n == 0 {
+			return nil, clierr.Usagef("database %q does not exist on the MySQL server (or the user may not see it)", dbName)
+		}
+		return nil, clierr.Usagef("table %s.%s does not exist (or the user may not read it)", dbName, table)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read information_schema.TABLES for %s.%s: %w", dbName, table, err)
+	}
+
+	rows, err := db.QueryContext(ctx, `SELECT COLUMN_NAME, LOWER(DATA_TYPE), LOWER(COLUMN_TYPE), IS_NULLABLE,
+			COALESCE(NUMERIC_PRECISION, 0), COALESCE(NUMERIC_SCALE, 0), COALESCE(CHARACTER_SET_NAME, '')
+		FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, dbName, table)
+	if err != nil {
+		return nil, fmt.Errorf("read information_schema.COLUMNS for %s.%s: %w", dbName, table, err)
+	}
+	defer rows.Close()
+	type rawCol struct {
+		name, dataType, colType, nullable, charset string
+		prec, scale                                int
+	}
+	var raws []rawCol
+	for rows.Next() {
+		var r rawCol
+		if err := rows.Scan(&r.name, &r.dataType, &r.colType, &r.nullable, &r.prec, &r.scale, &r.charset); err != nil {
+			return nil, fmt.Errorf("read information_schema.COLUMNS for %s.%s: %w", dbName, table, err)
+		}
+		raws = append(raws, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read information_schema.COLUMNS for %s.%s: %w", dbName, table, err)
+	}
+	jsonCols, err := mariaDBJSONColumns(ctx, db, dbName, table)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range raws {
+		c := column{DataType: r.dataType, ColumnType: r.colType}
+		c.Name = r.name
+		c.Nullable = r.nullable == "YES"
+		isJSON := jsonCols[strings.ToLower(r.name)]
+		if err := mapType(&c, r.prec, r.scale, r.charset, isJSON, tinyInt1AsBool); err != nil {
+			return nil, fmt.Errorf("column %q of %s.%s: %w", r.name, dbName, table, err)
+		}
+		ti.Columns = append(ti.Columns, c)
+	}
+	if err := findKey(ctx, db, ti); err != nil {
+		return nil, err
+	}
+	return ti, nil
+}
+
+// mapType decides the lake type of one column (docs/mysql.md has the table).
+func mapType(c *column, prec, scale int, charset string, isJSON, tinyInt1AsBool bool) error {
+	unsigned := strings.Contains(c.ColumnType, "unsigned")
+	intType := func(signed, uns schema.Type) {
+		if unsigned {
+			c.Type, c.conv = uns, convUint
+		} else {
+			c.Type, c.conv = signed, convInt
+		}
+	}
+	switch c.DataType {
+	case "tinyint":
+		if tinyInt1AsBool && strings.HasPrefix(c.ColumnType, "tinyint(1)") {
+			c.Type, c.conv = schema.TBool, convBool
+			return nil
+		}
+		intType(schema.TInt8, schema.TUint8)
+	case "smallint":
+		intType(schema.TInt16, schema.TUint16)
+	case "mediumint", "int", "integer":
+		intType(schema.TInt32, schema.TUint32)
+	case "bigint":
+		intType(schema.TInt64, schema.TUint64)
+	case "decimal", "numeric", "fixed":
+		if prec > 38 {
+			return fmt.Errorf("type %s has precision %d, above the lake's 38 digits; extract a view that casts it (e.g. CAST(col AS CHAR) for text, or DECIMAL(38,s)) and name it with --table", c.ColumnType, prec)
+		}
+		c.Type = schema.DecimalOf(prec, scale)
+		c.conv = convDecimal
+		if prec > 18 {
+			c.conv = convDecimalBig
+		}
+	case "float":
+		c.Type, c.conv = schema.TFloat32, convFloat32
+	case "double", "real", "double precision":
+		c.Type, c.conv = schema.TFloat64, convFloat64
+	case "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set",
+		"uuid", "inet4", "inet6":
+		c.Type, c.conv = schema.TString, convString
+		if charset == "binary" {
+			c.Type, c.conv = schema.TBytes, convBytes
+		}
+		if isJSON {
+			c.Type = schema.TJSON
+		}
+	case "json":
+		c.Type, c.conv = schema.TJSON, convString
+	case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob":
+		c.Type, c.conv = schema.TBytes, convBytes
+	case "date":
+		c.Type, c.conv = schema.TDate, convDate
+	case "datetime", "timestamp":
+		c.Type, c.conv = schema.TTimestamp, convDatetime
+	case "time":
+		c.Type, c.conv = schema.TTime, convTime
+	case "year":
+		c.Type, c.conv = schema.TInt16, convYear
+	case "bit":
+		if c.ColumnType == "bit(1)" {
+			c.Type, c.conv = schema.TBool, convBitBool
+		} else {
+			c.Type, c.conv = schema.TUint64, convBit
+		}
+	default:
+		return fmt.Errorf("type %s has no lake mapping; extract a view that casts or leaves out this column and name it with --table", c.ColumnType)
+	}
+	switch c.conv {
+	case convDate, convDatetime, convYear:
+		// Zero dates ('0000-00-00') become NULL, so even a NOT NULL
+		// temporal column is nullable in the lake (docs/mysql.md).
+		c.Nullable = true
+	}
+	return nil
+}
+
+// mariaDBJSONColumns returns the columns that MariaDB declares JSON: a
+// LONGTEXT with a JSON_VALID(col) check constraint. On MySQL (native JSON,
+// no TABLE_NAME in CHECK_CONSTRAINTS) the query fails and the set is empty.
+func mariaDBJSONColumns(ctx context.Context, db *sql.DB, dbName, table string) (map[string]bool, error) {
+	out := map[string]bool{}
+	rows, err := db.QueryContext(ctx, `SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS
+		WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?`, dbName, table)
+	if err != nil {
+		return out, nil
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var clause string
+		if err := rows.Scan(&clause); err != nil {
+			return nil, fmt.Errorf("read information_schema.CHECK_CONSTRAINTS for %s.%s: %w", dbName, table, err)
+		}
+		for _, m := range jsonValidCheck.FindAllStringSubmatch(clause, -1) {
+			out[strings.ToLower(m[1])] = true
+		}
+	}
+	return out, rows.Err()
+}
+
+// jsonValidCheck matches json_valid(`col`) in a check clause.
+var jsonValidCheck = regexp.MustCompile("(?i)json_valid\\(\\s*`?([^`()]+?)`?\\s*\\)")
+
+// findKey sets ti.Key to the primary key, else to the first unique key
+// whose columns are all NOT NULL (InnoDB's own clustering choice).
+func findKey(ctx context.Context, db *sql.DB, ti *tableInfo) error {
+	rows, err := db.QueryContext(ctx, `SELECT INDEX_NAME, COLUMN_NAME, NULLABLE FROM information_schema.STATISTICS
+		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0
+		ORDER BY INDEX_NAME <> 'PRIMARY', INDEX_NAME, SEQ_IN_INDEX`, ti.DB, ti.Name)
+	if err != nil {
+		return fmt.Errorf("read information_schema.STATISTICS for %s.%s: %w", ti.DB, ti.Name, err)
+	}
+	defer rows.Close()
+	type idx struct {
+		name     string
+		cols     []string
+		nullable bool
+	}
+	var all []*idx
+	for rows.Next() {
+		var name, col, nullable string
+		if err := rows.Scan(&name, &col, &nullable); err != nil {
+			return fmt.Errorf("read information_schema.STATISTICS for %s.%s: %w", ti.DB, ti.Name, err)
+		}
+		if len(all) == 0 || all[len(all)-1].name != name {
+			all = append(all, &idx{name: name})
+		}
+		cur := all[len(all)-1]
+		cur.cols = append(cur.cols, col)
+		cur.nullable = cur.nullable || nullable == "YES"
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read information_schema.STATISTICS for %s.%s: %w", ti.DB, ti.Name, err)
+	}
+	for _, ix := range all {
+		if !ix.nullable {
+			ti.Key = ix.cols
+			ti.KeySource = "unique key " + ix.name
+			if ix.name == "PRIMARY" {
+				ti.KeySource = "primary key"
+			}
+			return nil
+		}
+	}
+	return nil
+}

@@ -1,0 +1,190 @@
+package compact
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/schema"
+	"github.com/lakectl/lakectl/lake/table"
+)
+
+// compactPartition plans and (unless DryRun) compacts one partition in one
+// transaction. It returns nil when there is nothing to gain. Unreadable or
+// incompatible files are appended to res.Problems and left in place.
+func compactPartition(ctx context.Context, tbl *table.Table, p partitionFiles, opts Options, res *Result) (*PartitionResult, error) {
+	log := opts.Logger.With("table", tbl.Name(), "partition", p.name)
+	if len(p.files) < 2 {
+		return nil, nil
+	}
+	inputs, problems, err := readFooters(ctx, tbl, p.files)
+	if err != nil {
+		return nil, err
+	}
+	res.Problems = append(res.Problems, problems...)
+	union, inputs, problems := unifyInputs(inputs)
+	res.Problems = append(res.Problems, problems...)
+	limit := opts.TargetFileBytes
+	if len(opts.SortBy) > 0 {
+		limit = min(limit, SortMemoryBytes)
+		for _, c := range opts.SortBy {
+			if len(inputs) > 0 && union.Index(c) < 0 {
+				return nil, fmt.Errorf("compact partition %q of %s: sort column %q is not a column of the table (columns: %v)", p.name, tbl.Name(), c, union.Names())
+			}
+		}
+	}
+	groups := groupInputs(inputs, limit)
+	if len(groups) == 0 {
+		log.Debug("partition already compact")
+		return nil, nil
+	}
+	pr := &PartitionResult{Partition: p.name, Inputs: []string{}, Sorted: len(opts.SortBy) > 0}
+	if opts.DryRun {
+		for _, g := range groups {
+			pr.Files++
+			for _, in := range g {
+				pr.add(in)
+				pr.Bytes += in.Size // estimate: same codec, same values
+			}
+		}
+		return pr, nil
+	}
+
+	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpCompact, Job: LockName(tbl.Name()), StaleAfter: opts.LockStaleAfter, Logger: opts.Logger})
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = tx.Abort(ctx) }()
+	pr.TxID = tx.ID()
+	opts.stage("begun")
+	tx.SetSchema(union)
+	for len(groups) > 0 {
+		g := groups[0]
+		groups = groups[1:]
+		key := tx.NewFileKey(p.name)
+		out, err := writeOutput(ctx, tbl.Store(), tx.StagingKey(key), union, g, opts.Codec, opts.SortBy, opts.Progress.Add)
+		var bad *badInputError
+		if errors.As(err, &bad) {
+			// Leave the file in place, report it, and redo the group without it.
+			log.Warn("input file unreadable; left in place", "file", bad.key, "err", bad.err)
+			res.Problems = append(res.Problems, fmt.Sprintf("%s: %v", bad.key, bad.err))
+			_ = tbl.Store().Delete(context.WithoutCancel(ctx), tx.StagingKey(key))
+			rest := make([]*inputFile, 0, len(g))
+			for _, in := range g {
+				if in.Key != bad.key {
+					rest = append(rest, in)
+				}
+			}
+			if len(rest) >= 2 {
+				groups = append([][]*inputFile{rest}, groups...)
+			}
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("compact partition %q of %s: %w", p.name, tbl.Name(), err)
+		}
+		if err := addOutput(ctx, tx, key, p.name, union, g, out); err != nil {
+			return nil, err
+		}
+		for _, in := range g {
+			pr.add(in)
+		}
+		pr.Files++
+		pr.Bytes += out.bytes
+		pr.Outputs = append(pr.Outputs, key)
+		opts.stage("staged")
+	}
+	if pr.Files == 0 {
+		return nil, nil
+	}
+	if err := probeDelete(ctx, tbl, p.name, tx.ID()); err != nil {
+		return nil, err
+	}
+	opts.stage("before-commit")
+	if _, err := tx.Commit(ctx); err != nil {
+		if errors.Is(err, table.ErrConflict) {
+			return nil, fmt.Errorf("compact partition %q of %s: another run changed the partition's files meanwhile; nothing was changed, run compaction again: %w", p.name, tbl.Name(), err)
+		}
+		return nil, fmt.Errorf("compact partition %q of %s: %w", p.name, tbl.Name(), err)
+	}
+	opts.stage("committed")
+	if pr.Sorted {
+		log.Warn("outputs sorted: their lineage segments are not contiguous row ranges", "outputs", pr.Outputs)
+	}
+	log.Info("partition compacted", "input_files", pr.InputFiles, "files", pr.Files, "rows", pr.Rows, "txid", pr.TxID)
+	return pr, nil
+}
+
+func (pr *PartitionResult) add(in *inputFile) {
+	pr.Inputs = append(pr.Inputs, in.Key)
+	pr.InputFiles++
+	pr.InputBytes += in.Size
+	pr.Rows += in.rows
+}
+
+// addOutput lists the output in the transaction with one lineage segment
+// per input, in order (AddFile flattens those that are compaction outputs
+// to their leaves), and the inputs as removed.
+func addOutput(ctx context.Context, tx *table.Tx, key, partition string, union schema.Schema, inputs []*inputFile, out output) error {
+	var rows int64
+	segs := make([]table.Segment, len(inputs))
+	for i, in := range inputs {
+		segs[i] = table.Segment{File: in.Key, Rows: in.rows}
+		rows += in.rows
+	}
+	if rows != out.rows {
+		return fmt.Errorf("compact %s: wrote %d rows, the inputs hold %d", key, out.rows, rows)
+	}
+	err := tx.AddFile(ctx, table.FileEntry{Key: key, Size: out.bytes, Rows: out.rows, Partition: partition,
+		SchemaFingerprint: union.Fingerprint(), Lineage: segs})
+	if err != nil {
+		return err
+	}
+	for _, in := range inputs {
+		if err := tx.RemoveFile(in.Key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unifyInputs computes the union schema of the inputs, starting from the
+// newest file's (the last in key order: lakectl's file names sort by
+// transaction time) and adding the others in order. Files whose schema
+// does not unify are returned as problems.
+func unifyInputs(inputs []*inputFile) (schema.Schema, []*inputFile, []string) {
+	if len(inputs) == 0 {
+		return schema.Schema{}, nil, nil
+	}
+	union := inputs[len(inputs)-1].schema
+	var ok []*inputFile
+	var problems []string
+	for _, in := range inputs {
+		u, err := unionSchema(union, in.schema)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: schema incompatible with the partition's other files: %v", in.Key, err))
+			continue
+		}
+		union = u
+		ok = append(ok, in)
+	}
+	return union, ok, problems
+}
+
+// probeDelete checks, before the commit, that this run may create and
+// delete objects in the partition's folder: a commit whose inputs cannot
+// be deleted would show their rows twice until a run with the right
+// permissions finishes it. The probe's name starts with '_', which
+// listings of live files and query engines skip.
+func probeDelete(ctx context.Context, tbl *table.Table, partition, txid string) error {
+	key := lake.Join(tbl.Prefix(), partition, "_lakectl-probe-"+txid)
+	if _, err := tbl.Store().Put(ctx, key, bytes.NewReader(nil), 0, lake.PutOptions{}); err != nil {
+		return fmt.Errorf("compact partition %q of %s: cannot write in %s (check write and delete permissions on the lake): %w", partition, tbl.Name(), tbl.Store().URL(lake.Join(tbl.Prefix(), partition)), err)
+	}
+	if err := tbl.Store().Delete(ctx, key); err != nil {
+		return fmt.Errorf("compact partition %q of %s: cannot delete files in %s, so compacted inputs could not be removed (grant delete permission on the lake); nothing was changed: %w", partition, tbl.Name(), tbl.Store().URL(lake.Join(tbl.Prefix(), partition)), err)
+	}
+	return nil
+}

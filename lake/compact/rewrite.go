@@ -1,0 +1,408 @@
+package compact
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
+
+	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/parquetfile"
+	"github.com/lakectl/lakectl/lake/schema"
+)
+
+const (
+	// rowGroupBytes is the input bytes merged into one output row group:
+	// large row groups for engines, one row group buffered at a time.
+	rowGroupBytes = 64 << 20
+	// prefetch is how many input files are opened ahead (footer and, for
+	// files under a MiB, the whole file in one GET).
+	prefetch = 8
+	// rowBatch is the rows converted per step on the row path.
+	rowBatch = 1024
+)
+
+func codecOf(name string) (compress.Codec, error) {
+	switch strings.ToLower(name) {
+	case "":
+		return nil, nil // the inputs' codec
+	case "snappy":
+		return &parquet.Snappy, nil
+	case "zstd":
+		return &parquet.Zstd, nil
+	case "gzip":
+		return &parquet.Gzip, nil
+	case "none", "uncompressed":
+		return &parquet.Uncompressed, nil
+	}
+	return nil, fmt.Errorf("unknown codec %q (want snappy, zstd, gzip or none)", name)
+}
+
+// openInput is one input file opened for reading.
+type openInput struct {
+	in   *inputFile
+	file *parquet.File
+	ra   io.ReaderAt
+	err  error // opening failed: the file is at fault (see badInputError)
+}
+
+// badInputError says which input broke an output, so that the output can
+// be rebuilt without it and the file reported.
+type badInputError struct {
+	key string
+	err error
+}
+
+func (e *badInputError) Error() string { return fmt.Sprintf("%s: %v", e.key, e.err) }
+func (e *badInputError) Unwrap() error { return e.err }
+
+// output describes one written output file.
+type output struct {
+	key   string
+	rows  int64
+	bytes int64
+}
+
+// writeOutput writes the rows of inputs, in order, to the file at
+// stagingKey with the union schema: identical-schema inputs through
+// parquet-go's column-oriented merge (whole row groups copied verbatim
+// when they are already large, small ones packed and re-encoded column by
+// column), the others converted row by row. With sortBy the rows are
+// sorted in memory first. A *badInputError names an input that could not
+// be read; the staged object is then not created.
+func writeOutput(ctx context.Context, store lake.Store, stagingKey string, union schema.Schema, inputs []*inputFile, codecName string, sortBy []string, onRows func(rows, bytes int64)) (output, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pschema, err := parquetfile.ParquetSchema(union)
+	if err != nil {
+		return output{}, fmt.Errorf("output schema: %w", err)
+	}
+	opened := openAhead(ctx, store, inputs)
+
+	first, ok := <-opened
+	if !ok {
+		return output{}, ctx.Err()
+	}
+	if first.err != nil {
+		return output{}, &badInputError{key: first.in.Key, err: first.err}
+	}
+	codec, err := codecOf(codecName)
+	if err != nil {
+		return output{}, err
+	}
+	if codec == nil {
+		codec = fileCodec(first.file)
+	}
+
+	pr, pw := io.Pipe()
+	put := make(chan error, 1)
+	go func() {
+		_, err := store.Put(ctx, stagingKey, pr, -1, lake.PutOptions{})
+		_ = pr.CloseWithError(err)
+		put <- err
+	}()
+	cw := &countingWriter{w: pw}
+	w, err := newParquetWriter(cw, pschema, union, codec)
+	if err != nil {
+		_ = pw.CloseWithError(err)
+		<-put
+		return output{}, err
+	}
+	ow := &outWriter{w: w, schema: pschema, union: union, sortBy: sortBy, onRows: onRows}
+	if len(sortBy) > 0 {
+		if ow.sorter, err = newSorter(union, pschema, sortBy); err != nil {
+			_ = pw.CloseWithError(err)
+			<-put
+			return output{}, err
+		}
+	}
+	werr := ow.add(first)
+	for oi := range opened {
+		if werr != nil {
+			continue // drain: openAhead stops on cancel
+		}
+		if oi.err != nil {
+			werr = &badInputError{key: oi.in.Key, err: oi.err}
+			cancel()
+			continue
+		}
+		werr = ow.add(oi)
+		if werr != nil {
+			cancel()
+		}
+	}
+	if werr == nil {
+		werr = ow.finish()
+	}
+	if werr == nil {
+		werr = w.Close()
+	}
+	if werr != nil {
+		_ = pw.CloseWithError(werr)
+		<-put
+		return output{}, werr
+	}
+	_ = pw.Close()
+	if err := <-put; err != nil {
+		return output{}, fmt.Errorf("write %s: %w", stagingKey, err)
+	}
+	return output{rows: ow.rows, bytes: cw.n}, nil
+}
+
+// openAhead opens the inputs in order, prefetch at a time, and sends them
+// in input order. It stops when ctx is cancelled.
+func openAhead(ctx context.Context, store lake.Store, inputs []*inputFile) <-chan openInput {
+	out := make(chan openInput, prefetch)
+	go func() {
+		defer close(out)
+		slots := make([]chan openInput, len(inputs))
+		for i := range slots {
+			slots[i] = make(chan openInput, 1)
+		}
+		// tokens bound the files opened but not yet handed on.
+		tokens := make(chan struct{}, prefetch)
+		go func() {
+			for i, in := range inputs {
+				select {
+				case tokens <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+				go func() { slots[i] <- openFile(ctx, store, in) }()
+			}
+		}()
+		for i := range inputs {
+			select {
+			case oi := <-slots[i]:
+				<-tokens
+				select {
+				case out <- oi:
+				case <-ctx.Done():
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
+}
+
+func openFile(ctx context.Context, store lake.Store, in *inputFile) openInput {
+	ra := parquetfile.StoreReaderAt(ctx, store, in.Key, in.Size)
+	f, err := parquet.OpenFile(ra, in.Size, parquet.SkipBloomFilters(true), parquet.ReadBufferSize(1<<20))
+	if err != nil {
+		return openInput{in: in, err: fmt.Errorf("open parquet file: %w", err)}
+	}
+	return openInput{in: in, file: f, ra: ra}
+}
+
+// fileCodec is the codec of a file's first column chunk (snappy when the
+// file has none).
+func fileCodec(f *parquet.File) compress.Codec {
+	md := f.Metadata()
+	for _, rg := range md.RowGroups {
+		for _, c := range rg.Columns {
+			return parquet.LookupCompressionCodec(c.MetaData.Codec)
+		}
+	}
+	return &parquet.Snappy
+}
+
+// newParquetWriter configures parquet-go as lake/parquetfile.Writer does
+// (same schema mapping, page version, encodings and key-value metadata),
+// so outputs are read exactly like extract's files, and so that input
+// chunks written by parquetfile qualify for verbatim copy.
+func newParquetWriter(w io.Writer, ps *parquet.Schema, s schema.Schema, codec compress.Codec) (*parquet.Writer, error) {
+	schemaJSON, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("encode schema: %w", err)
+	}
+	cfg, err := parquet.NewWriterConfig(
+		ps,
+		parquet.Compression(codec),
+		parquet.DataPageVersion(1),
+		parquet.DefaultEncodingFor(parquet.ByteArray, &parquet.Plain),
+		parquet.DefaultEncodingFor(parquet.FixedLenByteArray, &parquet.Plain),
+		parquet.KeyValueMetadata(parquetfile.KeySchema, string(schemaJSON)),
+		parquet.KeyValueMetadata(parquetfile.KeyFingerprint, s.Fingerprint()),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("parquet writer: %w", err)
+	}
+	return parquet.NewWriter(w, cfg), nil
+}
+
+// outWriter feeds inputs to the output writer, batching identical-schema
+// row groups into one merge per output row group.
+type outWriter struct {
+	w        *parquet.Writer
+	schema   *parquet.Schema
+	union    schema.Schema
+	sortBy   []string
+	sorter   *sorter
+	onRows   func(rows, bytes int64)
+	pending  []parquet.RowGroup
+	pendIn   []openInput
+	pendSize int64
+	buffered int64 // bytes of input written by the row path since the last flush
+	rows     int64
+	rowBuf   []schema.Row
+	outBuf   []parquet.Row
+}
+
+func (o *outWriter) add(oi openInput) error {
+	if o.sorter != nil {
+		return o.rowPath(oi)
+	}
+	if oi.in.schema.Equal(o.union) && parquet.EqualNodes(o.schema, oi.file.Schema()) {
+		if o.pendSize > 0 && o.pendSize+oi.in.Size > rowGroupBytes {
+			if err := o.flushPending(); err != nil {
+				return err
+			}
+		}
+		o.pending = append(o.pending, oi.file.RowGroups()...)
+		o.pendIn = append(o.pendIn, oi)
+		o.pendSize += oi.in.Size
+		return nil
+	}
+	if err := o.flushPending(); err != nil {
+		return err
+	}
+	return o.rowPath(oi)
+}
+
+// flushPending writes the batched row groups as one merged row group.
+func (o *outWriter) flushPending() error {
+	if len(o.pending) == 0 {
+		return nil
+	}
+	if o.buffered > 0 {
+		if err := o.w.Flush(); err != nil {
+			return fmt.Errorf("write row group: %w", err)
+		}
+		o.buffered = 0
+	}
+	var rg parquet.RowGroup = o.pending[0]
+	if len(o.pending) > 1 {
+		m, err := parquet.MergeRowGroups(o.pending, o.schema)
+		if err != nil {
+			return fmt.Errorf("merge row groups: %w", err)
+		}
+		rg = m
+	}
+	n, err := o.w.WriteRowGroup(rg)
+	if err != nil {
+		return o.blame(o.pendIn, fmt.Errorf("write row group: %w", err))
+	}
+	o.rows += n
+	o.onRows(n, o.pendSize)
+	o.pending, o.pendIn, o.pendSize = o.pending[:0], o.pendIn[:0], 0
+	return nil
+}
+
+// blame finds which of the inputs of a failed write cannot be read by
+// reading each in full; it returns a *badInputError for the first such
+// file, or err when every input reads (the failure was the output's).
+func (o *outWriter) blame(inputs []openInput, err error) error {
+	for _, oi := range inputs {
+		r, oerr := parquetfile.OpenReader(oi.ra, oi.in.Size)
+		if oerr != nil {
+			return &badInputError{key: oi.in.Key, err: oerr}
+		}
+		buf := make([]schema.Row, rowBatch)
+		for {
+			_, rerr := r.Read(buf)
+			if errors.Is(rerr, io.EOF) {
+				break
+			}
+			if rerr != nil {
+				_ = r.Close()
+				return &badInputError{key: oi.in.Key, err: rerr}
+			}
+		}
+		_ = r.Close()
+	}
+	return err
+}
+
+// rowPath converts an input's rows to the union schema (or collects them
+// for sorting) and writes them.
+func (o *outWriter) rowPath(oi openInput) error {
+	r, err := parquetfile.OpenReader(oi.ra, oi.in.Size)
+	if err != nil {
+		return &badInputError{key: oi.in.Key, err: err}
+	}
+	defer r.Close()
+	m, err := newRowMap(r.Schema(), o.union)
+	if err != nil {
+		return &badInputError{key: oi.in.Key, err: err}
+	}
+	if o.rowBuf == nil {
+		o.rowBuf = make([]schema.Row, rowBatch)
+		o.outBuf = make([]parquet.Row, rowBatch)
+	}
+	var rows int64
+	for {
+		n, err := r.Read(o.rowBuf)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return &badInputError{key: oi.in.Key, err: err}
+		}
+		for i := range n {
+			o.outBuf[i] = m.apply(o.outBuf[i], o.rowBuf[i])
+		}
+		if o.sorter != nil {
+			o.sorter.add(o.outBuf[:n])
+		} else if _, err := o.w.WriteRows(o.outBuf[:n]); err != nil {
+			return fmt.Errorf("write rows: %w", err)
+		}
+		rows += int64(n)
+	}
+	if rows != oi.in.rows {
+		return &badInputError{key: oi.in.Key, err: fmt.Errorf("read %d rows, its footer says %d", rows, oi.in.rows)}
+	}
+	if o.sorter != nil {
+		o.onRows(0, oi.in.Size)
+		return nil
+	}
+	o.rows += rows
+	o.onRows(rows, oi.in.Size)
+	o.buffered += oi.in.Size
+	if o.buffered >= rowGroupBytes {
+		if err := o.w.Flush(); err != nil {
+			return fmt.Errorf("write row group: %w", err)
+		}
+		o.buffered = 0
+	}
+	return nil
+}
+
+func (o *outWriter) finish() error {
+	if o.sorter != nil {
+		n, err := o.sorter.writeTo(o.w)
+		o.rows += n
+		o.onRows(n, 0)
+		return err
+	}
+	return o.flushPending()
+}
+
+// countingWriter counts the bytes that reached the output.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

@@ -1,0 +1,312 @@
+// Package parquetfile writes and reads one Parquet file of lake rows: the
+// lake schema's columns in declared order, values in lake/schema's physical
+// form, the schema itself carried in the file's key-value metadata.
+package parquetfile
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
+
+	"github.com/lakectl/lakectl/lake/schema"
+)
+
+// Key-value metadata keys lakectl writes into every file.
+const (
+	KeySchema      = "lakectl.schema"             // the lake schema as JSON
+	KeyFingerprint = "lakectl.schema_fingerprint" // schema.Schema.Fingerprint()
+)
+
+// DefaultRowGroupBytes bounds the memory a Writer buffers before it writes a
+// row group (compressed pages plus the page being filled).
+const DefaultRowGroupBytes = 64 << 20
+
+const (
+	batchRows    = 4096 // rows transposed to columns per step
+	rowsPerWrite = 256  // rows per column write: pages are cut between writes
+)
+
+// Options configure a Writer. The zero value is usable.
+type Options struct {
+	// Codec is "snappy" (default), "zstd", "gzip" or "none".
+	Codec string
+	// RowGroupBytes flushes a row group when the buffered size reaches it
+	// (default DefaultRowGroupBytes). It is the Writer's memory bound.
+	RowGroupBytes int64
+	// KeyValue is extra key-value metadata; lakectl's own keys win.
+	KeyValue map[string]string
+	// Parallelism is how many goroutines encode and compress columns
+	// (default GOMAXPROCS, at most the number of columns).
+	Parallelism int
+}
+
+// Writer writes rows of one lake schema to one Parquet file. It is not safe
+// for concurrent use. Write keeps no reference to the rows it was given, so
+// callers may reuse them (but not byte slices of values written earlier
+// before Write returns).
+type Writer struct {
+	schema   schema.Schema
+	pw       *parquet.GenericWriter[any]
+	columns  []*parquet.ColumnWriter
+	checks   []valueCheck
+	defLevel []int
+	values   [][]parquet.Value // per column, one batch, levels set
+	out      countingWriter
+	rgBytes  int64
+	rgBase   int64 // pw.Size() right after the last flush
+	rows     int64
+	workers  int
+	closed   bool
+	err      error // sticky: the file is broken after a write error
+}
+
+// NewWriter starts a Parquet file of schema s on w. Nothing is written until
+// the first row group is flushed or Close is called; Close writes the footer.
+func NewWriter(w io.Writer, s schema.Schema, opts Options) (*Writer, error) {
+	ps, err := ParquetSchema(s)
+	if err != nil {
+		return nil, err
+	}
+	codec, err := codecOf(opts.Codec)
+	if err != nil {
+		return nil, err
+	}
+	schemaJSON, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("parquet writer: encode schema: %w", err)
+	}
+	wr := &Writer{schema: s, rgBytes: opts.RowGroupBytes}
+	if wr.rgBytes <= 0 {
+		wr.rgBytes = DefaultRowGroupBytes
+	}
+	wr.out.w = w
+	config := []parquet.WriterOption{
+		ps,
+		parquet.Compression(codec),
+		// Data page v1 is what Spark and parquet-mr write by default and
+		// what every reader (Redshift COPY, Spectrum, Athena) handles.
+		parquet.DataPageVersion(1),
+		// PLAIN rather than parquet-go's default DELTA_LENGTH_BYTE_ARRAY
+		// for strings: v1 encodings only, for the same readers.
+		parquet.DefaultEncodingFor(parquet.ByteArray, &parquet.Plain),
+		parquet.DefaultEncodingFor(parquet.FixedLenByteArray, &parquet.Plain),
+	}
+	for k, v := range opts.KeyValue {
+		if k != KeySchema && k != KeyFingerprint {
+			config = append(config, parquet.KeyValueMetadata(k, v))
+		}
+	}
+	config = append(config,
+		parquet.KeyValueMetadata(KeySchema, string(schemaJSON)),
+		parquet.KeyValueMetadata(KeyFingerprint, s.Fingerprint()))
+	wc, err := parquet.NewWriterConfig(config...)
+	if err != nil {
+		return nil, fmt.Errorf("parquet writer: %w", err)
+	}
+	wr.pw = parquet.NewGenericWriter[any](&wr.out, wc)
+	wr.columns = wr.pw.ColumnWriters()
+	n := len(s.Columns)
+	wr.checks = make([]valueCheck, n)
+	wr.defLevel = make([]int, n)
+	wr.values = make([][]parquet.Value, n)
+	for i, c := range s.Columns {
+		wr.checks[i] = checkOf(c.Type)
+		if c.Nullable {
+			wr.defLevel[i] = 1
+		}
+		wr.values[i] = make([]parquet.Value, 0, batchRows)
+	}
+	wr.workers = opts.Parallelism
+	if wr.workers <= 0 {
+		wr.workers = runtime.GOMAXPROCS(0)
+	}
+	wr.workers = min(wr.workers, n)
+	return wr, nil
+}
+
+func codecOf(name string) (compress.Codec, error) {
+	switch strings.ToLower(name) {
+	case "", "snappy":
+		return &parquet.Snappy, nil
+	case "zstd":
+		return &parquet.Zstd, nil
+	case "gzip":
+		return &parquet.Gzip, nil
+	case "none", "uncompressed":
+		return &parquet.Uncompressed, nil
+	}
+	return nil, fmt.Errorf("parquet writer: unknown codec %q (want snappy, zstd, gzip or none)", name)
+}
+
+// Schema is the schema the Writer was created with.
+func (w *Writer) Schema() schema.Schema { return w.schema }
+
+// Rows is the number of rows written so far.
+func (w *Writer) Rows() int64 { return w.rows }
+
+// BytesWritten is the number of (compressed) bytes handed to the output so
+// far; after Close it is the file's size.
+func (w *Writer) BytesWritten() int64 { return w.out.n }
+
+// EstimatedSize is BytesWritten plus the buffered row group (its pages
+// compressed, the pages being filled not yet): what the file would be if it
+// were closed now, give or take the footer. Callers cut files on it.
+func (w *Writer) EstimatedSize() int64 { return w.pw.Size() }
+
+// Write appends rows, each with one value per column in schema order, built
+// with lake/schema's constructors. A NULL in a NOT NULL column, a value of
+// the wrong physical kind, or a row of the wrong length is an error naming
+// the column and the row (counted from the start of the file); the rows of
+// the failing batch of batchRows are then not written, earlier ones are.
+func (w *Writer) Write(rows []schema.Row) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	if w.closed {
+		return 0, errors.New("parquet writer: write after close")
+	}
+	written := 0
+	for len(rows) > 0 {
+		n := min(len(rows), batchRows)
+		if err := w.transpose(rows[:n]); err != nil {
+			return written, err
+		}
+		if err := w.writeColumns(); err != nil {
+			w.err = fmt.Errorf("parquet writer: %w", err)
+			return written, w.err
+		}
+		w.rows += int64(n)
+		written += n
+		rows = rows[n:]
+		if w.pw.Size()-w.rgBase >= w.rgBytes {
+			if err := w.flush(); err != nil {
+				return written, err
+			}
+		}
+	}
+	return written, nil
+}
+
+// transpose checks a batch and copies it into per-column value slices with
+// Parquet levels set.
+func (w *Writer) transpose(rows []schema.Row) error {
+	ncol := len(w.schema.Columns)
+	for i, row := range rows {
+		if len(row) != ncol {
+			return fmt.Errorf("parquet writer: row %d has %d values, schema has %d columns", w.rows+int64(i), len(row), ncol)
+		}
+	}
+	for c := range ncol {
+		vals := w.values[c][:0]
+		check := &w.checks[c]
+		def := w.defLevel[c]
+		for i, row := range rows {
+			v := row[c]
+			if v.IsNull() {
+				if def == 0 {
+					return fmt.Errorf("parquet writer: column %q row %d: NULL in a NOT NULL column", w.schema.Columns[c].Name, w.rows+int64(i))
+				}
+				vals = append(vals, v.Level(0, 0, c))
+				continue
+			}
+			if msg := check.check(v); msg != "" {
+				col := w.schema.Columns[c]
+				return fmt.Errorf("parquet writer: column %q (%s) row %d: %s", col.Name, col.Type, w.rows+int64(i), msg)
+			}
+			vals = append(vals, v.Level(0, def, c))
+		}
+		w.values[c] = vals
+	}
+	return nil
+}
+
+// writeColumns hands the transposed batch to the column writers. Columns are
+// independent (own buffers, pages, compression), so they are encoded in
+// parallel; each page is cut at a rowsPerWrite boundary once full.
+func (w *Writer) writeColumns() error {
+	if w.workers <= 1 {
+		for c := range w.values {
+			if err := w.writeColumn(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var next atomic.Int64
+	errs := make([]error, w.workers)
+	var wg sync.WaitGroup
+	for g := range w.workers {
+		wg.Go(func() {
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= len(w.values) {
+					return
+				}
+				if err := w.writeColumn(c); err != nil {
+					errs[g] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (w *Writer) writeColumn(c int) error {
+	vals := w.values[c]
+	for len(vals) > 0 {
+		n := min(len(vals), rowsPerWrite)
+		if _, err := w.columns[c].WriteRowValues(vals[:n]); err != nil {
+			return fmt.Errorf("column %q: %w", w.schema.Columns[c].Name, err)
+		}
+		vals = vals[n:]
+	}
+	clear(w.values[c]) // drop references to the caller's byte slices
+	return nil
+}
+
+func (w *Writer) flush() error {
+	if err := w.pw.Flush(); err != nil {
+		w.err = fmt.Errorf("parquet writer: write row group: %w", err)
+		return w.err
+	}
+	w.rgBase = w.pw.Size()
+	return nil
+}
+
+// Close writes the last row group and the footer. It does not close the
+// underlying io.Writer. Calling it again returns the first result.
+func (w *Writer) Close() error {
+	if w.closed {
+		return w.err
+	}
+	w.closed = true
+	if w.err != nil {
+		return w.err
+	}
+	if err := w.pw.Close(); err != nil {
+		w.err = fmt.Errorf("parquet writer: close: %w", err)
+	}
+	return w.err
+}
+
+// countingWriter counts the bytes that reached the output.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

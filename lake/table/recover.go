@@ -1,0 +1,230 @@
+package table
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/lakectl/lakectl/lake"
+)
+
+// Recovered says what Recover did.
+type Recovered struct {
+	RolledForward []string `json:"rolled_forward"` // txids whose commit was finished
+	RolledBack    []string `json:"rolled_back"`    // txids whose staged files were deleted
+}
+
+// Recover finishes or undoes the transactions of dead runs, so that
+// tables/<table>/ holds each committed row exactly once and nothing
+// uncommitted. Every command runs it before it touches the table. A
+// transaction whose owner is alive (same host and its process running
+// with a fresh heartbeat, or another host with a fresh heartbeat) is
+// never touched.
+func (t *Table) Recover(ctx context.Context) (Recovered, error) {
+	var res Recovered
+	me := self()
+	now := time.Now()
+	var dead []marker
+	err := t.eachMarker(ctx, func(m marker) error {
+		if deadMarker(m, now, me) {
+			dead = append(dead, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("recover table %s: %w", t.name, err)
+	}
+	for _, m := range dead {
+		forward, err := t.settle(ctx, m.TxID, m.Job)
+		if err != nil {
+			return res, fmt.Errorf("recover table %s: transaction %s: %w", t.name, m.TxID, err)
+		}
+		if forward {
+			res.RolledForward = append(res.RolledForward, m.TxID)
+		} else {
+			res.RolledBack = append(res.RolledBack, m.TxID)
+		}
+	}
+	orphans, err := t.orphanStaging(ctx)
+	if err != nil {
+		return res, fmt.Errorf("recover table %s: %w", t.name, err)
+	}
+	res.RolledBack = append(res.RolledBack, orphans...)
+	return res, nil
+}
+
+func deadMarker(m marker, now time.Time, me owner) bool {
+	return dead(m.owner, m.Heartbeat, m.staleAfter(), now, me)
+}
+
+// eachMarker calls fn for every in-flight marker of the table.
+func (t *Table) eachMarker(ctx context.Context, fn func(marker) error) error {
+	prefix := metaDir(t.name) + "txns/"
+	var keys []string
+	err := t.store.List(ctx, prefix, func(oi lake.ObjectInfo) error {
+		if strings.HasSuffix(oi.Key, ".json") {
+			keys = append(keys, oi.Key)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list transactions: %w", err)
+	}
+	for _, k := range keys {
+		var m marker
+		err := getJSON(ctx, t.store, k, &m)
+		if errors.Is(err, lake.ErrNotExist) {
+			continue // finished meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		if m.TxID == "" {
+			m.TxID = strings.TrimSuffix(strings.TrimPrefix(k, prefix), ".json")
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// settle ends a transaction that will not go on: it claims the txid with
+// an aborted commit record; if the transaction had committed first, it
+// rolls it forward instead. It reports whether it rolled forward.
+func (t *Table) settle(ctx context.Context, txid, job string) (bool, error) {
+	claim := &CommitRecord{TxID: txid, Table: t.name, Op: "abort", Job: job, Time: time.Now().UTC(),
+		Added: []FileEntry{}, Removed: []string{}, Aborted: true}
+	err := putJSON(ctx, t.store, commitKey(t.name, txid), claim, lake.PutOptions{IfNoneMatch: true})
+	if err != nil && !errors.Is(err, lake.ErrPrecondition) {
+		return false, fmt.Errorf("write abort record: %w", err)
+	}
+	if err != nil { // a record exists: committed, or aborted before
+		rec, err := t.Commit(ctx, txid)
+		if err != nil {
+			return false, err
+		}
+		if !rec.Aborted {
+			return true, t.finish(ctx, rec, nil)
+		}
+	}
+	return false, t.rollback(ctx, txid, job)
+}
+
+// rollback deletes an uncommitted transaction's staged files, its state
+// pointer and its marker. The caller made sure it can never commit.
+func (t *Table) rollback(ctx context.Context, txid, job string) error {
+	if err := t.deleteAll(ctx, stagingDir(t.name, txid)); err != nil {
+		return err
+	}
+	if job != "" {
+		if err := t.store.Delete(ctx, pendingKey(job, txid)); err != nil {
+			return err
+		}
+	}
+	return t.store.Delete(ctx, markerKey(t.name, txid))
+}
+
+// finish runs the steps after the commit point; each is idempotent, so a
+// crash anywhere is finished by running it again. crash (tests) stops it
+// after a named step.
+func (t *Table) finish(ctx context.Context, rec *CommitRecord, crash func(string) bool) error {
+	stop := func(step string) bool { return crash != nil && crash(step) }
+	staging := stagingDir(t.name, rec.TxID)
+	for _, e := range rec.Added {
+		src := staging + strings.TrimPrefix(e.Key, t.Prefix())
+		if err := t.store.Move(ctx, src, e.Key); err != nil {
+			return fmt.Errorf("publish %s: %w", e.Key, err)
+		}
+		if stop("move") {
+			return nil
+		}
+	}
+	for _, k := range rec.Removed {
+		if err := t.store.Delete(ctx, k); err != nil {
+			return fmt.Errorf("delete removed file %s: %w", k, err)
+		}
+		if stop("delete") {
+			return nil
+		}
+	}
+	jobs := make([]string, 0, len(rec.State))
+	for job := range rec.State {
+		jobs = append(jobs, job)
+	}
+	sort.Strings(jobs)
+	for _, job := range jobs {
+		if err := writeStateCache(ctx, t.store, job, t.name, rec.TxID, rec.State[job]); err != nil {
+			return err
+		}
+		if stop("state") {
+			return nil
+		}
+	}
+	for _, job := range jobs {
+		if err := t.store.Delete(ctx, pendingKey(job, rec.TxID)); err != nil {
+			return err
+		}
+	}
+	if stop("unpending") {
+		return nil
+	}
+	if err := t.deleteAll(ctx, staging); err != nil {
+		return err
+	}
+	return t.store.Delete(ctx, markerKey(t.name, rec.TxID))
+}
+
+// deleteAll deletes every object under prefix.
+func (t *Table) deleteAll(ctx context.Context, prefix string) error {
+	var keys []string
+	err := t.store.List(ctx, prefix, func(oi lake.ObjectInfo) error {
+		keys = append(keys, oi.Key)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list %s: %w", prefix, err)
+	}
+	for _, k := range keys {
+		if err := t.store.Delete(ctx, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// orphanStaging deletes staged files of transactions that have no marker
+// any more. Markers are written before any staged file and deleted after
+// all of them, so such files are leftovers.
+func (t *Table) orphanStaging(ctx context.Context) ([]string, error) {
+	prefix := metaDir(t.name) + "staging/"
+	var txids []string
+	err := t.store.List(ctx, prefix, func(oi lake.ObjectInfo) error {
+		txid, _, ok := strings.Cut(strings.TrimPrefix(oi.Key, prefix), "/")
+		if ok && (len(txids) == 0 || txids[len(txids)-1] != txid) {
+			txids = append(txids, txid)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list staging: %w", err)
+	}
+	var done []string
+	for _, txid := range txids {
+		_, err := t.store.Stat(ctx, markerKey(t.name, txid))
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, lake.ErrNotExist) {
+			return nil, err
+		}
+		if err := t.deleteAll(ctx, stagingDir(t.name, txid)); err != nil {
+			return nil, err
+		}
+		done = append(done, txid)
+	}
+	return done, nil
+}

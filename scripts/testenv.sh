@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# testenv.sh makes sure the services lakectl's tests run against answer on
+# loopback — MariaDB (3306), PostgreSQL (5432) and MinIO (9000) — starting
+# or installing them when needed, then prints the variables that
+# internal/testenv reads:
+#
+#   eval "$(scripts/testenv.sh)"
+#
+# Progress goes to stderr; only `export` lines go to stdout. Idempotent and
+# fast when everything already runs.
+set -euo pipefail
+
+CACHE=${LAKECTL_CACHE:-/root/.cache/lakectl}
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+MINIO_BIN=$CACHE/bin/minio
+MINIO_ADDR=127.0.0.1:9000
+MINIO_CONSOLE=127.0.0.1:9001
+MINIO_USER=minioadmin
+MINIO_PASSWORD=minioadmin
+WAIT_S=${LAKECTL_TESTENV_WAIT:-60}
+
+log() { echo "testenv: $*" >&2; }
+die() { echo "testenv: error: $*" >&2; exit 1; }
+
+# answers HOST PORT: true when something accepts TCP connections there.
+answers() { timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
+
+# wait_for NAME HOST PORT: wait (bounded) until HOST:PORT answers.
+wait_for() {
+	local name=$1 host=$2 port=$3 i
+	for ((i = 0; i < WAIT_S * 4; i++)); do
+		answers "$host" "$port" && return 0
+		sleep 0.25
+	done
+	die "$name did not answer on $host:$port within ${WAIT_S}s"
+}
+
+APT_UPDATED=
+apt_install() {
+	[[ $(id -u) == 0 ]] || die "$* missing and not root: install them (apt-get install -y $*)"
+	if [[ -z $APT_UPDATED ]]; then
+		log "apt-get update"
+		apt-get update -qq >&2
+		APT_UPDATED=1
+	fi
+	log "apt-get install -y $*"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+}
+
+ensure_mariadb() {
+	if answers 127.0.0.1 3306; then
+		log "MariaDB answers on 127.0.0.1:3306"
+		return
+	fi
+	local fresh=
+	if [[ ! -x /usr/sbin/mariadbd ]]; then
+		apt_install mariadb-server
+	fi
+	log "starting MariaDB"
+	mkdir -p /run/mysqld
+	chown mysql:mysql /run/mysqld 2>/dev/null || true
+	start-stop-daemon --start --oknodo --background --chuid mysql \
+		--exec /usr/sbin/mariadbd -- --bind-address=127.0.0.1 --port=3306 >&2
+	wait_for MariaDB 127.0.0.1 3306
+	if [[ -n $fresh ]] || ! mariadb -h 127.0.0.1 -uroot -e 'select 1' >/dev/null 2>&1; then
+		# Fresh installs use unix_socket auth for root: allow TCP without a password.
+		log "making root@localhost passwordless over TCP"
+		mariadb -uroot -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD(''); FLUSH PRIVILEGES;" >&2 ||
+			log "could not change root's authentication; tests may fail to log in"
+	fi
+}
+
+pg_version() { ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -1; }
+
+ensure_postgres() {
+	if answers 127.0.0.1 5432; then
+		log "PostgreSQL answers on 127.0.0.1:5432"
+		return
+	fi
+	local ver
+	ver=$(pg_version)
+	if [[ -z $ver ]]; then
+		apt_install postgresql
+		ver=$(pg_version)
+	fi
+	[[ -n $ver ]] || die "PostgreSQL is installed but no version under /usr/lib/postgresql"
+	local hba=/etc/postgresql/$ver/main/pg_hba.conf
+	if [[ -f $hba ]] && ! grep -qE '^host\s+all\s+all\s+127\.0\.0\.1/32\s+trust' "$hba"; then
+		log "letting 127.0.0.1 connect without a password (trust) in $hba"
+		sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+	fi
+	log "starting PostgreSQL $ver"
+	pg_ctlcluster --skip-systemctl-redirect "$ver" main start >&2 || true
+	wait_for PostgreSQL 127.0.0.1 5432
+}
+
+# minio_ready: MinIO's liveness endpoint answers (a bare TCP check without curl).
+minio_ready() {
+	if command -v curl >/dev/null; then
+		curl -fsS -m 2 "http://$MINIO_ADDR/minio/health/live" >/dev/null 2>&1
+	else
+		answers "${MINIO_ADDR%:*}" "${MINIO_ADDR##*:}"
+	fi
+}
+
+ensure_minio() {
+	if minio_ready; then
+		log "MinIO answers on $MINIO_ADDR"
+		return
+	fi
+	if [[ ! -x $MINIO_BIN ]]; then
+		# Another shell may be building it right now: wait rather than build twice.
+		local i
+		for ((i = 0; i < 600; i++)); do
+			pgrep -f "go install github.com/minio/minio@" >/dev/null || break
+			((i % 20 == 0)) && log "waiting for a MinIO build already running"
+			sleep 1
+		done
+		if [[ ! -x $MINIO_BIN ]]; then
+			log "building MinIO into $CACHE/bin (a few minutes, once)"
+			mkdir -p "$CACHE/bin"
+			(cd /tmp && GOBIN=$CACHE/bin go install "github.com/minio/minio@$MINIO_VERSION") >&2
+		fi
+	fi
+	log "starting MinIO on $MINIO_ADDR (data in $CACHE/minio-data, log $CACHE/minio.log)"
+	mkdir -p "$CACHE/minio-data"
+	MINIO_ROOT_USER=$MINIO_USER MINIO_ROOT_PASSWORD=$MINIO_PASSWORD MINIO_BROWSER=on \
+		nohup "$MINIO_BIN" server --quiet --address "$MINIO_ADDR" --console-address "$MINIO_CONSOLE" \
+		"$CACHE/minio-data" >>"$CACHE/minio.log" 2>&1 </dev/null &
+	disown || true
+	local i
+	for ((i = 0; i < WAIT_S * 4; i++)); do
+		minio_ready && return 0
+		sleep 0.25
+	done
+	die "MinIO did not answer on $MINIO_ADDR within ${WAIT_S}s; see $CACHE/minio.log"
+}
+
+ensure_mariadb
+ensure_postgres
+ensure_minio
+
+cat <<EOF
+export LAKECTL_TEST_MYSQL='root@tcp(127.0.0.1:3306)/'
+export LAKECTL_TEST_POSTGRES='postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable'
+export LAKECTL_TEST_S3='http://$MINIO_ADDR'
+export LAKECTL_TEST_S3_ACCESS='$MINIO_USER'
+export LAKECTL_TEST_S3_SECRET='$MINIO_PASSWORD'
+EOF

@@ -1,0 +1,111 @@
+package driver
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"text/template"
+)
+
+// ErrUnreachable marks a failure to reach the warehouse at all (network,
+// DNS, refused connection), as opposed to an error of a statement. A dry
+// run plans offline when it sees it.
+var ErrUnreachable = errors.New("warehouse unreachable")
+
+// Templates holds a dialect's SQL statements, one file per statement
+// (<name>.sql), parsed once.
+type Templates struct {
+	t *template.Template
+}
+
+// ParseTemplates parses every *.sql file of fsys (the driver's embedded
+// folder) as a template named after the file without ".sql".
+func ParseTemplates(fsys fs.FS) (*Templates, error) {
+	root := template.New("").Funcs(template.FuncMap{
+		"lit":    Literal,
+		"ident":  QuoteIdent,
+		"join":   strings.Join,
+		"add":    func(a, b int) int { return a + b },
+		"joinon": joinOn,
+	}).Option("missingkey=error")
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("read SQL templates: %w", err)
+	}
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".sql")
+		if !ok {
+			continue
+		}
+		b, err := fs.ReadFile(fsys, e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("read SQL template %s: %w", e.Name(), err)
+		}
+		if _, err := root.New(name).Parse(string(b)); err != nil {
+			return nil, fmt.Errorf("parse SQL template %s: %w", e.Name(), err)
+		}
+	}
+	return &Templates{t: root}, nil
+}
+
+// MustParseTemplates is ParseTemplates for embedded files, which are known
+// to parse (a golden test covers every template).
+func MustParseTemplates(fsys fs.FS) *Templates {
+	t, err := ParseTemplates(fsys)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// Render executes the named template with data (a *Statement for the
+// shared statements, driver-specific data for a driver's own ones);
+// surrounding blank space is trimmed.
+func (t *Templates) Render(name string, data any) (string, error) {
+	tt := t.t.Lookup(name)
+	if tt == nil {
+		return "", fmt.Errorf("no SQL template %q in this dialect", name)
+	}
+	var buf bytes.Buffer
+	if err := tt.Execute(&buf, data); err != nil {
+		return "", fmt.Errorf("render SQL template %s: %w", name, err)
+	}
+	return strings.TrimSpace(buf.String()), nil
+}
+
+// Names lists the templates, for golden tests.
+func (t *Templates) Names() []string {
+	var names []string
+	for _, tt := range t.t.Templates() {
+		if tt.Name() != "" {
+			names = append(names, tt.Name())
+		}
+	}
+	return names
+}
+
+// QuoteIdent double-quotes an identifier (the same in all three dialects).
+func QuoteIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// QuoteQualified quotes "schema"."table".
+func QuoteQualified(schemaName, table string) string {
+	return QuoteIdent(schemaName) + "." + QuoteIdent(table)
+}
+
+// Literal renders s as a standard SQL string literal.
+func Literal(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// joinOn renders "a.k1 = b.k1 AND a.k2 = b.k2" for quoted key columns.
+func joinOn(a, b string, cols []string) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = a + "." + c + " = " + b + "." + c
+	}
+	return strings.Join(parts, " AND ")
+}

@@ -1,0 +1,286 @@
+// Package duckdb is the embedded DuckDB warehouse driver: the default
+// warehouse. Files load with INSERT ... SELECT FROM read_parquet, on the
+// lake's own files for a local lake and on downloaded copies for S3 (no
+// httpfs extension is needed).
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+
+	_ "github.com/duckdb/duckdb-go/v2" // the database/sql driver "duckdb"
+
+	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/warehouse/driver"
+)
+
+//go:embed sql/*.sql
+var sqlFiles embed.FS
+
+// Templates are the dialect's SQL statements (sql/*.sql).
+func Templates() *driver.Templates {
+	sub, _ := fs.Sub(sqlFiles, "sql")
+	return driver.MustParseTemplates(sub)
+}
+
+// Options configure the driver.
+type Options struct {
+	Logger *slog.Logger
+}
+
+// Warehouse is one DuckDB database file. DuckDB allows one writing
+// process per file (another process gets a lock error, reported as
+// "another run holds the lock") and the driver runs one load transaction
+// at a time in this process.
+type Warehouse struct {
+	path string
+	db   *sql.DB
+	tmpl *driver.Templates
+	log  *slog.Logger
+	mu   sync.Mutex // held from Begin to Commit/Rollback
+}
+
+// Open opens (creating if needed) the database file at path; ":memory:"
+// is an in-memory database.
+func Open(_ context.Context, path string, opts Options) (*Warehouse, error) {
+	if path == "" {
+		return nil, clierr.Usagef("warehouse URL duckdb://: no database file (use duckdb://./warehouse.duckdb)")
+	}
+	dsn := path
+	if path == ":memory:" {
+		dsn = ""
+	}
+	db, err := sql.Open("duckdb", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open duckdb %s: %w", path, err)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Warehouse{path: path, db: db, tmpl: Templates(), log: log}, nil
+}
+
+// DB is the database handle, for callers that inspect the warehouse.
+func (w *Warehouse) DB() *sql.DB { return w.db }
+
+// Dialect is driver.DuckDB.
+func (w *Warehouse) Dialect() string { return driver.DuckDB }
+
+// String is the warehouse URL.
+func (w *Warehouse) String() string { return "duckdb://" + w.path }
+
+// DefaultSchema is main.
+func (w *Warehouse) DefaultSchema() string { return "main" }
+
+// SQL renders one of the dialect's statements.
+func (w *Warehouse) SQL(name string, data *driver.Statement) (string, error) {
+	return w.tmpl.Render(name, data)
+}
+
+// Query runs a read-only statement.
+func (w *Warehouse) Query(ctx context.Context, q string, args []any, fn func(scan func(...any) error) error) error {
+	rows, err := w.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return w.openErr(err)
+	}
+	return scanRows(rows, fn)
+}
+
+func scanRows(rows *sql.Rows, fn func(scan func(...any) error) error) error {
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// openErr turns DuckDB's file lock conflict into the typed "held" error.
+func (w *Warehouse) openErr(err error) error {
+	if err != nil && strings.Contains(err.Error(), "Could not set lock on file") {
+		return &clierr.LockedError{Lock: "duckdb " + w.path, Owner: "another process (DuckDB allows one writer per file)"}
+	}
+	return err
+}
+
+// Begin starts a load transaction.
+func (w *Warehouse) Begin(ctx context.Context) (driver.Tx, error) {
+	w.mu.Lock()
+	conn, err := w.db.Conn(ctx)
+	if err != nil {
+		w.mu.Unlock()
+		return nil, w.openErr(err)
+	}
+	t, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		_ = conn.Close()
+		w.mu.Unlock()
+		return nil, w.openErr(err)
+	}
+	return &tx{w: w, conn: conn, tx: t}, nil
+}
+
+// PlanStage returns the INSERT ... read_parquet statements Stage runs
+// (for an S3 lake, on downloaded copies of the files).
+func (w *Warehouse) PlanStage(job *driver.StageJob) ([]string, []byte, error) {
+	var out []string
+	for _, c := range copies(job) {
+		for i, f := range c.files {
+			c.Paths[i] = job.Store.URL(f.Key)
+		}
+		s, err := w.tmpl.Render("copy_parquet", c)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil, nil
+}
+
+// Close closes the database.
+func (w *Warehouse) Close() error { return w.db.Close() }
+
+type tx struct {
+	w    *Warehouse
+	conn *sql.Conn
+	tx   *sql.Tx
+	done bool
+}
+
+func (t *tx) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	res, err := t.tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+func (t *tx) Query(ctx context.Context, q string, args []any, fn func(scan func(...any) error) error) error {
+	rows, err := t.tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	return scanRows(rows, fn)
+}
+
+func (t *tx) finish(f func() error) error {
+	if t.done {
+		return nil
+	}
+	t.done = true
+	err := f()
+	_ = t.conn.Close()
+	t.w.mu.Unlock()
+	return err
+}
+
+func (t *tx) Commit(context.Context) error   { return t.finish(t.tx.Commit) }
+func (t *tx) Rollback(context.Context) error { return t.finish(t.tx.Rollback) }
+
+// Stage inserts the files' rows with read_parquet.
+func (t *tx) Stage(ctx context.Context, job *driver.StageJob) (int64, error) {
+	tmp, err := os.MkdirTemp("", "lakectl-duckdb-")
+	if err != nil {
+		return 0, fmt.Errorf("stage: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	var total int64
+	for _, c := range copies(job) {
+		var releases []func()
+		for i, f := range c.files {
+			p, release, err := driver.LocalFile(ctx, job.Store, f.Key, tmp)
+			if err != nil {
+				for _, r := range releases {
+					r()
+				}
+				return total, err
+			}
+			releases = append(releases, release)
+			c.Paths[i] = p
+		}
+		q, err := t.w.tmpl.Render("copy_parquet", c)
+		if err == nil {
+			var n int64
+			n, err = t.Exec(ctx, q)
+			total += n
+			job.Progress.Add(n, c.bytes())
+		}
+		for _, r := range releases {
+			r()
+		}
+		if err != nil {
+			return total, fmt.Errorf("copy %s: %w", c.describe(), err)
+		}
+	}
+	return total, nil
+}
+
+// copyStmt is the data of the copy_parquet template: one INSERT over a
+// list of files with the same columns (or one file with row ranges or a
+// sequence column).
+type copyStmt struct {
+	Table      string
+	Columns    []string // quoted destination columns
+	Select     []string // expressions over read_parquet's columns
+	Paths      []string
+	RowNumbers bool
+	Ranges     []driver.RowRange
+	files      []driver.StageFile
+}
+
+func (c *copyStmt) bytes() (n int64) {
+	for _, f := range c.files {
+		n += f.Size
+	}
+	return n
+}
+
+func (c *copyStmt) describe() string {
+	if len(c.files) == 1 {
+		return "lake file " + c.files[0].Key
+	}
+	return fmt.Sprintf("%d lake files from %s", len(c.files), c.files[0].Key)
+}
+
+// maxFilesPerInsert bounds the file list of one statement.
+const maxFilesPerInsert = 1000
+
+func copies(job *driver.StageJob) []*copyStmt {
+	var out []*copyStmt
+	var lastSig string
+	for _, f := range job.Files {
+		names := f.Schema.Names()
+		sig := strings.Join(names, "\x00")
+		perFile := job.SeqColumn != "" || f.Ranges != nil
+		if perFile || len(out) == 0 || sig != lastSig || out[len(out)-1].RowNumbers || len(out[len(out)-1].files) >= maxFilesPerInsert {
+			c := &copyStmt{Table: job.Table, RowNumbers: perFile, Ranges: f.Ranges}
+			for _, n := range names {
+				c.Columns = append(c.Columns, driver.QuoteIdent(n))
+				c.Select = append(c.Select, driver.QuoteIdent(n))
+			}
+			if job.SeqColumn != "" {
+				c.Columns = append(c.Columns, driver.QuoteIdent(job.SeqColumn))
+				c.Select = append(c.Select, fmt.Sprintf("(%d::BIGINT << 32) + file_row_number::BIGINT", f.Ordinal))
+			}
+			out = append(out, c)
+			lastSig = sig
+			if perFile {
+				lastSig = ""
+			}
+		}
+		c := out[len(out)-1]
+		c.files = append(c.files, f)
+		c.Paths = append(c.Paths, "")
+	}
+	return out
+}

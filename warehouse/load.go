@@ -1,0 +1,621 @@
+package warehouse
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/lakectl/lakectl/catalog"
+	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/progress"
+	"github.com/lakectl/lakectl/internal/redact"
+	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/schema"
+	"github.com/lakectl/lakectl/warehouse/driver"
+)
+
+// seqColumn orders staged rows (file ordinal, row number) for upsert.
+const seqColumn = "_lakectl_seq"
+
+// TransformData are the variables a --transform file can use, as Go
+// template fields: {{.Stage}} (the staging table holding this load's
+// rows), {{.Target}} (the target table), both quoted and qualified,
+// {{.Table}} (the lake table), {{.LoadID}} and {{.Mode}}.
+type TransformData struct {
+	Stage, Target, Table, LoadID, Mode string
+}
+
+// Load loads the lake files of opts.Table that the target has not loaded
+// yet, exactly once each, in one warehouse transaction that also writes
+// their ledger rows.
+func Load(ctx context.Context, store lake.Store, wh Warehouse, opts LoadOptions) (*LoadResult, error) {
+	return run(ctx, store, wh, opts, false)
+}
+
+// Reprocess empties the target and its ledger entries and reloads every
+// live file, in one transaction.
+func Reprocess(ctx context.Context, store lake.Store, wh Warehouse, opts ReprocessOptions) (*LoadResult, error) {
+	mode := ModeAppend
+	if len(opts.Key) > 0 {
+		mode = ModeUpsert
+	}
+	return run(ctx, store, wh, LoadOptions{
+		Table: opts.Table, Into: opts.Into, Mode: mode, Key: opts.Key, Cursor: opts.Cursor,
+		Parallel: opts.Parallel, TransformFile: opts.TransformFile, DryRun: opts.DryRun,
+		LoadID: opts.LoadID, Logger: opts.Logger, Progress: opts.Progress,
+	}, true)
+}
+
+// loader carries one load: either executing in a transaction or, for a
+// dry run, recording the statements it would execute.
+type loader struct {
+	store     lake.Store
+	wh        Warehouse
+	opts      LoadOptions
+	full      bool
+	base      driver.Statement
+	schema    string // target schema, unquoted
+	table     string // target table, unquoted
+	transform string
+	log       *slog.Logger
+	res       *LoadResult
+
+	tx      driver.Tx // nil on a dry run
+	offline bool      // dry run without a reachable warehouse
+	stmts   []string
+}
+
+func run(ctx context.Context, store lake.Store, wh Warehouse, opts LoadOptions, full bool) (*LoadResult, error) {
+	start := time.Now()
+	schemaName, tableName, err := opts.normalize(wh.DefaultSchema())
+	if err != nil {
+		return nil, err
+	}
+	l := &loader{store: store, wh: wh, opts: opts, full: full, schema: schemaName, table: tableName, log: opts.Logger}
+	if l.log == nil {
+		l.log = slog.New(slog.DiscardHandler)
+	}
+	if opts.TransformFile != "" {
+		b, err := os.ReadFile(opts.TransformFile)
+		if err != nil {
+			return nil, clierr.Usagef("read --transform file: %v", err)
+		}
+		l.transform = string(b)
+	}
+	if opts.LoadID == "" {
+		opts.LoadID = newLoadID(start)
+		l.opts.LoadID = opts.LoadID
+	}
+	targetKey := schemaName + "." + tableName
+	l.base = driver.Statement{
+		Target:       driver.QuoteQualified(schemaName, tableName),
+		TargetSchema: schemaName,
+		TargetName:   tableName,
+		TargetKey:    targetKey,
+		Stage:        driver.QuoteIdent("lakectl_stage_" + tableName),
+		Ledger:       driver.QuoteQualified(wh.DefaultSchema(), ledgerTable),
+		Targets:      driver.QuoteQualified(wh.DefaultSchema(), targetsTable),
+		LockID:       lockID(targetKey),
+	}
+	mode := opts.Mode
+	if full {
+		mode = "reprocess"
+	}
+	l.res = &LoadResult{Table: opts.Table, Into: targetKey, Mode: mode, LoadID: opts.LoadID, DryRun: opts.DryRun}
+	lt, err := openLakeTable(store, opts.Table)
+	if err != nil {
+		return nil, err
+	}
+	if !opts.DryRun {
+		// Settle transactions of crashed writers first (a dry run changes
+		// nothing, so it plans over the files as they are).
+		if _, err := lt.tbl.Recover(ctx); err != nil {
+			return nil, err
+		}
+	}
+	files, err := lt.Files(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if opts.DryRun {
+		err = l.dryRun(ctx, lt, files)
+	} else {
+		err = l.load(ctx, lt, files)
+	}
+	l.res.DurationS = time.Since(start).Seconds()
+	if err != nil {
+		return nil, fmt.Errorf("load %s into %s: %s", opts.Table, targetKey, redact.String(ctx, err.Error()))
+	}
+	return l.res, nil
+}
+
+func (l *loader) load(ctx context.Context, lt lakeTable, files []lakeFile) error {
+	// The ledger tables are created in their own transaction, so that two
+	// first loads do not both create them inside their load.
+	if err := l.ensureLedger(ctx); err != nil {
+		return err
+	}
+	tx, err := l.wh.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	l.tx = tx
+	// Serialize loads of one target, then read the ledger inside the lock:
+	// a concurrent load that committed first has its files subtracted.
+	if err := l.execNamed(ctx, "lock"); err != nil {
+		return err
+	}
+	cov, err := readCoverage(ctx, tx.Query, l.wh, &l.base)
+	if err != nil {
+		return err
+	}
+	p, err := makePlan(ctx, lt, files, cov, l.opts.Mode, l.full)
+	if err != nil {
+		return err
+	}
+	l.fillResult(p)
+	if len(p.files) == 0 && len(p.covered) == 0 && !l.full {
+		l.log.Info("nothing new to load", "table", l.opts.Table, "into", l.res.Into, "skipped_files", p.skipped)
+		return nil
+	}
+	if err := l.body(ctx, p); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	l.log.Info("loaded", "table", l.opts.Table, "into", l.res.Into, "files", l.res.Files, "rows", l.res.Rows, "load_id", l.res.LoadID)
+	return nil
+}
+
+func (l *loader) ensureLedger(ctx context.Context) error {
+	tx, err := l.wh.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	for _, name := range []string{"ledger_create"} {
+		sql, err := l.wh.SQL(name, &l.base)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, sql); err != nil {
+			return fmt.Errorf("create load ledger: %w", err)
+		}
+	}
+	return tx.Commit(ctx)
+}
+
+func (l *loader) dryRun(ctx context.Context, lt lakeTable, files []lakeFile) error {
+	cov := newCoverage()
+	exists, err := l.tableExists(ctx, l.wh.DefaultSchema(), ledgerTable)
+	switch {
+	case errors.Is(err, driver.ErrUnreachable):
+		l.offline = true
+		l.res.Unreachable = redact.String(ctx, err.Error()) + "; planned as if nothing were loaded yet"
+	case err != nil:
+		return err
+	case exists:
+		if cov, err = readCoverage(ctx, l.wh.Query, l.wh, &l.base); err != nil {
+			return err
+		}
+	}
+	p, err := makePlan(ctx, lt, files, cov, l.opts.Mode, l.full)
+	if err != nil {
+		return err
+	}
+	l.fillResult(p)
+	for _, f := range p.files {
+		pf := PlannedFile{Key: f.Key, Bytes: f.Size, Rows: f.stage.SelectedRows(), Partition: f.Partition}
+		for _, r := range f.stage.Ranges {
+			pf.Ranges = append(pf.Ranges, [2]int64{r.Start, r.End})
+		}
+		l.res.Plan = append(l.res.Plan, pf)
+	}
+	if len(p.files) == 0 && len(p.covered) == 0 && !l.full {
+		return nil
+	}
+	for _, name := range []string{"ledger_create", "lock"} {
+		if err := l.execNamed(ctx, name); err != nil {
+			return err
+		}
+	}
+	if err := l.body(ctx, p); err != nil {
+		return err
+	}
+	l.res.Statements = l.stmts
+	return nil
+}
+
+func (l *loader) fillResult(p *plan) {
+	l.res.Files = len(p.files)
+	l.res.Rows = p.rows()
+	l.res.Bytes = p.bytes()
+	l.res.SkippedFiles = p.skipped
+}
+
+// body is the part of a load after planning: target, stage, transform,
+// merge, ledger. It runs the same for a load and a dry run.
+func (l *loader) body(ctx context.Context, p *plan) error {
+	if len(p.files) > 0 {
+		if err := l.ensureTarget(ctx, p.schema); err != nil {
+			return err
+		}
+	}
+	st := l.base
+	switch {
+	case l.full:
+		if err := l.execNamed(ctx, "truncate_target"); err != nil {
+			return err
+		}
+		if err := l.execNamed(ctx, "ledger_delete_target"); err != nil {
+			return err
+		}
+	case l.opts.Mode == ModeReplace && len(p.partitions) > 0:
+		if err := l.replacePartitions(ctx, p); err != nil {
+			return err
+		}
+	}
+	if len(p.files) > 0 {
+		if err := l.copyFiles(ctx, p, &st); err != nil {
+			return err
+		}
+	}
+	return l.writeLedger(ctx, p)
+}
+
+func (l *loader) copyFiles(ctx context.Context, p *plan, st *driver.Statement) error {
+	staged := l.opts.Mode == ModeUpsert || l.transform != ""
+	st.Columns = quoteAll(p.schema.Names())
+	job := &driver.StageJob{
+		Store: l.store, Table: l.base.Target, Columns: p.schema.Columns, LoadID: l.opts.LoadID,
+		Parallel: l.opts.Parallel, Logger: l.log, Progress: progress.OrNop(l.opts.Progress),
+	}
+	if staged {
+		job.Table = l.base.Stage
+		if l.opts.Mode == ModeUpsert {
+			if err := l.upsertColumns(p.schema, st); err != nil {
+				return err
+			}
+			st.SeqColumn = driver.QuoteIdent(seqColumn)
+			job.SeqColumn = seqColumn
+		}
+		if err := l.exec(ctx, "stage_create", st); err != nil {
+			return err
+		}
+	}
+	for _, f := range p.files {
+		job.Files = append(job.Files, f.stage)
+	}
+	if err := l.stage(ctx, job, p.rows()); err != nil {
+		return err
+	}
+	if l.transform != "" {
+		sql, err := renderTransform(l.transform, TransformData{
+			Stage: l.base.Stage, Target: l.base.Target, Table: l.opts.Table, LoadID: l.opts.LoadID, Mode: l.opts.Mode,
+		})
+		if err != nil {
+			return err
+		}
+		if err := l.execSQL(ctx, sql); err != nil {
+			return fmt.Errorf("run --transform %s: %w", l.opts.TransformFile, err)
+		}
+	}
+	if !staged {
+		return nil
+	}
+	merge := "insert_from_stage"
+	if l.opts.Mode == ModeUpsert {
+		merge = "upsert"
+	}
+	if err := l.exec(ctx, merge, st); err != nil {
+		return err
+	}
+	return l.exec(ctx, "stage_drop", st)
+}
+
+func (l *loader) stage(ctx context.Context, job *driver.StageJob, want int64) error {
+	if l.tx == nil {
+		stmts, manifest, err := l.wh.PlanStage(job)
+		if err != nil {
+			return err
+		}
+		l.stmts = append(l.stmts, stmts...)
+		if manifest != nil {
+			l.res.Manifest = json.RawMessage(manifest)
+		}
+		return nil
+	}
+	job.Progress.SetTotal(want)
+	defer job.Progress.Done()
+	n, err := l.tx.Stage(ctx, job)
+	if errors.Is(err, lake.ErrNotExist) {
+		return fmt.Errorf("%w; a lake file was removed after this load was planned (a compaction or replace ran at the same time): nothing was loaded, rerun the load", err)
+	}
+	if err != nil {
+		return err
+	}
+	if n != want {
+		return fmt.Errorf("copied %d rows but the files hold %d: nothing was loaded", n, want)
+	}
+	return nil
+}
+
+func (l *loader) upsertColumns(s schema.Schema, st *driver.Statement) error {
+	for _, k := range l.opts.Key {
+		i := s.Index(k)
+		if i < 0 {
+			return clierr.Usagef("--key column %q is not a column of lake table %s", k, l.opts.Table)
+		}
+		st.Key = append(st.Key, driver.QuoteIdent(s.Columns[i].Name))
+	}
+	if l.opts.Cursor != "" {
+		i := s.Index(l.opts.Cursor)
+		if i < 0 {
+			return clierr.Usagef("--cursor column %q is not a column of lake table %s", l.opts.Cursor, l.opts.Table)
+		}
+		st.Cursor = driver.QuoteIdent(s.Columns[i].Name)
+	}
+	return nil
+}
+
+func (l *loader) replacePartitions(ctx context.Context, p *plan) error {
+	st := l.base
+	for path, kv := range p.partitions {
+		st.PartitionPaths = append(st.PartitionPaths, path)
+		if len(kv) == 0 {
+			continue
+		}
+		var pf driver.PartitionFilter
+		for _, c := range kv {
+			cond, err := partitionCondition(p.schema, c[0], c[1])
+			if err != nil {
+				return fmt.Errorf("replace partition %s: %w", path, err)
+			}
+			pf.Conditions = append(pf.Conditions, cond)
+		}
+		st.Partitions = append(st.Partitions, pf)
+	}
+	sort.Strings(st.PartitionPaths)
+	sort.Slice(st.Partitions, func(i, j int) bool {
+		return strings.Join(st.Partitions[i].Conditions, "") < strings.Join(st.Partitions[j].Conditions, "")
+	})
+	name := "delete_partitions"
+	if len(st.Partitions) == 0 {
+		name = "truncate_target" // an unpartitioned table is one partition
+	}
+	if err := l.exec(ctx, name, &st); err != nil {
+		return err
+	}
+	return l.exec(ctx, "ledger_delete_partitions", &st)
+}
+
+func (l *loader) writeLedger(ctx context.Context, p *plan) error {
+	var rows []ledgerRow
+	for _, f := range p.files {
+		for _, leaf := range f.newLeaves {
+			rows = append(rows, ledgerRow{
+				target: l.base.TargetKey, file: f.Key, leaf: leaf.File, partition: f.Partition,
+				etag: f.ETag, fingerprint: f.fingerprint, loadID: l.opts.LoadID, size: f.Size, rows: leaf.Rows,
+			})
+		}
+	}
+	for _, f := range p.covered {
+		rows = append(rows, ledgerRow{
+			target: l.base.TargetKey, file: f.Key, leaf: f.Key, partition: f.Partition,
+			etag: f.ETag, loadID: l.opts.LoadID, size: f.Size,
+		})
+	}
+	stmts, err := ledgerInserts(l.wh, l.base, rows)
+	if err != nil {
+		return err
+	}
+	for _, s := range stmts {
+		if err := l.execSQL(ctx, s); err != nil {
+			return fmt.Errorf("write load ledger: %w", err)
+		}
+	}
+	if len(p.files) == 0 {
+		return nil
+	}
+	js, err := json.Marshal(p.schema)
+	if err != nil {
+		return err
+	}
+	st := l.base
+	st.Rows = [][]string{{driver.Literal(l.base.TargetKey), driver.Literal(string(js)), driver.Literal(p.schema.Fingerprint())}}
+	return l.exec(ctx, "target_schema_save", &st)
+}
+
+// ensureTarget creates the target from the lake schema, or brings it to
+// the lake schema with ALTERs when the change is compatible.
+func (l *loader) ensureTarget(ctx context.Context, lakeSchema schema.Schema) error {
+	if err := l.execNamed(ctx, "schema_create"); err != nil {
+		return err
+	}
+	cols, err := l.targetColumns(ctx)
+	if err != nil {
+		return err
+	}
+	d := catalog.Dialect(l.wh.Dialect())
+	opts := catalog.DDLOptions{Schema: l.schema, IfNotExists: true}
+	if len(cols) == 0 {
+		ddl, err := catalog.DDL(d, l.table, lakeSchema, opts)
+		if err != nil {
+			return err
+		}
+		l.res.Created = true
+		return l.execSQL(ctx, ddl)
+	}
+	recorded, ok, err := l.recordedSchema(ctx)
+	if err != nil {
+		return err
+	}
+	var changes []catalog.Change
+	if ok {
+		changes = catalog.Compare(recorded, lakeSchema)
+	} else {
+		// A table lakectl did not create: add the lake columns it lacks.
+		have := map[string]bool{}
+		for _, c := range cols {
+			have[strings.ToLower(c)] = true
+		}
+		for _, c := range lakeSchema.Columns {
+			if !have[strings.ToLower(c.Name)] {
+				changes = append(changes, catalog.Change{Column: c.Name, Kind: catalog.Added, To: c.Type.String(), Reason: "new column in the lake"})
+			}
+		}
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	var lines []string
+	for _, c := range changes {
+		lines = append(lines, c.String())
+	}
+	if catalog.Breaking(changes) {
+		return &clierr.BreakingChangeError{Table: l.res.Into, Changes: append(lines,
+			fmt.Sprintf("the warehouse table cannot take this change in place: run `lakectl rebuild plan %s --migration FILE.sql`", l.opts.Table))}
+	}
+	alters, err := catalog.AlterStatements(d, l.table, changes, opts)
+	if err != nil {
+		return &clierr.BreakingChangeError{Table: l.res.Into, Changes: []string{err.Error(),
+			fmt.Sprintf("run `lakectl rebuild plan %s --migration FILE.sql`", l.opts.Table)}}
+	}
+	for _, a := range alters {
+		if err := l.execSQL(ctx, a); err != nil {
+			return fmt.Errorf("alter target: %w", err)
+		}
+		l.res.Altered = append(l.res.Altered, a)
+	}
+	return nil
+}
+
+func (l *loader) query(ctx context.Context, sql string, fn func(scan func(...any) error) error) error {
+	if l.tx != nil {
+		return l.tx.Query(ctx, sql, nil, fn)
+	}
+	if l.offline {
+		return nil
+	}
+	return l.wh.Query(ctx, sql, nil, fn)
+}
+
+func (l *loader) targetColumns(ctx context.Context) ([]string, error) {
+	sql, err := l.wh.SQL("target_columns", &l.base)
+	if err != nil {
+		return nil, err
+	}
+	var cols []string
+	err = l.query(ctx, sql, func(scan func(...any) error) error {
+		var c string
+		if err := scan(&c); err != nil {
+			return err
+		}
+		cols = append(cols, c)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read columns of %s: %w", l.base.TargetKey, err)
+	}
+	return cols, nil
+}
+
+func (l *loader) recordedSchema(ctx context.Context) (schema.Schema, bool, error) {
+	var s schema.Schema
+	if exists, err := l.tableExists(ctx, l.wh.DefaultSchema(), targetsTable); err != nil || !exists {
+		return s, false, err
+	}
+	sql, err := l.wh.SQL("target_schema_select", &l.base)
+	if err != nil {
+		return s, false, err
+	}
+	var js string
+	err = l.query(ctx, sql, func(scan func(...any) error) error { return scan(&js) })
+	if err != nil {
+		return s, false, fmt.Errorf("read recorded schema of %s: %w", l.base.TargetKey, err)
+	}
+	if js == "" {
+		return s, false, nil
+	}
+	if err := json.Unmarshal([]byte(js), &s); err != nil {
+		return s, false, fmt.Errorf("recorded schema of %s: %w", l.base.TargetKey, err)
+	}
+	return s, true, nil
+}
+
+func (l *loader) tableExists(ctx context.Context, schemaName, table string) (bool, error) {
+	st := driver.Statement{TargetSchema: schemaName, TargetName: table}
+	sql, err := l.wh.SQL("table_exists", &st)
+	if err != nil {
+		return false, err
+	}
+	var n int64
+	err = l.query(ctx, sql, func(scan func(...any) error) error { return scan(&n) })
+	return n > 0, err
+}
+
+func (l *loader) execNamed(ctx context.Context, name string) error {
+	return l.exec(ctx, name, &l.base)
+}
+
+func (l *loader) exec(ctx context.Context, name string, st *driver.Statement) error {
+	sql, err := l.wh.SQL(name, st)
+	if err != nil {
+		return err
+	}
+	if err := l.execSQL(ctx, sql); err != nil {
+		return fmt.Errorf("%s: %w", strings.ReplaceAll(name, "_", " "), err)
+	}
+	return nil
+}
+
+func (l *loader) execSQL(ctx context.Context, sql string) error {
+	if strings.TrimSpace(sql) == "" {
+		return nil
+	}
+	if l.tx == nil {
+		l.stmts = append(l.stmts, sql)
+		return nil
+	}
+	_, err := l.tx.Exec(ctx, sql)
+	return err
+}
+
+func renderTransform(text string, data TransformData) (string, error) {
+	t, err := template.New("transform").Option("missingkey=error").Parse(text)
+	if err != nil {
+		return "", clierr.Usagef("--transform file: %v", err)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		return "", clierr.Usagef("--transform file: %v", err)
+	}
+	return buf.String(), nil
+}
+
+func quoteAll(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = driver.QuoteIdent(n)
+	}
+	return out
+}
+
+// newLoadID is time-ordered and unique: 20260102T150405Z-1a2b3c4d.
+func newLoadID(t time.Time) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
+}

@@ -1,0 +1,179 @@
+package warehouse
+
+import (
+	"context"
+	"fmt"
+	"path"
+
+	"github.com/lakectl/lakectl/catalog"
+	"github.com/lakectl/lakectl/lake/schema"
+	"github.com/lakectl/lakectl/warehouse/driver"
+)
+
+// planFile is one lake file a load copies (all of it, or row ranges).
+type planFile struct {
+	lakeFile
+	stage       driver.StageFile
+	fingerprint string
+	// newLeaves are the leaves whose rows this load adds (ledger rows).
+	newLeaves []segment
+}
+
+// plan is what one load does.
+type plan struct {
+	files []planFile
+	// covered are compacted files whose leaves were all loaded before:
+	// nothing to copy, but the ledger learns them so the next load need
+	// not follow their lineage again.
+	covered []lakeFile
+	skipped int
+	// partitions cleared by a replace, by path.
+	partitions map[string][][2]string
+	schema     schema.Schema
+}
+
+func (p *plan) rows() (n int64) {
+	for _, f := range p.files {
+		n += f.stage.SelectedRows()
+	}
+	return n
+}
+
+func (p *plan) bytes() (n int64) {
+	for _, f := range p.files {
+		n += f.Size
+	}
+	return n
+}
+
+// makePlan subtracts what the ledger covers from the live files. full
+// loads every file whole (reprocess); replace reloads whole partitions.
+func makePlan(ctx context.Context, lt lakeTable, files []lakeFile, cov coverage, mode string, full bool) (*plan, error) {
+	p := &plan{partitions: map[string][][2]string{}}
+	type pending struct {
+		f      lakeFile
+		leaves []segment
+		missed []bool // per leaf: not loaded yet
+	}
+	var todo []pending
+	var unchanged []pending // replace: files of a partition that may need reloading
+	for _, f := range files {
+		if !full && cov.files[f.Key] {
+			unchanged = append(unchanged, pending{f: f})
+			p.skipped++
+			continue
+		}
+		segs, err := lt.Lineage(ctx, f)
+		if err != nil {
+			return nil, fmt.Errorf("lineage of %s: %w", f.Key, err)
+		}
+		missed := make([]bool, len(segs))
+		anyMissed := false
+		for i, s := range segs {
+			missed[i] = full || !cov.leaves[s.File]
+			anyMissed = anyMissed || missed[i]
+		}
+		if !anyMissed {
+			p.covered = append(p.covered, f)
+			unchanged = append(unchanged, pending{f: f, leaves: segs})
+			p.skipped++
+			continue
+		}
+		todo = append(todo, pending{f: f, leaves: segs, missed: missed})
+	}
+	if mode == ModeReplace && !full {
+		for _, t := range todo {
+			p.partitions[t.f.Partition] = t.f.PartKV
+		}
+		// Every live file of a replaced partition is reloaded whole.
+		for _, u := range unchanged {
+			if _, ok := p.partitions[u.f.Partition]; !ok {
+				continue
+			}
+			segs := u.leaves
+			if segs == nil {
+				var err error
+				if segs, err = lt.Lineage(ctx, u.f); err != nil {
+					return nil, fmt.Errorf("lineage of %s: %w", u.f.Key, err)
+				}
+			}
+			missed := make([]bool, len(segs))
+			for i := range missed {
+				missed[i] = true
+			}
+			todo = append(todo, pending{f: u.f, leaves: segs, missed: missed})
+			p.skipped--
+		}
+		p.covered = nil
+	}
+	for i, t := range todo {
+		s, rows, err := lt.Footer(ctx, t.f)
+		if err != nil {
+			return nil, err
+		}
+		pf := planFile{lakeFile: t.f, fingerprint: s.Fingerprint()}
+		pf.stage = driver.StageFile{Key: t.f.Key, Size: t.f.Size, Rows: rows, Schema: s, Ordinal: i}
+		if len(t.leaves) == 1 && t.leaves[0].File == t.f.Key {
+			pf.newLeaves = []segment{{File: t.f.Key, Rows: rows}}
+		} else {
+			var off, total int64
+			all := true
+			for j, seg := range t.leaves {
+				if t.missed[j] {
+					pf.newLeaves = append(pf.newLeaves, seg)
+					addRange(&pf.stage.Ranges, off, off+seg.Rows)
+				} else {
+					all = false
+				}
+				off += seg.Rows
+				total += seg.Rows
+			}
+			if total != rows {
+				return nil, fmt.Errorf("lineage of %s says %d rows, its footer %d: the commit log and the file disagree", t.f.Key, total, rows)
+			}
+			if all {
+				pf.stage.Ranges = nil
+			}
+		}
+		p.files = append(p.files, pf)
+	}
+	if err := p.chooseSchema(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func addRange(rs *[]driver.RowRange, start, end int64) {
+	if n := len(*rs); n > 0 && (*rs)[n-1].End == start {
+		(*rs)[n-1].End = end
+		return
+	}
+	*rs = append(*rs, driver.RowRange{Start: start, End: end})
+}
+
+// chooseSchema takes the newest file's schema (file names start with the
+// time-ordered transaction id) as the lake schema and checks that every
+// other file is compatible with it.
+func (p *plan) chooseSchema() error {
+	if len(p.files) == 0 {
+		return nil
+	}
+	newest := 0
+	for i, f := range p.files {
+		if path.Base(f.Key) > path.Base(p.files[newest].Key) {
+			newest = i
+		}
+	}
+	p.schema = p.files[newest].stage.Schema
+	for _, f := range p.files {
+		if f.fingerprint == p.files[newest].fingerprint {
+			continue
+		}
+		for _, c := range catalog.Compare(f.stage.Schema, p.schema) {
+			if c.Breaking {
+				return fmt.Errorf("lake file %s and the newer %s have incompatible schemas (%s): run `lakectl rebuild plan` for this table", f.Key, p.files[newest].Key, c)
+			}
+		}
+	}
+	return nil
+}

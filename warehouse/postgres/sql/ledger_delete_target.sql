@@ -1,0 +1,1 @@
+DELETE FROM {{.Ledger}} WHERE target = {{lit .TargetKey}};

@@ -1,0 +1,1 @@
+SELECT schema_json FROM {{.Targets}} WHERE target = {{lit .TargetKey}};

@@ -1,0 +1,2 @@
+INSERT INTO {{.Target}} ({{join .Columns ", "}})
+SELECT {{join .Columns ", "}} FROM {{.Stage}};

@@ -1,0 +1,1 @@
+SELECT file_key, leaf_key FROM {{.Ledger}} WHERE target = {{lit .TargetKey}};

@@ -1,0 +1,2 @@
+-- DELETE, not TRUNCATE: TRUNCATE commits the transaction in Redshift.
+DELETE FROM {{.Target}};
