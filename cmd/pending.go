@@ -13,24 +13,6 @@ func runExtractAPI(cmd *cobra.Command, _ *Factory, _ *extractAPIFlags) error {
 func runLakeCompact(cmd *cobra.Command, _ *Factory, _ string, _ *compactFlags) error {
 	return notImplemented(cmd, nil)
 }
-func runCatalogShow(cmd *cobra.Command, _ *Factory, _ string, _ int) error {
-	return notImplemented(cmd, nil)
-}
-func runCatalogDDL(cmd *cobra.Command, _ *Factory, _ string, _ string) error {
-	return notImplemented(cmd, nil)
-}
-func runCatalogCrawl(cmd *cobra.Command, _ *Factory, _ []string) error {
-	return notImplemented(cmd, nil)
-}
-func runCatalogHistory(cmd *cobra.Command, _ *Factory, _ string) error {
-	return notImplemented(cmd, nil)
-}
-func runCatalogDiff(cmd *cobra.Command, _ *Factory, _ []string) error {
-	return notImplemented(cmd, nil)
-}
-func runCatalogCheck(cmd *cobra.Command, _ *Factory, _ []string) error {
-	return notImplemented(cmd, nil)
-}
 func runWarehouseLoad(cmd *cobra.Command, _ *Factory, _ string, _ *loadFlags) error {
 	return notImplemented(cmd, nil)
 }
