@@ -31,6 +31,8 @@ import (
 //     If-Match check cannot interleave with another If-Match, a Delete or a
 //     Move of an object in that folder. Unconditional Puts do not lock: the
 //     last writer wins, as on S3.
+//   - Conditional puts also fsync the folder, so a commit record or lock
+//     that was reported written survives a crash.
 //   - Delete and Move prune folders left empty; writers retry when their
 //     folder vanishes under them, and the folder lock re-checks that the
 //     locked folder is still the one at the path.
@@ -92,6 +94,9 @@ func (s *FileStore) Put(ctx context.Context, key string, r io.Reader, size int64
 		err = fmt.Errorf("read %d bytes, expected %d", n, size)
 	}
 	if err == nil {
+		err = f.Chmod(0o644) // CreateTemp makes 0600; other engines read the lake
+	}
+	if err == nil {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -151,7 +156,26 @@ func (s *FileStore) Put(ctx context.Context, key string, r io.Reader, size int64
 		}
 		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
 	}
+	if opts.IfNoneMatch || opts.IfMatch != "" {
+		// Conditional puts are commit records and locks: make the new name
+		// survive a crash, not only the bytes.
+		if err := syncDir(dir); err != nil {
+			return ObjectInfo{}, fmt.Errorf("put %s: sync folder: %w", key, err)
+		}
+	}
 	return info, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // renameIf renames tmp to final under the folder lock when check, given

@@ -152,4 +152,3 @@ func peakRSS() int64 {
 	}
 	return 0
 }
-

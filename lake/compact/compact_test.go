@@ -349,3 +349,76 @@ func corruptPages(ctx context.Context, t *testing.T, store lake.Store, key strin
 		t.Fatal(err)
 	}
 }
+
+// denyDeleteStore refuses deletes under tables/, as a lake whose
+// credentials lack s3:DeleteObject would.
+type denyDeleteStore struct{ lake.Store }
+
+func (s denyDeleteStore) Delete(ctx context.Context, key string) error {
+	if strings.HasPrefix(key, "tables/") {
+		return fmt.Errorf("delete %s: AccessDenied", key)
+	}
+	return s.Store.Delete(ctx, key)
+}
+
+func TestNoDeletePermissionFailsBeforeCommitAndChangesNothing(t *testing.T) {
+	ctx := context.Background()
+	fs := fileStore(t)
+	tbl := openTable(t, fs, "orders")
+	seedPartitions(ctx, t, tbl, []string{"region_part=eu"}, 4, 100)
+	before := readSnapshot(ctx, t, tbl)
+	_, err := Compact(ctx, denyDeleteStore{fs}, Options{Table: "orders"})
+	if err == nil || !strings.Contains(err.Error(), "delete permission") {
+		t.Fatalf("err %v, want a delete-permission error", err)
+	}
+	after := readSnapshot(ctx, t, tbl)
+	if !slices.Equal(before.Keys, after.Keys) {
+		t.Fatalf("files changed: %v -> %v", before.Keys, after.Keys)
+	}
+	var commits int
+	_ = tbl.Commits(ctx, func(*table.CommitRecord) error { commits++; return nil })
+	if commits != 1 {
+		t.Fatalf("%d commits, want only the seed's", commits)
+	}
+}
+
+func TestSortByOrdersRowsWithinEachOutput(t *testing.T) {
+	ctx := context.Background()
+	store := fileStore(t)
+	tbl := openTable(t, store, "orders")
+	seedPartitions(ctx, t, tbl, []string{""}, 5, 200)
+	before := readSnapshot(ctx, t, tbl)
+	res, err := Compact(ctx, store, Options{Table: "orders", SortBy: []string{"qty", "id"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Partitions[0].Sorted || res.Files != 1 {
+		t.Fatalf("result %+v", res)
+	}
+	sameData(t, before, readSnapshot(ctx, t, tbl))
+	out := res.Partitions[0].Outputs[0]
+	oi, _ := store.Stat(ctx, out)
+	r, err := parquetfile.OpenReader(parquetfile.StoreReaderAt(ctx, store, out, oi.Size), oi.Size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	prev := [2]int64{-1, -1}
+	buf := make([]schema.Row, 256)
+	for {
+		n, err := r.Read(buf)
+		if err != nil {
+			break
+		}
+		for _, row := range buf[:n] {
+			cur := [2]int64{int64(row[4].Int32()), row[0].Int64()}
+			if cur[0] < prev[0] || cur[0] == prev[0] && cur[1] < prev[1] {
+				t.Fatalf("row (qty %d, id %d) after (%d, %d)", cur[0], cur[1], prev[0], prev[1])
+			}
+			prev = cur
+		}
+	}
+	if _, err := Compact(ctx, store, Options{Table: "orders", SortBy: []string{"nope"}}); err != nil {
+		t.Fatalf("a run with nothing to do must not fail: %v", err)
+	}
+}

@@ -148,9 +148,9 @@ func writeFiles(ctx context.Context, t testing.TB, tbl *table.Table, s schema.Sc
 type snapshot struct {
 	Rows    int64
 	Files   int
-	IDs     map[int64]int    // id -> occurrences (every id must appear once)
-	Columns map[string]agg   // by column name
-	Keys    []string         // live file keys
+	IDs     map[int64]int     // id -> occurrences (every id must appear once)
+	Columns map[string]agg    // by column name
+	Keys    []string          // live file keys
 	Types   map[string]string // column -> type in the files (last seen)
 }
 

@@ -63,7 +63,6 @@ func (e *badInputError) Unwrap() error { return e.err }
 
 // output describes one written output file.
 type output struct {
-	key   string
 	rows  int64
 	bytes int64
 }
@@ -218,7 +217,7 @@ func fileCodec(f *parquet.File) compress.Codec {
 // (same schema mapping, page version, encodings and key-value metadata),
 // so outputs are read exactly like extract's files, and so that input
 // chunks written by parquetfile qualify for verbatim copy.
-func newParquetWriter(w io.Writer, ps *parquet.Schema, s schema.Schema, codec compress.Codec) (*parquet.Writer, error) {
+func newParquetWriter(w io.Writer, ps *parquet.Schema, s schema.Schema, codec compress.Codec) (*parquet.GenericWriter[any], error) {
 	schemaJSON, err := json.Marshal(s)
 	if err != nil {
 		return nil, fmt.Errorf("encode schema: %w", err)
@@ -235,13 +234,13 @@ func newParquetWriter(w io.Writer, ps *parquet.Schema, s schema.Schema, codec co
 	if err != nil {
 		return nil, fmt.Errorf("parquet writer: %w", err)
 	}
-	return parquet.NewWriter(w, cfg), nil
+	return parquet.NewGenericWriter[any](w, cfg), nil
 }
 
 // outWriter feeds inputs to the output writer, batching identical-schema
 // row groups into one merge per output row group.
 type outWriter struct {
-	w        *parquet.Writer
+	w        *parquet.GenericWriter[any]
 	schema   *parquet.Schema
 	union    schema.Schema
 	sortBy   []string

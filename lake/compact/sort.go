@@ -57,7 +57,7 @@ func (s *sorter) compare(a, b parquet.Row) int {
 	return 0
 }
 
-func (s *sorter) writeTo(w *parquet.Writer) (int64, error) {
+func (s *sorter) writeTo(w *parquet.GenericWriter[any]) (int64, error) {
 	slices.SortStableFunc(s.rows, s.compare)
 	n, err := w.WriteRows(s.rows)
 	s.rows = nil

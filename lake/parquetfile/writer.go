@@ -49,9 +49,8 @@ type Options struct {
 }
 
 // Writer writes rows of one lake schema to one Parquet file. It is not safe
-// for concurrent use. Write keeps no reference to the rows it was given, so
-// callers may reuse them (but not byte slices of values written earlier
-// before Write returns).
+// for concurrent use. Write copies what it needs before it returns, so
+// callers may reuse rows and byte slices afterwards.
 type Writer struct {
 	schema   schema.Schema
 	pw       *parquet.GenericWriter[any]

@@ -388,19 +388,17 @@ func waitLock(ctx context.Context, store lake.Store, name string, stale time.Dur
 }
 
 // checkRemovable fails with ErrConflict when a key to remove is gone, or is
-// removed by another committed transaction that has not finished yet.
+// removed by another committed transaction that has not finished yet. The
+// caller holds the commit lock, so every such transaction committed
+// earlier. Markers are scanned before the keys are checked: a committed
+// transaction's marker disappears only after its removed files did, so one
+// of the two checks sees it.
 func (t *Table) checkRemovable(ctx context.Context, self string, keys []string) error {
 	want := make(map[string]bool, len(keys))
 	for _, k := range keys {
-		if _, err := t.store.Stat(ctx, k); err != nil {
-			if errors.Is(err, lake.ErrNotExist) {
-				return fmt.Errorf("file %s to remove is no longer live: %w", k, ErrConflict)
-			}
-			return err
-		}
 		want[k] = true
 	}
-	return t.eachMarker(ctx, func(m marker) error {
+	err := t.eachMarker(ctx, func(m marker) error {
 		if m.TxID == self {
 			return nil
 		}
@@ -418,6 +416,18 @@ func (t *Table) checkRemovable(ctx context.Context, self string, keys []string) 
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if _, err := t.store.Stat(ctx, k); err != nil {
+			if errors.Is(err, lake.ErrNotExist) {
+				return fmt.Errorf("file %s to remove is no longer live: %w", k, ErrConflict)
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 // Abort ends an uncommitted transaction: it deletes its staged files and
