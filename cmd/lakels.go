@@ -8,7 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lakectl/lakectl/internal/config"
 	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/compact"
 	"github.com/lakectl/lakectl/lake/table"
 )
 
@@ -40,7 +42,7 @@ func runLakeLs(cmd *cobra.Command, f *Factory, args []string) error {
 	res := LakeListing{Lake: f.Config().Lake}
 	if len(args) == 1 {
 		res.Table = args[0]
-		res.Partitions, err = tablePartitions(ctx, store, args[0], true)
+		res.Partitions, err = tablePartitions(ctx, f, store, args[0], true)
 		if err != nil {
 			return err
 		}
@@ -52,7 +54,7 @@ func runLakeLs(cmd *cobra.Command, f *Factory, args []string) error {
 	}
 	res.Tables = []TableSummary{}
 	for _, name := range names {
-		parts, err := tablePartitions(ctx, store, name, false)
+		parts, err := tablePartitions(ctx, f, store, name, false)
 		if err != nil {
 			return err
 		}
@@ -70,12 +72,20 @@ func runLakeLs(cmd *cobra.Command, f *Factory, args []string) error {
 
 // tablePartitions summarizes a table; with mustExist, a table without
 // files is an error that says how to find the right name.
-func tablePartitions(ctx context.Context, store lake.Store, name string, mustExist bool) ([]table.PartitionSummary, error) {
+// Small files are those compaction would rewrite at the table's target.
+func tablePartitions(ctx context.Context, f *Factory, store lake.Store, name string, mustExist bool) ([]table.PartitionSummary, error) {
 	tbl, err := table.Open(store, name)
 	if err != nil {
 		return nil, err
 	}
-	parts, err := tbl.Partitions(ctx, 0)
+	target, err := config.ParseSize("target_size of table "+name, f.Config().Tables[name].TargetSize)
+	if err != nil {
+		return nil, err
+	}
+	if target == 0 {
+		target = compact.DefaultTargetFileBytes
+	}
+	parts, err := tbl.Partitions(ctx, compact.SmallFileThreshold(target))
 	if err != nil {
 		return nil, err
 	}

@@ -4,13 +4,7 @@ import "github.com/spf13/cobra"
 
 // Commands whose library has not landed yet: they say so and exit 1.
 
-func runExtractMySQL(cmd *cobra.Command, _ *Factory, _ *extractMySQLFlags) error {
-	return notImplemented(cmd, nil)
-}
 func runExtractAPI(cmd *cobra.Command, _ *Factory, _ *extractAPIFlags) error {
-	return notImplemented(cmd, nil)
-}
-func runLakeCompact(cmd *cobra.Command, _ *Factory, _ string, _ *compactFlags) error {
 	return notImplemented(cmd, nil)
 }
 func runWarehouseLoad(cmd *cobra.Command, _ *Factory, _ string, _ *loadFlags) error {

@@ -354,5 +354,3 @@ func loadJobState(ctx context.Context, store lake.Store, job string) (jobState, 
 	}
 	return st, nil
 }
-
-

@@ -196,13 +196,13 @@ func (p *partner) maxInWindow(d time.Duration) int {
 func specFor(t *testing.T, p *partner, name, style string, extra map[string]any) string {
 	t.Helper()
 	pag := map[string]any{
-		"none":   map[string]any{"type": "none"},
-		"page":   map[string]any{"type": "page", "page_param": "page", "stop": "total", "total_path": "pages"},
-		"offset": map[string]any{"type": "offset", "size": p.pageSize, "stop": "total", "total_path": "total"},
-		"cursor": map[string]any{"type": "cursor", "cursor_path": "next_cursor", "cursor_param": "cursor"},
-		"next":   map[string]any{"type": "next_url", "next_url_path": "links.next"},
-		"link":   map[string]any{"type": "link_header"},
-		"loop":   map[string]any{"type": "cursor", "cursor_path": "/next_cursor", "cursor_param": "cursor"},
+		"none":    map[string]any{"type": "none"},
+		"page":    map[string]any{"type": "page", "page_param": "page", "stop": "total", "total_path": "pages"},
+		"offset":  map[string]any{"type": "offset", "size": p.pageSize, "stop": "total", "total_path": "total"},
+		"cursor":  map[string]any{"type": "cursor", "cursor_path": "next_cursor", "cursor_param": "cursor"},
+		"next":    map[string]any{"type": "next_url", "next_url_path": "links.next"},
+		"link":    map[string]any{"type": "link_header"},
+		"loop":    map[string]any{"type": "cursor", "cursor_path": "/next_cursor", "cursor_param": "cursor"},
 		"garbage": map[string]any{"type": "none"},
 	}[style]
 	recordsPath := "/data"
@@ -220,12 +220,12 @@ func specFor(t *testing.T, p *partner, name, style string, extra map[string]any)
 		"cursor":       "updated_at",
 	}
 	spec := map[string]any{
-		"name":     name,
-		"base_url": p.srv.URL,
-		"auth":     map[string]any{"type": "bearer", "token_env": "TEST_TOKEN_{{.Account.ID}}"},
-		"accounts": []map[string]any{{"id": "a1"}, {"id": "a2"}},
-		"retry":    map[string]any{"attempts": 4, "backoff_base": "5ms", "backoff_max": "50ms"},
-		"timeout":  "2s",
+		"name":      name,
+		"base_url":  p.srv.URL,
+		"auth":      map[string]any{"type": "bearer", "token_env": "TEST_TOKEN_{{.Account.ID}}"},
+		"accounts":  []map[string]any{{"id": "a1"}, {"id": "a2"}},
+		"retry":     map[string]any{"attempts": 4, "backoff_base": "5ms", "backoff_max": "50ms"},
+		"timeout":   "2s",
 		"endpoints": []any{ep},
 	}
 	for k, v := range extra {

@@ -127,7 +127,6 @@ func (r *runner) commitBatch(ctx context.Context, tbl *table.Table, ep *Endpoint
 	}
 	defer tx.Abort(context.WithoutCancel(ctx))
 	seen := decodeSeen(st.Seen)
-	tDebug := time.Now()
 	w, err := r.newWriter(tx, ep, lay)
 	if err != nil {
 		return err
@@ -179,11 +178,9 @@ func (r *runner) commitBatch(ctx context.Context, tbl *table.Table, ep *Endpoint
 		return err
 	}
 	stats := w.Stats()
-	tDebug2 := time.Now()
 	if _, err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit table %s: %w", tbl.Name(), err)
 	}
-	println("DEBUG transform", tDebug2.Sub(tDebug).String(), "commit", time.Since(tDebug2).String(), len(ok))
 	*st = newState
 	r.mu.Lock()
 	r.rows += stats.Rows

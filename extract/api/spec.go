@@ -96,11 +96,11 @@ type Window struct {
 
 // Pagination says how pages follow each other.
 type Pagination struct {
-	Type      string `json:"type"`                 // none | page | offset | cursor | next_url | link_header
-	PageParam string `json:"page_param,omitempty"` // page: query parameter set to the page number (optional when the template uses .Page)
-	StartPage int    `json:"start_page,omitempty"` // page: first page number (default 1)
-	SizeParam string `json:"size_param,omitempty"` // page, offset: query parameter set to the page size / limit
-	Size      int    `json:"size,omitempty"`       // page, offset: records per page
+	Type        string `json:"type"`                   // none | page | offset | cursor | next_url | link_header
+	PageParam   string `json:"page_param,omitempty"`   // page: query parameter set to the page number (optional when the template uses .Page)
+	StartPage   int    `json:"start_page,omitempty"`   // page: first page number (default 1)
+	SizeParam   string `json:"size_param,omitempty"`   // page, offset: query parameter set to the page size / limit
+	Size        int    `json:"size,omitempty"`         // page, offset: records per page
 	OffsetParam string `json:"offset_param,omitempty"` // offset: query parameter set to the offset
 	// Stop is when page/offset pagination ends: "empty" (a page with no
 	// records, the default), "short" (fewer records than size), or
@@ -108,8 +108,8 @@ type Pagination struct {
 	// for page pagination).
 	Stop        string `json:"stop,omitempty"`
 	TotalPath   string `json:"total_path,omitempty"`
-	CursorPath  string `json:"cursor_path,omitempty"`  // cursor: where the next token is in the body
-	CursorParam string `json:"cursor_param,omitempty"` // cursor: query parameter that carries it (optional when the template uses .Cursor)
+	CursorPath  string `json:"cursor_path,omitempty"`   // cursor: where the next token is in the body
+	CursorParam string `json:"cursor_param,omitempty"`  // cursor: query parameter that carries it (optional when the template uses .Cursor)
 	NextURLPath string `json:"next_url_path,omitempty"` // next_url: where the next URL is in the body
 	MaxPages    int    `json:"max_pages,omitempty"`     // hard stop per window (default 10000)
 }

@@ -22,8 +22,8 @@ const (
 )
 
 var (
-	nameRe   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
-	columnRe = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,126}$`)
+	nameRe    = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+	columnRe  = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,126}$`)
 	accountRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 )
 

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -146,12 +145,6 @@ func scalar(t *testing.T, db *sql.DB, q string, args ...any) string {
 		return "<nil>"
 	}
 	return s.String
-}
-
-func sortedCopy(s []string) []string {
-	c := append([]string(nil), s...)
-	sort.Strings(c)
-	return c
 }
 
 // assertUsage fails unless err is a one-line usage error containing want.

@@ -348,3 +348,25 @@ func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return s
 }
+
+// ParseSize reads a byte size setting: a number of bytes, or a number with
+// a unit (KB, MB, GB in powers of 1000; KiB, MiB, GiB in powers of 1024),
+// with the key in the error.
+func ParseSize(key, s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return 0, nil
+	}
+	i := 0
+	for i < len(t) && (t[i] >= '0' && t[i] <= '9' || t[i] == '.') {
+		i++
+	}
+	num, unit := t[:i], strings.ToLower(strings.TrimSpace(t[i:]))
+	mult := map[string]float64{"": 1, "b": 1, "k": 1 << 10, "kb": 1e3, "kib": 1 << 10, "m": 1 << 20, "mb": 1e6, "mib": 1 << 20,
+		"g": 1 << 30, "gb": 1e9, "gib": 1 << 30, "t": 1 << 40, "tb": 1e12, "tib": 1 << 40}[unit]
+	var n float64
+	if _, err := fmt.Sscanf(num, "%g", &n); err != nil || mult == 0 || n <= 0 {
+		return 0, clierr.Usagef("%s %q is not a size such as 128MiB or 1GB", key, s)
+	}
+	return int64(n * mult), nil
+}

@@ -131,3 +131,16 @@ func TestBadOutputIsUsageError(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"1024": 1024, "128MiB": 128 << 20, "1GB": 1e9, "1.5 GiB": 3 << 29, "64mb": 64e6} {
+		if got, err := ParseSize("size", in); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"lots", "12XB", "-1", "0"} {
+		if _, err := ParseSize("size", bad); clierr.Code(err) != clierr.ExitUsage {
+			t.Errorf("ParseSize(%q): %v", bad, err)
+		}
+	}
+}

@@ -78,14 +78,14 @@ func (s *IO) Render(result any, text func(w io.Writer) error) error {
 		if err := enc.Encode(result); err != nil {
 			return fmt.Errorf("render JSON: %w", err)
 		}
-		_, err := io.WriteString(s.Out, redact.Patterns(s.Secrets.Apply(buf.String())))
+		_, err := io.WriteString(s.Out, redact.Userinfo(s.Secrets.Apply(buf.String())))
 		return err
 	}
 	var buf bytes.Buffer
 	if err := text(&buf); err != nil {
 		return err
 	}
-	_, err := io.WriteString(s.Out, s.Secrets.Apply(buf.String()))
+	_, err := io.WriteString(s.Out, redact.Userinfo(s.Secrets.Apply(buf.String())))
 	return err
 }
 

@@ -51,6 +51,15 @@ func Patterns(s string) string {
 	return s
 }
 
+// Userinfo masks only passwords inside URLs and DSNs. Results (stdout)
+// use it: a result's field named "key" or "token_env" is data, not a
+// secret, and the secrets a result could hold are registered ones or DSN
+// passwords.
+func Userinfo(s string) string {
+	s = urlUserinfo.ReplaceAllString(s, "${1}:"+Mask+"@")
+	return driverDSN.ReplaceAllString(s, "${1}${2}:"+Mask+"@${4}(")
+}
+
 // URL returns u with its password and secret-looking query values masked;
 // safe to log or to store in raw-zone metadata.
 func URL(u *url.URL) string {

@@ -1,0 +1,68 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lakectl/lakectl/internal/config"
+	"github.com/lakectl/lakectl/lake/compact"
+)
+
+func runLakeCompact(cmd *cobra.Command, f *Factory, name string, o *compactFlags) error {
+	ctx := cmd.Context()
+	tc := f.Config().Tables[name]
+	sizeFlag := o.targetSize
+	if sizeFlag == "" {
+		sizeFlag = tc.TargetSize
+	}
+	target, err := config.ParseSize("--target-size", sizeFlag)
+	if err != nil {
+		return err
+	}
+	store, err := f.Store(ctx)
+	if err != nil {
+		return err
+	}
+	p := f.IO.Progress("compact "+name, f.Logger())
+	res, err := compact.Compact(ctx, store, compact.Options{
+		Table:           name,
+		Partitions:      o.partitions,
+		TargetFileBytes: target,
+		SortBy:          tc.SortBy,
+		Codec:           tc.Codec,
+		DryRun:          o.dryRun,
+		Logger:          f.Logger(),
+		Progress:        p,
+	})
+	p.Done()
+	if res == nil {
+		return err
+	}
+	if rerr := f.IO.Render(res, func(w io.Writer) error {
+		verb := "compacted"
+		if res.DryRun {
+			verb = "would compact"
+		}
+		for _, pr := range res.Partitions {
+			part := pr.Partition
+			if part == "" {
+				part = "(none)"
+			}
+			fmt.Fprintf(w, "%s %s: %d files (%s) -> %d files (%s), %d rows\n", verb, part, pr.InputFiles, humanBytes(pr.InputBytes), pr.Files, humanBytes(pr.Bytes), pr.Rows)
+		}
+		if len(res.Skipped) > 0 {
+			fmt.Fprintf(w, "already compact: %s\n", strings.Join(res.Skipped, ", "))
+		}
+		for _, p := range res.Problems {
+			fmt.Fprintf(w, "left in place: %s\n", p)
+		}
+		fmt.Fprintf(w, "%s %s: %d files (%s) -> %d files (%s), %d rows in %.1fs\n", verb, res.Table, res.InputFiles, humanBytes(res.InputBytes), res.Files, humanBytes(res.Bytes), res.Rows, res.DurationS)
+		return nil
+	}); rerr != nil {
+		return rerr
+	}
+	return err
+}

@@ -1,0 +1,67 @@
+package cmd
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/lakectl/lakectl/internal/testenv"
+)
+
+func TestExtractMySQLCommandFullThenIncremental(t *testing.T) {
+	db := testenv.MySQL(t)
+	_, err := db.DB.Exec(`CREATE TABLE orders (
+		id BIGINT PRIMARY KEY, amount DECIMAL(12,2) NOT NULL, note VARCHAR(40) NULL,
+		updated_at DATETIME(6) NOT NULL);
+		INSERT INTO orders VALUES (1, 10.50, 'a', '2026-11-20 10:00:00'), (2, 20.25, NULL, '2026-11-20 11:00:00'),
+		(3, 30.00, '🦆', '2026-11-21 09:30:00');`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lakeDir := t.TempDir()
+	args := []string{"--lake", lakeDir, "-o", "json", "extract", "mysql", "--dsn", db.URL, "--table", db.Name + ".orders",
+		"--incremental", "--cursor", "updated_at", "--partition-by", "updated_at:day"}
+	type summary struct {
+		Rows           int64  `json:"rows"`
+		Files          int64  `json:"files"`
+		Bytes          int64  `json:"bytes"`
+		WatermarkAfter string `json:"watermark_after"`
+	}
+	extract := func() summary {
+		t.Helper()
+		code, out, errOut := run(t, args...)
+		if code != 0 {
+			t.Fatalf("extract: exit %d: %s", code, errOut)
+		}
+		var s summary
+		if err := json.Unmarshal([]byte(out), &s); err != nil {
+			t.Fatalf("%v: %q", err, out)
+		}
+		return s
+	}
+	if s := extract(); s.Rows != 3 || s.Files < 2 || s.Bytes == 0 || s.WatermarkAfter == "" {
+		t.Fatalf("first run: %+v", s)
+	}
+	if s := extract(); s.Rows != 0 {
+		t.Fatalf("rerun with nothing new extracted %d rows", s.Rows)
+	}
+	if _, err := db.DB.Exec(`UPDATE orders SET amount = 99.99, updated_at = '2026-11-22 08:00:00' WHERE id = 2`); err != nil {
+		t.Fatal(err)
+	}
+	if s := extract(); s.Rows != 1 {
+		t.Fatalf("after one update: %+v", s)
+	}
+	code, out, _ := run(t, "--lake", lakeDir, "-o", "json", "lake", "ls", "orders")
+	if code != 0 || !strings.Contains(out, "updated_at_day=2026-11-22") {
+		t.Fatalf("lake ls: exit %d %s", code, out)
+	}
+}
+
+func TestExtractMySQLCommandBadPasswordNeverPrinted(t *testing.T) {
+	db := testenv.MySQL(t)
+	dsn := strings.Replace(db.URL, "mysql://root@", "mysql://root:Wr0ngPassw0rd@", 1)
+	code, out, errOut := run(t, "--lake", t.TempDir(), "extract", "mysql", "--dsn", dsn, "--table", db.Name+".nope")
+	if code != 1 || strings.Contains(out+errOut, "Wr0ngPassw0rd") || errOut == "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
