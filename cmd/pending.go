@@ -4,9 +4,6 @@ import "github.com/spf13/cobra"
 
 // Commands whose library has not landed yet: they say so and exit 1.
 
-func runExtractAPI(cmd *cobra.Command, _ *Factory, _ *extractAPIFlags) error {
-	return notImplemented(cmd, nil)
-}
 func runWarehouseLoad(cmd *cobra.Command, _ *Factory, _ string, _ *loadFlags) error {
 	return notImplemented(cmd, nil)
 }

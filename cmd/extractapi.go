@@ -1,0 +1,77 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lakectl/lakectl/extract/api"
+	"github.com/lakectl/lakectl/internal/clierr"
+)
+
+func runExtractAPI(cmd *cobra.Command, f *Factory, o *extractAPIFlags) error {
+	ctx := cmd.Context()
+	if len(o.sources) == 0 && o.sourcesDir == "" {
+		return clierr.Usagef("name the sources: --source SPEC (repeatable) or --sources DIR")
+	}
+	from, err := parseTimeFlag("--from", o.from)
+	if err != nil {
+		return err
+	}
+	to, err := parseTimeFlag("--to", o.to)
+	if err != nil {
+		return err
+	}
+	store, err := f.Store(ctx)
+	if err != nil {
+		return err
+	}
+	p := f.IO.Progress("extract api", f.Logger())
+	res, err := api.Extract(ctx, store, api.Options{
+		Sources:     o.sources,
+		SourcesDir:  o.sourcesDir,
+		From:        from,
+		To:          to,
+		Concurrency: o.concurrency,
+		Replay:      o.replay,
+		Logger:      f.Logger(),
+		Progress:    p,
+	})
+	p.Done()
+	if res == nil {
+		return err
+	}
+	if rerr := f.IO.Render(res, func(w io.Writer) error {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SOURCE\tREQUESTS\tRETRIES\tRECORDS\tROWS\tFILES\tBYTES\tTABLES\tERROR")
+		for _, s := range res.Sources {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", s.Source, s.Requests, s.Retries, s.Records, s.Rows, s.Files, humanBytes(s.Bytes), strings.Join(s.Tables, ","), s.Error)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintf(w, "%d requests (%d retries), %d records, %d rows in %d files (%s) in %.1fs, %d sources failed\n",
+			res.Requests, res.Retries, res.Records, res.Rows, res.Files, humanBytes(res.Bytes), res.DurationS, res.Errors)
+		return err
+	}); rerr != nil {
+		return rerr
+	}
+	return err
+}
+
+// parseTimeFlag reads RFC 3339 or a date (midnight UTC); empty is zero.
+func parseTimeFlag(name, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, clierr.Usagef("%s %q is not a time such as 2026-11-23 or 2026-11-23T14:00:00Z", name, s)
+}
