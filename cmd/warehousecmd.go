@@ -1,0 +1,160 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/warehouse"
+)
+
+// openWarehouse opens the configured warehouse; connections open on first
+// use, so a dry run can still plan when it is unreachable.
+func (f *Factory) openWarehouse(ctx context.Context) (warehouse.Warehouse, error) {
+	c := f.Config()
+	return warehouse.Open(ctx, c.Warehouse, warehouse.Options{Cluster: c.Cluster, Workgroup: c.Workgroup, Logger: f.Logger()})
+}
+
+func runWarehouseLoad(cmd *cobra.Command, f *Factory, name string, o *loadFlags) error {
+	ctx := cmd.Context()
+	store, err := f.Store(ctx)
+	if err != nil {
+		return err
+	}
+	wh, err := f.openWarehouse(ctx)
+	if err != nil {
+		return err
+	}
+	defer wh.Close()
+	tc := f.Config().Tables[name]
+	into := o.into
+	if into == "" {
+		into = tc.Into
+	}
+	cursor := o.cursor
+	if cursor == "" {
+		cursor = tc.Cursor
+	}
+	p := f.IO.Progress("load "+name, f.Logger())
+	res, err := warehouse.Load(ctx, store, wh, warehouse.LoadOptions{
+		Table:         name,
+		Into:          into,
+		Mode:          o.mode,
+		Key:           firstNonEmpty(o.key, tc.Key),
+		Cursor:        cursor,
+		Parallel:      o.parallel,
+		TransformFile: o.transform,
+		DryRun:        o.dryRun,
+		Logger:        f.Logger(),
+		Progress:      p,
+	})
+	p.Done()
+	if err != nil {
+		return err
+	}
+	return f.IO.Render(res, func(w io.Writer) error { return printLoad(w, "loaded", res) })
+}
+
+func runWarehouseReprocess(cmd *cobra.Command, f *Factory, name string, o *reprocessFlags) error {
+	ctx := cmd.Context()
+	if o.scaleTo > 0 {
+		return &clierr.NotImplementedError{Command: "'warehouse reprocess --scale-to'"}
+	}
+	store, err := f.Store(ctx)
+	if err != nil {
+		return err
+	}
+	wh, err := f.openWarehouse(ctx)
+	if err != nil {
+		return err
+	}
+	defer wh.Close()
+	tc := f.Config().Tables[name]
+	into := o.into
+	if into == "" {
+		into = tc.Into
+	}
+	if into == "" {
+		into = name
+	}
+	if err := confirm(f, fmt.Sprintf("reprocess empties %s in %s and reloads every file of lake table %s", into, wh.String(), name), o.yes, o.dryRun); err != nil {
+		return err
+	}
+	p := f.IO.Progress("reprocess "+name, f.Logger())
+	res, err := warehouse.Reprocess(ctx, store, wh, warehouse.ReprocessOptions{
+		Table:    name,
+		Into:     into,
+		Key:      tc.Key,
+		Cursor:   tc.Cursor,
+		Parallel: o.parallel,
+		DryRun:   o.dryRun,
+		Logger:   f.Logger(),
+		Progress: p,
+	})
+	p.Done()
+	if err != nil {
+		return err
+	}
+	return f.IO.Render(res, func(w io.Writer) error { return printLoad(w, "reprocessed", res) })
+}
+
+func printLoad(w io.Writer, verb string, res *warehouse.LoadResult) error {
+	if res.DryRun {
+		verb = "would load"
+		if res.Unreachable != "" {
+			fmt.Fprintf(w, "warehouse unreachable (%s): planning as if nothing were loaded\n", res.Unreachable)
+		}
+		for _, p := range res.Plan {
+			fmt.Fprintf(w, "  %s  %s  %d rows\n", p.Key, humanBytes(p.Bytes), p.Rows)
+		}
+		for i, s := range res.Statements {
+			fmt.Fprintf(w, "-- statement %d\n%s;\n", i+1, strings.TrimRight(strings.TrimSpace(s), ";"))
+		}
+		if len(res.Manifest) > 0 {
+			fmt.Fprintf(w, "-- manifest\n%s\n", res.Manifest)
+		}
+	}
+	if res.Created {
+		fmt.Fprintf(w, "created %s\n", res.Into)
+	}
+	for _, a := range res.Altered {
+		fmt.Fprintf(w, "altered: %s\n", a)
+	}
+	_, err := fmt.Fprintf(w, "%s %s into %s (%s): %d rows, %d files (%s), %d files already loaded, in %.1fs\n",
+		verb, res.Table, res.Into, res.Mode, res.Rows, res.Files, humanBytes(res.Bytes), res.SkippedFiles, res.DurationS)
+	return err
+}
+
+func runWarehouseStatus(cmd *cobra.Command, f *Factory) error {
+	ctx := cmd.Context()
+	wh, err := f.openWarehouse(ctx)
+	if err != nil {
+		return err
+	}
+	defer wh.Close()
+	res, err := warehouse.Status(ctx, wh, warehouse.StatusOptions{})
+	if err != nil {
+		return err
+	}
+	return f.IO.Render(res, func(w io.Writer) error {
+		fmt.Fprintf(w, "%s (%s)\n", res.Warehouse, res.Dialect)
+		if res.Unreachable != "" {
+			fmt.Fprintf(w, "unreachable: %s\n", res.Unreachable)
+		}
+		if len(res.Loads) == 0 {
+			_, err := fmt.Fprintln(w, "no loads yet")
+			return err
+		}
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "LOAD\tINTO\tFILES\tROWS\tBYTES\tLOADED AT")
+		for _, l := range res.Loads {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\n", l.LoadID, l.Into, l.Files, l.Rows, humanBytes(l.Bytes), l.LoadedAt.UTC().Format("2006-01-02 15:04:05Z"))
+		}
+		return tw.Flush()
+	})
+}
