@@ -41,6 +41,9 @@ func runLakeCompact(cmd *cobra.Command, f *Factory, name string, o *compactFlags
 	if res == nil {
 		return err
 	}
+	if !res.DryRun && res.Files > 0 {
+		f.syncCatalog(ctx, store, name)
+	}
 	if rerr := f.IO.Render(res, func(w io.Writer) error {
 		verb := "compacted"
 		if res.DryRun {

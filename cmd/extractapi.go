@@ -45,6 +45,13 @@ func runExtractAPI(cmd *cobra.Command, f *Factory, o *extractAPIFlags) error {
 	if res == nil {
 		return err
 	}
+	var written []string
+	for _, src := range res.Sources {
+		if src.Files > 0 {
+			written = append(written, src.Tables...)
+		}
+	}
+	f.syncCatalog(ctx, store, written...)
 	if rerr := f.IO.Render(res, func(w io.Writer) error {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "SOURCE\tREQUESTS\tRETRIES\tRECORDS\tROWS\tFILES\tBYTES\tTABLES\tERROR")

@@ -61,6 +61,9 @@ func runExtractMySQL(cmd *cobra.Command, f *Factory, o *extractMySQLFlags) error
 	if err != nil {
 		return err
 	}
+	if res.Rows > 0 || res.RemovedFiles > 0 {
+		f.syncCatalog(ctx, store, res.Table)
+	}
 	return f.IO.Render(res, func(w io.Writer) error {
 		fmt.Fprintf(w, "extracted %s into tables/%s (%s, %s): %d rows, %d files, %s in %.1fs\n",
 			res.Source, res.Table, res.Mode, res.Op, res.Rows, res.Files, humanBytes(res.Bytes), res.DurationS)

@@ -42,6 +42,10 @@ func TestExtractMySQLCommandFullThenIncremental(t *testing.T) {
 	if s := extract(); s.Rows != 3 || s.Files < 2 || s.Bytes == 0 || s.WatermarkAfter == "" {
 		t.Fatalf("first run: %+v", s)
 	}
+	// The extract keeps the catalog current: no crawl needed.
+	if code, out, errOut := run(t, "--lake", lakeDir, "catalog", "show", "orders"); code != 0 || !strings.Contains(out, "amount") || !strings.Contains(out, "decimal(12,2)") {
+		t.Fatalf("catalog show after extract: exit %d %s %s", code, out, errOut)
+	}
 	if s := extract(); s.Rows != 0 {
 		t.Fatalf("rerun with nothing new extracted %d rows", s.Rows)
 	}

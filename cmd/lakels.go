@@ -100,23 +100,23 @@ func printTables(w io.Writer, ts []TableSummary) error {
 		_, err := fmt.Fprintln(w, "no tables")
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "TABLE\tPARTITIONS\tFILES\tROWS\tBYTES\tSMALL FILES\t")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TABLE\tPARTITIONS\tFILES\tROWS\tBYTES\tSMALL FILES")
 	for _, t := range ts {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%d\t\n", t.Table, t.Partitions, t.Files, t.Rows, humanBytes(t.Bytes), t.SmallFiles)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%d\n", t.Table, t.Partitions, t.Files, t.Rows, humanBytes(t.Bytes), t.SmallFiles)
 	}
 	return tw.Flush()
 }
 
 func printPartitions(w io.Writer, ps []table.PartitionSummary) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "PARTITION\tFILES\tROWS\tBYTES\tSMALL FILES\t")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PARTITION\tFILES\tROWS\tBYTES\tSMALL FILES")
 	for _, p := range ps {
 		name := p.Partition
 		if name == "" {
 			name = "(none)"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t\n", name, p.Files, p.Rows, humanBytes(p.Bytes), p.SmallFiles)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\n", name, p.Files, p.Rows, humanBytes(p.Bytes), p.SmallFiles)
 	}
 	return tw.Flush()
 }
