@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -12,7 +13,18 @@ import (
 )
 
 func runLakeCompact(cmd *cobra.Command, f *Factory, name string, o *compactFlags) error {
-	ctx := cmd.Context()
+	res, err := compactTable(cmd.Context(), f, name, o)
+	if res == nil {
+		return err
+	}
+	if rerr := f.IO.Render(res, func(w io.Writer) error { return printCompact(w, res) }); rerr != nil {
+		return rerr
+	}
+	return err
+}
+
+// compactTable compacts one table and keeps the catalog current.
+func compactTable(ctx context.Context, f *Factory, name string, o *compactFlags) (*compact.Result, error) {
 	tc := f.Config().Tables[name]
 	sizeFlag := o.targetSize
 	if sizeFlag == "" {
@@ -20,11 +32,11 @@ func runLakeCompact(cmd *cobra.Command, f *Factory, name string, o *compactFlags
 	}
 	target, err := config.ParseSize("--target-size", sizeFlag)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	store, err := f.Store(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p := f.IO.Progress("compact "+name, f.Logger())
 	res, err := compact.Compact(ctx, store, compact.Options{
@@ -38,34 +50,30 @@ func runLakeCompact(cmd *cobra.Command, f *Factory, name string, o *compactFlags
 		Progress:        p,
 	})
 	p.Done()
-	if res == nil {
-		return err
-	}
-	if !res.DryRun && res.Files > 0 {
+	if res != nil && !res.DryRun && res.Files > 0 {
 		f.syncCatalog(ctx, store, name)
 	}
-	if rerr := f.IO.Render(res, func(w io.Writer) error {
-		verb := "compacted"
-		if res.DryRun {
-			verb = "would compact"
-		}
-		for _, pr := range res.Partitions {
-			part := pr.Partition
-			if part == "" {
-				part = "(none)"
-			}
-			fmt.Fprintf(w, "%s %s: %d files (%s) -> %d files (%s), %d rows\n", verb, part, pr.InputFiles, humanBytes(pr.InputBytes), pr.Files, humanBytes(pr.Bytes), pr.Rows)
-		}
-		if len(res.Skipped) > 0 {
-			fmt.Fprintf(w, "already compact: %s\n", strings.Join(res.Skipped, ", "))
-		}
-		for _, p := range res.Problems {
-			fmt.Fprintf(w, "left in place: %s\n", p)
-		}
-		fmt.Fprintf(w, "%s %s: %d files (%s) -> %d files (%s), %d rows in %.1fs\n", verb, res.Table, res.InputFiles, humanBytes(res.InputBytes), res.Files, humanBytes(res.Bytes), res.Rows, res.DurationS)
-		return nil
-	}); rerr != nil {
-		return rerr
+	return res, err
+}
+
+func printCompact(w io.Writer, res *compact.Result) error {
+	verb := "compacted"
+	if res.DryRun {
+		verb = "would compact"
 	}
+	for _, pr := range res.Partitions {
+		part := pr.Partition
+		if part == "" {
+			part = "(none)"
+		}
+		fmt.Fprintf(w, "%s %s: %d files (%s) -> %d files (%s), %d rows\n", verb, part, pr.InputFiles, humanBytes(pr.InputBytes), pr.Files, humanBytes(pr.Bytes), pr.Rows)
+	}
+	if len(res.Skipped) > 0 {
+		fmt.Fprintf(w, "already compact: %s\n", strings.Join(res.Skipped, ", "))
+	}
+	for _, p := range res.Problems {
+		fmt.Fprintf(w, "left in place: %s\n", p)
+	}
+	_, err := fmt.Fprintf(w, "%s %s: %d files (%s) -> %d files (%s), %d rows in %.1fs\n", verb, res.Table, res.InputFiles, humanBytes(res.InputBytes), res.Files, humanBytes(res.Bytes), res.Rows, res.DurationS)
 	return err
 }

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -14,21 +15,33 @@ import (
 )
 
 func runExtractAPI(cmd *cobra.Command, f *Factory, o *extractAPIFlags) error {
-	ctx := cmd.Context()
+	res, err := extractAPI(cmd.Context(), f, o)
+	if res == nil {
+		return err
+	}
+	if rerr := f.IO.Render(res, func(w io.Writer) error { return printExtractAPI(w, res) }); rerr != nil {
+		return rerr
+	}
+	return err
+}
+
+// extractAPI runs the sources and keeps the catalog current. A partner
+// that failed returns the result of all and an error.
+func extractAPI(ctx context.Context, f *Factory, o *extractAPIFlags) (*api.Result, error) {
 	if len(o.sources) == 0 && o.sourcesDir == "" {
-		return clierr.Usagef("name the sources: --source SPEC (repeatable) or --sources DIR")
+		return nil, clierr.Usagef("name the sources: --source SPEC (repeatable) or --sources DIR")
 	}
 	from, err := parseTimeFlag("--from", o.from)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	to, err := parseTimeFlag("--to", o.to)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	store, err := f.Store(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p := f.IO.Progress("extract api", f.Logger())
 	res, err := api.Extract(ctx, store, api.Options{
@@ -43,7 +56,7 @@ func runExtractAPI(cmd *cobra.Command, f *Factory, o *extractAPIFlags) error {
 	})
 	p.Done()
 	if res == nil {
-		return err
+		return nil, err
 	}
 	var written []string
 	for _, src := range res.Sources {
@@ -52,21 +65,20 @@ func runExtractAPI(cmd *cobra.Command, f *Factory, o *extractAPIFlags) error {
 		}
 	}
 	f.syncCatalog(ctx, store, written...)
-	if rerr := f.IO.Render(res, func(w io.Writer) error {
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SOURCE\tREQUESTS\tRETRIES\tRECORDS\tROWS\tFILES\tBYTES\tTABLES\tERROR")
-		for _, s := range res.Sources {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", s.Source, s.Requests, s.Retries, s.Records, s.Rows, s.Files, humanBytes(s.Bytes), strings.Join(s.Tables, ","), s.Error)
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-		_, err := fmt.Fprintf(w, "%d requests (%d retries), %d records, %d rows in %d files (%s) in %.1fs, %d sources failed\n",
-			res.Requests, res.Retries, res.Records, res.Rows, res.Files, humanBytes(res.Bytes), res.DurationS, res.Errors)
-		return err
-	}); rerr != nil {
-		return rerr
+	return res, err
+}
+
+func printExtractAPI(w io.Writer, res *api.Result) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SOURCE\tREQUESTS\tRETRIES\tRECORDS\tROWS\tFILES\tBYTES\tTABLES\tERROR")
+	for _, s := range res.Sources {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", s.Source, s.Requests, s.Retries, s.Records, s.Rows, s.Files, humanBytes(s.Bytes), strings.Join(s.Tables, ","), s.Error)
 	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%d requests (%d retries), %d records, %d rows in %d files (%s) in %.1fs, %d sources failed\n",
+		res.Requests, res.Retries, res.Records, res.Rows, res.Files, humanBytes(res.Bytes), res.DurationS, res.Errors)
 	return err
 }
 

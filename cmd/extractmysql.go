@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -13,19 +14,21 @@ import (
 )
 
 func runExtractMySQL(cmd *cobra.Command, f *Factory, o *extractMySQLFlags) error {
-	ctx := cmd.Context()
-	lookback, err := config.ParseDuration("--lookback", o.lookback)
+	res, err := extractMySQL(cmd.Context(), f, o)
 	if err != nil {
 		return err
 	}
-	name := o.as
-	if name == "" {
-		_, tbl, _ := strings.Cut(o.table, ".")
-		if tbl == "" {
-			tbl = o.table
-		}
-		name = strings.ToLower(tbl)
+	return f.IO.Render(res, func(w io.Writer) error { return printExtractMySQL(w, res) })
+}
+
+// extractMySQL runs one MySQL extract and keeps the catalog current; the
+// command and `run` share it.
+func extractMySQL(ctx context.Context, f *Factory, o *extractMySQLFlags) (*mysql.Result, error) {
+	lookback, err := config.ParseDuration("--lookback", o.lookback)
+	if err != nil {
+		return nil, err
 	}
+	name := lakeTableName(o.table, o.as)
 	tc := f.Config().Tables[name]
 	opts := mysql.Options{
 		DSN:            o.dsn,
@@ -52,35 +55,49 @@ func runExtractMySQL(cmd *cobra.Command, f *Factory, o *extractMySQLFlags) error
 	redact.Register(ctx, dsnPassword(o.dsn))
 	store, err := f.Store(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p := f.IO.Progress("extract "+name, f.Logger())
 	opts.Progress = p
 	res, err := mysql.Extract(ctx, store, opts)
 	p.Done()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if res.Rows > 0 || res.RemovedFiles > 0 {
 		f.syncCatalog(ctx, store, res.Table)
 	}
-	return f.IO.Render(res, func(w io.Writer) error {
-		fmt.Fprintf(w, "extracted %s into tables/%s (%s, %s): %d rows, %d files, %s in %.1fs\n",
-			res.Source, res.Table, res.Mode, res.Op, res.Rows, res.Files, humanBytes(res.Bytes), res.DurationS)
-		if res.Cursor != "" {
-			fmt.Fprintf(w, "watermark %s: %s -> %s\n", res.Cursor, orNone(res.WatermarkBefore), orNone(res.WatermarkAfter))
-		}
-		if res.SkippedRows > 0 {
-			fmt.Fprintf(w, "skipped %d rows already in the lake (lookback overlap)\n", res.SkippedRows)
-		}
-		if res.ZeroDatesNulled > 0 {
-			fmt.Fprintf(w, "zero dates written as NULL: %d\n", res.ZeroDatesNulled)
-		}
-		if res.NullCursorRows > 0 {
-			fmt.Fprintf(w, "rows with a NULL cursor not extracted: %d\n", res.NullCursorRows)
-		}
-		return nil
-	})
+	return res, nil
+}
+
+func printExtractMySQL(w io.Writer, res *mysql.Result) error {
+	fmt.Fprintf(w, "extracted %s into tables/%s (%s, %s): %d rows, %d files, %s in %.1fs\n",
+		res.Source, res.Table, res.Mode, res.Op, res.Rows, res.Files, humanBytes(res.Bytes), res.DurationS)
+	if res.Cursor != "" {
+		fmt.Fprintf(w, "watermark %s: %s -> %s\n", res.Cursor, orNone(res.WatermarkBefore), orNone(res.WatermarkAfter))
+	}
+	if res.SkippedRows > 0 {
+		fmt.Fprintf(w, "skipped %d rows already in the lake (lookback overlap)\n", res.SkippedRows)
+	}
+	if res.ZeroDatesNulled > 0 {
+		fmt.Fprintf(w, "zero dates written as NULL: %d\n", res.ZeroDatesNulled)
+	}
+	if res.NullCursorRows > 0 {
+		fmt.Fprintf(w, "rows with a NULL cursor not extracted: %d\n", res.NullCursorRows)
+	}
+	return nil
+}
+
+// lakeTableName is the lake table a MySQL table lands in: --as, else the
+// table part of DB.TABLE in lower case (extract/mysql's rule).
+func lakeTableName(dbTable, as string) string {
+	if as != "" {
+		return as
+	}
+	if _, tbl, ok := strings.Cut(dbTable, "."); ok {
+		return strings.ToLower(tbl)
+	}
+	return strings.ToLower(dbTable)
 }
 
 // dsnPassword finds the password of either DSN form, to register it as a

@@ -37,17 +37,6 @@ func newRebuildCmd(*Factory) *cobra.Command {
 	return c
 }
 
-func newRunCmd(*Factory) *cobra.Command {
-	var dryRun bool
-	c := &cobra.Command{
-		Use:   "run [JOB ...]",
-		Short: "Run the configured jobs (extract, compact, catalog, load): the entry point for cron",
-		RunE:  notImplemented,
-	}
-	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan; change nothing")
-	return c
-}
-
 func newDemoCmd(*Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "demo",

@@ -21,14 +21,22 @@ func (f *Factory) openWarehouse(ctx context.Context) (warehouse.Warehouse, error
 }
 
 func runWarehouseLoad(cmd *cobra.Command, f *Factory, name string, o *loadFlags) error {
-	ctx := cmd.Context()
-	store, err := f.Store(ctx)
+	res, err := loadTable(cmd.Context(), f, name, o)
 	if err != nil {
 		return err
 	}
+	return f.IO.Render(res, func(w io.Writer) error { return printLoad(w, "loaded", res) })
+}
+
+// loadTable loads one lake table's new files into the warehouse.
+func loadTable(ctx context.Context, f *Factory, name string, o *loadFlags) (*warehouse.LoadResult, error) {
+	store, err := f.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
 	wh, err := f.openWarehouse(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer wh.Close()
 	tc := f.Config().Tables[name]
@@ -54,10 +62,7 @@ func runWarehouseLoad(cmd *cobra.Command, f *Factory, name string, o *loadFlags)
 		Progress:      p,
 	})
 	p.Done()
-	if err != nil {
-		return err
-	}
-	return f.IO.Render(res, func(w io.Writer) error { return printLoad(w, "loaded", res) })
+	return res, err
 }
 
 func runWarehouseReprocess(cmd *cobra.Command, f *Factory, name string, o *reprocessFlags) error {
