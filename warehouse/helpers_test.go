@@ -273,6 +273,8 @@ type target struct {
 	agg func(t testing.TB, table string) aggregates
 	// count runs a count(*) query.
 	count func(t testing.TB, query string) int64
+	// exec runs a statement.
+	exec func(t testing.TB, stmt string)
 }
 
 func targets(t *testing.T) []target {
@@ -302,6 +304,16 @@ func targets(t *testing.T) []target {
 			duckQuery(tb, q, &n)
 			return n
 		},
+		exec: func(tb testing.TB, q string) {
+			db, err := sql.Open("duckdb", duckPath)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.Exec(q); err != nil {
+				tb.Fatalf("%s: %v", q, err)
+			}
+		},
 	}}
 	pgURL := testenv.Postgres(t)
 	pgQuery := func(tb testing.TB, q string, dest ...any) {
@@ -328,6 +340,17 @@ func targets(t *testing.T) []target {
 			var n int64
 			pgQuery(tb, q, &n)
 			return n
+		},
+		exec: func(tb testing.TB, q string) {
+			ctx := context.Background()
+			c, err := pgx.Connect(ctx, pgURL)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			defer c.Close(ctx)
+			if _, err := c.Exec(ctx, q); err != nil {
+				tb.Fatalf("%s: %v", q, err)
+			}
 		},
 	})
 	return out

@@ -24,6 +24,9 @@ import (
 	"github.com/lakectl/lakectl/warehouse/driver"
 )
 
+// maxConflictRetries bounds the restarts of a load that lost a race.
+const maxConflictRetries = 5
+
 // seqColumn orders staged rows (file ordinal, row number) for upsert.
 const seqColumn = "_lakectl_seq"
 
@@ -55,6 +58,16 @@ func Reprocess(ctx context.Context, store lake.Store, wh Warehouse, opts Reproce
 		LoadID: opts.LoadID, Logger: opts.Logger, Progress: opts.Progress,
 	}, true)
 }
+
+// loadError is a load's failure with secrets removed from its message; it
+// keeps the cause for errors.As (usage, breaking change, locked).
+type loadError struct {
+	msg string
+	err error
+}
+
+func (e *loadError) Error() string { return e.msg }
+func (e *loadError) Unwrap() error { return e.err }
 
 // loader carries one load: either executing in a transaction or, for a
 // dry run, recording the statements it would execute.
@@ -131,15 +144,24 @@ func run(ctx context.Context, store lake.Store, wh Warehouse, opts LoadOptions, 
 		err = l.dryRun(ctx, lt, files)
 	} else {
 		err = l.load(ctx, lt, files)
+		// A load that lost a race starts over: it re-reads the ledger, so
+		// what the winner loaded is not loaded again.
+		for attempt := 1; errors.Is(err, driver.ErrConflict) && attempt < maxConflictRetries; attempt++ {
+			l.log.Info("load lost a race with a concurrent load; retrying", "attempt", attempt)
+			time.Sleep(time.Duration(attempt*50) * time.Millisecond)
+			l.res.Created, l.res.Altered = false, nil
+			err = l.load(ctx, lt, files)
+		}
 	}
 	l.res.DurationS = time.Since(start).Seconds()
 	if err != nil {
-		return nil, fmt.Errorf("load %s into %s: %s", opts.Table, targetKey, redact.String(ctx, err.Error()))
+		return nil, &loadError{msg: redact.String(ctx, fmt.Sprintf("load %s into %s: %v", opts.Table, targetKey, err)), err: err}
 	}
 	return l.res, nil
 }
 
 func (l *loader) load(ctx context.Context, lt lakeTable, files []lakeFile) error {
+	l.tx = nil
 	// The ledger tables are created in their own transaction, so that two
 	// first loads do not both create them inside their load.
 	if err := l.ensureLedger(ctx); err != nil {
@@ -180,21 +202,41 @@ func (l *loader) load(ctx context.Context, lt lakeTable, files []lakeFile) error
 }
 
 func (l *loader) ensureLedger(ctx context.Context) error {
+	exists, err := l.ledgerExists(ctx)
+	if err != nil || exists {
+		return err
+	}
+	sql, err := l.wh.SQL("ledger_create", &l.base)
+	if err != nil {
+		return err
+	}
 	tx, err := l.wh.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	for _, name := range []string{"ledger_create"} {
-		sql, err := l.wh.SQL(name, &l.base)
-		if err != nil {
-			return err
+	_, err = tx.Exec(ctx, sql)
+	if err == nil {
+		err = tx.Commit(ctx)
+	}
+	if err != nil {
+		// A concurrent first load may have created them first.
+		if ok, _ := l.ledgerExists(ctx); ok {
+			return nil
 		}
-		if _, err := tx.Exec(ctx, sql); err != nil {
-			return fmt.Errorf("create load ledger: %w", err)
+		return fmt.Errorf("create load ledger: %w", err)
+	}
+	return nil
+}
+
+func (l *loader) ledgerExists(ctx context.Context) (bool, error) {
+	for _, name := range []string{ledgerTable, targetsTable} {
+		ok, err := l.tableExists(ctx, l.wh.DefaultSchema(), name)
+		if err != nil || !ok {
+			return false, err
 		}
 	}
-	return tx.Commit(ctx)
+	return true, nil
 }
 
 func (l *loader) dryRun(ctx context.Context, lt lakeTable, files []lakeFile) error {

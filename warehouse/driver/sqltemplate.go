@@ -14,6 +14,10 @@ import (
 // run plans offline when it sees it.
 var ErrUnreachable = errors.New("warehouse unreachable")
 
+// ErrConflict marks a transaction that lost a race with a concurrent one
+// (DuckDB's optimistic concurrency); the load is retried from the start.
+var ErrConflict = errors.New("transaction conflict")
+
 // Templates holds a dialect's SQL statements, one file per statement
 // (<name>.sql), parsed once.
 type Templates struct {

@@ -159,7 +159,7 @@ type tx struct {
 func (t *tx) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 	res, err := t.tx.ExecContext(ctx, q, args...)
 	if err != nil {
-		return 0, err
+		return 0, conflict(err)
 	}
 	n, _ := res.RowsAffected()
 	return n, nil
@@ -168,9 +168,9 @@ func (t *tx) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 func (t *tx) Query(ctx context.Context, q string, args []any, fn func(scan func(...any) error) error) error {
 	rows, err := t.tx.QueryContext(ctx, q, args...)
 	if err != nil {
-		return err
+		return conflict(err)
 	}
-	return scanRows(rows, fn)
+	return conflict(scanRows(rows, fn))
 }
 
 func (t *tx) finish(f func() error) error {
@@ -184,7 +184,18 @@ func (t *tx) finish(f func() error) error {
 	return err
 }
 
-func (t *tx) Commit(context.Context) error   { return t.finish(t.tx.Commit) }
+func (t *tx) Commit(context.Context) error {
+	return conflict(t.finish(t.tx.Commit))
+}
+
+// conflict marks DuckDB's write-write conflicts between two transactions
+// of this process (another Warehouse on the same file) as retryable.
+func conflict(err error) error {
+	if err != nil && (strings.Contains(err.Error(), "write-write conflict") || strings.Contains(err.Error(), "Conflict on")) {
+		return fmt.Errorf("%w: %w", driver.ErrConflict, err)
+	}
+	return err
+}
 func (t *tx) Rollback(context.Context) error { return t.finish(t.tx.Rollback) }
 
 // Stage inserts the files' rows with read_parquet.

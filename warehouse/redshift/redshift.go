@@ -279,8 +279,11 @@ func (w *Warehouse) PlanStage(job *driver.StageJob) ([]string, []byte, error) {
 	if len(manifests) == 1 {
 		return out, manifests[0], nil
 	}
-	all := append([]byte("["), bytes.Join(manifests, []byte(","))...)
-	return out, append(all, ']'), nil
+	for i, m := range manifests {
+		manifests[i] = bytes.TrimSpace(m)
+	}
+	all := append([]byte("[\n"), bytes.Join(manifests, []byte(",\n"))...)
+	return out, append(all, "\n]\n"...), nil
 }
 
 type tx struct {

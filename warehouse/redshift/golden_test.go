@@ -1,0 +1,196 @@
+package redshift
+
+import (
+	"context"
+	"flag"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lakectl/lakectl/internal/progress"
+	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/schema"
+	"github.com/lakectl/lakectl/warehouse/driver"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from %s:\n--- got\n%s\n--- want\n%s", name, path, got, want)
+	}
+}
+
+func openTest(t *testing.T, rawURL string) *Warehouse {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := Open(context.Background(), u, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+const testURL = "redshift://loader:s3cretpw@example.abc123.eu-west-1.redshift.amazonaws.com:5439/dev?iam_role=arn:aws:iam::123456789012:role/lakectl-copy&cluster=analytics"
+
+var testStatement = driver.Statement{
+	Target: `"analytics"."orders"`, TargetSchema: "analytics", TargetName: "orders", TargetKey: "analytics.orders",
+	Stage:   `"lakectl_stage_orders"`,
+	Columns: []string{`"id"`, `"amount"`, `"updated_at"`},
+	Key:     []string{`"id"`}, Cursor: `"updated_at"`, SeqColumn: `"_lakectl_seq"`,
+	Partitions: []driver.PartitionFilter{
+		{Conditions: []string{`("updated_at" >= '2026-01-01 00:00:00+00'::timestamptz AND "updated_at" < '2026-01-02 00:00:00+00'::timestamptz)`}},
+		{Conditions: []string{`"updated_at" IS NULL`}},
+	},
+	PartitionPaths: []string{"updated_at_day=2026-01-01", "updated_at_day=__HIVE_DEFAULT_PARTITION__"},
+	Rows:           [][]string{{"'analytics.orders'", "'tables/orders/part-1.parquet'", "'tables/orders/part-1.parquet'", "''", "1024", "'etag'", "10", "'fp'", "'L1'"}},
+	LockID:         42, Limit: 20,
+	Ledger: `"public"."lakectl_loads"`, Targets: `"public"."lakectl_targets"`,
+}
+
+func TestEveryTemplateRendersAsItsGoldenFile(t *testing.T) {
+	w := openTest(t, testURL)
+	for _, name := range w.tmpl.Names() {
+		switch name {
+		case "copy", "insert_values", "insert_plan", "load_errors":
+			continue // driver data, covered below
+		}
+		t.Run(name, func(t *testing.T) {
+			st := testStatement
+			if name == "target_schema_save" {
+				st.Rows = [][]string{{"'analytics.orders'", `'{"columns":[]}'`, "'fp'"}}
+			}
+			got, err := w.SQL(name, &st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "sql_"+name, got+"\n")
+		})
+	}
+}
+
+func testJob(t *testing.T) *driver.StageJob {
+	store, err := lake.Open(context.Background(), "s3://acme-lake/prod", lake.Options{Region: "eu-west-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	s := schema.Schema{Columns: []schema.Column{
+		{Name: "id", Type: schema.TInt64}, {Name: "amount", Type: schema.DecimalOf(12, 2)}, {Name: "updated_at", Type: schema.TTimestamp},
+	}}
+	old := schema.Schema{Columns: s.Columns[:2]}
+	return &driver.StageJob{
+		Store: store, Table: `"lakectl_stage_orders"`, Columns: s.Columns, LoadID: "20260102T030405Z-0a1b2c3d",
+		Progress: progress.Nop(),
+		Files: []driver.StageFile{
+			{Key: "tables/orders/updated_at_day=2026-01-01/part-a.parquet", Size: 1000, Rows: 10, Schema: old},
+			{Key: "tables/orders/updated_at_day=2026-01-02/part-b.parquet", Size: 2000, Rows: 20, Schema: s},
+			{Key: "tables/orders/updated_at_day=2026-01-02/part-c.parquet", Size: 3000, Rows: 30, Schema: s},
+		},
+	}
+}
+
+func TestCopyStatementsAndManifestsMatchGoldenFiles(t *testing.T) {
+	w := openTest(t, testURL)
+	stmts, manifest, err := w.PlanStage(testJob(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "copy_statements", strings.Join(stmts, "\n\n")+"\n")
+	golden(t, "copy_manifest", string(manifest)+"\n")
+	for _, want := range []string{`"mandatory": true`, `"content_length": 3000`, `s3://acme-lake/prod/tables/orders/updated_at_day=2026-01-02/part-c.parquet`} {
+		if !strings.Contains(string(manifest), want) {
+			t.Errorf("manifest lacks %s", want)
+		}
+	}
+}
+
+func TestInsertMethodPlansInsertsAndNeedsNoRole(t *testing.T) {
+	w := openTest(t, "redshift://loader:pw@example:5439/dev?load_method=insert")
+	stmts, manifest, err := w.PlanStage(testJob(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if manifest != nil {
+		t.Error("insert method wrote a manifest")
+	}
+	golden(t, "insert_plan", strings.Join(stmts, "\n\n")+"\n")
+}
+
+func TestPartialFilesAreRefusedByCopyWithAClearMessage(t *testing.T) {
+	w := openTest(t, testURL)
+	job := testJob(t)
+	job.Files[1].Ranges = []driver.RowRange{{Start: 5, End: 20}}
+	_, _, err := w.PlanStage(job)
+	if err == nil || !strings.Contains(err.Error(), "load_method=insert") {
+		t.Fatalf("err = %v, want a refusal naming load_method=insert", err)
+	}
+}
+
+func TestURLErrorsAreUsageErrorsWithoutThePassword(t *testing.T) {
+	for _, raw := range []string{
+		"redshift://u:topsecretpw@h:5439/db",                                  // no role
+		"redshift://u:topsecretpw@h:5439/db?iam_role=r&cluster=a&workgroup=b", // both
+		"redshift://u:topsecretpw@h:5439/db?load_method=unload",
+	} {
+		u, _ := url.Parse(raw)
+		_, err := Open(context.Background(), u, Options{})
+		if err == nil {
+			t.Errorf("%s: no error", raw)
+			continue
+		}
+		if strings.Contains(err.Error(), "topsecretpw") {
+			t.Errorf("error shows the password: %v", err)
+		}
+	}
+}
+
+func TestLiteralsRenderEveryKind(t *testing.T) {
+	ts := schema.TTimestamp
+	cases := []struct {
+		t    schema.Type
+		v    schema.Value
+		want string
+	}{
+		{schema.TString, schema.StringValue(`it's a \ test`), `'it''s a \\ test'`},
+		{schema.DecimalOf(12, 2), mustDecimal(t, "-12.50"), "-12.50"},
+		{schema.TUint64, schema.Uint64Value(18446744073709551615), "18446744073709551615"},
+		{ts, schema.Int64Value(1767225600000001), "'2026-01-01 00:00:00.000001+00'::timestamptz"},
+		{schema.TDate, schema.Int32Value(20454), "'2026-01-01'::date"},
+		{schema.TBytes, schema.BytesValue([]byte{0xde, 0xad}), "FROM_HEX('dead')"},
+		{schema.TBool, schema.NullValue(), "NULL"},
+	}
+	for _, c := range cases {
+		if got := Literal(c.t, c.v); got != c.want {
+			t.Errorf("Literal(%s) = %s, want %s", c.t, got, c.want)
+		}
+	}
+}
+
+func mustDecimal(t *testing.T, s string) schema.Value {
+	v, err := schema.ParseDecimal(schema.DecimalOf(12, 2), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
