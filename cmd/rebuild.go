@@ -37,11 +37,3 @@ func newRebuildCmd(*Factory) *cobra.Command {
 	return c
 }
 
-func newDemoCmd(*Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:   "demo",
-		Short: "Run the whole pipeline on embedded defaults: sample API, local lake, DuckDB, a report",
-		Args:  cobra.NoArgs,
-		RunE:  notImplemented,
-	}
-}
