@@ -36,4 +36,3 @@ func newRebuildCmd(*Factory) *cobra.Command {
 	)
 	return c
 }
-
