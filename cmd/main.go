@@ -12,8 +12,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/spf13/cobra"
-
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/iostreams"
 	"github.com/lakectl/lakectl/internal/redact"
@@ -69,10 +67,4 @@ func isFlagError(err error) bool {
 		}
 	}
 	return false
-}
-
-// notImplemented is the RunE of commands that are not built yet: they say
-// so and fail, never pretend to work.
-func notImplemented(cmd *cobra.Command, _ []string) error {
-	return &clierr.NotImplementedError{Command: "'" + cmd.CommandPath() + "'"}
 }

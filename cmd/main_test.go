@@ -80,7 +80,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad output format", []string{"version", "-o", "yaml"}, clierr.ExitUsage},
 		{"unknown config key", []string{"--config", badConfig, "version"}, clierr.ExitUsage},
 		{"missing config file", []string{"--config", filepath.Join(dir, "none.yaml"), "version"}, clierr.ExitUsage},
-		{"not built yet", []string{"rebuild", "status"}, clierr.ExitFailure},
+		{"work failed", []string{"--lake", dir, "lake", "ls", "nosuchtable"}, clierr.ExitFailure},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -96,7 +96,7 @@ func TestExitCodes(t *testing.T) {
 }
 
 func TestErrorsUnderJSONAreJSONOnStderr(t *testing.T) {
-	code, stdout, stderr := run(t, "-o", "json", "rebuild", "status")
+	code, stdout, stderr := run(t, "-o", "json", "--lake", t.TempDir(), "lake", "ls", "nosuchtable")
 	if code != clierr.ExitFailure || stdout != "" {
 		t.Fatalf("exit %d stdout %q", code, stdout)
 	}

@@ -20,8 +20,8 @@ type reprocessFlags struct {
 }
 
 type scaleFlags struct {
-	nodes, rpu        int
-	wait, dryRun, yes bool
+	nodes, rpu                 int
+	wait, dryRun, yes, restore bool
 }
 
 func newWarehouseCmd(f *Factory) *cobra.Command {
@@ -65,10 +65,10 @@ func newWarehouseCmd(f *Factory) *cobra.Command {
 
 	var so scaleFlags
 	scale := &cobra.Command{
-		Use:   "scale (--nodes N | --rpu N)",
+		Use:   "scale (--nodes N | --rpu N | --restore)",
 		Short: "Resize a Redshift cluster (serverless: base RPUs)",
 		Args:  cobra.NoArgs,
-		RunE:  notImplemented,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runWarehouseScale(cmd, f, &so) },
 	}
 	sf := scale.Flags()
 	sf.IntVar(&so.nodes, "nodes", 0, "node count of the provisioned cluster")
@@ -76,8 +76,8 @@ func newWarehouseCmd(f *Factory) *cobra.Command {
 	sf.BoolVar(&so.wait, "wait", false, "wait until the resize has finished")
 	sf.BoolVar(&so.dryRun, "dry-run", false, "print the plan; change nothing")
 	sf.BoolVar(&so.yes, "yes", false, "do not ask for confirmation")
-	scale.MarkFlagsOneRequired("nodes", "rpu")
-	scale.MarkFlagsMutuallyExclusive("nodes", "rpu")
+	sf.BoolVar(&so.restore, "restore", false, "restore the size recorded by a --scale-to run that did not finish")
+	scale.MarkFlagsMutuallyExclusive("nodes", "rpu", "restore")
 
 	status := &cobra.Command{
 		Use:   "status",

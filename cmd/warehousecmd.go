@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/warehouse"
 )
 
@@ -68,7 +67,7 @@ func loadTable(ctx context.Context, f *Factory, name string, o *loadFlags) (*war
 func runWarehouseReprocess(cmd *cobra.Command, f *Factory, name string, o *reprocessFlags) error {
 	ctx := cmd.Context()
 	if o.scaleTo > 0 {
-		return &clierr.NotImplementedError{Command: "'warehouse reprocess --scale-to'"}
+		return runReprocessScaled(ctx, f, name, o)
 	}
 	store, err := f.Store(ctx)
 	if err != nil {
@@ -142,12 +141,14 @@ func runWarehouseStatus(cmd *cobra.Command, f *Factory) error {
 		return err
 	}
 	defer wh.Close()
-	res, err := warehouse.Status(ctx, wh, warehouse.StatusOptions{})
+	st, err := warehouse.Status(ctx, wh, warehouse.StatusOptions{})
 	if err != nil {
 		return err
 	}
+	res := addSize(ctx, f, wh, st)
 	return f.IO.Render(res, func(w io.Writer) error {
 		fmt.Fprintf(w, "%s (%s)\n", res.Warehouse, res.Dialect)
+		printSize(w, res)
 		if res.Unreachable != "" {
 			fmt.Fprintf(w, "unreachable: %s\n", res.Unreachable)
 		}

@@ -140,6 +140,9 @@ func run(ctx context.Context, store lake.Store, wh Warehouse, opts LoadOptions, 
 	if err != nil {
 		return nil, err
 	}
+	if opts.Only != nil {
+		files = onlyFiles(files, opts.Only)
+	}
 	if opts.DryRun {
 		err = l.dryRun(ctx, lt, files)
 	} else {
@@ -468,7 +471,7 @@ func (l *loader) writeLedger(ctx context.Context, p *plan) error {
 			return fmt.Errorf("write load ledger: %w", err)
 		}
 	}
-	if len(p.files) == 0 {
+	if len(p.files) == 0 || l.opts.TargetDefined {
 		return nil
 	}
 	js, err := json.Marshal(p.schema)
@@ -504,6 +507,7 @@ func (l *loader) ensureTarget(ctx context.Context, lakeSchema schema.Schema) err
 	if err != nil {
 		return err
 	}
+	ok = ok && !l.opts.TargetDefined
 	var changes []catalog.Change
 	if ok {
 		changes = catalog.Compare(recorded, lakeSchema)
@@ -633,6 +637,21 @@ func (l *loader) execSQL(ctx context.Context, sql string) error {
 	}
 	_, err := l.tx.Exec(ctx, sql)
 	return err
+}
+
+// onlyFiles keeps the files named in keys.
+func onlyFiles(files []lakeFile, keys []string) []lakeFile {
+	want := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		want[k] = true
+	}
+	out := files[:0]
+	for _, f := range files {
+		if want[f.Key] {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func renderTransform(text string, data TransformData) (string, error) {

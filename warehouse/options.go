@@ -38,9 +38,16 @@ type LoadOptions struct {
 	// DryRun plans and prints, changing nothing.
 	DryRun bool
 	// LoadID names the load; random and time-ordered when empty.
-	LoadID   string
-	Logger   *slog.Logger
-	Progress progress.Reporter
+	LoadID string
+	// Only, when set, limits the load to these live lake file keys; the
+	// others stay for a later load (rebuild loads file by file with it).
+	Only []string
+	// TargetDefined says the target's columns were made by someone else
+	// (a rebuild's migration): the load only adds lake columns it lacks,
+	// never compares or records the lake schema for it.
+	TargetDefined bool
+	Logger        *slog.Logger
+	Progress      progress.Reporter
 }
 
 // ReprocessOptions: empty the target and reload every live file.

@@ -61,12 +61,6 @@ func (e *BreakingChangeError) Error() string {
 	return msg
 }
 
-// NotImplementedError marks a command that is not built yet. Exit 1.
-type NotImplementedError struct{ Command string }
-
-func (e *NotImplementedError) Error() string {
-	return fmt.Sprintf("%s is not implemented yet in this version of lakectl", e.Command)
-}
 
 // Code maps an error to lakectl's exit code.
 func Code(err error) int {

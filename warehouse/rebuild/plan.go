@@ -1,0 +1,276 @@
+package rebuild
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/warehouse"
+	"github.com/lakectl/lakectl/warehouse/driver"
+	"github.com/lakectl/lakectl/warehouse/scale"
+)
+
+// names are the three tables of a rebuild.
+type names struct {
+	schema, name        string
+	target, newT, oldT  string // schema.table, as in the ledger
+	qTarget, qNew, qOld string // quoted
+	ledger, targets     string // quoted ledger tables
+}
+
+func tableNames(wh warehouse.Warehouse, table, into string) (names, error) {
+	if into == "" {
+		into = table
+	}
+	schemaName, name, found := strings.Cut(into, ".")
+	if !found {
+		schemaName, name = wh.DefaultSchema(), into
+	}
+	if schemaName == "" || name == "" || strings.Contains(name, ".") {
+		return names{}, clierr.Usagef("rebuild --into %q: want SCHEMA.TABLE or TABLE", into)
+	}
+	schemaName, name = strings.ToLower(schemaName), strings.ToLower(name)
+	n := names{schema: schemaName, name: name}
+	n.target = schemaName + "." + name
+	n.newT = n.target + NewSuffix
+	n.oldT = n.target + OldSuffix
+	n.qTarget = driver.QuoteQualified(schemaName, name)
+	n.qNew = driver.QuoteQualified(schemaName, name+NewSuffix)
+	n.qOld = driver.QuoteQualified(schemaName, name+OldSuffix)
+	n.ledger = driver.QuoteQualified(wh.DefaultSchema(), "lakectl_loads")
+	n.targets = driver.QuoteQualified(wh.DefaultSchema(), "lakectl_targets")
+	return n, nil
+}
+
+// swapStatements rename the current table away and the new one in, and
+// move the ledger rows with them, in one transaction. hasOld is false
+// when the table does not exist yet (nothing to rename away).
+func (n names) swapStatements(hasOld bool) []string {
+	var out []string
+	if hasOld {
+		out = append(out,
+			fmt.Sprintf("ALTER TABLE %s RENAME TO %s", n.qTarget, driver.QuoteIdent(n.name+OldSuffix)),
+			fmt.Sprintf("UPDATE %s SET target = %s WHERE target = %s", n.ledger, driver.Literal(n.oldT), driver.Literal(n.target)))
+	}
+	return append(out,
+		fmt.Sprintf("ALTER TABLE %s RENAME TO %s", n.qNew, driver.QuoteIdent(n.name)),
+		fmt.Sprintf("UPDATE %s SET target = %s WHERE target = %s", n.ledger, driver.Literal(n.target), driver.Literal(n.newT)),
+		// The lake schema recorded for the old table does not describe the
+		// new one: the next load records it afresh.
+		fmt.Sprintf("DELETE FROM %s WHERE target IN (%s, %s, %s)", n.targets, driver.Literal(n.target), driver.Literal(n.newT), driver.Literal(n.oldT)))
+}
+
+func (n names) dropStatements() []string {
+	return []string{
+		"DROP TABLE IF EXISTS " + n.qOld,
+		fmt.Sprintf("DELETE FROM %s WHERE target = %s", n.ledger, driver.Literal(n.oldT)),
+	}
+}
+
+// dropNewStatements undo a create step cut short.
+func (n names) dropNewStatements() []string {
+	return []string{
+		"DROP TABLE IF EXISTS " + n.qNew,
+		fmt.Sprintf("DELETE FROM %s WHERE target = %s", n.ledger, driver.Literal(n.newT)),
+	}
+}
+
+func (n names) countStatement(quoted string) string { return "SELECT count(*) FROM " + quoted }
+
+// throughput is an assumed load speed for estimates: bytes per second and
+// seconds of overhead per load transaction.
+func throughput(dialect string, nodes int) (float64, float64) {
+	switch dialect {
+	case driver.DuckDB:
+		return 150e6, 0.05
+	case driver.Postgres:
+		return 25e6, 0.2
+	}
+	return 30e6 * float64(max(nodes, 2)), 3
+}
+
+func defaultBatch(dialect string) int {
+	if dialect == driver.Redshift {
+		return 16
+	}
+	return 1
+}
+
+func newRunID(t time.Time) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
+}
+
+// Plan is the runbook of a rebuild: numbered steps with files, bytes,
+// estimated time and the SQL of each; it changes nothing. When the
+// warehouse cannot be reached it says so and plans as if the new table
+// held nothing.
+func Plan(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts Options) (*Run, error) {
+	r, err := newRun(wh, opts)
+	if err != nil {
+		return nil, err
+	}
+	r.State, r.DryRun = RunPlanned, true
+	if err := r.fillPlan(ctx, store, wh, opts.Scaler, opts.Parallel); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// newRun checks the options and builds the run with its steps pending.
+func newRun(wh warehouse.Warehouse, opts Options) (*Run, error) {
+	if opts.Table == "" {
+		return nil, clierr.Usagef("rebuild: no lake table given")
+	}
+	text := opts.Migration
+	if text == "" {
+		if opts.MigrationFile == "" {
+			return nil, clierr.Usagef("rebuild %s: --migration FILE.sql is required (SQL that creates {{.NewTable}}; see docs/rebuild.md)", opts.Table)
+		}
+		b, err := os.ReadFile(opts.MigrationFile)
+		if err != nil {
+			return nil, clierr.Usagef("read --migration file: %v", err)
+		}
+		text = string(b)
+	}
+	if opts.ScaleTo > 0 && opts.Scaler == nil {
+		return nil, clierr.Usagef("rebuild --scale-to needs a Redshift cluster or workgroup to resize")
+	}
+	n, err := tableNames(wh, opts.Table, opts.Into)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	r := &Run{Run: opts.RunID, Table: opts.Table, Target: n.target, NewTable: n.newT, OldTable: n.oldT,
+		Dialect: wh.Dialect(), Warehouse: wh.String(), MigrationFile: opts.MigrationFile, Migration: text,
+		ScaleTo: opts.ScaleTo, KeepOld: opts.KeepOld, BatchFiles: opts.BatchFiles, Created: now}
+	if r.Run == "" {
+		r.Run = newRunID(now)
+	}
+	if r.BatchFiles <= 0 {
+		r.BatchFiles = defaultBatch(wh.Dialect())
+	}
+	if opts.Scaler != nil && opts.ScaleTo > 0 {
+		r.Compute = opts.Scaler.Kind() + " " + opts.Scaler.Name()
+	}
+	if _, err := renderMigration(text, n.migrationData(opts.Table)); err != nil {
+		return nil, err
+	}
+	r.Steps = []Step{
+		{N: 1, Name: StepScaleUp, Title: "scale the compute up"},
+		{N: 2, Name: StepCreate, Title: "create " + n.newT + " from the migration"},
+		{N: 3, Name: StepLoad, Title: "load every lake file of " + opts.Table + " into " + n.newT},
+		{N: 4, Name: StepVerify, Title: "verify row counts: lake rows = rows of " + n.newT},
+		{N: 5, Name: StepSwap, Title: "swap: " + n.target + " becomes " + n.oldT + ", " + n.newT + " becomes " + n.target},
+		{N: 6, Name: StepDropOld, Title: "drop " + n.oldT},
+		{N: 7, Name: StepRestore, Title: "restore the compute's size"},
+	}
+	for i := range r.Steps {
+		r.Steps[i].Status = Pending
+	}
+	if opts.ScaleTo == 0 {
+		r.step(StepScaleUp).Status, r.step(StepRestore).Status = Skipped, Skipped
+		r.step(StepScaleUp).Detail = "no --scale-to"
+		r.step(StepRestore).Detail = "no --scale-to"
+	}
+	if opts.KeepOld {
+		r.step(StepDropOld).Status, r.step(StepDropOld).Detail = Skipped, "--keep-old: "+n.oldT+" stays"
+	}
+	return r, nil
+}
+
+func (n names) migrationData(lakeTable string) MigrationData {
+	return MigrationData{Table: n.qTarget, NewTable: n.qNew, OldTable: n.qOld, Schema: n.schema, Name: n.name,
+		NewName: n.name + NewSuffix, LakeTable: lakeTable}
+}
+
+// fillPlan sets each step's files, bytes, statements and estimate from
+// the lake and, when reachable, the warehouse and the compute.
+func (r *Run) fillPlan(ctx context.Context, store lake.Store, wh warehouse.Warehouse, s *scale.Scaler, parallel int) error {
+	n, err := tableNames(wh, r.Table, r.Target)
+	if err != nil {
+		return err
+	}
+	nodes := 0
+	if s != nil && r.ScaleTo > 0 {
+		up, err := s.Scale(ctx, scale.Options{To: r.ScaleTo, DryRun: true})
+		if err != nil {
+			return err
+		}
+		st := r.step(StepScaleUp)
+		st.Detail = strings.Join(up.Plan, "; ")
+		if up.Unreachable != "" {
+			st.Detail += " (" + up.Unreachable + ")"
+		}
+		st.EstimateS = 900
+		if up.Kind == scale.Serverless {
+			st.EstimateS = 300
+		}
+		rs := r.step(StepRestore)
+		rs.Detail = fmt.Sprintf("back to %d %s, also on failure or interrupt", up.From, up.Unit)
+		rs.EstimateS = st.EstimateS
+		if up.Kind == scale.Provisioned {
+			nodes = r.ScaleTo
+		}
+	}
+	stmts, _ := renderMigration(r.Migration, n.migrationData(r.Table))
+	cr := r.step(StepCreate)
+	cr.Statements, cr.EstimateS = stmts, 1
+	cr.Detail = "in one transaction"
+
+	// What is left to load: a dry-run load into the new table subtracts
+	// what its ledger says it holds.
+	lr, err := warehouse.Load(ctx, store, wh, warehouse.LoadOptions{Table: r.Table, Into: r.NewTable, Mode: warehouse.ModeAppend,
+		DryRun: true, TargetDefined: true, Parallel: parallel})
+	if err != nil {
+		return err
+	}
+	r.Unreachable = lr.Unreachable
+	ld := r.step(StepLoad)
+	ld.Files, ld.Bytes, ld.Rows = lr.Files, lr.Bytes, lr.Rows
+	for _, st := range lr.Statements {
+		// Ledger bookkeeping and the table the migration creates are not
+		// part of what a batch runs for the new table.
+		if strings.Contains(st, "lakectl_loads") || strings.Contains(st, "lakectl_targets") || strings.Contains(st, "CREATE TABLE") {
+			continue
+		}
+		ld.Statements = append(ld.Statements, st)
+	}
+	rate, per := throughput(wh.Dialect(), nodes)
+	batches := (lr.Files + r.BatchFiles - 1) / r.BatchFiles
+	ld.EstimateS = float64(lr.Bytes)/rate + float64(batches)*per
+	ld.Detail = fmt.Sprintf("%d load transactions of up to %d files, each recording its files in the ledger as %s; statements shown for all files at once", batches, r.BatchFiles, r.NewTable)
+	vf := r.step(StepVerify)
+	vf.Statements = []string{n.countStatement(n.qNew)}
+	vf.EstimateS = 1 + float64(lr.Files)*0.01
+	vf.Detail = "first loads any lake file that appeared since step 3"
+	sw := r.step(StepSwap)
+	sw.Statements, sw.EstimateS, sw.Detail = n.swapStatements(true), 1, "in one transaction"
+	dr := r.step(StepDropOld)
+	if dr.Status != Skipped {
+		dr.Statements, dr.EstimateS = n.dropStatements(), 1
+	}
+	r.EstimateS = 0
+	for _, st := range r.Steps {
+		if st.Status != Skipped {
+			r.EstimateS += st.EstimateS
+		}
+	}
+	r.Files, r.Bytes, r.Rows = lr.Files, lr.Bytes, lr.Rows
+	return nil
+}
+
+// sortByAge orders lake files oldest first (file names start with the
+// time-ordered transaction id), so a growing schema loads in order.
+func sortByAge(keys []string) {
+	sort.SliceStable(keys, func(i, j int) bool { return path.Base(keys[i]) < path.Base(keys[j]) })
+}

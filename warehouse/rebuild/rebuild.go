@@ -1,0 +1,162 @@
+// Package rebuild is the schema-change runbook of a warehouse table: the
+// user's migration creates <table>__rebuild, every lake file is loaded
+// into it (exactly once per file, through the new table's own ledger
+// rows), row counts are verified, the tables are swapped in one
+// transaction and the old one dropped, optionally with the Redshift
+// compute resized around it. Every step and every loaded batch of files is
+// checkpointed in the lake (_lakectl/rebuild/<run>.json, conditional puts)
+// so that Resume continues a crashed or interrupted run where it stopped.
+package rebuild
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/lakectl/lakectl/internal/progress"
+	"github.com/lakectl/lakectl/warehouse/scale"
+)
+
+// Step names, in runbook order.
+const (
+	StepScaleUp = "scale_up"
+	StepCreate  = "create"
+	StepLoad    = "load"
+	StepVerify  = "verify"
+	StepSwap    = "swap"
+	StepDropOld = "drop_old"
+	StepRestore = "restore"
+)
+
+// Step states.
+const (
+	Pending = "pending"
+	Running = "running"
+	Done    = "done"
+	Skipped = "skipped"
+	Failed  = "failed"
+)
+
+// Run states.
+const (
+	RunPlanned     = "planned"
+	RunRunning     = "running"
+	RunDone        = "done"
+	RunFailed      = "failed"
+	RunInterrupted = "interrupted"
+)
+
+// Suffixes of the new and the old table.
+const (
+	NewSuffix = "__rebuild"
+	OldSuffix = "__old"
+)
+
+// Options of Plan and Apply.
+type Options struct {
+	// Table is the lake table; Into the warehouse table (SCHEMA.TABLE or
+	// TABLE, default the lake table's name).
+	Table string
+	Into  string
+	// MigrationFile is the SQL template that creates {{.NewTable}}; see
+	// MigrationData. Migration, when set, is its text.
+	MigrationFile string
+	Migration     string
+	// ScaleTo resizes the compute (Scaler) for the rebuild; 0: no resize.
+	ScaleTo int
+	Scaler  *scale.Scaler
+	// KeepOld keeps <table>__old after the swap.
+	KeepOld bool
+	// BatchFiles is the number of lake files per load transaction and
+	// checkpoint (default 1; 16 on Redshift, where each load is a COPY).
+	BatchFiles int
+	Parallel   int
+	// RunID names the run (default: time-ordered and random).
+	RunID    string
+	Logger   *slog.Logger
+	Progress progress.Reporter
+}
+
+// ResumeOptions of Resume.
+type ResumeOptions struct {
+	// RunID is the run to resume; empty: the only unfinished one.
+	RunID string
+	// Scaler is needed when the run resizes the compute.
+	Scaler   *scale.Scaler
+	Parallel int
+	Logger   *slog.Logger
+	Progress progress.Reporter
+}
+
+// Step is one step of the runbook.
+type Step struct {
+	N      int    `json:"n"`
+	Name   string `json:"name"`
+	Title  string `json:"title"`
+	Status string `json:"status"`
+	Files  int    `json:"files,omitempty"`
+	Bytes  int64  `json:"bytes,omitempty"`
+	Rows   int64  `json:"rows,omitempty"`
+	// EstimateS is a rough duration from bytes and an assumed throughput.
+	EstimateS  float64    `json:"estimate_s"`
+	Statements []string   `json:"statements,omitempty"`
+	Detail     string     `json:"detail,omitempty"`
+	Started    *time.Time `json:"started,omitempty"`
+	Finished   *time.Time `json:"finished,omitempty"`
+	Error      string     `json:"error,omitempty"`
+}
+
+// Run is one rebuild: its plan, its progress and, as a result, what it
+// loaded. It is stored as _lakectl/rebuild/<run>.json.
+type Run struct {
+	Run           string    `json:"run"`
+	Table         string    `json:"table"`
+	Target        string    `json:"target"`
+	NewTable      string    `json:"new_table"`
+	OldTable      string    `json:"old_table"`
+	Dialect       string    `json:"dialect"`
+	Warehouse     string    `json:"warehouse"`
+	MigrationFile string    `json:"migration_file,omitempty"`
+	Migration     string    `json:"migration"`
+	ScaleTo       int       `json:"scale_to,omitempty"`
+	Compute       string    `json:"compute,omitempty"`
+	KeepOld       bool      `json:"keep_old,omitempty"`
+	BatchFiles    int       `json:"batch_files"`
+	State         string    `json:"state"`
+	Error         string    `json:"error,omitempty"`
+	Created       time.Time `json:"created"`
+	Updated       time.Time `json:"updated"`
+	Steps         []Step    `json:"steps"`
+	// LoadedFiles are the lake files checkpointed as loaded into the new
+	// table (the new table's ledger rows are the authority).
+	LoadedFiles []string `json:"loaded_files,omitempty"`
+	LakeRows    int64    `json:"lake_rows,omitempty"`
+	TableRows   int64    `json:"table_rows,omitempty"`
+	Rows        int64    `json:"rows"`
+	Files       int      `json:"files"`
+	Bytes       int64    `json:"bytes"`
+	DurationS   float64  `json:"duration_s"`
+	EstimateS   float64  `json:"estimate_s"`
+	DryRun      bool     `json:"dry_run,omitempty"`
+	// Unreachable, on a plan, says why the warehouse could not be asked.
+	Unreachable string `json:"warehouse_unreachable,omitempty"`
+
+	etag string
+}
+
+// step returns the named step.
+func (r *Run) step(name string) *Step {
+	for i := range r.Steps {
+		if r.Steps[i].Name == name {
+			return &r.Steps[i]
+		}
+	}
+	return nil
+}
+
+// Finished says the run needs no resume.
+func (r *Run) Finished() bool { return r.State == RunDone }
+
+// StatusResult lists rebuild runs, newest first.
+type StatusResult struct {
+	Runs []Run `json:"runs"`
+}
