@@ -81,11 +81,7 @@ func newRebuildCmd(f *Factory) *cobra.Command {
 
 func runRebuildApply(cmd *cobra.Command, f *Factory, name string, o *rebuildFlags) error {
 	ctx := cmd.Context()
-	store, err := f.Store(ctx)
-	if err != nil {
-		return err
-	}
-	wh, err := f.openWarehouse(ctx)
+	store, wh, err := f.storeAndWarehouse(ctx)
 	if err != nil {
 		return err
 	}
@@ -120,11 +116,7 @@ func runRebuildApply(cmd *cobra.Command, f *Factory, name string, o *rebuildFlag
 
 func runRebuildResume(cmd *cobra.Command, f *Factory, id string, o *rebuildFlags) error {
 	ctx := cmd.Context()
-	store, err := f.Store(ctx)
-	if err != nil {
-		return err
-	}
-	wh, err := f.openWarehouse(ctx)
+	store, wh, err := f.storeAndWarehouse(ctx)
 	if err != nil {
 		return err
 	}

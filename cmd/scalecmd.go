@@ -103,11 +103,7 @@ func printScale(w io.Writer, res *scale.Result) error {
 
 // runReprocessScaled is `warehouse reprocess --scale-to N`.
 func runReprocessScaled(ctx context.Context, f *Factory, name string, o *reprocessFlags) error {
-	store, err := f.Store(ctx)
-	if err != nil {
-		return err
-	}
-	wh, err := f.openWarehouse(ctx)
+	store, wh, err := f.storeAndWarehouse(ctx)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/warehouse"
 )
 
@@ -17,6 +18,17 @@ import (
 func (f *Factory) openWarehouse(ctx context.Context) (warehouse.Warehouse, error) {
 	c := f.Config()
 	return warehouse.Open(ctx, c.Warehouse, warehouse.Options{Cluster: c.Cluster, Workgroup: c.Workgroup, Logger: f.Logger()})
+}
+
+// storeAndWarehouse opens the lake and the warehouse; the caller closes
+// the warehouse.
+func (f *Factory) storeAndWarehouse(ctx context.Context) (lake.Store, warehouse.Warehouse, error) {
+	store, err := f.Store(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	wh, err := f.openWarehouse(ctx)
+	return store, wh, err
 }
 
 func runWarehouseLoad(cmd *cobra.Command, f *Factory, name string, o *loadFlags) error {
@@ -29,24 +41,14 @@ func runWarehouseLoad(cmd *cobra.Command, f *Factory, name string, o *loadFlags)
 
 // loadTable loads one lake table's new files into the warehouse.
 func loadTable(ctx context.Context, f *Factory, name string, o *loadFlags) (*warehouse.LoadResult, error) {
-	store, err := f.Store(ctx)
-	if err != nil {
-		return nil, err
-	}
-	wh, err := f.openWarehouse(ctx)
+	store, wh, err := f.storeAndWarehouse(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer wh.Close()
 	tc := f.Config().Tables[name]
-	into := o.into
-	if into == "" {
-		into = tc.Into
-	}
-	cursor := o.cursor
-	if cursor == "" {
-		cursor = tc.Cursor
-	}
+	into := firstString(o.into, tc.Into)
+	cursor := firstString(o.cursor, tc.Cursor)
 	p := f.IO.Progress("load "+name, f.Logger())
 	res, err := warehouse.Load(ctx, store, wh, warehouse.LoadOptions{
 		Table:         name,
@@ -69,23 +71,13 @@ func runWarehouseReprocess(cmd *cobra.Command, f *Factory, name string, o *repro
 	if o.scaleTo > 0 {
 		return runReprocessScaled(ctx, f, name, o)
 	}
-	store, err := f.Store(ctx)
-	if err != nil {
-		return err
-	}
-	wh, err := f.openWarehouse(ctx)
+	store, wh, err := f.storeAndWarehouse(ctx)
 	if err != nil {
 		return err
 	}
 	defer wh.Close()
 	tc := f.Config().Tables[name]
-	into := o.into
-	if into == "" {
-		into = tc.Into
-	}
-	if into == "" {
-		into = name
-	}
+	into := firstString(o.into, tc.Into, name)
 	if err := confirm(f, fmt.Sprintf("reprocess empties %s in %s and reloads every file of lake table %s", into, wh.String(), name), o.yes, o.dryRun); err != nil {
 		return err
 	}
