@@ -117,17 +117,3 @@ func dsnPassword(dsn string) string {
 	}
 	return pw
 }
-
-func firstNonEmpty(a, b []string) []string {
-	if len(a) > 0 {
-		return a
-	}
-	return b
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
-}

@@ -120,17 +120,3 @@ func printPartitions(w io.Writer, ps []table.PartitionSummary) error {
 	}
 	return tw.Flush()
 }
-
-// humanBytes renders a size in binary units, as people read sizes.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}

@@ -137,15 +137,6 @@ func runReprocessScaled(ctx context.Context, f *Factory, name string, o *reproce
 	})
 }
 
-func firstString(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
 // statusWithSize is `warehouse status` with the Redshift compute's size.
 type statusWithSize struct {
 	*warehouse.StatusResult
