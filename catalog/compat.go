@@ -109,15 +109,17 @@ func Compare(old, new schema.Schema) []Change {
 	return out
 }
 
-// compareTypes classifies a type change of one column.
+// compareTypes classifies a type change of one column. Whether a type
+// widens is lake/schema's one rule (schema.Widens); the catalog adds the
+// kind of change and a reason a user can act on.
 func compareTypes(col string, from, to schema.Type) Change {
 	c := Change{Column: col, From: from.String(), To: to.String()}
-	if ok, why := widens(from, to); ok {
-		c.Kind, c.Reason = Widened, why
+	if schema.Widens(from, to) {
+		c.Kind, c.Reason = Widened, widenedReason(from, to)
 		return c
 	}
 	c.Breaking = true
-	if ok, _ := widens(to, from); ok {
+	if schema.Widens(to, from) {
 		c.Kind = Narrowed
 		c.Reason = fmt.Sprintf("%s is narrower than %s: values written before may not fit", to, from)
 		return c
@@ -127,69 +129,35 @@ func compareTypes(col string, from, to schema.Type) Change {
 	return c
 }
 
+// widenedReason says why every value of from reads unchanged as to; it is
+// called only when schema.Widens(from, to).
+func widenedReason(from, to schema.Type) string {
+	fk, tk := from.Kind, to.Kind
+	switch {
+	case from == to:
+		return "same type"
+	case fk.IsSignedInt() && tk.IsSignedInt(), fk.IsUnsignedInt() && tk.IsUnsignedInt():
+		return fmt.Sprintf("integer widened from %s to %s: every old value fits", from, to)
+	case fk.IsUnsignedInt() && tk.IsSignedInt():
+		return fmt.Sprintf("%s widened to the larger signed %s: every old value fits", from, to)
+	case fk == schema.Float32 && tk == schema.Float64:
+		return "float widened to double: every old value is exact as a double"
+	case fk == schema.Decimal && tk == schema.Decimal:
+		return fmt.Sprintf("decimal precision raised from %d to %d at the same scale %d: every old value fits", from.Precision, to.Precision, to.Scale)
+	}
+	return fmt.Sprintf("%s holds every %s value exactly", to, from)
+}
+
 func changedReason(from, to schema.Type) string {
 	switch {
 	case from.Kind == schema.Decimal && to.Kind == schema.Decimal && from.Scale != to.Scale:
 		return fmt.Sprintf("decimal scale changed from %d to %d: stored values would change meaning or lose digits", from.Scale, to.Scale)
 	case from.Kind.IsInt() && to.Kind == schema.Decimal:
-		return fmt.Sprintf("%s cannot hold every %s value (needs %d integer digits)", to, from, intDigits(from.Kind))
+		return fmt.Sprintf("%s cannot hold every %s value (needs %d integer digits)", to, from, from.Kind.Digits())
 	case from.Kind.IsInt() && to.Kind.IsInt():
 		return fmt.Sprintf("%s cannot hold every %s value (sign or range differs)", to, from)
 	}
 	return fmt.Sprintf("%s and %s are different types: values written before cannot be read as %s without a conversion", from, to, to)
-}
-
-// widens reports whether every value of type from is exactly a value of
-// type to, so that old data reads unchanged under the new type. The
-// second result says why, for the change's reason.
-func widens(from, to schema.Type) (bool, string) {
-	fk, tk := from.Kind, to.Kind
-	switch {
-	case from == to:
-		return true, "same type"
-	case fk.IsSignedInt() && tk.IsSignedInt() && tk.Bits() > fk.Bits(),
-		fk.IsUnsignedInt() && tk.IsUnsignedInt() && tk.Bits() > fk.Bits():
-		return true, fmt.Sprintf("integer widened from %s to %s: every old value fits", from, to)
-	case fk.IsUnsignedInt() && tk.IsSignedInt() && tk.Bits() > fk.Bits():
-		return true, fmt.Sprintf("%s widened to the larger signed %s: every old value fits", from, to)
-	case fk == schema.Float32 && tk == schema.Float64:
-		return true, "float widened to double: every old value is exact as a double"
-	case fk == schema.Decimal && tk == schema.Decimal && from.Scale == to.Scale && to.Precision > from.Precision:
-		return true, fmt.Sprintf("decimal precision raised from %d to %d at the same scale %d: every old value fits", from.Precision, to.Precision, to.Scale)
-	case fk.IsInt() && tk == schema.Decimal && to.Precision-to.Scale >= intDigits(fk):
-		return true, fmt.Sprintf("%s holds every %s value exactly", to, from)
-	}
-	return false, ""
-}
-
-// intDigits is the number of decimal digits of the largest magnitude of an
-// integer kind.
-func intDigits(k schema.Kind) int {
-	switch k {
-	case schema.Int8, schema.Uint8:
-		return 3
-	case schema.Int16, schema.Uint16:
-		return 5
-	case schema.Int32, schema.Uint32:
-		return 10
-	case schema.Int64:
-		return 19
-	case schema.Uint64:
-		return 20
-	}
-	return 0
-}
-
-// unifyTypes returns the narrowest type that holds both, when one widens
-// to the other: the union of the schemas of a table's files.
-func unifyTypes(a, b schema.Type) (schema.Type, bool) {
-	if ok, _ := widens(a, b); ok {
-		return b, true
-	}
-	if ok, _ := widens(b, a); ok {
-		return a, true
-	}
-	return schema.Type{}, false
 }
 
 // summarize is a version's one-line kind of change: "created", "added

@@ -83,19 +83,3 @@ func TestCompareReportsTypeAndNullabilityOfOneColumnSeparately(t *testing.T) {
 		t.Fatalf("Compare = %v, want a compatible widening and a compatible nullability change", got)
 	}
 }
-
-func TestUnionOfFileSchemasWidensAndMakesMissingColumnsNullable(t *testing.T) {
-	a := schema.Schema{Columns: []schema.Column{col("id", schema.TInt32, false), col("gone", schema.TString, false)}}
-	b := schema.Schema{Columns: []schema.Column{col("id", schema.TInt64, false), col("new", schema.TFloat64, false)}}
-	got, err := unionSchemas(a, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := schema.Schema{Columns: []schema.Column{col("id", schema.TInt64, false), col("gone", schema.TString, true), col("new", schema.TFloat64, true)}}
-	if !got.Equal(want) {
-		t.Fatalf("union = %+v, want %+v", got, want)
-	}
-	if _, err := unionSchemas(one(col("id", schema.TString, true)), one(col("id", schema.TInt64, true))); err == nil {
-		t.Fatal("union of string and int64 columns succeeded, want a conflict")
-	}
-}

@@ -167,3 +167,23 @@ func (m *multiError) Error() string {
 }
 
 func (m *multiError) Unwrap() []error { return m.errs }
+
+// orderLike reorders s's columns to follow prev's order for the columns
+// prev has, the others after them in s's order: a crawl keeps the recorded
+// column order stable whichever files happen to be the oldest.
+func orderLike(s, prev schema.Schema) schema.Schema {
+	out := schema.Schema{Columns: make([]schema.Column, 0, len(s.Columns))}
+	used := make(map[string]bool, len(s.Columns))
+	for _, p := range prev.Columns {
+		if i := s.Index(p.Name); i >= 0 {
+			out.Columns = append(out.Columns, s.Columns[i])
+			used[strings.ToLower(p.Name)] = true
+		}
+	}
+	for _, c := range s.Columns {
+		if !used[strings.ToLower(c.Name)] {
+			out.Columns = append(out.Columns, c)
+		}
+	}
+	return out
+}

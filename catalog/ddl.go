@@ -66,7 +66,7 @@ func DDL(d Dialect, table string, s schema.Schema, opts DDLOptions) (string, err
 	case Athena:
 		return athenaDDL(table, s, opts)
 	case Postgres, DuckDB:
-		return plainDDL(d, table, s, opts)
+		return createTable(d, table, s.Columns, opts) + ";\n", nil
 	}
 	_, err := ParseDialect(string(d))
 	return "", err
@@ -74,212 +74,125 @@ func DDL(d Dialect, table string, s schema.Schema, opts DDLOptions) (string, err
 
 // ColumnType is the dialect's type for a column.
 func ColumnType(d Dialect, c schema.Column, opts DDLOptions) (string, error) {
-	t := c.Type
 	switch d {
-	case Redshift:
-		return redshiftType(c, opts), nil
-	case Athena:
-		return athenaType(t), nil
-	case Postgres:
-		return postgresType(t, opts), nil
-	case DuckDB:
-		return duckdbType(t, opts), nil
+	case Redshift, Athena, Postgres, DuckDB:
+		return sqlType(d, c, opts), nil
 	}
 	_, err := ParseDialect(string(d))
 	return "", err
 }
 
-// columnList writes "  name TYPE [NOT NULL]" lines.
-func columnList(d Dialect, cols []schema.Column, opts DDLOptions, notNull bool) (string, error) {
-	lines := make([]string, 0, len(cols))
-	for _, c := range cols {
-		typ, err := ColumnType(d, c, opts)
-		if err != nil {
-			return "", err
+// sqlType is the type of column c in dialect d, one of the four dialects.
+func sqlType(d Dialect, c schema.Column, opts DDLOptions) string {
+	t := c.Type
+	if d == Redshift {
+		// Redshift sizes VARCHAR and VARBYTE in bytes.
+		switch {
+		case t.Kind == schema.String:
+			return fmt.Sprintf("VARCHAR(%d)", varcharBytes(c.Name, opts, DefaultVarcharBytes, MaxVarcharBytes))
+		case t.Kind == schema.Bytes:
+			return fmt.Sprintf("VARBYTE(%d)", varcharBytes(c.Name, opts, DefaultVarbyteBytes, maxVarbyteBytes))
+		case t.Kind == schema.JSON && opts.JSONAsSuper:
+			return "SUPER"
 		}
-		line := "  " + quoteIdent(d, c.Name) + " " + typ
-		if notNull && !c.Nullable {
-			line += " NOT NULL"
-		}
-		lines = append(lines, line)
 	}
-	return strings.Join(lines, ",\n"), nil
+	names := kindTypes(t.Kind, opts)
+	var name string
+	switch d {
+	case Redshift:
+		name = names.redshift
+	case Athena:
+		name = names.athena
+	case Postgres:
+		name = names.postgres
+	case DuckDB:
+		name = names.duckdb
+	}
+	if t.Kind == schema.Decimal {
+		name += fmt.Sprintf("(%d,%d)", t.Precision, t.Scale)
+	}
+	return name
 }
 
-func createHead(d Dialect, kind, table string, opts DDLOptions) string {
-	h := "CREATE " + kind + " "
-	if opts.IfNotExists {
-		h += "IF NOT EXISTS "
-	}
-	return h + qualified(d, opts.Schema, table) + " (\n"
-}
+// dialectTypes are one kind's type in each dialect.
+type dialectTypes struct{ redshift, athena, postgres, duckdb string }
 
-// plainDDL is PostgreSQL's and DuckDB's CREATE TABLE.
-func plainDDL(d Dialect, table string, s schema.Schema, opts DDLOptions) (string, error) {
-	cols, err := columnList(d, s.Columns, opts, true)
-	if err != nil {
-		return "", err
-	}
-	return createHead(d, "TABLE", table, opts) + cols + "\n);\n", nil
-}
-
-func postgresType(t schema.Type, opts DDLOptions) string {
-	switch t.Kind {
+// kindTypes is the table of each kind's type per dialect, one row a kind
+// so that the dialects read side by side and none misses a kind. Decimal
+// rows are completed with (precision,scale); Redshift's String, Bytes and
+// SUPER types depend on the column and are sized by sqlType.
+func kindTypes(k schema.Kind, opts DDLOptions) dialectTypes {
+	switch k {
 	case schema.Bool:
-		return "boolean"
-	case schema.Int8, schema.Int16, schema.Uint8:
-		return "smallint"
-	case schema.Int32, schema.Uint16:
-		return "integer"
-	case schema.Int64, schema.Uint32:
-		return "bigint"
-	case schema.Uint64:
-		return "numeric(20,0)"
-	case schema.Float32:
-		return "real"
-	case schema.Float64:
-		return "double precision"
-	case schema.Decimal:
-		return fmt.Sprintf("numeric(%d,%d)", t.Precision, t.Scale)
-	case schema.String:
-		return "text"
-	case schema.Bytes:
-		return "bytea"
-	case schema.Date:
-		return "date"
-	case schema.Timestamp:
-		if opts.PlainTimestamp {
-			return "timestamp"
-		}
-		return "timestamptz"
-	case schema.Time:
-		return "time"
-	case schema.JSON:
-		return "jsonb"
-	}
-	return "text"
-}
-
-func duckdbType(t schema.Type, opts DDLOptions) string {
-	switch t.Kind {
-	case schema.Bool:
-		return "BOOLEAN"
+		return dialectTypes{"BOOLEAN", "boolean", "boolean", "BOOLEAN"}
 	case schema.Int8:
-		return "TINYINT"
+		return dialectTypes{"SMALLINT", "tinyint", "smallint", "TINYINT"}
 	case schema.Int16:
-		return "SMALLINT"
+		return dialectTypes{"SMALLINT", "smallint", "smallint", "SMALLINT"}
 	case schema.Int32:
-		return "INTEGER"
+		return dialectTypes{"INTEGER", "int", "integer", "INTEGER"}
 	case schema.Int64:
-		return "BIGINT"
+		return dialectTypes{"BIGINT", "bigint", "bigint", "BIGINT"}
 	case schema.Uint8:
-		return "UTINYINT"
+		return dialectTypes{"SMALLINT", "smallint", "smallint", "UTINYINT"}
 	case schema.Uint16:
-		return "USMALLINT"
+		return dialectTypes{"INTEGER", "int", "integer", "USMALLINT"}
 	case schema.Uint32:
-		return "UINTEGER"
+		return dialectTypes{"BIGINT", "bigint", "bigint", "UINTEGER"}
 	case schema.Uint64:
-		return "UBIGINT"
+		return dialectTypes{"DECIMAL(20,0)", "decimal(20,0)", "numeric(20,0)", "UBIGINT"}
 	case schema.Float32:
-		return "REAL"
+		return dialectTypes{"REAL", "float", "real", "REAL"}
 	case schema.Float64:
-		return "DOUBLE"
+		return dialectTypes{"DOUBLE PRECISION", "double", "double precision", "DOUBLE"}
 	case schema.Decimal:
-		return fmt.Sprintf("DECIMAL(%d,%d)", t.Precision, t.Scale)
-	case schema.String:
-		return "VARCHAR"
+		return dialectTypes{"DECIMAL", "decimal", "numeric", "DECIMAL"}
 	case schema.Bytes:
-		return "BLOB"
+		return dialectTypes{"VARBYTE", "binary", "bytea", "BLOB"}
 	case schema.Date:
-		return "DATE"
+		return dialectTypes{"DATE", "date", "date", "DATE"}
 	case schema.Timestamp:
 		if opts.PlainTimestamp {
-			return "TIMESTAMP"
+			return dialectTypes{"TIMESTAMP", "timestamp", "timestamp", "TIMESTAMP"}
 		}
-		return "TIMESTAMPTZ"
-	case schema.Time:
-		return "TIME"
-	case schema.JSON:
-		return "JSON"
-	}
-	return "VARCHAR"
-}
-
-func athenaType(t schema.Type) string {
-	switch t.Kind {
-	case schema.Bool:
-		return "boolean"
-	case schema.Int8:
-		return "tinyint"
-	case schema.Int16, schema.Uint8:
-		return "smallint"
-	case schema.Int32, schema.Uint16:
-		return "int"
-	case schema.Int64, schema.Uint32:
-		return "bigint"
-	case schema.Uint64:
-		return "decimal(20,0)"
-	case schema.Float32:
-		return "float"
-	case schema.Float64:
-		return "double"
-	case schema.Decimal:
-		return fmt.Sprintf("decimal(%d,%d)", t.Precision, t.Scale)
-	case schema.String, schema.JSON:
-		return "string"
-	case schema.Bytes:
-		return "binary"
-	case schema.Date:
-		return "date"
-	case schema.Timestamp:
-		return "timestamp"
+		return dialectTypes{"TIMESTAMPTZ", "timestamp", "timestamptz", "TIMESTAMPTZ"}
 	case schema.Time:
 		// Hive has no TIME type; Parquet TIME(MICROS) is an int64 of
 		// microseconds since midnight.
-		return "bigint"
+		return dialectTypes{"TIME", "bigint", "time", "TIME"}
+	case schema.JSON:
+		return dialectTypes{fmt.Sprintf("VARCHAR(%d)", MaxVarcharBytes), "string", "jsonb", "JSON"}
 	}
-	return "string"
+	// String, and any kind a newer lake may add.
+	return dialectTypes{fmt.Sprintf("VARCHAR(%d)", DefaultVarcharBytes), "string", "text", "VARCHAR"}
 }
 
-func redshiftType(c schema.Column, opts DDLOptions) string {
-	t := c.Type
-	switch t.Kind {
-	case schema.Bool:
-		return "BOOLEAN"
-	case schema.Int8, schema.Int16, schema.Uint8:
-		return "SMALLINT"
-	case schema.Int32, schema.Uint16:
-		return "INTEGER"
-	case schema.Int64, schema.Uint32:
-		return "BIGINT"
-	case schema.Uint64:
-		return "DECIMAL(20,0)"
-	case schema.Float32:
-		return "REAL"
-	case schema.Float64:
-		return "DOUBLE PRECISION"
-	case schema.Decimal:
-		return fmt.Sprintf("DECIMAL(%d,%d)", t.Precision, t.Scale)
-	case schema.String:
-		return fmt.Sprintf("VARCHAR(%d)", varcharBytes(c.Name, opts, DefaultVarcharBytes, MaxVarcharBytes))
-	case schema.JSON:
-		if opts.JSONAsSuper {
-			return "SUPER"
-		}
-		return fmt.Sprintf("VARCHAR(%d)", MaxVarcharBytes)
-	case schema.Bytes:
-		return fmt.Sprintf("VARBYTE(%d)", varcharBytes(c.Name, opts, DefaultVarbyteBytes, maxVarbyteBytes))
-	case schema.Date:
-		return "DATE"
-	case schema.Timestamp:
-		if opts.PlainTimestamp {
-			return "TIMESTAMP"
-		}
-		return "TIMESTAMPTZ"
-	case schema.Time:
-		return "TIME"
+// createTable is "CREATE [EXTERNAL] TABLE [IF NOT EXISTS] name (", one
+// "  name TYPE [NOT NULL]" line a column, and the closing parenthesis; the
+// caller ends the statement. Athena's tables are external, over the lake's
+// files, and have no NOT NULL.
+func createTable(d Dialect, table string, cols []schema.Column, opts DDLOptions) string {
+	var b strings.Builder
+	b.WriteString("CREATE ")
+	if d == Athena {
+		b.WriteString("EXTERNAL ")
 	}
-	return fmt.Sprintf("VARCHAR(%d)", DefaultVarcharBytes)
+	b.WriteString("TABLE ")
+	if opts.IfNotExists {
+		b.WriteString("IF NOT EXISTS ")
+	}
+	b.WriteString(qualified(d, opts.Schema, table) + " (\n")
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		b.WriteString("  " + quoteIdent(d, c.Name) + " " + sqlType(d, c, opts))
+		if d != Athena && !c.Nullable {
+			b.WriteString(" NOT NULL")
+		}
+	}
+	b.WriteString("\n)")
+	return b.String()
 }
 
 // varcharBytes sizes a Redshift VARCHAR/VARBYTE: the observed maximum plus

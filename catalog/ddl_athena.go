@@ -49,14 +49,8 @@ func athenaDDL(table string, s schema.Schema, opts DDLOptions) (string, error) {
 	if len(cols) == 0 {
 		return "", fmt.Errorf("athena ddl for table %s: every column is a partition column", table)
 	}
-	list, err := columnList(Athena, cols, opts, false)
-	if err != nil {
-		return "", err
-	}
 	var b strings.Builder
-	b.WriteString(createHead(Athena, "EXTERNAL TABLE", table, opts))
-	b.WriteString(list)
-	b.WriteString("\n)\n")
+	b.WriteString(createTable(Athena, table, cols, opts) + "\n")
 	project := len(opts.Partitions) > 0
 	if len(opts.Partitions) > 0 {
 		parts := make([]string, len(opts.Partitions))
@@ -110,6 +104,11 @@ func athenaPartitionType(p Partition) string {
 		return "string"
 	}
 	return athenaType(p.Type)
+}
+
+// athenaType is Athena's type for t, which depends on no option.
+func athenaType(t schema.Type) string {
+	return sqlType(Athena, schema.Column{Type: t}, DDLOptions{})
 }
 
 func isPartition(parts []Partition, name string) bool {

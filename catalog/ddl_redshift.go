@@ -12,14 +12,8 @@ import (
 // DISTSTYLE KEY DISTKEY (col) when a distribution key is set (else
 // Redshift's AUTO), and COMPOUND SORTKEY (cols).
 func redshiftDDL(table string, s schema.Schema, opts DDLOptions) (string, error) {
-	cols, err := columnList(Redshift, s.Columns, opts, true)
-	if err != nil {
-		return "", err
-	}
 	var b strings.Builder
-	b.WriteString(createHead(Redshift, "TABLE", table, opts))
-	b.WriteString(cols)
-	b.WriteString("\n)")
+	b.WriteString(createTable(Redshift, table, s.Columns, opts))
 	if opts.DistKey != "" {
 		c, err := keyColumn(s, opts.DistKey, "DISTKEY")
 		if err != nil {
@@ -57,13 +51,13 @@ func keyColumn(s schema.Schema, name, what string) (string, error) {
 func redshiftAlter(target string, c Change, col schema.Column, opts DDLOptions) ([]string, error) {
 	switch c.Kind {
 	case Added:
-		return []string{fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s;", target, quoteIdent(Redshift, col.Name), redshiftType(col, opts))}, nil
+		return []string{fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s;", target, quoteIdent(Redshift, col.Name), sqlType(Redshift, col, opts))}, nil
 	case Widened:
 		from, err := schema.ParseType(c.From)
 		if err != nil {
 			return nil, fmt.Errorf("column %s: %w", c.Column, err)
 		}
-		if redshiftType(schema.Column{Name: col.Name, Type: from}, opts) == redshiftType(col, opts) {
+		if sqlType(Redshift, schema.Column{Name: col.Name, Type: from}, opts) == sqlType(Redshift, col, opts) {
 			return nil, nil // the same Redshift type holds both
 		}
 		return nil, fmt.Errorf("column %s: Redshift cannot change a column's type from %s to %s in place (only VARCHAR length can grow): rebuild the table (deep copy), e.g. with lakectl rebuild", c.Column, c.From, c.To)

@@ -177,23 +177,23 @@ func scanTable(ctx context.Context, store lake.Store, name string, l *listing, i
 	acc := sc.index.Groups[groups[0].fp].Schema
 	for gi := 1; gi < len(groups); gi++ {
 		next := sc.index.Groups[groups[gi].fp].Schema
-		u, err := unionSchemas(acc, next)
-		var ce *conflictError
+		u, err := schema.Union(acc, next)
+		var ce *schema.ConflictError
 		if errors.As(err, &ce) {
 			// Name a file of an earlier group that disagrees.
 			other := groups[0].oldest.rel
 			for _, g := range groups[:gi] {
 				s := sc.index.Groups[g.fp].Schema
 				if i := s.Index(ce.Column); i >= 0 {
-					if _, ok := unifyTypes(s.Columns[i].Type, ce.To); !ok {
+					if _, ok := schema.Unify(s.Columns[i].Type, ce.B); !ok {
 						other = g.oldest.rel
-						ce.From = s.Columns[i].Type
+						ce.A = s.Columns[i].Type
 						break
 					}
 				}
 			}
 			return nil, fmt.Errorf("table %s: files %s and %s cannot be unified: column %s is %s in the first and %s in the second, and neither type holds the other; rewrite one of them (nothing was recorded)",
-				name, prefix+other, prefix+groups[gi].oldest.rel, ce.Column, ce.From, ce.To)
+				name, prefix+other, prefix+groups[gi].oldest.rel, ce.Column, ce.A, ce.B)
 		}
 		if err != nil {
 			return nil, err

@@ -94,7 +94,7 @@ func Record(ctx context.Context, store lake.Store, table string, s schema.Schema
 		}
 		if !opts.Replace {
 			var err error
-			if next, err = unionSchemas(latest.Schema, s); err != nil {
+			if next, err = schema.Union(latest.Schema, s); err != nil {
 				return next, parts, files, fmt.Errorf("record schema of table %s: %w", table, err)
 			}
 		}
@@ -182,7 +182,8 @@ func samePartitions(a, b []Partition) bool {
 	return true
 }
 
-// versionNumbers lists the recorded version numbers of table, ascending.
+// versionNumbers lists the recorded version numbers of table, ascending;
+// an error wrapping lake.ErrNotExist when none was recorded.
 func versionNumbers(ctx context.Context, store lake.Store, table string) ([]int, error) {
 	prefix := catalogPrefix(table) + "v"
 	var ns []int
@@ -196,12 +197,11 @@ func versionNumbers(ctx context.Context, store lake.Store, table string) ([]int,
 	if err != nil {
 		return nil, fmt.Errorf("list schema versions of table %s: %w", table, err)
 	}
+	if len(ns) == 0 {
+		return nil, fmt.Errorf("table %s has no recorded schema version; run lakectl catalog crawl %s: %w", table, table, lake.ErrNotExist)
+	}
 	sort.Ints(ns)
 	return ns, nil
-}
-
-func noVersions(table string) error {
-	return fmt.Errorf("table %s has no recorded schema version; run lakectl catalog crawl %s: %w", table, table, lake.ErrNotExist)
 }
 
 // Latest returns the newest version of table; an error wrapping
@@ -213,9 +213,6 @@ func Latest(ctx context.Context, store lake.Store, table string) (*Version, erro
 	ns, err := versionNumbers(ctx, store, table)
 	if err != nil {
 		return nil, err
-	}
-	if len(ns) == 0 {
-		return nil, noVersions(table)
 	}
 	return readVersion(ctx, store, table, ns[len(ns)-1])
 }
@@ -232,9 +229,6 @@ func Get(ctx context.Context, store lake.Store, table string, n int) (*Version, 
 		if lerr != nil {
 			return nil, lerr
 		}
-		if len(ns) == 0 {
-			return nil, noVersions(table)
-		}
 		return nil, clierr.Usage(fmt.Errorf("table %s has no schema version %d (versions 1..%d): %w", table, n, ns[len(ns)-1], lake.ErrNotExist))
 	}
 	return v, err
@@ -248,9 +242,6 @@ func History(ctx context.Context, store lake.Store, table string) ([]Version, er
 	ns, err := versionNumbers(ctx, store, table)
 	if err != nil {
 		return nil, err
-	}
-	if len(ns) == 0 {
-		return nil, noVersions(table)
 	}
 	out := make([]Version, 0, len(ns))
 	for _, n := range ns {

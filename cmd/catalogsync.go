@@ -15,14 +15,8 @@ func (f *Factory) syncCatalog(ctx context.Context, store lake.Store, tables ...s
 	if len(tables) == 0 {
 		return
 	}
-	res, err := catalog.Crawl(ctx, store, tables, catalog.CrawlOptions{Logger: f.Logger()})
-	if err != nil {
+	// Crawl logs each table it records a version of.
+	if _, err := catalog.Crawl(ctx, store, tables, catalog.CrawlOptions{Logger: f.Logger()}); err != nil {
 		f.Logger().Warn("catalog not updated; run 'lakectl catalog crawl'", "tables", tables, "error", err)
-		return
-	}
-	for _, t := range res.Tables {
-		if t.Recorded {
-			f.Logger().Info("catalog: new schema version", "table", t.Table, "version", t.Version, "change", t.Change)
-		}
 	}
 }

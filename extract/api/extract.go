@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lakectl/lakectl/internal/clierr"
@@ -185,25 +186,28 @@ func loadSpecs(ctx context.Context, store lake.Store, opts Options) ([]*Spec, er
 
 // runner extracts one source.
 type runner struct {
-	spec     *Spec
-	store    lake.Store
-	opts     Options
-	client   *http.Client
-	base     *url.URL
-	limiter  *limiter
-	retry    retryPolicy
-	timeout  time.Duration
-	log      *slog.Logger
-	global   chan struct{}
-	local    chan struct{}
-	stats    counters
-	prog     progress.Reporter
-	runID    string
-	zws      sync.Pool // *gzip.Writer
-	mu       sync.Mutex
-	rows     int64
-	files    int64
-	outBytes int64
+	spec    *Spec
+	store   lake.Store
+	opts    Options
+	client  *http.Client
+	base    *url.URL
+	limiter *limiter
+	retry   retryPolicy
+	timeout time.Duration
+	log     *slog.Logger
+	global  chan struct{}
+	local   chan struct{}
+	stats   counters
+	prog    progress.Reporter
+	runID   string
+	zws     sync.Pool // *gzip.Writer
+	// keptBytes: body bytes of fetched pages whose records wait in memory
+	// for the transform (bounded by maxKeptTotalBytes).
+	keptBytes atomic.Int64
+	mu        sync.Mutex
+	rows      int64
+	files     int64
+	outBytes  int64
 }
 
 func newRunner(s *Spec, store lake.Store, opts Options, global chan struct{}, prog progress.Reporter) *runner {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -76,14 +77,31 @@ func (p *partner) expected(from, to time.Time, accounts ...string) (int64, strin
 	return n, sum.FloatString(2)
 }
 
+// rawMetaOf reads the metadata in the gzip header of a raw object.
+func rawMetaOf(t *testing.T, path string) rawMeta {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	m, ok, err := metaOfExtra(zr.Extra)
+	if err != nil || !ok {
+		t.Fatalf("%s: no metadata in the gzip header (%v)", path, err)
+	}
+	return m
+}
+
 // rawRecords sums the record counts of the raw metadata of successful pages.
 func rawRecords(t *testing.T, dir, source string) int64 {
 	var n int64
 	filepath.Walk(filepath.Join(dir, "raw", source), func(p string, info os.FileInfo, err error) error {
-		if err == nil && strings.HasSuffix(p, metaSuffix) {
-			b, _ := os.ReadFile(p)
-			var m rawMeta
-			json.Unmarshal(b, &m)
+		if err == nil && strings.HasSuffix(p, bodySuffix) {
+			m := rawMetaOf(t, p)
 			if m.Error == "" {
 				n += int64(m.Records)
 			}

@@ -109,7 +109,7 @@ func (r *runner) try(ctx context.Context, ep *Endpoint, u unit, target *url.URL,
 	}
 	defer resp.Body.Close()
 	res.status, res.header = resp.StatusCode, resp.Header
-	res.body, err = io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
+	res.body, err = readAll(resp.Body, resp.ContentLength)
 	res.receivedAt = time.Now().UTC()
 	if err != nil {
 		res.err = fmt.Errorf("read body (%d bytes received): %w", len(res.body), unwrapURLError(err))
@@ -130,4 +130,27 @@ func unwrapURLError(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+// readAll reads a body of at most maxBodyBytes+1 bytes, sized up front
+// when the length is announced (io.ReadAll grows and copies from 512).
+func readAll(r io.Reader, n int64) ([]byte, error) {
+	if n < 0 || n > maxBodyBytes {
+		return io.ReadAll(io.LimitReader(r, maxBodyBytes+1))
+	}
+	b := make([]byte, 0, n+1) // +1: see EOF without growing
+	for {
+		m, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+m]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) { // longer than announced: let the transport report it
+			rest, err := io.ReadAll(io.LimitReader(r, maxBodyBytes+1-int64(len(b))))
+			return append(b, rest...), err
+		}
+	}
 }

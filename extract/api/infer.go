@@ -91,9 +91,27 @@ func columnName(key string) string {
 // inference accumulates column types over records.
 type inference struct {
 	types map[string]schema.Type
+	names map[string]string // JSON key -> column name, a cache
 }
 
-func newInference() *inference { return &inference{types: map[string]schema.Type{}} }
+func newInference() *inference {
+	return &inference{types: map[string]schema.Type{}, names: map[string]string{}}
+}
+
+// column is columnName(key), cached: records of a page repeat their keys.
+func (in *inference) column(key string) string {
+	if n, ok := in.names[key]; ok {
+		return n
+	}
+	n := columnName(key)
+	if len(in.names) < maxCachedKeys {
+		in.names[key] = n
+	}
+	return n
+}
+
+// maxCachedKeys bounds the key caches, for APIs whose keys are data.
+const maxCachedKeys = 4096
 
 func (in *inference) merge(o *inference) {
 	for k, t := range o.types {

@@ -11,31 +11,104 @@ import (
 	"github.com/lakectl/lakectl/internal/redact"
 )
 
-// fetched is the outcome of one unit: its raw pages, in order.
+// fetched is the outcome of one unit: its stored pages, in order.
 type fetched struct {
 	u     unit
-	bases []string
-	pages []keptPage // the bodies and metadata, while they fit the memory bound
+	pages []storedPage
 	inf   *inference
+	kept  int64 // body bytes of the pages whose records are kept (the runner's budget)
 	err   error
 }
 
-// keptPage is a stored page still in memory, so that the transform need
-// not read it back from the lake.
-type keptPage struct {
-	body []byte
+// storedPage is a page already stored in raw/. Its records stay in
+// memory while they fit the memory bounds, so that the transform need not
+// read the page back from the lake and parse it again.
+type storedPage struct {
+	base string
 	meta rawMeta
+	recs []any
+	kept bool
+	rows *pageRows // recs converted by the fetcher, when a layout held them
 }
 
-// maxKeptBytes bounds the bodies a fetch keeps in memory for its transform;
-// beyond it, pages are read back from raw/.
-const maxKeptBytes = 8 << 20
+// convertUnit converts the kept pages of f with lay (nil: none yet), in
+// the fetcher's goroutine, so that the transform, which runs in one
+// goroutine, only dedupes and writes. A page that does not convert is
+// left to the transform, which reports the error in order.
+func (r *runner) convertUnit(ctx context.Context, ep *Endpoint, f *fetched, lay *layout) {
+	if lay == nil || !lay.holds(f.inf) {
+		return
+	}
+	for i := range f.pages {
+		p := &f.pages[i]
+		if !p.kept {
+			continue
+		}
+		pr, err := r.convertPage(ctx, ep, lay, p)
+		if err != nil {
+			return
+		}
+		// Without its records, a page converted with an older layout is
+		// read back from raw/.
+		p.rows, p.recs, p.kept = pr, nil, false
+	}
+}
 
-// fetchUnit requests the pages of one account x window in sequence. Every
-// body is stored in raw/ before it is parsed; its metadata follows, marked
-// last on the final page or with the error that ended the fetch.
+// Memory bounds of the records kept for the transform, counted in body
+// bytes (decoded records take a few times more): per fetch, and over
+// every fetch of the runner not yet transformed. Beyond them, pages are
+// read back from raw/.
+const (
+	maxKeptBytes      = 8 << 20
+	maxKeptTotalBytes = 32 << 20
+)
+
+// fetchUnit requests the pages of one account x window in sequence. Each
+// page is parsed (for its records and the next page's token) and then
+// stored in raw/ as one object with its metadata, marked last on the
+// final page or with the error that ended the fetch. A page's store runs
+// while the next page is requested; fetchUnit returns once every page it
+// lists is stored, so the caller may commit their records.
 func (r *runner) fetchUnit(ctx context.Context, ep *Endpoint, u unit) fetched {
 	out := fetched{u: u, inf: newInference()}
+	landing := make(chan error, 1)
+	inFlight := false
+	landed := func() error { // waits for the previous page's store
+		if !inFlight {
+			return nil
+		}
+		inFlight = false
+		return <-landing
+	}
+	r.fetchPages(ctx, ep, u, &out, func(base string, body []byte, meta rawMeta, async bool) error {
+		if err := landed(); err != nil {
+			return err
+		}
+		if !async {
+			_, err := putPage(ctx, r.store, &r.zws, base, body, meta)
+			return err
+		}
+		inFlight = true
+		go func() {
+			_, err := putPage(ctx, r.store, &r.zws, base, body, meta)
+			landing <- err
+		}()
+		return nil
+	})
+	if err := landed(); err != nil && out.err == nil {
+		out.err = err
+	}
+	if out.err != nil {
+		r.releaseKept(out.kept)
+		out.kept, out.pages = 0, nil
+	}
+	return out
+}
+
+// fetchPages is fetchUnit's loop, recording pages and the error in out;
+// land stores a page (async: it may return before the page is stored; the
+// next call, or fetchUnit, waits for it).
+func (r *runner) fetchPages(ctx context.Context, ep *Endpoint, u unit, out *fetched, land func(base string, body []byte, meta rawMeta, async bool) error) {
 	pg := ep.Pagination
 	if pg == nil {
 		pg = &Pagination{Type: "none"}
@@ -50,17 +123,17 @@ func (r *runner) fetchUnit(ctx context.Context, ep *Endpoint, u unit) fetched {
 	}
 	recordsPath := mustPath(ep.RecordsPath)
 	seenTokens := map[string]bool{}
-	kept := 0
+	var kept int64
 	for page := 1; ; page++ {
 		target, err := r.buildURL(ep, u, ps)
 		if err != nil {
 			out.err = fmt.Errorf("account %s window %s: %w", u.account.ID, u.start.Format(keyTime), err)
-			return out
+			return
 		}
 		res := r.fetchSlot(ctx, ep, u, target, ps)
 		if ctx.Err() != nil {
 			out.err = ctx.Err()
-			return out
+			return
 		}
 		base := rawBase(r.spec.Name, ep.Name, u.account.ID, u.start, r.runID, page)
 		meta := rawMeta{
@@ -71,37 +144,35 @@ func (r *runner) fetchUnit(ctx context.Context, ep *Endpoint, u unit) fetched {
 			RequestedAt: res.requestedAt, ReceivedAt: res.receivedAt, Attempt: res.attempt,
 			Bytes: int64(len(res.body)),
 		}
-		fail := func(err error) fetched {
+		if res.status != 0 {
+			r.stats.bytes.Add(int64(len(res.body)))
+		}
+		fail := func(err error) {
 			meta.Error = redact.String(ctx, err.Error())
-			if res.status != 0 {
-				if perr := putMeta(ctx, r.store, base, meta); perr != nil {
+			if res.status != 0 { // a response arrived: keep it exactly as received
+				if perr := land(base, res.body, meta, false); perr != nil {
 					err = fmt.Errorf("%v (and %v)", err, perr)
 				}
 			}
 			out.err = fmt.Errorf("account %s window %s page %d: %w", u.account.ID, u.start.Format(keyTime), page, err)
-			return out
-		}
-		if res.status != 0 { // a response arrived: keep it exactly as received
-			if _, err := putBody(ctx, r.store, &r.zws, base, res.body); err != nil {
-				out.err = err
-				return out
-			}
-			out.bases = append(out.bases, base)
-			r.stats.bytes.Add(int64(len(res.body)))
 		}
 		if res.err != nil {
-			return fail(res.err)
+			fail(res.err)
+			return
 		}
 		body, err := decodeBody(res.body)
 		if err != nil {
-			return fail(err)
+			fail(err)
+			return
 		}
 		recs, err := recordsOf(body, recordsPath)
 		if err != nil {
-			return fail(err)
+			fail(err)
+			return
 		}
 		if err := observe(ep, out.inf, recs); err != nil {
-			return fail(err)
+			fail(err)
+			return
 		}
 		meta.Records = len(recs)
 		r.stats.records.Add(int64(len(recs)))
@@ -115,19 +186,35 @@ func (r *runner) fetchUnit(ctx context.Context, ep *Endpoint, u unit) fetched {
 			r.log.Warn("pagination stopped: "+why, "endpoint", ep.Name, "account", u.account.ID)
 		}
 		meta.Last = last
-		if err := putMeta(ctx, r.store, base, meta); err != nil {
+		if err := land(base, res.body, meta, true); err != nil {
 			out.err = err
-			return out
+			return
 		}
-		if kept += len(res.body); kept <= maxKeptBytes {
-			out.pages = append(out.pages, keptPage{body: res.body, meta: meta})
+		sp := storedPage{base: base, meta: meta}
+		if n := int64(len(res.body)); kept+n <= maxKeptBytes && r.reserveKept(n) {
+			kept += n
+			out.kept += n
+			sp.recs, sp.kept = recs, true
 		}
+		out.pages = append(out.pages, sp)
 		if last {
-			return out
+			return
 		}
 		ps = next
 	}
 }
+
+// reserveKept takes n bytes of the runner's budget of kept records.
+func (r *runner) reserveKept(n int64) bool {
+	if r.keptBytes.Add(n) > maxKeptTotalBytes {
+		r.keptBytes.Add(-n)
+		return false
+	}
+	return true
+}
+
+// releaseKept returns n bytes to the budget once their records are written.
+func (r *runner) releaseKept(n int64) { r.keptBytes.Add(-n) }
 
 // fetchSlot is fetch under the global and per-source slots.
 func (r *runner) fetchSlot(ctx context.Context, ep *Endpoint, u unit, target *url.URL, ps pageState) response {

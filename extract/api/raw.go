@@ -1,9 +1,11 @@
 package api
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,23 +17,32 @@ import (
 	"github.com/lakectl/lakectl/lake"
 )
 
-// Raw zone: each page's body exactly as received, gzipped, at
+// Raw zone: each page is one object, the body exactly as received,
+// gzipped, at
 //
 //	raw/<source>/<endpoint>/dt=<window start day>/<window start>_<account>_<run>_p<page>.json.gz
 //
-// and next to it <same name>.meta.json with the request's metadata. The
-// body is written first and the metadata second, so a page whose metadata
-// exists is complete; a body without metadata (a run killed between the
-// two) is ignored by replay. Names sort so that the pages of one fetch
-// (account x window x run) are adjacent and in page order.
+// with the request's metadata (rawMeta as JSON) in the gzip header's
+// Extra field, subfield "LK" (RFC 1952 2.3.1.1): one Put per page, and an
+// object that exists is complete (Put is atomic). gunzip/zcat ignore the
+// field and print the body byte for byte. Pages of earlier versions were a
+// body plus a <same name>.meta.json sidecar; replay still reads those.
+// Names sort so that the pages of one fetch (account x window x run) are
+// adjacent and in page order.
 const (
 	rawPrefix  = "raw/"
 	bodySuffix = ".json.gz"
-	metaSuffix = ".meta.json"
+	metaSuffix = ".meta.json" // legacy sidecar, read only
 	keyTime    = "20060102T1504Z"
 )
 
-// rawMeta is the sidecar of one stored response. It never holds a
+// The gzip Extra subfield that carries a page's metadata.
+const (
+	metaSI1, metaSI2 = 'L', 'K'
+	maxMetaBytes     = 0xffff - 4 // XLEN is 16 bits; the subfield header takes 4
+)
+
+// rawMeta is the metadata of one stored response. It never holds a
 // credential: the URL is redacted and only selected headers are kept.
 type rawMeta struct {
 	Source      string            `json:"source"`
@@ -84,17 +95,23 @@ func selectHeaders(h http.Header, names []string, isSecret func(string) bool) ma
 	return out
 }
 
-// putBody stores a body gzipped under base + bodySuffix.
-// zws reuses gzip writers, whose allocation costs more than small bodies.
-func putBody(ctx context.Context, store lake.Store, zws *sync.Pool, base string, body []byte) (int64, error) {
-	var buf bytes.Buffer
+// putPage stores a body gzipped, with m in the gzip header, under
+// base + bodySuffix, and returns the object's size. zws reuses gzip
+// writers, whose allocation costs more than small bodies.
+func putPage(ctx context.Context, store lake.Store, zws *sync.Pool, base string, body []byte, m rawMeta) (int64, error) {
+	extra, err := metaExtra(m)
+	if err != nil {
+		return 0, fmt.Errorf("encode raw metadata of %s: %w", base+bodySuffix, err)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, len(extra)+len(body)/4+64))
 	zw, ok := zws.Get().(*gzip.Writer)
 	if !ok {
-		zw, _ = gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		zw, _ = gzip.NewWriterLevel(buf, gzip.BestSpeed)
 	} else {
-		zw.Reset(&buf)
+		zw.Reset(buf)
 	}
 	defer zws.Put(zw)
+	zw.Header = gzip.Header{Extra: extra, OS: 255}
 	if _, err := zw.Write(body); err != nil {
 		return 0, err
 	}
@@ -102,41 +119,99 @@ func putBody(ctx context.Context, store lake.Store, zws *sync.Pool, base string,
 		return 0, err
 	}
 	n := int64(buf.Len())
-	if _, err := store.Put(ctx, base+bodySuffix, &buf, n, lake.PutOptions{}); err != nil {
+	if _, err := store.Put(ctx, base+bodySuffix, buf, n, lake.PutOptions{}); err != nil {
 		return 0, fmt.Errorf("store raw response %s: %w", base+bodySuffix, err)
 	}
 	return n, nil
 }
 
-func putMeta(ctx context.Context, store lake.Store, base string, m rawMeta) error {
-	b, err := json.MarshalIndent(m, "", "  ")
+// metaExtra encodes m as the gzip Extra field. Metadata too large for
+// the field (huge headers or error text) loses its headers first, then
+// is cut, keeping it valid JSON.
+func metaExtra(m rawMeta) ([]byte, error) {
+	b, err := json.Marshal(m)
+	if err == nil && len(b) > maxMetaBytes {
+		m.Headers = nil
+		for _, s := range []*string{&m.Error, &m.URL} {
+			if len(*s) > 4096 {
+				*s = (*s)[:4096] + "...(cut)"
+			}
+		}
+		b, err = json.Marshal(m)
+	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := store.Put(ctx, base+metaSuffix, bytes.NewReader(b), int64(len(b)), lake.PutOptions{}); err != nil {
-		return fmt.Errorf("store raw metadata %s: %w", base+metaSuffix, err)
+	if len(b) > maxMetaBytes {
+		return nil, fmt.Errorf("metadata is %d bytes, more than the gzip header holds", len(b))
 	}
-	return nil
+	out := make([]byte, 4, 4+len(b))
+	out[0], out[1] = metaSI1, metaSI2
+	binary.LittleEndian.PutUint16(out[2:], uint16(len(b)))
+	return append(out, b...), nil
 }
 
-// readBody reads a stored body back, gunzipped.
-func readBody(ctx context.Context, store lake.Store, base string) ([]byte, error) {
-	rc, err := store.Get(ctx, base+bodySuffix)
+// metaOfExtra finds the metadata subfield in a gzip Extra field.
+func metaOfExtra(extra []byte) (rawMeta, bool, error) {
+	var m rawMeta
+	for len(extra) >= 4 {
+		n := int(binary.LittleEndian.Uint16(extra[2:]))
+		if 4+n > len(extra) {
+			return m, false, fmt.Errorf("gzip extra field is cut short")
+		}
+		if extra[0] == metaSI1 && extra[1] == metaSI2 {
+			if err := json.Unmarshal(extra[4:4+n], &m); err != nil {
+				return m, false, fmt.Errorf("metadata in the gzip header: %w", err)
+			}
+			return m, true, nil
+		}
+		extra = extra[4+n:]
+	}
+	return m, false, nil
+}
+
+// readPage reads a stored page back, gunzipped, with the metadata of its
+// gzip header (ok false for a legacy body, whose metadata is a sidecar).
+func readPage(ctx context.Context, store lake.Store, base string) (body []byte, m rawMeta, ok bool, err error) {
+	key := base + bodySuffix
+	rc, err := store.Get(ctx, key)
 	if err != nil {
-		return nil, fmt.Errorf("read raw response %s: %w", base+bodySuffix, err)
+		return nil, m, false, fmt.Errorf("read raw response %s: %w", key, err)
 	}
 	defer rc.Close()
 	zr, err := gzip.NewReader(rc)
 	if err != nil {
-		return nil, fmt.Errorf("read raw response %s: %w", base+bodySuffix, err)
+		return nil, m, false, fmt.Errorf("read raw response %s: %w", key, err)
 	}
-	b, err := io.ReadAll(io.LimitReader(zr, maxBodyBytes+1))
+	if m, ok, err = metaOfExtra(zr.Extra); err != nil {
+		return nil, m, false, fmt.Errorf("read raw response %s: %w", key, err)
+	}
+	body, err = io.ReadAll(io.LimitReader(zr, maxBodyBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("read raw response %s: %w", base+bodySuffix, err)
+		return nil, m, false, fmt.Errorf("read raw response %s: %w", key, err)
 	}
-	return b, nil
+	return body, m, ok, nil
 }
 
+// readPageMeta reads only the gzip header of a stored page.
+func readPageMeta(ctx context.Context, store lake.Store, key string) (rawMeta, bool, error) {
+	rc, err := store.Get(ctx, key)
+	if err != nil {
+		return rawMeta{}, false, fmt.Errorf("read raw response %s: %w", key, err)
+	}
+	defer rc.Close()
+	zr, err := gzip.NewReader(bufio.NewReaderSize(rc, 4096))
+	if err != nil {
+		return rawMeta{}, false, fmt.Errorf("read raw response %s: %w", key, err)
+	}
+	m, ok, err := metaOfExtra(zr.Extra)
+	if err != nil {
+		return m, false, fmt.Errorf("read raw response %s: %w", key, err)
+	}
+	return m, ok, nil
+}
+
+// readMeta reads a legacy .meta.json sidecar.
 func readMeta(ctx context.Context, store lake.Store, key string) (rawMeta, error) {
 	var m rawMeta
 	rc, err := store.Get(ctx, key)
@@ -177,10 +252,15 @@ func listFetches(ctx context.Context, store lake.Store, source, endpoint string,
 		return fn(cur)
 	}
 	err = store.List(ctx, rawDir(source, endpoint), func(o lake.ObjectInfo) error {
-		if !strings.HasSuffix(o.Key, metaSuffix) {
+		var base string
+		switch {
+		case strings.HasSuffix(o.Key, bodySuffix):
+			base = strings.TrimSuffix(o.Key, bodySuffix)
+		case strings.HasSuffix(o.Key, metaSuffix): // legacy sidecar
+			base = strings.TrimSuffix(o.Key, metaSuffix)
+		default:
 			return nil
 		}
-		base := strings.TrimSuffix(o.Key, metaSuffix)
 		id := base[:strings.LastIndex(base, "_p")]
 		ws := windowOfKey(base)
 		if (!from.IsZero() && ws.Before(from)) || (!to.IsZero() && !ws.Before(to)) {
@@ -192,9 +272,21 @@ func listFetches(ctx context.Context, store lake.Store, source, endpoint string,
 			}
 			curID = id
 		}
-		m, err := readMeta(ctx, store, o.Key)
-		if err != nil {
-			return err
+		var (
+			m    rawMeta
+			has  = true
+			rerr error
+		)
+		if strings.HasSuffix(o.Key, metaSuffix) {
+			m, rerr = readMeta(ctx, store, o.Key)
+		} else {
+			m, has, rerr = readPageMeta(ctx, store, o.Key)
+		}
+		if rerr != nil {
+			return rerr
+		}
+		if !has {
+			return nil // a legacy body: its sidecar follows it in key order
 		}
 		if m.Error != "" || m.Page != len(cur.metas)+1 {
 			ok = false

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -68,19 +69,17 @@ func (p jsonPath) String() string {
 	return strings.Join(p, ".")
 }
 
-// decodeBody parses a response body with numbers kept exact.
+// decodeBody parses a response body with numbers kept exact (json.Number).
 func decodeBody(body []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, err := parseJSON(body)
+	if err != nil {
 		if len(bytes.TrimSpace(body)) == 0 {
 			return nil, fmt.Errorf("empty body, want JSON")
 		}
+		if errors.Is(err, errTrailing) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("body is not valid JSON (truncated or not JSON): %v", err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("body holds more than one JSON value")
 	}
 	return v, nil
 }

@@ -34,7 +34,7 @@ func (r *runner) replayEndpoint(ctx context.Context, ep *Endpoint) error {
 	inf := newInference()
 	skipped, err := listFetches(ctx, r.store, r.spec.Name, ep.Name, from, to, func(f rawFetch) error {
 		for _, base := range f.bases {
-			body, err := readBody(ctx, r.store, base)
+			body, _, _, err := readPage(ctx, r.store, base)
 			if err != nil {
 				return err
 			}
@@ -67,28 +67,29 @@ func (r *runner) replayEndpoint(ctx context.Context, ep *Endpoint) error {
 		return err
 	}
 	defer tx.Abort(context.WithoutCancel(ctx))
-	w, err := r.newWriter(tx, ep, lay)
+	tw, err := r.newWriter(tx, ep, lay)
 	if err != nil {
 		return err
 	}
+	w := &rowBatcher{w: tw}
 	ranged := !from.IsZero() || !to.IsZero()
 	var live []table.File
 	if err := tbl.Files(ctx, func(f table.File) error { live = append(live, f); return nil }); err != nil {
-		w.Close(ctx)
+		tw.Close(ctx)
 		return err
 	}
 	if ranged {
 		for _, f := range live {
 			if err := r.carryOver(ctx, w, lay, f, from, to); err != nil {
-				w.Close(ctx)
+				tw.Close(ctx)
 				return err
 			}
 		}
 	}
 	seen := decodeSeen(nil)
 	_, err = listFetches(ctx, r.store, r.spec.Name, ep.Name, from, to, func(f rawFetch) error {
-		for _, base := range f.bases {
-			n, err := r.writePage(ctx, w, ep, lay, seen, base, nil)
+		for i, base := range f.bases {
+			n, err := r.writePage(ctx, w, ep, lay, seen, &storedPage{base: base, meta: f.metas[i]})
 			if err != nil {
 				return err
 			}
@@ -97,10 +98,10 @@ func (r *runner) replayEndpoint(ctx context.Context, ep *Endpoint) error {
 		return nil
 	})
 	if err != nil {
-		w.Close(ctx)
+		tw.Close(ctx)
 		return err
 	}
-	if err := w.Close(ctx); err != nil {
+	if err := w.close(ctx); err != nil {
 		return err
 	}
 	for _, f := range live {
@@ -112,7 +113,7 @@ func (r *runner) replayEndpoint(ctx context.Context, ep *Endpoint) error {
 	if err := tx.SetState(job, st); err != nil {
 		return err
 	}
-	stats := w.Stats()
+	stats := tw.Stats()
 	if _, err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit table %s: %w", tbl.Name(), err)
 	}
@@ -126,7 +127,7 @@ func (r *runner) replayEndpoint(ctx context.Context, ep *Endpoint) error {
 
 // carryOver copies the rows of a live file whose window is outside
 // [from, to) into the new snapshot, converting to the layout's types.
-func (r *runner) carryOver(ctx context.Context, w *table.Writer, lay *layout, f table.File, from, to time.Time) error {
+func (r *runner) carryOver(ctx context.Context, w *rowBatcher, lay *layout, f table.File, from, to time.Time) error {
 	rd, err := parquetfile.OpenReader(parquetfile.StoreReaderAt(ctx, r.store, f.Key, f.Size), f.Size)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", f.Key, err)
@@ -165,10 +166,8 @@ func (r *runner) carryOver(ctx context.Context, w *table.Writer, lay *layout, f 
 			}
 			out = append(out, nr)
 		}
-		if len(out) > 0 {
-			if werr := w.Write(ctx, out); werr != nil {
-				return werr
-			}
+		if werr := w.write(ctx, out...); werr != nil {
+			return werr
 		}
 		if errors.Is(err, io.EOF) {
 			return nil

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lakectl/lakectl/lake/schema"
@@ -25,6 +27,26 @@ type layout struct {
 	declared bool
 	key      []int // positions of the key columns
 	cursor   int   // position of the cursor column, -1 when none
+	// byKey caches JSON key -> position (-1: no column); a layout is read
+	// by every fetcher at once.
+	byKey  sync.Map
+	nByKey atomic.Int32
+}
+
+// indexOfKey is the position of the column of a JSON key.
+func (l *layout) indexOfKey(k string) (int, bool) {
+	if v, ok := l.byKey.Load(k); ok {
+		i := v.(int)
+		return i, i >= 0
+	}
+	i, ok := l.index[columnName(k)]
+	if !ok {
+		i = -1
+	}
+	if l.nByKey.Add(1) <= maxCachedKeys {
+		l.byKey.Store(k, i)
+	}
+	return i, ok
 }
 
 // newLayout builds the columns from the spec's fields, or from the
@@ -132,8 +154,11 @@ func observe(ep *Endpoint, inf *inference, recs []any) error {
 			continue
 		}
 		for k, v := range obj {
-			name := columnName(k)
-			inf.types[name] = widen(inf.types[name], valueType(v))
+			name := inf.column(k)
+			old, seen := inf.types[name]
+			if t := widen(old, valueType(v)); t != old || !seen {
+				inf.types[name] = t
+			}
 		}
 	}
 	return nil
@@ -155,7 +180,7 @@ func (l *layout) row(obj map[string]any, m rowMeta) (schema.Row, []any, error) {
 		}
 	} else {
 		for k, v := range obj {
-			if i, ok := l.index[columnName(k)]; ok && v != nil {
+			if i, ok := l.indexOfKey(k); ok && v != nil {
 				vals[i] = v
 			}
 		}
@@ -194,4 +219,22 @@ func (l *layout) fingerprint(account string, obj map[string]any, vals []any) uin
 		h.Write(b)
 	}
 	return h.Sum64()
+}
+
+// holds reports whether every type in inf fits the layout's columns as
+// they are (no new column, no widening).
+func (l *layout) holds(inf *inference) bool {
+	for name, t := range inf.types {
+		i, ok := l.index[name]
+		if !ok {
+			if l.declared {
+				continue
+			}
+			return false
+		}
+		if widen(l.cols[i].typ, t) != l.cols[i].typ {
+			return false
+		}
+	}
+	return true
 }

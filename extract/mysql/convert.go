@@ -1,9 +1,9 @@
 package mysql
 
 import (
+	"database/sql/driver"
 	"fmt"
 	"math"
-	"math/big"
 	"strconv"
 
 	"github.com/lakectl/lakectl/lake/schema"
@@ -19,8 +19,7 @@ const arenaSize = 256 << 10
 type converter struct {
 	cols      []column
 	arena     []byte
-	unscaled  big.Int // reused for DECIMAL(p<=18)
-	zeroDates int64   // zero dates (and zero years) turned into NULL
+	zeroDates int64 // zero dates (and zero years) turned into NULL
 }
 
 func newConverter(cols []column) *converter { return &converter{cols: cols} }
@@ -98,8 +97,10 @@ func (c *converter) value(i int, b []byte) (schema.Value, error) {
 		if !ok {
 			return badValue(col, b)
 		}
-		c.unscaled.SetInt64(u)
-		return schema.DecimalFromUnscaled(col.Type, &c.unscaled), nil
+		if col.Type.Precision <= 9 { // schema.DecimalFromUnscaled's forms, without a big.Int
+			return schema.Int32Value(int32(u)), nil
+		}
+		return schema.Int64Value(u), nil
 	case convDecimalBig:
 		v, err := schema.ParseDecimal(col.Type, string(b))
 		if err != nil {
@@ -144,6 +145,112 @@ func (c *converter) value(i int, b []byte) (schema.Value, error) {
 		return schema.Int32Value(int32(n)), nil
 	}
 	return badValue(col, b)
+}
+
+// fromDriver converts column i's value as go-sql-driver's text protocol
+// returns it: nil, []byte, or, for numeric column types, int64, uint64,
+// float32 or float64 already parsed. n is its size on the wire (integers
+// as their digits, floats as 8 bytes).
+func (c *converter) fromDriver(i int, v driver.Value) (x schema.Value, n int, err error) {
+	col := &c.cols[i]
+	switch v := v.(type) {
+	case nil:
+		return schema.NullValue(), 0, nil
+	case []byte:
+		x, err = c.value(i, v)
+		return x, len(v), err
+	case int64:
+		n = intLen(v)
+		switch col.conv {
+		case convInt:
+			if col.Type.Kind == schema.Int64 {
+				return schema.Int64Value(v), n, nil
+			}
+			return schema.Int32Value(int32(v)), n, nil
+		case convUint:
+			if v >= 0 {
+				if col.Type.Kind == schema.Uint64 {
+					return schema.Uint64Value(uint64(v)), n, nil
+				}
+				return schema.Uint32Value(uint32(v)), n, nil
+			}
+		case convBool:
+			return schema.BoolValue(v != 0), n, nil
+		case convYear:
+			if v == 0 {
+				c.zeroDates++
+				return schema.NullValue(), n, nil
+			}
+			return schema.Int32Value(int32(v)), n, nil
+		}
+	case uint64:
+		n = uintLen(v)
+		if col.conv == convUint {
+			if col.Type.Kind == schema.Uint64 {
+				return schema.Uint64Value(v), n, nil
+			}
+			return schema.Uint32Value(uint32(v)), n, nil
+		}
+	case float64:
+		if col.conv == convFloat64 {
+			return schema.Float64Value(v), 8, nil
+		}
+	case float32:
+		if col.conv == convFloat32 {
+			return schema.Float32Value(v), 8, nil
+		}
+	}
+	// Any other pairing: through the value's text, as database/sql would.
+	b := appendText(nil, v)
+	x, err = c.value(i, b)
+	return x, len(b), err
+}
+
+// appendText appends v's text exactly as database/sql renders a driver
+// value into sql.RawBytes (so filters and keys see the bytes they always
+// saw).
+func appendText(dst []byte, v driver.Value) []byte {
+	switch v := v.(type) {
+	case []byte:
+		return append(dst, v...)
+	case int64:
+		return strconv.AppendInt(dst, v, 10)
+	case uint64:
+		return strconv.AppendUint(dst, v, 10)
+	case float64:
+		return strconv.AppendFloat(dst, v, 'g', -1, 64)
+	case float32:
+		return strconv.AppendFloat(dst, float64(v), 'g', -1, 32)
+	case bool:
+		return strconv.AppendBool(dst, v)
+	case string:
+		return append(dst, v...)
+	case nil:
+		return dst
+	}
+	return fmt.Append(dst, v)
+}
+
+// uintLen is the number of decimal digits of u.
+func uintLen(u uint64) int {
+	n := 1
+	for u >= 10_000 {
+		u /= 10_000
+		n += 4
+	}
+	for u >= 10 {
+		u /= 10
+		n++
+	}
+	return n
+}
+
+// intLen is the length of v's decimal text.
+func intLen(v int64) int {
+	if v < 0 {
+		return 1 + uintLen(uint64(-v))
+	}
+	return uintLen(uint64(v))
 }
 
 func badValue(col *column, b []byte) (schema.Value, error) {

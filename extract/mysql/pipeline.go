@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lakectl/lakectl/internal/progress"
+	"github.com/lakectl/lakectl/lake/parquetfile"
 	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/lake/table"
 )
@@ -16,6 +17,10 @@ import (
 // writer: enough that the server keeps streaming while a Parquet page is
 // encoded and flushed, small enough to bound memory.
 const readAhead = 8
+
+// minRowGroupBytes is the smallest row group a reader's writer buffers
+// when --parallel splits the budget: engines read large row groups best.
+const minRowGroupBytes = 16 << 20
 
 // reader is one connection's share of the read.
 type reader struct {
@@ -37,9 +42,15 @@ func (r *run) pump(ctx context.Context, tx *table.Tx, sch schema.Schema, readers
 	g, gctx := errgroup.WithContext(ctx)
 	read := make([]int64, len(readers))
 	bytes := make([]int64, len(readers))
+	// One row-group budget shared by the writers, so that memory does not
+	// grow with --parallel (partitioned writers keep table's own bound).
+	var rgBytes int64
+	if r.rule.IsZero() {
+		rgBytes = max(parquetfile.DefaultRowGroupBytes/int64(len(readers)), minRowGroupBytes)
+	}
 	for i, rd := range readers {
 		w, err := tx.NewWriter(sch, table.WriterOptions{Partition: r.rule, TargetFileBytes: r.opts.TargetFileBytes,
-			Codec: r.opts.Codec, Progress: rep})
+			Codec: r.opts.Codec, Progress: rep, RowGroupBytes: rgBytes})
 		if err != nil {
 			return pumpStats{}, err
 		}

@@ -3,7 +3,10 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -152,94 +155,225 @@ func keyArg(c *column, b []byte) (any, error) {
 // Batches come from free when one is there (the writer returns them after
 // Write), so a long run allocates almost nothing per row.
 func scan(ctx context.Context, conn *sql.Conn, spec *scanSpec, cv *converter, filter rowFilter, out chan<- batch, free <-chan batch) (int64, error) {
-	n := len(spec.ti.Columns)
-	raw := make([]sql.RawBytes, n)
-	dest := make([]any, n)
-	for i := range raw {
-		dest[i] = &raw[i]
-	}
-	lastKey := make([][]byte, len(spec.key))
+	s := newScanState(spec, cv, filter, out, free)
 	var after []any
-	var total int64
-	get := func() batch {
-		select {
-		case b := <-free:
-			b.rows, b.bytes, b.arena = b.rows[:0], 0, b.arena[:0]
-			return b
-		default:
-			return newBatch(n)
-		}
-	}
-	cur := get()
-	cv.arena = cur.arena
-	flush := func() error {
-		if len(cur.rows) == 0 && cur.bytes == 0 {
-			return nil
-		}
-		cur.arena = cv.arena
-		select {
-		case out <- cur:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		cur = get()
-		cv.arena = cur.arena
-		return nil
-	}
 	for {
 		q, args := spec.query(after)
-		rows, err := conn.QueryContext(ctx, q, args...)
+		inChunk, err := s.chunk(ctx, conn, q, args)
 		if err != nil {
-			return total, fmt.Errorf("read %s.%s: %w", spec.ti.DB, spec.ti.Name, err)
+			return s.total, fmt.Errorf("read %s.%s: %w", spec.ti.DB, spec.ti.Name, err)
 		}
-		var inChunk int
-		for rows.Next() {
-			if err := rows.Scan(dest...); err != nil {
-				rows.Close()
-				return total, fmt.Errorf("read %s.%s: %w", spec.ti.DB, spec.ti.Name, err)
-			}
-			inChunk++
-			total++
-			row := cur.next(n)
-			for i := range raw {
-				v, err := cv.value(i, raw[i])
-				if err != nil {
-					rows.Close()
-					return total, fmt.Errorf("read %s.%s: %w", spec.ti.DB, spec.ti.Name, err)
-				}
-				row[i] = v
-				cur.bytes += int64(len(raw[i]))
-			}
-			for j, ki := range spec.key {
-				lastKey[j] = append(lastKey[j][:0], raw[ki]...)
-			}
-			if filter != nil && !filter(raw, row) {
-				cur.drop()
-				continue
-			}
-			if len(cur.rows) == batchRows {
-				if err := flush(); err != nil {
-					rows.Close()
-					return total, err
-				}
-			}
-		}
-		if err := rows.Err(); err != nil {
-			rows.Close()
-			return total, fmt.Errorf("read %s.%s: %w", spec.ti.DB, spec.ti.Name, err)
-		}
-		rows.Close()
 		if len(spec.key) == 0 || inChunk < spec.chunkRows {
 			break
 		}
 		after = make([]any, len(spec.key))
 		for j, ki := range spec.key {
-			if after[j], err = keyArg(&spec.ti.Columns[ki], lastKey[j]); err != nil {
-				return total, err
+			if after[j], err = keyArg(&spec.ti.Columns[ki], s.lastKey[j]); err != nil {
+				return s.total, err
 			}
 		}
 	}
-	return total, flush()
+	return s.total, s.flush(ctx)
+}
+
+// scanState is one reader's row handling: conversion into the current
+// batch, key tracking for the next chunk, the filter, and batch hand-off.
+type scanState struct {
+	spec    *scanSpec
+	cv      *converter
+	filter  rowFilter
+	out     chan<- batch
+	free    <-chan batch
+	ncols   int
+	cur     batch
+	dest    []driver.Value // one row as the driver returns it
+	raw     []sql.RawBytes // the row as text, for the filter
+	rawBuf  [][]byte       // per column: the text of a non-[]byte value
+	lastKey [][]byte       // the last row's key columns as text
+	sqlRaw  []sql.RawBytes // database/sql fallback: scan targets
+	sqlDest []any
+	total   int64
+}
+
+func newScanState(spec *scanSpec, cv *converter, filter rowFilter, out chan<- batch, free <-chan batch) *scanState {
+	n := len(spec.ti.Columns)
+	s := &scanState{spec: spec, cv: cv, filter: filter, out: out, free: free, ncols: n,
+		dest: make([]driver.Value, n), lastKey: make([][]byte, len(spec.key))}
+	if filter != nil {
+		s.raw = make([]sql.RawBytes, n)
+		s.rawBuf = make([][]byte, n)
+	}
+	s.cur = s.get()
+	cv.arena = s.cur.arena
+	return s
+}
+
+func (s *scanState) get() batch {
+	select {
+	case b := <-s.free:
+		b.rows, b.bytes, b.arena = b.rows[:0], 0, b.arena[:0]
+		return b
+	default:
+		return newBatch(s.ncols)
+	}
+}
+
+func (s *scanState) flush(ctx context.Context) error {
+	if len(s.cur.rows) == 0 && s.cur.bytes == 0 {
+		return nil
+	}
+	s.cur.arena = s.cv.arena
+	select {
+	case s.out <- s.cur:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	s.cur = s.get()
+	s.cv.arena = s.cur.arena
+	return nil
+}
+
+// errNoRaw says the driver connection cannot run the query itself (not
+// go-sql-driver, or parameters it does not interpolate): use database/sql.
+var errNoRaw = errors.New("query needs database/sql")
+
+// chunk runs one query and handles its rows. It reads straight from the
+// driver (driver.Rows.Next): database/sql's per-row locking and per-value
+// Scan conversion would cost as much CPU as the conversion to lake values,
+// and integers would make a round trip through text. It returns the rows
+// read.
+func (s *scanState) chunk(ctx context.Context, conn *sql.Conn, q string, args []any) (int, error) {
+	var n int
+	err := conn.Raw(func(dc any) error {
+		qc, ok := dc.(driver.QueryerContext)
+		if !ok {
+			return errNoRaw
+		}
+		nv, err := namedValues(dc, args)
+		if err != nil {
+			return errNoRaw
+		}
+		rows, err := qc.QueryContext(ctx, q, nv)
+		if errors.Is(err, driver.ErrSkip) {
+			return errNoRaw
+		}
+		if err != nil {
+			return err
+		}
+		for {
+			err := rows.Next(s.dest)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err == nil {
+				n++
+				err = s.row(ctx, s.dest)
+			}
+			if err != nil {
+				_ = rows.Close()
+				return err
+			}
+		}
+		return rows.Close()
+	})
+	if !errors.Is(err, errNoRaw) {
+		return n, err
+	}
+	return s.chunkSQL(ctx, conn, q, args)
+}
+
+// chunkSQL is chunk through database/sql, every value as text.
+func (s *scanState) chunkSQL(ctx context.Context, conn *sql.Conn, q string, args []any) (int, error) {
+	if s.sqlRaw == nil {
+		s.sqlRaw = make([]sql.RawBytes, s.ncols)
+		s.sqlDest = make([]any, s.ncols)
+		for i := range s.sqlRaw {
+			s.sqlDest[i] = &s.sqlRaw[i]
+		}
+	}
+	rows, err := conn.QueryContext(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var n int
+	for rows.Next() {
+		if err := rows.Scan(s.sqlDest...); err != nil {
+			return n, err
+		}
+		for i, b := range s.sqlRaw {
+			if b == nil {
+				s.dest[i] = nil
+			} else {
+				s.dest[i] = []byte(b)
+			}
+		}
+		n++
+		if err := s.row(ctx, s.dest); err != nil {
+			return n, err
+		}
+	}
+	return n, rows.Err()
+}
+
+// namedValues converts query arguments as database/sql would.
+func namedValues(dc any, args []any) ([]driver.NamedValue, error) {
+	nv := make([]driver.NamedValue, len(args))
+	checker, _ := dc.(driver.NamedValueChecker)
+	for i, a := range args {
+		nv[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
+		if checker != nil {
+			if err := checker.CheckNamedValue(&nv[i]); err == nil {
+				continue
+			} else if !errors.Is(err, driver.ErrSkip) {
+				return nil, err
+			}
+		}
+		v, err := driver.DefaultParameterConverter.ConvertValue(a)
+		if err != nil {
+			return nil, err
+		}
+		nv[i].Value = v
+	}
+	return nv, nil
+}
+
+// row converts one row into the current batch, remembers its key, applies
+// the filter and hands the batch on when full.
+func (s *scanState) row(ctx context.Context, vals []driver.Value) error {
+	s.total++
+	row := s.cur.next(s.ncols)
+	var size int64
+	for i, v := range vals {
+		x, n, err := s.cv.fromDriver(i, v)
+		if err != nil {
+			return err
+		}
+		row[i] = x
+		size += int64(n)
+	}
+	s.cur.bytes += size
+	for j, ki := range s.spec.key {
+		s.lastKey[j] = appendText(s.lastKey[j][:0], vals[ki])
+	}
+	if s.filter != nil {
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok || v == nil {
+				s.raw[i] = b
+				continue
+			}
+			s.rawBuf[i] = appendText(s.rawBuf[i][:0], v)
+			s.raw[i] = s.rawBuf[i]
+		}
+		if !s.filter(s.raw, row) {
+			s.cur.drop()
+			return nil
+		}
+	}
+	if len(s.cur.rows) == batchRows {
+		return s.flush(ctx)
+	}
+	return nil
 }
 
 // newBatch allocates a batch whose rows share one backing array.

@@ -2,14 +2,11 @@ package compact
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress"
 
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/parquetfile"
@@ -27,20 +24,15 @@ const (
 	rowBatch = 1024
 )
 
-func codecOf(name string) (compress.Codec, error) {
-	switch strings.ToLower(name) {
-	case "":
-		return nil, nil // the inputs' codec
-	case "snappy":
-		return &parquet.Snappy, nil
-	case "zstd":
-		return &parquet.Zstd, nil
-	case "gzip":
-		return &parquet.Gzip, nil
-	case "none", "uncompressed":
-		return &parquet.Uncompressed, nil
+// codecOf checks a --codec value: "" means the inputs' codec.
+func codecOf(name string) (string, error) {
+	if name == "" {
+		return "", nil
 	}
-	return nil, fmt.Errorf("unknown codec %q (want snappy, zstd, gzip or none)", name)
+	if err := parquetfile.CheckCodec(name); err != nil {
+		return "", err
+	}
+	return name, nil
 }
 
 // openInput is one input file opened for reading.
@@ -94,7 +86,7 @@ func writeOutput(ctx context.Context, store lake.Store, stagingKey string, union
 	if err != nil {
 		return output{}, err
 	}
-	if codec == nil {
+	if codec == "" {
 		codec = fileCodec(first.file)
 	}
 
@@ -105,8 +97,7 @@ func writeOutput(ctx context.Context, store lake.Store, stagingKey string, union
 		_ = pr.CloseWithError(err)
 		put <- err
 	}()
-	cw := &countingWriter{w: pw}
-	w, err := newParquetWriter(cw, pschema, union, codec)
+	w, err := parquetfile.NewWriter(pw, union, parquetfile.Options{Codec: codec, RowGroupBytes: rowGroupBytes})
 	if err != nil {
 		_ = pw.CloseWithError(err)
 		<-put
@@ -150,7 +141,7 @@ func writeOutput(ctx context.Context, store lake.Store, stagingKey string, union
 	if err := <-put; err != nil {
 		return output{}, fmt.Errorf("write %s: %w", stagingKey, err)
 	}
-	return output{rows: ow.rows, bytes: cw.n}, nil
+	return output{rows: ow.rows, bytes: w.BytesWritten()}, nil
 }
 
 // openAhead opens the inputs in order, prefetch at a time, and sends them
@@ -201,46 +192,22 @@ func openFile(ctx context.Context, store lake.Store, in *inputFile) openInput {
 	return openInput{in: in, file: f, ra: ra}
 }
 
-// fileCodec is the codec of a file's first column chunk (snappy when the
-// file has none).
-func fileCodec(f *parquet.File) compress.Codec {
+// fileCodec is the codec name of a file's first column chunk: snappy when
+// the file has none or a codec the writer does not write.
+func fileCodec(f *parquet.File) string {
 	md := f.Metadata()
-	for _, rg := range md.RowGroups {
-		for _, c := range rg.Columns {
-			return parquet.LookupCompressionCodec(c.MetaData.Codec)
+	if len(md.RowGroups) > 0 && len(md.RowGroups[0].Columns) > 0 {
+		if name := parquetfile.CodecName(md.RowGroups[0].Columns[0].MetaData.Codec); name != "" {
+			return name
 		}
 	}
-	return &parquet.Snappy
-}
-
-// newParquetWriter configures parquet-go as lake/parquetfile.Writer does
-// (same schema mapping, page version, encodings and key-value metadata),
-// so outputs are read exactly like extract's files, and so that input
-// chunks written by parquetfile qualify for verbatim copy.
-func newParquetWriter(w io.Writer, ps *parquet.Schema, s schema.Schema, codec compress.Codec) (*parquet.GenericWriter[any], error) {
-	schemaJSON, err := json.Marshal(s)
-	if err != nil {
-		return nil, fmt.Errorf("encode schema: %w", err)
-	}
-	cfg, err := parquet.NewWriterConfig(
-		ps,
-		parquet.Compression(codec),
-		parquet.DataPageVersion(1),
-		parquet.DefaultEncodingFor(parquet.ByteArray, &parquet.Plain),
-		parquet.DefaultEncodingFor(parquet.FixedLenByteArray, &parquet.Plain),
-		parquet.KeyValueMetadata(parquetfile.KeySchema, string(schemaJSON)),
-		parquet.KeyValueMetadata(parquetfile.KeyFingerprint, s.Fingerprint()),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("parquet writer: %w", err)
-	}
-	return parquet.NewGenericWriter[any](w, cfg), nil
+	return "snappy"
 }
 
 // outWriter feeds inputs to the output writer, batching identical-schema
 // row groups into one merge per output row group.
 type outWriter struct {
-	w        *parquet.GenericWriter[any]
+	w        *parquetfile.Writer
 	schema   *parquet.Schema
 	union    schema.Schema
 	sortBy   []string
@@ -252,7 +219,7 @@ type outWriter struct {
 	buffered int64 // bytes of input written by the row path since the last flush
 	rows     int64
 	rowBuf   []schema.Row
-	outBuf   []parquet.Row
+	outBuf   []schema.Row
 }
 
 func (o *outWriter) add(oi openInput) error {
@@ -283,7 +250,7 @@ func (o *outWriter) flushPending() error {
 	}
 	if o.buffered > 0 {
 		if err := o.w.Flush(); err != nil {
-			return fmt.Errorf("write row group: %w", err)
+			return err
 		}
 		o.buffered = 0
 	}
@@ -344,7 +311,7 @@ func (o *outWriter) rowPath(oi openInput) error {
 	}
 	if o.rowBuf == nil {
 		o.rowBuf = make([]schema.Row, rowBatch)
-		o.outBuf = make([]parquet.Row, rowBatch)
+		o.outBuf = make([]schema.Row, rowBatch)
 	}
 	var rows int64
 	for {
@@ -360,7 +327,7 @@ func (o *outWriter) rowPath(oi openInput) error {
 		}
 		if o.sorter != nil {
 			o.sorter.add(o.outBuf[:n])
-		} else if _, err := o.w.WriteRows(o.outBuf[:n]); err != nil {
+		} else if _, err := o.w.Write(o.outBuf[:n]); err != nil {
 			return fmt.Errorf("write rows: %w", err)
 		}
 		rows += int64(n)
@@ -377,7 +344,7 @@ func (o *outWriter) rowPath(oi openInput) error {
 	o.buffered += oi.in.Size
 	if o.buffered >= rowGroupBytes {
 		if err := o.w.Flush(); err != nil {
-			return fmt.Errorf("write row group: %w", err)
+			return err
 		}
 		o.buffered = 0
 	}
@@ -392,16 +359,4 @@ func (o *outWriter) finish() error {
 		return err
 	}
 	return o.flushPending()
-}
-
-// countingWriter counts the bytes that reached the output.
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }

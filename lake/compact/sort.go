@@ -6,6 +6,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/lakectl/lakectl/lake/parquetfile"
 	"github.com/lakectl/lakectl/lake/schema"
 )
 
@@ -14,7 +15,7 @@ import (
 type sorter struct {
 	cols  []int
 	types []parquet.Type
-	rows  []parquet.Row
+	rows  []schema.Row
 }
 
 func newSorter(s schema.Schema, ps *parquet.Schema, sortBy []string) (*sorter, error) {
@@ -33,13 +34,13 @@ func newSorter(s schema.Schema, ps *parquet.Schema, sortBy []string) (*sorter, e
 
 // add keeps copies of rows (their byte arrays stay valid: the reader's
 // arena is per batch).
-func (s *sorter) add(rows []parquet.Row) {
+func (s *sorter) add(rows []schema.Row) {
 	for _, r := range rows {
 		s.rows = append(s.rows, slices.Clone(r))
 	}
 }
 
-func (s *sorter) compare(a, b parquet.Row) int {
+func (s *sorter) compare(a, b schema.Row) int {
 	for k, c := range s.cols {
 		va, vb := a[c], b[c]
 		switch {
@@ -57,9 +58,9 @@ func (s *sorter) compare(a, b parquet.Row) int {
 	return 0
 }
 
-func (s *sorter) writeTo(w *parquet.GenericWriter[any]) (int64, error) {
+func (s *sorter) writeTo(w *parquetfile.Writer) (int64, error) {
 	slices.SortStableFunc(s.rows, s.compare)
-	n, err := w.WriteRows(s.rows)
+	n, err := w.Write(s.rows)
 	s.rows = nil
 	if err != nil {
 		return int64(n), fmt.Errorf("write sorted rows: %w", err)

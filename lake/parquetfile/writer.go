@@ -15,6 +15,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/lakectl/lakectl/lake/schema"
 )
@@ -76,7 +77,7 @@ func NewWriter(w io.Writer, s schema.Schema, opts Options) (*Writer, error) {
 	}
 	codec, err := codecOf(opts.Codec)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("parquet writer: %w", err)
 	}
 	schemaJSON, err := json.Marshal(s)
 	if err != nil {
@@ -134,7 +135,7 @@ func NewWriter(w io.Writer, s schema.Schema, opts Options) (*Writer, error) {
 func codecOf(name string) (compress.Codec, error) {
 	switch strings.ToLower(name) {
 	case "", "snappy":
-		return &parquet.Snappy, nil
+		return &fastSnappy{}, nil
 	case "zstd":
 		return &parquet.Zstd, nil
 	case "gzip":
@@ -142,7 +143,29 @@ func codecOf(name string) (compress.Codec, error) {
 	case "none", "uncompressed":
 		return &parquet.Uncompressed, nil
 	}
-	return nil, fmt.Errorf("parquet writer: unknown codec %q (want snappy, zstd, gzip or none)", name)
+	return nil, fmt.Errorf("unknown codec %q (want snappy, zstd, gzip or none)", name)
+}
+
+// CheckCodec returns an error unless name is a codec Options.Codec accepts.
+func CheckCodec(name string) error {
+	_, err := codecOf(name)
+	return err
+}
+
+// CodecName is the Options.Codec name of a file's codec, or "" when the
+// Writer does not write that codec (LZ4, Brotli: the caller picks one).
+func CodecName(c format.CompressionCodec) string {
+	switch c {
+	case format.Snappy:
+		return "snappy"
+	case format.Zstd:
+		return "zstd"
+	case format.Gzip:
+		return "gzip"
+	case format.Uncompressed:
+		return "none"
+	}
+	return ""
 }
 
 // Schema is the schema the Writer was created with.
@@ -195,7 +218,9 @@ func (w *Writer) Write(rows []schema.Row) (int, error) {
 }
 
 // transpose checks a batch and copies it into per-column value slices with
-// Parquet levels set.
+// Parquet levels set. Columns are independent, so they are transposed in
+// parallel (the first phase of writeColumns); nothing is written to the
+// column writers until every column of the batch has passed its checks.
 func (w *Writer) transpose(rows []schema.Row) error {
 	ncol := len(w.schema.Columns)
 	for i, row := range rows {
@@ -203,61 +228,95 @@ func (w *Writer) transpose(rows []schema.Row) error {
 			return fmt.Errorf("parquet writer: row %d has %d values, schema has %d columns", w.rows+int64(i), len(row), ncol)
 		}
 	}
-	for c := range ncol {
-		vals := w.values[c][:0]
-		check := &w.checks[c]
-		def := w.defLevel[c]
-		for i, row := range rows {
-			v := row[c]
-			if v.IsNull() {
-				if def == 0 {
-					return fmt.Errorf("parquet writer: column %q row %d: NULL in a NOT NULL column", w.schema.Columns[c].Name, w.rows+int64(i))
-				}
-				vals = append(vals, v.Level(0, 0, c))
-				continue
-			}
-			if msg := check.check(v); msg != "" {
-				col := w.schema.Columns[c]
-				return fmt.Errorf("parquet writer: column %q (%s) row %d: %s", col.Name, col.Type, w.rows+int64(i), msg)
-			}
-			vals = append(vals, v.Level(0, def, c))
+	errs := w.parallel(func(c int) error { return w.transposeColumn(c, rows) })
+	for _, err := range errs { // the first column's error, as a serial loop would report
+		if err != nil {
+			return err
 		}
-		w.values[c] = vals
 	}
 	return nil
 }
 
-// writeColumns hands the transposed batch to the column writers. Columns are
-// independent (own buffers, pages, compression), so they are encoded in
-// parallel; each page is cut at a rowsPerWrite boundary once full.
+// transposeColumn fills w.values[c] from rows. Required columns keep the
+// values' zero levels: parquet-go's leaf buffers of required columns read
+// only the value bits, so the per-value Level call is skipped for them.
+func (w *Writer) transposeColumn(c int, rows []schema.Row) error {
+	vals := w.values[c][:len(rows)]
+	check := &w.checks[c]
+	kind := check.kind
+	extra := check.length > 0 || check.max != 0
+	if w.defLevel[c] == 0 {
+		for i, row := range rows {
+			v := row[c]
+			if v.Kind() != kind || extra {
+				if v.IsNull() {
+					return fmt.Errorf("parquet writer: column %q row %d: NULL in a NOT NULL column", w.schema.Columns[c].Name, w.rows+int64(i))
+				}
+				if err := w.checkValue(c, i, v); err != nil {
+					return err
+				}
+			}
+			vals[i] = v
+		}
+	} else {
+		for i, row := range rows {
+			v := row[c]
+			if v.IsNull() {
+				vals[i] = v.Level(0, 0, c)
+				continue
+			}
+			if v.Kind() != kind || extra {
+				if err := w.checkValue(c, i, v); err != nil {
+					return err
+				}
+			}
+			vals[i] = v.Level(0, 1, c)
+		}
+	}
+	w.values[c] = vals
+	return nil
+}
+
+func (w *Writer) checkValue(c, i int, v parquet.Value) error {
+	if msg := w.checks[c].check(v); msg != "" {
+		col := w.schema.Columns[c]
+		return fmt.Errorf("parquet writer: column %q (%s) row %d: %s", col.Name, col.Type, w.rows+int64(i), msg)
+	}
+	return nil
+}
+
+// writeColumns hands the transposed batch to the column writers, columns
+// in parallel (own buffers, pages, compression); each page is cut at a
+// rowsPerWrite boundary once full.
 func (w *Writer) writeColumns() error {
+	return errors.Join(w.parallel(w.writeColumn)...)
+}
+
+// parallel runs f for every column on w.workers goroutines and returns
+// the errors by column.
+func (w *Writer) parallel(f func(c int) error) []error {
+	errs := make([]error, len(w.values))
 	if w.workers <= 1 {
 		for c := range w.values {
-			if err := w.writeColumn(c); err != nil {
-				return err
-			}
+			errs[c] = f(c)
 		}
-		return nil
+		return errs
 	}
 	var next atomic.Int64
-	errs := make([]error, w.workers)
 	var wg sync.WaitGroup
-	for g := range w.workers {
+	for range w.workers {
 		wg.Go(func() {
 			for {
 				c := int(next.Add(1) - 1)
 				if c >= len(w.values) {
 					return
 				}
-				if err := w.writeColumn(c); err != nil {
-					errs[g] = err
-					return
-				}
+				errs[c] = f(c)
 			}
 		})
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	return errs
 }
 
 func (w *Writer) writeColumn(c int) error {
@@ -271,6 +330,42 @@ func (w *Writer) writeColumn(c int) error {
 	}
 	clear(w.values[c]) // drop references to the caller's byte slices
 	return nil
+}
+
+// Flush writes the buffered rows as a row group now (nothing when none
+// are buffered). Callers that want row groups to follow their own units
+// call it; the Writer flushes by itself at RowGroupBytes.
+func (w *Writer) Flush() error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.closed {
+		return errors.New("parquet writer: flush after close")
+	}
+	return w.flush()
+}
+
+// WriteRowGroup writes rg as row groups of the file after the buffered
+// rows, and returns its row count. rg's schema must equal
+// ParquetSchema(w.Schema()). Column chunks of files written with the same
+// codec by this package are copied without decoding; other row groups are
+// re-encoded column by column. Values are not checked: rg is Parquet
+// already, of this very schema.
+func (w *Writer) WriteRowGroup(rg parquet.RowGroup) (int64, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	if w.closed {
+		return 0, errors.New("parquet writer: write after close")
+	}
+	n, err := w.pw.WriteRowGroup(rg)
+	w.rows += n
+	if err != nil {
+		w.err = fmt.Errorf("parquet writer: write row group: %w", err)
+		return n, w.err
+	}
+	w.rgBase = w.pw.Size()
+	return n, nil
 }
 
 func (w *Writer) flush() error {
