@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -89,26 +88,19 @@ func (r *runner) extractEndpoint(ctx context.Context, ep *Endpoint, accs []unitA
 	tw := &transformer{r: r, tbl: tbl, ep: ep, job: job, st: &st, seen: decodeSeen(st.Seen), inf: newInference(),
 		stopped: map[string]bool{}, batchUnits: ahead, pub: &pub}
 	defer tw.abort(ctx)
-	var busy, waitd time.Duration
-	t0 := time.Now()
-	defer func() { fmt.Fprintf(os.Stderr, "DBG total %s transform busy %s waiting %s\n", time.Since(t0), busy, waitd) }()
 	for ch := range order {
 		var f fetched
-		tw0 := time.Now()
 		select {
 		case f = <-ch:
-			waitd += time.Since(tw0)
 		case <-ctx.Done():
 			abandon()
 			return ctx.Err()
 		}
-		tb := time.Now()
 		err := tw.add(ctx, f)
 		r.releaseKept(f.kept)
 		if err == nil && len(tw.units) >= tw.batchUnits {
 			err = tw.commit(ctx)
 		}
-		busy += time.Since(tb)
 		if err == nil {
 			select {
 			case <-lock.Lost():
@@ -241,11 +233,9 @@ func (t *transformer) commit(ctx context.Context) error {
 		return nil
 	}
 	// Commits follow each other: this one's state builds on the last.
-	tq := time.Now()
 	if err := t.wait(); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "DBG waited for previous commit %s\n", time.Since(tq))
 	tx, w, lay := t.tx, t.w, t.lay
 	t.tx, t.w = nil, nil
 	newState := jobState{Watermarks: next, Columns: lay.stateColumns(), Seen: t.seen.encode(keepSeenFrom(t.ep, next))}
@@ -260,8 +250,6 @@ func (t *transformer) commit(ctx context.Context) error {
 // runs while the next transaction is written, so the lake's latency
 // (uploads, commit record, moves) overlaps with the transform.
 func (t *transformer) finish(ctx context.Context, tx *table.Tx, w *rowBatcher, st jobState) error {
-	t0 := time.Now()
-	defer func() { fmt.Fprintf(os.Stderr, "DBG finish %s\n", time.Since(t0)) }()
 	defer tx.Abort(context.WithoutCancel(ctx))
 	if err := w.close(ctx); err != nil {
 		return err
@@ -350,18 +338,21 @@ func (r *runner) convertPage(ctx context.Context, ep *Endpoint, lay *layout, p *
 			return nil, fmt.Errorf("%s: %w", base+bodySuffix, err)
 		}
 	}
-	rm := rowMeta{source: r.spec.Name, account: meta.Account, windowStart: meta.WindowStart, extractedAt: meta.ReceivedAt}
+	reserved := rowMeta{source: r.spec.Name, account: meta.Account, windowStart: meta.WindowStart, extractedAt: meta.ReceivedAt}.reserved()
 	pr := &pageRows{lay: lay, rows: make([]schema.Row, len(recs)), fps: make([]uint64, len(recs))}
+	width := len(lay.cols) + len(reserved)
+	slab := make([]schema.Value, width*len(recs)) // one allocation for the page's rows
+	vals := make([]any, len(lay.cols))
 	for i, rec := range recs {
 		obj, ok := rec.(map[string]any)
 		if !ok {
 			return nil, fmt.Errorf("%s: record %d is not an object", base+bodySuffix, i)
 		}
-		row, vals, err := lay.row(obj, rm)
+		row, err := lay.row(obj, reserved, vals, slab[i*width:(i+1)*width:(i+1)*width])
 		if err != nil {
 			return nil, fmt.Errorf("%s: record %d: %w", base+bodySuffix, i, err)
 		}
-		pr.rows[i], pr.fps[i] = row, lay.fingerprint(rm.account, obj, vals)
+		pr.rows[i], pr.fps[i] = row, lay.fingerprint(meta.Account, obj, vals)
 	}
 	return pr, nil
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -171,9 +170,16 @@ type rowMeta struct {
 	extractedAt     time.Time
 }
 
-// row converts one record; vals is the decoded value of each data column.
-func (l *layout) row(obj map[string]any, m rowMeta) (schema.Row, []any, error) {
-	vals := make([]any, len(l.cols))
+// reserved are the values of the reserved columns for a page's records.
+func (m rowMeta) reserved() []schema.Value {
+	return []schema.Value{schema.StringValue(m.source), schema.StringValue(m.account),
+		schema.TimestampValue(m.windowStart), schema.TimestampValue(m.extractedAt)}
+}
+
+// row converts one record into dst (which has room for every column),
+// after the decoded value of each data column in vals (len(l.cols)).
+func (l *layout) row(obj map[string]any, reserved []schema.Value, vals []any, dst schema.Row) (schema.Row, error) {
+	clear(vals)
 	if l.declared {
 		for i, c := range l.cols {
 			vals[i], _ = c.path.lookup(obj)
@@ -185,40 +191,79 @@ func (l *layout) row(obj map[string]any, m rowMeta) (schema.Row, []any, error) {
 			}
 		}
 	}
-	row := make(schema.Row, 0, len(l.cols)+4)
+	row := dst[:0]
 	for i, c := range l.cols {
 		v, err := convert(vals[i], c.typ, c.format)
 		if err != nil {
-			return nil, nil, fmt.Errorf("field %s: %v", c.name, err)
+			return nil, fmt.Errorf("field %s: %v", c.name, err)
 		}
 		row = append(row, v)
 	}
-	row = append(row, schema.StringValue(m.source), schema.StringValue(m.account),
-		schema.TimestampValue(m.windowStart), schema.TimestampValue(m.extractedAt))
-	return row, vals, nil
+	return append(row, reserved...), nil
 }
 
 // fingerprint identifies a record version: account + key + cursor when a
 // key is declared, else account + the whole record.
 func (l *layout) fingerprint(account string, obj map[string]any, vals []any) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(account))
-	h.Write([]byte{0})
+	var scratch [128]byte
+	b := append(scratch[:0], account...)
+	b = append(b, 0)
 	if len(l.key) == 0 {
-		b, _ := json.Marshal(obj) // map keys sorted: canonical
-		h.Write(b)
-		return h.Sum64()
+		m, _ := json.Marshal(obj) // map keys sorted: canonical
+		return fnv64a(append(b, m...))
 	}
 	for _, i := range l.key {
-		b, _ := json.Marshal(vals[i])
-		h.Write(b)
-		h.Write([]byte{0})
+		b = appendJSON(b, vals[i])
+		b = append(b, 0)
 	}
 	if l.cursor >= 0 {
-		b, _ := json.Marshal(vals[l.cursor])
-		h.Write(b)
+		b = appendJSON(b, vals[l.cursor])
 	}
-	return h.Sum64()
+	return fnv64a(b)
+}
+
+// fnv64a is hash/fnv's 64-bit FNV-1a of b, without its allocation.
+func fnv64a(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
+
+// appendJSON appends json.Marshal(v)'s bytes (fingerprints kept in the
+// state depend on them), without reflection for plain strings, numbers
+// from the parser (valid by construction) and null.
+func appendJSON(b []byte, v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case json.Number:
+		if x != "" {
+			return append(b, x...)
+		}
+	case string:
+		if plainJSONString(x) {
+			b = append(b, '"')
+			b = append(b, x...)
+			return append(b, '"')
+		}
+	}
+	m, _ := json.Marshal(v)
+	return append(b, m...)
+}
+
+// plainJSONString: json.Marshal writes s between quotes unchanged
+// (printable ASCII, nothing it escapes).
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
 
 // holds reports whether every type in inf fits the layout's columns as

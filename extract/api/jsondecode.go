@@ -1,0 +1,333 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// parseJSON decodes one JSON document into the values encoding/json's
+// Decoder gives with UseNumber (map[string]any, []any, string,
+// json.Number, bool, nil), with the same unescaping (invalid UTF-8 and
+// lone surrogates become U+FFFD) and the same grammar, in one pass over
+// the bytes. It is several times faster than encoding/json's interface
+// decoding, which goes byte by byte through a scanner state machine and
+// copies the input; decoding is most of the per-record cost of an
+// extraction. Anything after the value but white space is an error.
+func parseJSON(b []byte) (any, error) {
+	p := jsonParser{b: b}
+	p.skipSpace()
+	v, err := p.value(0)
+	if err != nil {
+		return nil, err
+	}
+	p.skipSpace()
+	if p.i < len(p.b) {
+		return nil, errTrailing
+	}
+	return v, nil
+}
+
+// errTrailing: the body holds more than the first JSON value.
+var errTrailing = fmt.Errorf("body holds more than one JSON value")
+
+// maxJSONDepth is encoding/json's nesting limit.
+const maxJSONDepth = 10000
+
+type jsonParser struct {
+	b []byte
+	i int
+}
+
+func (p *jsonParser) skipSpace() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *jsonParser) errorf(format string, args ...any) error {
+	return fmt.Errorf("offset %d: "+format, append([]any{p.i}, args...)...)
+}
+
+func (p *jsonParser) unexpected(what string) error {
+	if p.i >= len(p.b) {
+		return p.errorf("unexpected end of JSON input")
+	}
+	return p.errorf("invalid character %q %s", p.b[p.i], what)
+}
+
+// value parses the value at p.i (white space already skipped).
+func (p *jsonParser) value(depth int) (any, error) {
+	if p.i >= len(p.b) {
+		return nil, p.unexpected("")
+	}
+	switch c := p.b[p.i]; {
+	case c == '{':
+		return p.object(depth + 1)
+	case c == '[':
+		return p.array(depth + 1)
+	case c == '"':
+		return p.str()
+	case c == '-' || c >= '0' && c <= '9':
+		return p.number()
+	case c == 't':
+		return true, p.literal("true")
+	case c == 'f':
+		return false, p.literal("false")
+	case c == 'n':
+		return nil, p.literal("null")
+	}
+	return nil, p.unexpected("looking for beginning of value")
+}
+
+func (p *jsonParser) literal(lit string) error {
+	for j := 0; j < len(lit); j++ {
+		if p.i >= len(p.b) || p.b[p.i] != lit[j] {
+			return p.unexpected("in literal " + lit)
+		}
+		p.i++
+	}
+	return nil
+}
+
+func (p *jsonParser) object(depth int) (any, error) {
+	if depth > maxJSONDepth {
+		return nil, p.errorf("exceeded max depth")
+	}
+	p.i++ // {
+	// Records are small objects: one group up front, no growth.
+	m := make(map[string]any, 8)
+	p.skipSpace()
+	if p.i < len(p.b) && p.b[p.i] == '}' {
+		p.i++
+		return m, nil
+	}
+	for {
+		if p.i >= len(p.b) || p.b[p.i] != '"' {
+			return nil, p.unexpected("looking for beginning of object key string")
+		}
+		k, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		p.skipSpace()
+		if p.i >= len(p.b) || p.b[p.i] != ':' {
+			return nil, p.unexpected("after object key")
+		}
+		p.i++
+		p.skipSpace()
+		v, err := p.value(depth)
+		if err != nil {
+			return nil, err
+		}
+		m[k] = v
+		p.skipSpace()
+		if p.i >= len(p.b) {
+			return nil, p.unexpected("")
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+			p.skipSpace()
+		case '}':
+			p.i++
+			return m, nil
+		default:
+			return nil, p.unexpected("after object key:value pair")
+		}
+	}
+}
+
+func (p *jsonParser) array(depth int) (any, error) {
+	if depth > maxJSONDepth {
+		return nil, p.errorf("exceeded max depth")
+	}
+	p.i++ // [
+	a := []any{}
+	p.skipSpace()
+	if p.i < len(p.b) && p.b[p.i] == ']' {
+		p.i++
+		return a, nil
+	}
+	for {
+		v, err := p.value(depth)
+		if err != nil {
+			return nil, err
+		}
+		a = append(a, v)
+		p.skipSpace()
+		if p.i >= len(p.b) {
+			return nil, p.unexpected("")
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+			p.skipSpace()
+		case ']':
+			p.i++
+			return a, nil
+		default:
+			return nil, p.unexpected("after array element")
+		}
+	}
+}
+
+// number checks the JSON number grammar and keeps the text.
+func (p *jsonParser) number() (any, error) {
+	start := p.i
+	digits := func() int {
+		n := 0
+		for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
+			p.i++
+			n++
+		}
+		return n
+	}
+	if p.b[p.i] == '-' {
+		p.i++
+	}
+	switch {
+	case p.i < len(p.b) && p.b[p.i] == '0':
+		p.i++
+	case digits() == 0:
+		return nil, p.unexpected("in numeric literal")
+	}
+	if p.i < len(p.b) && p.b[p.i] == '.' {
+		p.i++
+		if digits() == 0 {
+			return nil, p.unexpected("after decimal point in numeric literal")
+		}
+	}
+	if p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E') {
+		p.i++
+		if p.i < len(p.b) && (p.b[p.i] == '+' || p.b[p.i] == '-') {
+			p.i++
+		}
+		if digits() == 0 {
+			return nil, p.unexpected("in exponent of numeric literal")
+		}
+	}
+	return json.Number(p.b[start:p.i]), nil
+}
+
+// str parses a string at p.i (the opening quote).
+func (p *jsonParser) str() (string, error) {
+	p.i++ // "
+	start := p.i
+	// Fast path: no escapes, ASCII or valid UTF-8, no control characters.
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		if c == '"' {
+			s := string(p.b[start:p.i])
+			p.i++
+			return s, nil
+		}
+		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			break
+		}
+		p.i++
+	}
+	buf := make([]byte, p.i-start, p.i-start+16)
+	copy(buf, p.b[start:p.i])
+	for {
+		if p.i >= len(p.b) {
+			return "", p.unexpected("")
+		}
+		c := p.b[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			return string(buf), nil
+		case c < 0x20:
+			return "", p.unexpected("in string literal")
+		case c == '\\':
+			p.i++
+			if p.i >= len(p.b) {
+				return "", p.unexpected("")
+			}
+			e := p.b[p.i]
+			p.i++
+			switch e {
+			case '"', '\\', '/':
+				buf = append(buf, e)
+			case 'b':
+				buf = append(buf, '\b')
+			case 'f':
+				buf = append(buf, '\f')
+			case 'n':
+				buf = append(buf, '\n')
+			case 'r':
+				buf = append(buf, '\r')
+			case 't':
+				buf = append(buf, '\t')
+			case 'u':
+				r, ok := p.hex4()
+				if !ok {
+					return "", p.unexpected("in \\u hexadecimal character escape")
+				}
+				if utf16.IsSurrogate(r) {
+					// A pair makes one rune; a lone surrogate is U+FFFD.
+					r2 := utf8.RuneError
+					if p.i+1 < len(p.b) && p.b[p.i] == '\\' && p.b[p.i+1] == 'u' {
+						save := p.i
+						p.i += 2
+						if lo, ok := p.hex4(); ok {
+							if dec := utf16.DecodeRune(r, lo); dec != utf8.RuneError {
+								r2 = dec
+							} else {
+								p.i = save
+							}
+						} else {
+							return "", p.unexpected("in \\u hexadecimal character escape")
+						}
+					}
+					r = r2
+				}
+				buf = utf8.AppendRune(buf, r)
+			default:
+				p.i--
+				return "", p.unexpected("in string escape code")
+			}
+		case c < utf8.RuneSelf:
+			buf = append(buf, c)
+			p.i++
+		default:
+			r, size := utf8.DecodeRune(p.b[p.i:])
+			if r == utf8.RuneError && size == 1 {
+				buf = utf8.AppendRune(buf, utf8.RuneError)
+			} else {
+				buf = append(buf, p.b[p.i:p.i+size]...)
+			}
+			p.i += size
+		}
+	}
+}
+
+// hex4 reads four hex digits at p.i.
+func (p *jsonParser) hex4() (rune, bool) {
+	if p.i+4 > len(p.b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range p.b[p.i : p.i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r*16 + rune(c)
+	}
+	p.i += 4
+	return r, true
+}
