@@ -125,7 +125,7 @@ ensure_minio() {
 	log "starting MinIO on $MINIO_ADDR (data in $CACHE/minio-data, log $CACHE/minio.log)"
 	mkdir -p "$CACHE/minio-data"
 	MINIO_ROOT_USER=$MINIO_USER MINIO_ROOT_PASSWORD=$MINIO_PASSWORD MINIO_BROWSER=on \
-		nohup "$MINIO_BIN" server --quiet --address "$MINIO_ADDR" --console-address "$MINIO_CONSOLE" \
+		setsid nohup "$MINIO_BIN" server --quiet --address "$MINIO_ADDR" --console-address "$MINIO_CONSOLE" \
 		"$CACHE/minio-data" >>"$CACHE/minio.log" 2>&1 </dev/null &
 	disown || true
 	local i
