@@ -59,23 +59,28 @@ func changedColumn(c Change) (schema.Column, error) {
 }
 
 func plainAlter(d Dialect, target string, c Change, col schema.Column, opts DDLOptions) ([]string, error) {
-	typ, _ := ColumnType(d, col, opts)
 	q := quoteIdent(d, col.Name)
 	switch c.Kind {
 	case Added:
-		return []string{fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s;", target, q, typ)}, nil
+		return []string{fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s;", target, q, sqlType(d, col, opts))}, nil
 	case Widened:
-		from, err := schema.ParseType(c.From)
-		if err != nil {
-			return nil, fmt.Errorf("column %s: %w", c.Column, err)
+		same, err := sameSQLType(d, c, col, opts)
+		if err != nil || same {
+			return nil, err // e.g. uint32 -> int64 are both bigint in PostgreSQL
 		}
-		oldTyp, _ := ColumnType(d, schema.Column{Name: col.Name, Type: from}, opts)
-		if strings.EqualFold(oldTyp, typ) {
-			return nil, nil // e.g. uint32 -> int64 are both bigint in PostgreSQL
-		}
-		return []string{fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s;", target, q, typ)}, nil
+		return []string{fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s;", target, q, sqlType(d, col, opts))}, nil
 	case Nullability:
 		return []string{fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL;", target, q)}, nil
 	}
 	return nil, fmt.Errorf("column %s: %s changes have no ALTER statement", c.Column, c.Kind)
+}
+
+// sameSQLType reports whether a widened column keeps its type in dialect d,
+// so that there is nothing to alter.
+func sameSQLType(d Dialect, c Change, col schema.Column, opts DDLOptions) (bool, error) {
+	from, err := schema.ParseType(c.From)
+	if err != nil {
+		return false, fmt.Errorf("column %s: %w", c.Column, err)
+	}
+	return strings.EqualFold(sqlType(d, schema.Column{Name: col.Name, Type: from}, opts), sqlType(d, col, opts)), nil
 }

@@ -53,12 +53,9 @@ func redshiftAlter(target string, c Change, col schema.Column, opts DDLOptions) 
 	case Added:
 		return []string{fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s;", target, quoteIdent(Redshift, col.Name), sqlType(Redshift, col, opts))}, nil
 	case Widened:
-		from, err := schema.ParseType(c.From)
-		if err != nil {
-			return nil, fmt.Errorf("column %s: %w", c.Column, err)
-		}
-		if sqlType(Redshift, schema.Column{Name: col.Name, Type: from}, opts) == sqlType(Redshift, col, opts) {
-			return nil, nil // the same Redshift type holds both
+		same, err := sameSQLType(Redshift, c, col, opts)
+		if err != nil || same {
+			return nil, err
 		}
 		return nil, fmt.Errorf("column %s: Redshift cannot change a column's type from %s to %s in place (only VARCHAR length can grow): rebuild the table (deep copy), e.g. with lakectl rebuild", c.Column, c.From, c.To)
 	case Nullability:

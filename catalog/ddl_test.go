@@ -7,38 +7,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lakectl/lakectl/catalog/internal/cattest"
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/lake/schema"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// everyType is a table with one column of every lake type.
-func everyType() schema.Schema {
-	return schema.Schema{Columns: []schema.Column{
-		col("id", schema.TInt64, false),
-		col("flag", schema.TBool, true),
-		col("tiny", schema.TInt8, true),
-		col("small", schema.TInt16, true),
-		col("medium", schema.TInt32, true),
-		col("u8", schema.TUint8, true),
-		col("u16", schema.TUint16, true),
-		col("u32", schema.TUint32, true),
-		col("u64", schema.TUint64, true),
-		col("ratio", schema.TFloat32, true),
-		col("score", schema.TFloat64, true),
-		col("amount", schema.DecimalOf(12, 2), true),
-		col("big_amount", schema.DecimalOf(38, 9), true),
-		col("name", schema.TString, false),
-		col("comment", schema.TString, true),
-		col("payload", schema.TBytes, true),
-		col("birthday", schema.TDate, true),
-		col("created_at", schema.TTimestamp, false),
-		col("opens_at", schema.TTime, true),
-		col("attrs", schema.TJSON, true),
-		col("Select", schema.TString, true), // a reserved word, mixed case
-	}}
-}
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
@@ -58,7 +32,7 @@ func golden(t *testing.T, name, got string) {
 }
 
 func TestRedshiftDDLMatchesGolden(t *testing.T) {
-	ddl, err := DDL(Redshift, "orders", everyType(), DDLOptions{
+	ddl, err := DDL(Redshift, "orders", cattest.EveryType(), DDLOptions{
 		Schema:       "analytics",
 		IfNotExists:  true,
 		DistKey:      "id",
@@ -78,7 +52,7 @@ func TestRedshiftDDLMatchesGolden(t *testing.T) {
 }
 
 func TestAthenaDDLMatchesGolden(t *testing.T) {
-	s := everyType()
+	s := cattest.EveryType()
 	ddl, err := DDL(Athena, "orders", s, DDLOptions{
 		Schema:      "lake",
 		IfNotExists: true,

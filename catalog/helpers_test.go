@@ -5,8 +5,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/lakectl/lakectl/catalog/internal/cattest"
 	"github.com/lakectl/lakectl/lake"
-	"github.com/lakectl/lakectl/lake/parquetfile"
 	"github.com/lakectl/lakectl/lake/schema"
 )
 
@@ -22,18 +22,8 @@ func newStore(t testing.TB) lake.Store {
 // writeParquet writes rows of schema s as a Parquet file at key.
 func writeParquet(t testing.TB, store lake.Store, key string, s schema.Schema, rows []schema.Row) {
 	t.Helper()
-	var buf bytes.Buffer
-	w, err := parquetfile.NewWriter(&buf, s, parquetfile.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Write(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.Put(context.Background(), key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), lake.PutOptions{}); err != nil {
+	b := cattest.Parquet(t, s, rows)
+	if _, err := store.Put(context.Background(), key, bytes.NewReader(b), int64(len(b)), lake.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }

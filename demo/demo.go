@@ -163,7 +163,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		Detail: fmt.Sprintf("schema v%d, no breaking change", version)})
 
 	t = time.Now()
-	wh, err := warehouse.Open(ctx, rep.Warehouse, warehouse.Options{Logger: opts.Logger})
+	wh, err := warehouse.Open(ctx, rep.Warehouse, warehouse.Options{})
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/lakectl/lakectl/lake/table"
 	"github.com/lakectl/lakectl/warehouse"
 	"github.com/lakectl/lakectl/warehouse/duckdb"
+	"github.com/lakectl/lakectl/warehouse/internal/whtest"
 )
 
 // testSchema covers every kind a load converts.
@@ -111,34 +112,7 @@ func newLake(t testing.TB) lake.Store {
 // appendBatch commits one append of rows to the lake table.
 func appendBatch(t testing.TB, store lake.Store, name string, rs []rec, rule table.PartitionRule) []string {
 	t.Helper()
-	ctx := context.Background()
-	tbl, err := table.Open(store, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpAppend})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = tx.Abort(ctx) }()
-	w, err := tx.NewWriter(testSchema, table.WriterOptions{Partition: rule})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(ctx, rowsOf(rs)); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var keys []string
-	for _, e := range tx.Added() {
-		keys = append(keys, e.Key)
-	}
-	if _, err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return keys
+	return whtest.Append(t, store, name, testSchema, rowsOf(rs), rule)
 }
 
 // compact rewrites inputs (whose rows, in order, are rs) into one file with
@@ -269,42 +243,47 @@ func checkAggregates(t testing.TB, got, want aggregates) {
 type target struct {
 	name string
 	url  string
-	// agg reads the aggregates of a table.
-	agg func(t testing.TB, table string) aggregates
-	// count runs a count(*) query.
-	count func(t testing.TB, query string) int64
+	// query runs a query of one row and scans it into dest.
+	query func(t testing.TB, q string, dest ...any)
 	// exec runs a statement.
 	exec func(t testing.TB, stmt string)
 }
 
+// agg reads the aggregates of a table.
+func (tg target) agg(t testing.TB, table string) aggregates {
+	t.Helper()
+	var a aggregates
+	tg.query(t, fmt.Sprintf(aggSQL, table), a.dest()...)
+	return a
+}
+
+// count runs a count(*) query.
+func (tg target) count(t testing.TB, q string) int64 {
+	t.Helper()
+	var n int64
+	tg.query(t, q, &n)
+	return n
+}
+
 func targets(t *testing.T) []target {
-	dir := t.TempDir()
-	duckPath := filepath.Join(dir, "wh.duckdb")
-	duckQuery := func(tb testing.TB, q string, dest ...any) {
-		tb.Helper()
-		db, err := sql.Open("duckdb", duckPath)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		defer db.Close()
-		if err := db.QueryRow(q).Scan(dest...); err != nil {
-			tb.Fatalf("%s: %v", q, err)
-		}
-	}
-	out := []target{{
+	duckPath := filepath.Join(t.TempDir(), "wh.duckdb")
+	pgURL := testenv.Postgres(t)
+	return []target{{
 		name: "duckdb",
 		url:  "duckdb://" + duckPath,
-		agg: func(tb testing.TB, table string) aggregates {
-			var a aggregates
-			duckQuery(tb, fmt.Sprintf(aggSQL, table), a.dest()...)
-			return a
-		},
-		count: func(tb testing.TB, q string) int64 {
-			var n int64
-			duckQuery(tb, q, &n)
-			return n
+		query: func(tb testing.TB, q string, dest ...any) {
+			tb.Helper()
+			db, err := sql.Open("duckdb", duckPath)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			defer db.Close()
+			if err := db.QueryRow(q).Scan(dest...); err != nil {
+				tb.Fatalf("%s: %v", q, err)
+			}
 		},
 		exec: func(tb testing.TB, q string) {
+			tb.Helper()
 			db, err := sql.Open("duckdb", duckPath)
 			if err != nil {
 				tb.Fatal(err)
@@ -314,34 +293,23 @@ func targets(t *testing.T) []target {
 				tb.Fatalf("%s: %v", q, err)
 			}
 		},
-	}}
-	pgURL := testenv.Postgres(t)
-	pgQuery := func(tb testing.TB, q string, dest ...any) {
-		tb.Helper()
-		ctx := context.Background()
-		c, err := pgx.Connect(ctx, pgURL)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		defer c.Close(ctx)
-		if err := c.QueryRow(ctx, q).Scan(dest...); err != nil {
-			tb.Fatalf("%s: %v", q, err)
-		}
-	}
-	out = append(out, target{
+	}, {
 		name: "postgres",
 		url:  pgURL,
-		agg: func(tb testing.TB, table string) aggregates {
-			var a aggregates
-			pgQuery(tb, fmt.Sprintf(aggSQL, table), a.dest()...)
-			return a
-		},
-		count: func(tb testing.TB, q string) int64 {
-			var n int64
-			pgQuery(tb, q, &n)
-			return n
+		query: func(tb testing.TB, q string, dest ...any) {
+			tb.Helper()
+			ctx := context.Background()
+			c, err := pgx.Connect(ctx, pgURL)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			defer c.Close(ctx)
+			if err := c.QueryRow(ctx, q).Scan(dest...); err != nil {
+				tb.Fatalf("%s: %v", q, err)
+			}
 		},
 		exec: func(tb testing.TB, q string) {
+			tb.Helper()
 			ctx := context.Background()
 			c, err := pgx.Connect(ctx, pgURL)
 			if err != nil {
@@ -352,8 +320,7 @@ func targets(t *testing.T) []target {
 				tb.Fatalf("%s: %v", q, err)
 			}
 		},
-	})
-	return out
+	}}
 }
 
 // load opens the warehouse, loads and closes it (DuckDB allows one

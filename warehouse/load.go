@@ -601,14 +601,27 @@ func (l *loader) recordedSchema(ctx context.Context) (schema.Schema, bool, error
 	return s, true, nil
 }
 
+// tableExists asks inside the load's transaction when there is one (a dry
+// run offline sees no tables).
 func (l *loader) tableExists(ctx context.Context, schemaName, table string) (bool, error) {
-	st := driver.Statement{TargetSchema: schemaName, TargetName: table}
-	sql, err := l.wh.SQL("table_exists", &st)
+	return tableExists(ctx, l.wh, schemaName, table, func(ctx context.Context, sql string, _ []any, fn func(scan func(...any) error) error) error {
+		return l.query(ctx, sql, fn)
+	})
+}
+
+// TableExists says whether the table schemaName.table (unquoted) exists in
+// the warehouse.
+func TableExists(ctx context.Context, wh Warehouse, schemaName, table string) (bool, error) {
+	return tableExists(ctx, wh, schemaName, table, wh.Query)
+}
+
+func tableExists(ctx context.Context, wh Warehouse, schemaName, table string, query func(ctx context.Context, sql string, args []any, fn func(scan func(...any) error) error) error) (bool, error) {
+	sql, err := wh.SQL("table_exists", &driver.Statement{TargetSchema: schemaName, TargetName: table})
 	if err != nil {
 		return false, err
 	}
 	var n int64
-	err = l.query(ctx, sql, func(scan func(...any) error) error { return scan(&n) })
+	err = query(ctx, sql, nil, func(scan func(...any) error) error { return scan(&n) })
 	return n > 0, err
 }
 

@@ -1,7 +1,6 @@
 package warehouse_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -11,31 +10,13 @@ import (
 	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/lake/table"
 	"github.com/lakectl/lakectl/warehouse"
+	"github.com/lakectl/lakectl/warehouse/internal/whtest"
 )
 
 // appendWith commits rows of schema s.
 func appendWith(t *testing.T, store lake.Store, name string, s schema.Schema, rows []schema.Row) {
 	t.Helper()
-	ctx := context.Background()
-	tbl, _ := table.Open(store, name)
-	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpAppend})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = tx.Abort(ctx) }()
-	w, err := tx.NewWriter(s, table.WriterOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(ctx, rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
+	whtest.Append(t, store, name, s, rows, table.PartitionRule{})
 }
 
 func TestNewLakeColumnIsAddedAndDroppedColumnStopsTheLoad(t *testing.T) {

@@ -34,8 +34,7 @@ func Status(ctx context.Context, wh Warehouse, opts StatusOptions) (*StatusResul
 		opts.Limit = 20
 	}
 	res := &StatusResult{Warehouse: wh.String(), Dialect: wh.Dialect(), Loads: []LoadRecord{}}
-	l := &loader{wh: wh}
-	exists, err := l.tableExists(ctx, wh.DefaultSchema(), ledgerTable)
+	exists, err := TableExists(ctx, wh, wh.DefaultSchema(), ledgerTable)
 	if errors.Is(err, driver.ErrUnreachable) {
 		res.Unreachable = err.Error()
 		return res, nil

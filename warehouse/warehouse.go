@@ -12,7 +12,6 @@ package warehouse
 
 import (
 	"context"
-	"log/slog"
 	"net/url"
 	"strings"
 
@@ -37,7 +36,6 @@ type Options struct {
 	// cluster= / workgroup= parameters).
 	Cluster   string
 	Workgroup string
-	Logger    *slog.Logger
 }
 
 // Open checks a warehouse URL and returns its driver; connections open on
@@ -53,21 +51,21 @@ func Open(ctx context.Context, rawURL string, opts Options) (Warehouse, error) {
 	}
 	switch strings.ToLower(scheme) {
 	case "duckdb":
-		return duckdb.Open(ctx, rest, duckdb.Options{Logger: opts.Logger})
+		return duckdb.Open(ctx, rest)
 	case "postgres", "postgresql":
 		u, err := parseURL(rawURL)
 		if err != nil {
 			return nil, err
 		}
 		registerPassword(ctx, u)
-		return postgres.Open(ctx, rawURL, postgres.Options{Logger: opts.Logger})
+		return postgres.Open(ctx, rawURL)
 	case "redshift":
 		u, err := parseURL(rawURL)
 		if err != nil {
 			return nil, err
 		}
 		registerPassword(ctx, u)
-		return redshift.Open(ctx, u, redshift.Options{Cluster: opts.Cluster, Workgroup: opts.Workgroup, Logger: opts.Logger})
+		return redshift.Open(ctx, u, redshift.Options{Cluster: opts.Cluster, Workgroup: opts.Workgroup})
 	}
 	return nil, clierr.Usagef("warehouse URL %q: unknown scheme %q (use duckdb, postgres or redshift)", redact.Patterns(rawURL), scheme)
 }

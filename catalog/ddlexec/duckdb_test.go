@@ -10,10 +10,11 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2" // the embedded engine under test
 
 	"github.com/lakectl/lakectl/catalog"
+	"github.com/lakectl/lakectl/catalog/internal/cattest"
 )
 
 func TestDuckDBTableFromDDLAcceptsTheLakesRows(t *testing.T) {
-	s := lakeSchema()
+	s := cattest.EveryType()
 	file := writeFile(t, s, extremeRows(t))
 	db, err := sql.Open("duckdb", filepath.Join(t.TempDir(), "w.duckdb"))
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/lakectl/lakectl/catalog"
+	"github.com/lakectl/lakectl/catalog/internal/cattest"
 	"github.com/lakectl/lakectl/internal/testenv"
 	"github.com/lakectl/lakectl/lake/schema"
 )
@@ -50,7 +51,7 @@ func TestPostgresTableFromDDLAcceptsTheLakesRows(t *testing.T) {
 	}
 	defer conn.Close(ctx)
 	// Rows as a loader gets them: written and read back by lake/parquetfile.
-	s, rows := readFile(t, writeFile(t, lakeSchema(), extremeRows(t)))
+	s, rows := readFile(t, writeFile(t, cattest.EveryType(), extremeRows(t)))
 	if _, err := conn.Exec(ctx, `CREATE SCHEMA lake`); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package ddlexec
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"math"
@@ -10,40 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lakectl/lakectl/catalog/internal/cattest"
 	"github.com/lakectl/lakectl/lake/parquetfile"
 	"github.com/lakectl/lakectl/lake/schema"
 )
-
-func col(name string, t schema.Type, nullable bool) schema.Column {
-	return schema.Column{Name: name, Type: t, Nullable: nullable}
-}
-
-// lakeSchema has a column of every lake type, names a reserved word and
-// mixed case too.
-func lakeSchema() schema.Schema {
-	return schema.Schema{Columns: []schema.Column{
-		col("id", schema.TInt64, false),
-		col("flag", schema.TBool, true),
-		col("tiny", schema.TInt8, true),
-		col("small", schema.TInt16, true),
-		col("medium", schema.TInt32, true),
-		col("u8", schema.TUint8, true),
-		col("u16", schema.TUint16, true),
-		col("u32", schema.TUint32, true),
-		col("u64", schema.TUint64, true),
-		col("ratio", schema.TFloat32, true),
-		col("score", schema.TFloat64, true),
-		col("amount", schema.DecimalOf(12, 2), true),
-		col("big_amount", schema.DecimalOf(38, 9), true),
-		col("name", schema.TString, false),
-		col("payload", schema.TBytes, true),
-		col("birthday", schema.TDate, true),
-		col("created_at", schema.TTimestamp, false),
-		col("opens_at", schema.TTime, true),
-		col("attrs", schema.TJSON, true),
-		col("Select", schema.TString, true),
-	}}
-}
 
 func dec(t testing.TB, typ schema.Type, s string) schema.Value {
 	t.Helper()
@@ -57,7 +26,7 @@ func dec(t testing.TB, typ schema.Type, s string) schema.Value {
 // extremeRows are the rows a lake table may hold at the edges of every
 // type: minimums, maximums, and nulls.
 func extremeRows(t testing.TB) []schema.Row {
-	s := lakeSchema()
+	s := cattest.EveryType()
 	d12, d38 := s.Columns[11].Type, s.Columns[12].Type
 	return []schema.Row{
 		{
@@ -65,7 +34,7 @@ func extremeRows(t testing.TB) []schema.Row {
 			schema.Int32Value(math.MinInt32), schema.Uint32Value(0), schema.Uint32Value(0), schema.Uint32Value(0), schema.Uint64Value(0),
 			schema.Float32Value(-math.MaxFloat32), schema.Float64Value(-math.MaxFloat64),
 			dec(t, d12, "-9999999999.99"), dec(t, d38, "-99999999999999999999999999999.999999999"),
-			schema.StringValue(""), schema.BytesValue([]byte{}), schema.DateValue(time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)),
+			schema.StringValue(""), schema.StringValue(""), schema.BytesValue([]byte{}), schema.DateValue(time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)),
 			schema.TimestampValue(time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)), schema.TimeValue(0), schema.StringValue(`{}`), schema.StringValue("x"),
 		},
 		{
@@ -73,14 +42,14 @@ func extremeRows(t testing.TB) []schema.Row {
 			schema.Int32Value(math.MaxInt32), schema.Uint32Value(math.MaxUint8), schema.Uint32Value(math.MaxUint16), schema.Uint32Value(math.MaxUint32), schema.Uint64Value(math.MaxUint64),
 			schema.Float32Value(math.MaxFloat32), schema.Float64Value(math.MaxFloat64),
 			dec(t, d12, "9999999999.99"), dec(t, d38, "99999999999999999999999999999.999999999"),
-			schema.StringValue("Grüße, 世界 🚀 'quoted' \"double\""), schema.BytesValue([]byte{0, 1, 0xfe, 0xff}), schema.DateValue(time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)),
+			schema.StringValue("Grüße, 世界 🚀 'quoted' \"double\""), schema.StringValue("line\nbreak\ttab \\ backslash"), schema.BytesValue([]byte{0, 1, 0xfe, 0xff}), schema.DateValue(time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)),
 			schema.TimestampValue(time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)), schema.TimeValue(24*time.Hour - time.Microsecond),
 			schema.StringValue(`{"a":[1,2,{"b":null}],"s":"é"}`), schema.StringValue("y"),
 		},
 		{
 			schema.Int64Value(42), schema.NullValue(), schema.NullValue(), schema.NullValue(), schema.NullValue(), schema.NullValue(), schema.NullValue(),
 			schema.NullValue(), schema.NullValue(), schema.NullValue(), schema.NullValue(), schema.NullValue(), schema.NullValue(),
-			schema.StringValue("nulls"), schema.NullValue(), schema.NullValue(), schema.TimestampValue(time.Date(2026, 11, 23, 14, 5, 6, 123456000, time.UTC)),
+			schema.StringValue("nulls"), schema.NullValue(), schema.NullValue(), schema.NullValue(), schema.TimestampValue(time.Date(2026, 11, 23, 14, 5, 6, 123456000, time.UTC)),
 			schema.NullValue(), schema.NullValue(), schema.NullValue(),
 		},
 	}
@@ -90,19 +59,8 @@ func extremeRows(t testing.TB) []schema.Row {
 // returns its path.
 func writeFile(t testing.TB, s schema.Schema, rows []schema.Row) string {
 	t.Helper()
-	var buf bytes.Buffer
-	w, err := parquetfile.NewWriter(&buf, s, parquetfile.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Write(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(t.TempDir(), "part-00001.parquet")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(path, cattest.Parquet(t, s, rows), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -11,6 +11,7 @@ package driver
 import (
 	"context"
 	"log/slog"
+	"slices"
 
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/lake"
@@ -118,6 +119,23 @@ type StageJob struct {
 	Parallel int
 	Logger   *slog.Logger
 	Progress progress.Reporter
+}
+
+// ColumnRuns splits files into runs of consecutive files with the same
+// column list, in file order: a statement that loads Parquet by column
+// position (COPY) names one column list, so it loads one run.
+func ColumnRuns(files []StageFile) [][]StageFile {
+	var runs [][]StageFile
+	var last []string
+	for i, f := range files {
+		names := f.Schema.Names()
+		if i == 0 || !slices.Equal(names, last) {
+			runs = append(runs, nil)
+			last = names
+		}
+		runs[len(runs)-1] = append(runs[len(runs)-1], f)
+	}
+	return runs
 }
 
 // Statement is the data every SQL template receives. Names are already

@@ -54,10 +54,15 @@ func ParseTemplates(fsys fs.FS) (*Templates, error) {
 	return &Templates{t: root}, nil
 }
 
-// MustParseTemplates is ParseTemplates for embedded files, which are known
-// to parse (a golden test covers every template).
-func MustParseTemplates(fsys fs.FS) *Templates {
-	t, err := ParseTemplates(fsys)
+// MustParseTemplates is ParseTemplates of the folder dir of a driver's
+// embedded files, which are known to parse (a golden test covers every
+// template).
+func MustParseTemplates(fsys fs.FS, dir string) *Templates {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err)
+	}
+	t, err := ParseTemplates(sub)
 	if err != nil {
 		panic(err)
 	}
@@ -93,6 +98,15 @@ func (t *Templates) Names() []string {
 // QuoteIdent double-quotes an identifier (the same in all three dialects).
 func QuoteIdent(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// QuoteIdents quotes each of names.
+func QuoteIdents(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = QuoteIdent(n)
+	}
+	return out
 }
 
 // QuoteQualified quotes "schema"."table".

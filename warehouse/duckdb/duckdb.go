@@ -9,9 +9,8 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -26,13 +25,7 @@ var sqlFiles embed.FS
 
 // Templates are the dialect's SQL statements (sql/*.sql).
 func Templates() *driver.Templates {
-	sub, _ := fs.Sub(sqlFiles, "sql")
-	return driver.MustParseTemplates(sub)
-}
-
-// Options configure the driver.
-type Options struct {
-	Logger *slog.Logger
+	return driver.MustParseTemplates(sqlFiles, "sql")
 }
 
 // Warehouse is one DuckDB database file. DuckDB allows one writing
@@ -43,13 +36,12 @@ type Warehouse struct {
 	path string
 	db   *sql.DB
 	tmpl *driver.Templates
-	log  *slog.Logger
 	mu   sync.Mutex // held from Begin to Commit/Rollback
 }
 
 // Open opens (creating if needed) the database file at path; ":memory:"
 // is an in-memory database.
-func Open(_ context.Context, path string, opts Options) (*Warehouse, error) {
+func Open(_ context.Context, path string) (*Warehouse, error) {
 	if path == "" {
 		return nil, clierr.Usagef("warehouse URL duckdb://: no database file (use duckdb://./warehouse.duckdb)")
 	}
@@ -61,11 +53,7 @@ func Open(_ context.Context, path string, opts Options) (*Warehouse, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open duckdb %s: %w", path, err)
 	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &Warehouse{path: path, db: db, tmpl: Templates(), log: log}, nil
+	return &Warehouse{path: path, db: db, tmpl: Templates()}, nil
 }
 
 // DB is the database handle, for callers that inspect the warehouse.
@@ -266,32 +254,28 @@ func (c *copyStmt) describe() string {
 // maxFilesPerInsert bounds the file list of one statement.
 const maxFilesPerInsert = 1000
 
+// copies makes one statement per run of files with the same columns, cut
+// at maxFilesPerInsert; a file with row ranges, or every file when rows
+// get a sequence number, has a statement of its own (file_row_number is
+// per file).
 func copies(job *driver.StageJob) []*copyStmt {
 	var out []*copyStmt
-	var lastSig string
-	for _, f := range job.Files {
-		names := f.Schema.Names()
-		sig := strings.Join(names, "\x00")
-		perFile := job.SeqColumn != "" || f.Ranges != nil
-		if perFile || len(out) == 0 || sig != lastSig || out[len(out)-1].RowNumbers || len(out[len(out)-1].files) >= maxFilesPerInsert {
-			c := &copyStmt{Table: job.Table, RowNumbers: perFile, Ranges: f.Ranges}
-			for _, n := range names {
-				c.Columns = append(c.Columns, driver.QuoteIdent(n))
-				c.Select = append(c.Select, driver.QuoteIdent(n))
+	for _, run := range driver.ColumnRuns(job.Files) {
+		var c *copyStmt
+		for _, f := range run {
+			perFile := job.SeqColumn != "" || f.Ranges != nil
+			if c == nil || perFile || c.RowNumbers || len(c.files) >= maxFilesPerInsert {
+				names := driver.QuoteIdents(f.Schema.Names())
+				c = &copyStmt{Table: job.Table, RowNumbers: perFile, Ranges: f.Ranges, Columns: names, Select: slices.Clone(names)}
+				if job.SeqColumn != "" {
+					c.Columns = append(c.Columns, driver.QuoteIdent(job.SeqColumn))
+					c.Select = append(c.Select, fmt.Sprintf("(%d::BIGINT << 32) + file_row_number::BIGINT", f.Ordinal))
+				}
+				out = append(out, c)
 			}
-			if job.SeqColumn != "" {
-				c.Columns = append(c.Columns, driver.QuoteIdent(job.SeqColumn))
-				c.Select = append(c.Select, fmt.Sprintf("(%d::BIGINT << 32) + file_row_number::BIGINT", f.Ordinal))
-			}
-			out = append(out, c)
-			lastSig = sig
-			if perFile {
-				lastSig = ""
-			}
+			c.files = append(c.files, f)
+			c.Paths = append(c.Paths, "")
 		}
-		c := out[len(out)-1]
-		c.files = append(c.files, f)
-		c.Paths = append(c.Paths, "")
 	}
 	return out
 }

@@ -6,9 +6,6 @@ package postgres
 import (
 	"context"
 	"embed"
-	"fmt"
-	"io/fs"
-	"log/slog"
 
 	"github.com/lakectl/lakectl/warehouse/driver"
 )
@@ -18,33 +15,22 @@ var sqlFiles embed.FS
 
 // Templates are the dialect's SQL statements (sql/*.sql).
 func Templates() *driver.Templates {
-	sub, _ := fs.Sub(sqlFiles, "sql")
-	return driver.MustParseTemplates(sub)
-}
-
-// Options configure the driver.
-type Options struct {
-	Logger *slog.Logger
+	return driver.MustParseTemplates(sqlFiles, "sql")
 }
 
 // Warehouse is a PostgreSQL database.
 type Warehouse struct {
 	client *Client
 	tmpl   *driver.Templates
-	log    *slog.Logger
 }
 
 // Open checks the URL; it connects on first use.
-func Open(_ context.Context, connURL string, opts Options) (*Warehouse, error) {
+func Open(_ context.Context, connURL string) (*Warehouse, error) {
 	c, err := NewClient(connURL)
 	if err != nil {
 		return nil, err
 	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &Warehouse{client: c, tmpl: Templates(), log: log}, nil
+	return &Warehouse{client: c, tmpl: Templates()}, nil
 }
 
 // Dialect is driver.Postgres.
@@ -118,22 +104,13 @@ type copyGroup struct {
 
 func groupFiles(job *driver.StageJob) []*copyGroup {
 	var out []*copyGroup
-	var lastSig string
-	for _, f := range job.Files {
-		names := f.Schema.Names()
-		sig := fmt.Sprint(names)
-		if len(out) == 0 || sig != lastSig {
-			g := &copyGroup{Table: job.Table, names: names}
-			for _, n := range names {
-				g.Columns = append(g.Columns, driver.QuoteIdent(n))
-			}
-			if job.SeqColumn != "" {
-				g.Columns = append(g.Columns, driver.QuoteIdent(job.SeqColumn))
-			}
-			out = append(out, g)
-			lastSig = sig
+	for _, files := range driver.ColumnRuns(job.Files) {
+		names := files[0].Schema.Names()
+		g := &copyGroup{Table: job.Table, Columns: driver.QuoteIdents(names), Files: files, names: names}
+		if job.SeqColumn != "" {
+			g.Columns = append(g.Columns, driver.QuoteIdent(job.SeqColumn))
 		}
-		out[len(out)-1].Files = append(out[len(out)-1].Files, f)
+		out = append(out, g)
 	}
 	return out
 }

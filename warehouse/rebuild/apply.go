@@ -14,7 +14,6 @@ import (
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/table"
 	"github.com/lakectl/lakectl/warehouse"
-	"github.com/lakectl/lakectl/warehouse/driver"
 	"github.com/lakectl/lakectl/warehouse/scale"
 )
 
@@ -402,15 +401,11 @@ func (x *executor) inTx(ctx context.Context, stmts []string) error {
 // exists says whether the warehouse table schema.name exists.
 func (x *executor) exists(ctx context.Context, qualified string) (bool, error) {
 	schemaName, name, _ := strings.Cut(qualified, ".")
-	sql, err := x.wh.SQL("table_exists", &driver.Statement{TargetSchema: schemaName, TargetName: name})
+	ok, err := warehouse.TableExists(ctx, x.wh, schemaName, name)
 	if err != nil {
-		return false, err
-	}
-	var n int64
-	if err := x.wh.Query(ctx, sql, nil, func(scan func(...any) error) error { return scan(&n) }); err != nil {
 		return false, fmt.Errorf("look up table %s: %w", qualified, err)
 	}
-	return n > 0, nil
+	return ok, nil
 }
 
 func firstLine(s string) string {

@@ -20,6 +20,7 @@ import (
 	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/lake/table"
 	"github.com/lakectl/lakectl/warehouse"
+	"github.com/lakectl/lakectl/warehouse/internal/whtest"
 	"github.com/lakectl/lakectl/warehouse/rebuild"
 )
 
@@ -37,38 +38,17 @@ const files = 12
 // writeFile appends one lake file of n rows starting at id first.
 func writeFile(t *testing.T, store lake.Store, first, n int) {
 	t.Helper()
-	ctx := context.Background()
-	tbl, err := table.Open(store, "orders")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpAppend})
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := schema.Schema{Columns: []schema.Column{
 		{Name: "id", Type: schema.TInt64},
 		{Name: "amount", Type: schema.TFloat64, Nullable: true},
 		{Name: "name", Type: schema.TString, Nullable: true},
 	}}
-	w, err := tx.NewWriter(s, table.WriterOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	rows := make([]schema.Row, n)
 	for i := range rows {
 		id := first + i
 		rows[i] = schema.Row{schema.Int64Value(int64(id)), schema.Float64Value(float64(id) * 1.25), schema.StringValue(fmt.Sprintf("n%d", id%7))}
 	}
-	if err := w.Write(ctx, rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
+	whtest.Append(t, store, "orders", s, rows, table.PartitionRule{})
 }
 
 // aggregates of the lake written by writeLake: ids 1..files*50.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"flag"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,29 +11,14 @@ import (
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/warehouse/driver"
+	"github.com/lakectl/lakectl/warehouse/internal/whtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from %s:\n--- got\n%s\n--- want\n%s", name, path, got, want)
-	}
+	whtest.Golden(t, name, got, *update)
 }
 
 func openTest(t *testing.T, rawURL string) *Warehouse {
@@ -53,40 +36,11 @@ func openTest(t *testing.T, rawURL string) *Warehouse {
 
 const testURL = "redshift://loader:s3cretpw@example.abc123.eu-west-1.redshift.amazonaws.com:5439/dev?iam_role=arn:aws:iam::123456789012:role/lakectl-copy&cluster=analytics"
 
-var testStatement = driver.Statement{
-	Target: `"analytics"."orders"`, TargetSchema: "analytics", TargetName: "orders", TargetKey: "analytics.orders",
-	Stage:   `"lakectl_stage_orders"`,
-	Columns: []string{`"id"`, `"amount"`, `"updated_at"`},
-	Key:     []string{`"id"`}, Cursor: `"updated_at"`, SeqColumn: `"_lakectl_seq"`,
-	Partitions: []driver.PartitionFilter{
-		{Conditions: []string{`("updated_at" >= '2026-01-01 00:00:00+00'::timestamptz AND "updated_at" < '2026-01-02 00:00:00+00'::timestamptz)`}},
-		{Conditions: []string{`"updated_at" IS NULL`}},
-	},
-	PartitionPaths: []string{"updated_at_day=2026-01-01", "updated_at_day=__HIVE_DEFAULT_PARTITION__"},
-	Rows:           [][]string{{"'analytics.orders'", "'tables/orders/part-1.parquet'", "'tables/orders/part-1.parquet'", "''", "1024", "'etag'", "10", "'fp'", "'L1'"}},
-	LockID:         42, Limit: 20,
-	Ledger: `"public"."lakectl_loads"`, Targets: `"public"."lakectl_targets"`,
-}
-
 func TestEveryTemplateRendersAsItsGoldenFile(t *testing.T) {
-	w := openTest(t, testURL)
-	for _, name := range w.tmpl.Names() {
-		switch name {
-		case "copy", "insert_values", "insert_plan", "load_errors":
-			continue // driver data, covered below
-		}
-		t.Run(name, func(t *testing.T) {
-			st := testStatement
-			if name == "target_schema_save" {
-				st.Rows = [][]string{{"'analytics.orders'", `'{"columns":[]}'`, "'fp'"}}
-			}
-			got, err := w.SQL(name, &st)
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden(t, "sql_"+name, got+"\n")
-		})
-	}
+	st := whtest.Statement("public")
+	st.Partitions = append(st.Partitions, driver.PartitionFilter{Conditions: []string{`"updated_at" IS NULL`}})
+	st.PartitionPaths = append(st.PartitionPaths, "updated_at_day=__HIVE_DEFAULT_PARTITION__")
+	whtest.CheckTemplates(t, openTest(t, testURL).tmpl, st, *update, "copy", "insert_values", "insert_plan", "load_errors")
 }
 
 func testJob(t *testing.T) *driver.StageJob {

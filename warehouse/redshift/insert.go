@@ -16,18 +16,8 @@ import (
 // insertGroups splits the files by column list, as copies does.
 func insertGroups(job *driver.StageJob) []*insertPlan {
 	var out []*insertPlan
-	var lastSig string
-	for _, f := range job.Files {
-		sig := strings.Join(f.Schema.Names(), "\x00")
-		if len(out) == 0 || sig != lastSig {
-			g := &insertPlan{Table: job.Table, Batch: insertBatch}
-			for _, n := range f.Schema.Names() {
-				g.Columns = append(g.Columns, driver.QuoteIdent(n))
-			}
-			out = append(out, g)
-			lastSig = sig
-		}
-		out[len(out)-1].Files = append(out[len(out)-1].Files, f)
+	for _, files := range driver.ColumnRuns(job.Files) {
+		out = append(out, &insertPlan{Table: job.Table, Columns: driver.QuoteIdents(files[0].Schema.Names()), Files: files, Batch: insertBatch})
 	}
 	return out
 }

@@ -11,8 +11,6 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
-	"io/fs"
-	"log/slog"
 	"net/url"
 	"strings"
 
@@ -28,8 +26,7 @@ var sqlFiles embed.FS
 
 // Templates are the dialect's SQL statements (sql/*.sql).
 func Templates() *driver.Templates {
-	sub, _ := fs.Sub(sqlFiles, "sql")
-	return driver.MustParseTemplates(sub)
+	return driver.MustParseTemplates(sqlFiles, "sql")
 }
 
 // Load methods.
@@ -47,7 +44,6 @@ type Options struct {
 	// Cluster / Workgroup override the URL's cluster= / workgroup=.
 	Cluster   string
 	Workgroup string
-	Logger    *slog.Logger
 }
 
 // Config is what a redshift:// URL says.
@@ -103,7 +99,6 @@ type Warehouse struct {
 	client   *postgres.Client
 	redacted string
 	tmpl     *driver.Templates
-	log      *slog.Logger
 }
 
 // Open checks the URL; it connects on first use.
@@ -122,11 +117,7 @@ func Open(_ context.Context, u *url.URL, opts Options) (*Warehouse, error) {
 	if err != nil {
 		return nil, clierr.Usage(err)
 	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &Warehouse{cfg: cfg, client: client, redacted: redact.URL(u), tmpl: Templates(), log: log}, nil
+	return &Warehouse{cfg: cfg, client: client, redacted: redact.URL(u), tmpl: Templates()}, nil
 }
 
 // Config returns the parsed URL settings (cluster, workgroup for scaling).
@@ -202,29 +193,19 @@ func ManifestKey(loadID string, n int) string {
 // position, so each COPY names the files' columns in their order) and
 // builds each group's manifest. Row ranges cannot be COPYed.
 func (w *Warehouse) copies(job *driver.StageJob) ([]*copyStmt, error) {
-	var out []*copyStmt
-	var lastSig string
 	for _, f := range job.Files {
 		if f.Ranges != nil {
 			return nil, fmt.Errorf("lake file %s is a compaction of files of which some were loaded already, and Redshift COPY cannot load part of a Parquet file: load it with load_method=insert in the warehouse URL, or run `lakectl warehouse reprocess`", f.Key)
 		}
-		u := job.Store.URL(f.Key)
-		if !strings.HasPrefix(u, "s3://") {
+		if u := job.Store.URL(f.Key); !strings.HasPrefix(u, "s3://") {
 			return nil, clierr.Usagef("Redshift COPY reads the lake from S3, but lake file %s is at %s: use an s3:// lake, or load_method=insert in the warehouse URL", f.Key, u)
 		}
-		names := f.Schema.Names()
-		sig := strings.Join(names, "\x00")
-		if len(out) == 0 || sig != lastSig {
-			key := ManifestKey(job.LoadID, len(out))
-			c := &copyStmt{Table: job.Table, ManifestKey: key, ManifestURL: job.Store.URL(key), IAMRole: w.cfg.IAMRole}
-			for _, n := range names {
-				c.Columns = append(c.Columns, driver.QuoteIdent(n))
-			}
-			out = append(out, c)
-			lastSig = sig
-		}
-		c := out[len(out)-1]
-		c.Files = append(c.Files, f)
+	}
+	var out []*copyStmt
+	for _, files := range driver.ColumnRuns(job.Files) {
+		key := ManifestKey(job.LoadID, len(out))
+		out = append(out, &copyStmt{Table: job.Table, Columns: driver.QuoteIdents(files[0].Schema.Names()), Files: files,
+			ManifestKey: key, ManifestURL: job.Store.URL(key), IAMRole: w.cfg.IAMRole})
 	}
 	for _, c := range out {
 		m := manifest{Entries: make([]manifestEntry, 0, len(c.Files))}

@@ -10,6 +10,7 @@ import (
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/lake/table"
+	"github.com/lakectl/lakectl/warehouse/internal/whtest"
 	"github.com/lakectl/lakectl/warehouse/scale"
 )
 
@@ -21,35 +22,14 @@ func writeRecord(t *testing.T, store lake.Store, rec scale.Record) {
 	}
 }
 
-// writeTable appends rows first..first+n-1 (id, amount) to a lake table.
+// writeTable appends rows first..first+n-1 (id, created_at) to a lake table.
 func writeTable(t *testing.T, store lake.Store, name string, first, n int) {
 	t.Helper()
-	ctx := context.Background()
-	tbl, err := table.Open(store, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpAppend})
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := schema.Schema{Columns: []schema.Column{{Name: "id", Type: schema.TInt64}, {Name: "created_at", Type: schema.TTimestamp}}}
-	w, err := tx.NewWriter(s, table.WriterOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	base := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 	rows := make([]schema.Row, n)
 	for i := range rows {
 		rows[i] = schema.Row{schema.Int64Value(int64(first + i)), schema.TimestampValue(base.Add(time.Duration(i) * time.Hour))}
 	}
-	if err := w.Write(ctx, rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
+	whtest.Append(t, store, name, s, rows, table.PartitionRule{})
 }
