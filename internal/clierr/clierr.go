@@ -61,7 +61,6 @@ func (e *BreakingChangeError) Error() string {
 	return msg
 }
 
-
 // Code maps an error to lakectl's exit code.
 func Code(err error) int {
 	var (
