@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // FileStore is a Store on a local folder: one file per object, keys are
@@ -74,6 +76,23 @@ func (s *FileStore) Close() error { return nil }
 const maxDirRetries = 20
 
 // Put implements Store.
+// Sync flushes the file system that holds the lake (syncfs(2)): one call
+// makes every object put so far durable.
+func (s *FileStore) Sync(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	d, err := os.Open(s.root)
+	if err != nil {
+		return fmt.Errorf("sync lake %s: %w", s.root, err)
+	}
+	defer d.Close()
+	if err := unix.Syncfs(int(d.Fd())); err != nil {
+		return fmt.Errorf("sync lake %s: %w", s.root, err)
+	}
+	return nil
+}
+
 func (s *FileStore) Put(ctx context.Context, key string, r io.Reader, size int64, opts PutOptions) (ObjectInfo, error) {
 	if err := ValidKey(key); err != nil {
 		return ObjectInfo{}, err
@@ -96,7 +115,9 @@ func (s *FileStore) Put(ctx context.Context, key string, r io.Reader, size int64
 	if err == nil {
 		err = f.Chmod(0o644) // CreateTemp makes 0600; other engines read the lake
 	}
-	if err == nil {
+	if err == nil && (opts.IfNoneMatch || opts.IfMatch != "") {
+		// Records and locks are durable at once; other objects at the
+		// next Sync (see Syncer).
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {

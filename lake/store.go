@@ -70,3 +70,22 @@ type Store interface {
 	// Close releases the store's resources.
 	Close() error
 }
+
+// Syncer is implemented by stores whose unconditional Puts are atomic but
+// not yet durable against a power loss (a local folder: no fsync per
+// object, which would cost milliseconds each). Sync makes every object put
+// so far durable. Conditional Puts (commit records, locks) are durable by
+// themselves; a transaction calls Sync before its commit record, so the
+// files a commit names are on disk before the commit is.
+type Syncer interface {
+	Sync(ctx context.Context) error
+}
+
+// Sync makes s's objects durable when s is a Syncer; other stores (S3)
+// are durable at every Put.
+func Sync(ctx context.Context, s Store) error {
+	if sy, ok := s.(Syncer); ok {
+		return sy.Sync(ctx)
+	}
+	return nil
+}

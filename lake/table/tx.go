@@ -354,6 +354,11 @@ func (tx *Tx) commitPoint(ctx context.Context, rec *CommitRecord) error {
 			return fmt.Errorf("commit %s on %s: %w", tx.id, t.name, err)
 		}
 	}
+	// The staged files and state pointers reach the disk before the
+	// commit record that names them.
+	if err := lake.Sync(ctx, t.store); err != nil {
+		return fmt.Errorf("commit %s on %s: %w", tx.id, t.name, err)
+	}
 	rec.Time = time.Now().UTC()
 	err := putJSON(ctx, t.store, commitKey(t.name, tx.id), rec, lake.PutOptions{IfNoneMatch: true})
 	if errors.Is(err, lake.ErrPrecondition) {
