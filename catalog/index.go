@@ -1,9 +1,7 @@
 package catalog
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -53,7 +51,7 @@ func newIndex() *fileIndex {
 // loadIndex reads a table's file index; a missing one is empty.
 func loadIndex(ctx context.Context, store lake.Store, table string) (*fileIndex, error) {
 	idx := newIndex()
-	err := readJSON(ctx, store, indexKey(table), idx)
+	err := lake.GetJSON(ctx, store, indexKey(table), idx)
 	if errors.Is(err, lake.ErrNotExist) {
 		return newIndex(), nil
 	}
@@ -72,11 +70,7 @@ func loadIndex(ctx context.Context, store lake.Store, table string) (*fileIndex,
 // saveIndex replaces the index. It is a cache of footers, so the last
 // writer winning is harmless.
 func saveIndex(ctx context.Context, store lake.Store, table string, idx *fileIndex) error {
-	b, err := json.Marshal(idx)
-	if err != nil {
-		return fmt.Errorf("encode file index of table %s: %w", table, err)
-	}
-	if _, err := store.Put(ctx, indexKey(table), bytes.NewReader(b), int64(len(b)), lake.PutOptions{}); err != nil {
+	if _, err := lake.PutJSON(ctx, store, indexKey(table), idx, lake.PutOptions{}); err != nil {
 		return fmt.Errorf("write file index of table %s: %w", table, err)
 	}
 	return nil

@@ -1,12 +1,9 @@
 package catalog
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -156,12 +153,8 @@ func newVersion(latest *Version, s schema.Schema, parts []Partition, files int, 
 }
 
 func putVersion(ctx context.Context, store lake.Store, table string, v *Version) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode schema version %d of table %s: %w", v.N, table, err)
-	}
 	key := versionKey(table, v.N)
-	if _, err := store.Put(ctx, key, bytes.NewReader(b), int64(len(b)), lake.PutOptions{IfNoneMatch: true}); err != nil {
+	if _, err := lake.PutJSON(ctx, store, key, v, lake.PutOptions{IfNoneMatch: true}); err != nil {
 		return fmt.Errorf("write schema version %s: %w", key, err)
 	}
 	return nil
@@ -285,25 +278,8 @@ func Diff(ctx context.Context, store lake.Store, table string, a, b int) ([]Chan
 func readVersion(ctx context.Context, store lake.Store, table string, n int) (*Version, error) {
 	key := versionKey(table, n)
 	var v Version
-	if err := readJSON(ctx, store, key, &v); err != nil {
+	if err := lake.GetJSON(ctx, store, key, &v); err != nil {
 		return nil, fmt.Errorf("read schema version %d of table %s: %w", n, table, err)
 	}
 	return &v, nil
-}
-
-// readJSON decodes one small catalog object.
-func readJSON(ctx context.Context, store lake.Store, key string, v any) error {
-	r, err := store.Get(ctx, key)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", key, err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("decode %s: %w", key, err)
-	}
-	return nil
 }

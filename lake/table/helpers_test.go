@@ -131,7 +131,7 @@ func keysUnder(ctx context.Context, t *testing.T, s lake.Store, prefix string) [
 func killMarker(ctx context.Context, t *testing.T, tbl *Table, txid string) {
 	t.Helper()
 	var m marker
-	err := getJSON(ctx, tbl.store, markerKey(tbl.name, txid), &m)
+	err := lake.GetJSON(ctx, tbl.store, markerKey(tbl.name, txid), &m)
 	if errors.Is(err, lake.ErrNotExist) {
 		return
 	}
@@ -140,7 +140,7 @@ func killMarker(ctx context.Context, t *testing.T, tbl *Table, txid string) {
 	}
 	m.Heartbeat = time.Now().Add(-time.Hour)
 	m.Host = "elsewhere"
-	if err := putJSON(ctx, tbl.store, markerKey(tbl.name, txid), m, lake.PutOptions{}); err != nil {
+	if _, err := lake.PutJSON(ctx, tbl.store, markerKey(tbl.name, txid), m, lake.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,7 +1,6 @@
 package table
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -92,8 +91,7 @@ func AcquireLock(ctx context.Context, store lake.Store, name string, opts LockOp
 	for attempt := 0; ; attempt++ {
 		now := time.Now().UTC()
 		info := lockInfo{owner: me, Command: opts.Command, Created: now, Refreshed: now, StaleAfterS: opts.StaleAfter.Seconds()}
-		body, _ := json.Marshal(info)
-		oi, err := store.Put(ctx, key, bytes.NewReader(body), int64(len(body)), lake.PutOptions{IfNoneMatch: true})
+		oi, err := lake.PutJSON(ctx, store, key, info, lake.PutOptions{IfNoneMatch: true})
 		if err == nil {
 			return startLock(store, name, opts, oi.ETag, info), nil
 		}
@@ -114,7 +112,7 @@ func AcquireLock(ctx context.Context, store lake.Store, name string, opts LockOp
 		if !dead(cur.owner, cur.Refreshed, stale, now, me) || attempt >= maxTakeoverAttempts {
 			return nil, &clierr.LockedError{Lock: name, Owner: describeHolder(cur)}
 		}
-		oi, err = store.Put(ctx, key, bytes.NewReader(body), int64(len(body)), lake.PutOptions{IfMatch: etag})
+		oi, err = lake.PutJSON(ctx, store, key, info, lake.PutOptions{IfMatch: etag})
 		if err == nil {
 			opts.Logger.Info("took over stale lock", "lock", name, "holder", describeHolder(cur))
 			return startLock(store, name, opts, oi.ETag, info), nil
@@ -211,8 +209,7 @@ func (l *Lock) refresh(ctx context.Context) error {
 	defer l.mu.Unlock()
 	info := l.info
 	info.Refreshed = time.Now().UTC()
-	body, _ := json.Marshal(info)
-	oi, err := l.store.Put(ctx, lockKey(l.name), bytes.NewReader(body), int64(len(body)), lake.PutOptions{IfMatch: l.etag})
+	oi, err := lake.PutJSON(ctx, l.store, lockKey(l.name), info, lake.PutOptions{IfMatch: l.etag})
 	if err != nil {
 		return err
 	}

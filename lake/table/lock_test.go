@@ -87,7 +87,7 @@ func TestStaleLockIsTakenOverOnce(t *testing.T) {
 			store := sf.open(t)
 			old := time.Now().Add(-time.Hour).UTC()
 			stale := lockInfo{owner: owner{Host: "elsewhere", PID: 1}, Command: "old", Created: old, Refreshed: old, StaleAfterS: 60}
-			if err := putJSON(ctx, store, lockKey("j"), stale, lake.PutOptions{}); err != nil {
+			if _, err := lake.PutJSON(ctx, store, lockKey("j"), stale, lake.PutOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			var wins atomic.Int64
@@ -121,7 +121,7 @@ func TestFreshLockOfOtherHostIsRespected(t *testing.T) {
 	store := fileStore(t)
 	now := time.Now().UTC()
 	info := lockInfo{owner: owner{Host: "elsewhere", PID: 1}, Command: "other", Created: now, Refreshed: now, StaleAfterS: 60}
-	if err := putJSON(ctx, store, lockKey("j"), info, lake.PutOptions{}); err != nil {
+	if _, err := lake.PutJSON(ctx, store, lockKey("j"), info, lake.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := AcquireLock(ctx, store, "j", LockOptions{}); !isLocked(err) {
@@ -139,7 +139,7 @@ func TestLockLostWhenTakenOver(t *testing.T) {
 	defer l.Release(ctx)
 	// Another run overwrites it (as a takeover after a missed refresh).
 	now := time.Now().UTC()
-	if err := putJSON(ctx, store, lockKey("j"), lockInfo{owner: owner{Host: "elsewhere", PID: 2}, Created: now, Refreshed: now, StaleAfterS: 60}, lake.PutOptions{}); err != nil {
+	if _, err := lake.PutJSON(ctx, store, lockKey("j"), lockInfo{owner: owner{Host: "elsewhere", PID: 2}, Created: now, Refreshed: now, StaleAfterS: 60}, lake.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	select {

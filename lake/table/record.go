@@ -1,14 +1,9 @@
 package table
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"fmt"
-	"io"
 	"time"
 
-	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/schema"
 )
 
@@ -57,34 +52,4 @@ type FileEntry struct {
 type Segment struct {
 	File string `json:"file"`
 	Rows int64  `json:"rows"`
-}
-
-// putJSON stores v at key.
-func putJSON(ctx context.Context, store lake.Store, key string, v any, opts lake.PutOptions) error {
-	b, err := json.MarshalIndent(v, "", " ")
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", key, err)
-	}
-	if _, err := store.Put(ctx, key, bytes.NewReader(b), int64(len(b)), opts); err != nil {
-		return err
-	}
-	return nil
-}
-
-// maxRecordBytes bounds what getJSON reads: records are small, a commit
-// record with 100k files is a few tens of MB.
-const maxRecordBytes = 1 << 30
-
-// getJSON reads the JSON document at key into v. It wraps lake.ErrNotExist.
-func getJSON(ctx context.Context, store lake.Store, key string, v any) error {
-	rc, err := store.Get(ctx, key)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	dec := json.NewDecoder(io.LimitReader(rc, maxRecordBytes))
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("decode %s: %w", key, err)
-	}
-	return nil
 }

@@ -75,7 +75,7 @@ func (t *Table) eachMarker(ctx context.Context, fn func(marker) error) error {
 	}
 	for _, k := range keys {
 		var m marker
-		err := getJSON(ctx, t.store, k, &m)
+		err := lake.GetJSON(ctx, t.store, k, &m)
 		if errors.Is(err, lake.ErrNotExist) {
 			continue // finished meanwhile
 		}
@@ -98,7 +98,7 @@ func (t *Table) eachMarker(ctx context.Context, fn func(marker) error) error {
 func (t *Table) settle(ctx context.Context, txid, job string) (bool, error) {
 	claim := &CommitRecord{TxID: txid, Table: t.name, Op: "abort", Job: job, Time: time.Now().UTC(),
 		Added: []FileEntry{}, Removed: []string{}, Aborted: true}
-	err := putJSON(ctx, t.store, commitKey(t.name, txid), claim, lake.PutOptions{IfNoneMatch: true})
+	_, err := lake.PutJSON(ctx, t.store, commitKey(t.name, txid), claim, lake.PutOptions{IfNoneMatch: true})
 	if err != nil && !errors.Is(err, lake.ErrPrecondition) {
 		return false, fmt.Errorf("write abort record: %w", err)
 	}

@@ -33,7 +33,7 @@ type pendingState struct {
 // holds a later transaction's.
 func writeStateCache(ctx context.Context, store lake.Store, job, table, txid string, raw json.RawMessage) error {
 	var cur stateCache
-	err := getJSON(ctx, store, stateKey(job), &cur)
+	err := lake.GetJSON(ctx, store, stateKey(job), &cur)
 	if err != nil && !errors.Is(err, lake.ErrNotExist) {
 		return fmt.Errorf("write state of job %s: %w", job, err)
 	}
@@ -41,7 +41,7 @@ func writeStateCache(ctx context.Context, store lake.Store, job, table, txid str
 		return nil
 	}
 	c := stateCache{Job: job, Table: table, TxID: txid, Time: time.Now().UTC(), State: raw}
-	if err := putJSON(ctx, store, stateKey(job), c, lake.PutOptions{}); err != nil {
+	if _, err := lake.PutJSON(ctx, store, stateKey(job), c, lake.PutOptions{}); err != nil {
 		return fmt.Errorf("write state of job %s: %w", job, err)
 	}
 	return nil
@@ -57,7 +57,7 @@ func LoadState(ctx context.Context, store lake.Store, job string, v any) error {
 		return err
 	}
 	var cache stateCache
-	err := getJSON(ctx, store, stateKey(job), &cache)
+	err := lake.GetJSON(ctx, store, stateKey(job), &cache)
 	if err != nil && !errors.Is(err, lake.ErrNotExist) {
 		return fmt.Errorf("load state of job %s: %w", job, err)
 	}
@@ -68,7 +68,7 @@ func LoadState(ctx context.Context, store lake.Store, job string, v any) error {
 			return nil
 		}
 		var p pendingState
-		if err := getJSON(ctx, store, oi.Key, &p); err != nil {
+		if err := lake.GetJSON(ctx, store, oi.Key, &p); err != nil {
 			if errors.Is(err, lake.ErrNotExist) {
 				return nil
 			}
@@ -84,7 +84,7 @@ func LoadState(ctx context.Context, store lake.Store, job string, v any) error {
 	}
 	for _, p := range pending {
 		var rec CommitRecord
-		err := getJSON(ctx, store, commitKey(p.Table, p.TxID), &rec)
+		err := lake.GetJSON(ctx, store, commitKey(p.Table, p.TxID), &rec)
 		if errors.Is(err, lake.ErrNotExist) {
 			continue // not committed (yet, or ever)
 		}

@@ -52,7 +52,7 @@ func (t *Table) Commit(ctx context.Context, txid string) (*CommitRecord, error) 
 		return nil, fmt.Errorf("read commit %q of table %s: not a transaction id: %w", txid, t.name, lake.ErrNotExist)
 	}
 	rec = new(CommitRecord)
-	if err := getJSON(ctx, t.store, commitKey(t.name, txid), rec); err != nil {
+	if err := lake.GetJSON(ctx, t.store, commitKey(t.name, txid), rec); err != nil {
 		return nil, fmt.Errorf("read commit %s of table %s: %w", txid, t.name, err)
 	}
 	t.mu.Lock()

@@ -103,7 +103,7 @@ func (t *Table) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
 	tx := &Tx{tbl: t, id: NewTxID(now), opts: opts, removedAt: make(map[string]bool), state: make(map[string]json.RawMessage)}
 	tx.marker = marker{TxID: tx.id, Op: opts.Op, Job: opts.Job, owner: self(),
 		Started: now, Heartbeat: now, StaleAfterS: opts.StaleAfter.Seconds()}
-	if err := putJSON(ctx, t.store, markerKey(t.name, tx.id), tx.marker, lake.PutOptions{}); err != nil {
+	if _, err := lake.PutJSON(ctx, t.store, markerKey(t.name, tx.id), tx.marker, lake.PutOptions{}); err != nil {
 		return nil, fmt.Errorf("begin transaction on %s: write marker: %w", t.name, err)
 	}
 	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -126,7 +126,7 @@ func (tx *Tx) heartbeat(ctx context.Context) {
 		tx.marker.Heartbeat = time.Now().UTC()
 		m := tx.marker
 		tx.mu.Unlock()
-		if err := putJSON(ctx, tx.tbl.store, markerKey(tx.tbl.name, tx.id), m, lake.PutOptions{}); err != nil && ctx.Err() == nil {
+		if _, err := lake.PutJSON(ctx, tx.tbl.store, markerKey(tx.tbl.name, tx.id), m, lake.PutOptions{}); err != nil && ctx.Err() == nil {
 			tx.opts.Logger.Warn("refresh transaction heartbeat", "table", tx.tbl.name, "txid", tx.id, "err", err)
 		}
 	}
@@ -337,7 +337,7 @@ func (tx *Tx) commitPoint(ctx context.Context, rec *CommitRecord) error {
 	sort.Strings(jobs)
 	for _, job := range jobs {
 		p := pendingState{Table: t.name, TxID: tx.id}
-		if err := putJSON(ctx, t.store, pendingKey(job, tx.id), p, lake.PutOptions{}); err != nil {
+		if _, err := lake.PutJSON(ctx, t.store, pendingKey(job, tx.id), p, lake.PutOptions{}); err != nil {
 			return fmt.Errorf("commit %s on %s: %w", tx.id, t.name, err)
 		}
 	}
@@ -360,7 +360,7 @@ func (tx *Tx) commitPoint(ctx context.Context, rec *CommitRecord) error {
 		return fmt.Errorf("commit %s on %s: %w", tx.id, t.name, err)
 	}
 	rec.Time = time.Now().UTC()
-	err := putJSON(ctx, t.store, commitKey(t.name, tx.id), rec, lake.PutOptions{IfNoneMatch: true})
+	_, err := lake.PutJSON(ctx, t.store, commitKey(t.name, tx.id), rec, lake.PutOptions{IfNoneMatch: true})
 	if errors.Is(err, lake.ErrPrecondition) {
 		return fmt.Errorf("commit %s on %s: recovery rolled the transaction back because its heartbeat went stale: %w", tx.id, t.name, ErrConflict)
 	}

@@ -1,9 +1,7 @@
 package rebuild
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
@@ -25,15 +23,11 @@ func runKey(id string) string { return runPrefix + id + ".json" }
 // cannot both write it.
 func (r *Run) save(ctx context.Context, store lake.Store) error {
 	r.Updated = time.Now().UTC()
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
 	opts := lake.PutOptions{IfNoneMatch: r.etag == ""}
 	if r.etag != "" {
 		opts.IfMatch = r.etag
 	}
-	info, err := store.Put(ctx, runKey(r.Run), bytes.NewReader(b), int64(len(b)), opts)
+	info, err := lake.PutJSON(ctx, store, runKey(r.Run), r, opts)
 	if errors.Is(err, lake.ErrPrecondition) {
 		return fmt.Errorf("save rebuild run %s: another process changed it: %w", r.Run, err)
 	}
@@ -54,13 +48,8 @@ func loadRun(ctx context.Context, store lake.Store, id string) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read rebuild run %s: %w", id, err)
 	}
-	rc, err := store.Get(ctx, key)
-	if err != nil {
-		return nil, fmt.Errorf("read rebuild run %s: %w", id, err)
-	}
-	defer rc.Close()
 	var r Run
-	if err := json.NewDecoder(rc).Decode(&r); err != nil {
+	if err := lake.GetJSON(ctx, store, key, &r); err != nil {
 		return nil, fmt.Errorf("read rebuild run %s: %w", id, err)
 	}
 	// The ETag of the Stat is the one to match: a write between Stat and

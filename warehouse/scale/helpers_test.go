@@ -1,9 +1,7 @@
 package scale_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -16,8 +14,7 @@ import (
 
 func writeRecord(t *testing.T, store lake.Store, rec scale.Record) {
 	t.Helper()
-	b, _ := json.Marshal(rec)
-	if _, err := store.Put(context.Background(), scale.RecordKey(rec.Name), bytes.NewReader(b), int64(len(b)), lake.PutOptions{}); err != nil {
+	if _, err := lake.PutJSON(context.Background(), store, scale.RecordKey(rec.Name), rec, lake.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }

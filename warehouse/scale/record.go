@@ -1,9 +1,7 @@
 package scale
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -32,16 +30,12 @@ func RecordKey(name string) string { return lake.Join("_lakectl", "scale", name+
 
 // ReadRecord returns the pending record of the compute, or nil.
 func ReadRecord(ctx context.Context, store lake.Store, name string) (*Record, error) {
-	rc, err := store.Get(ctx, RecordKey(name))
+	var r Record
+	err := lake.GetJSON(ctx, store, RecordKey(name), &r)
 	if errors.Is(err, lake.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read scale record of %s: %w", name, err)
-	}
-	defer rc.Close()
-	var r Record
-	if err := json.NewDecoder(rc).Decode(&r); err != nil {
 		return nil, fmt.Errorf("read scale record of %s: %w", name, err)
 	}
 	return &r, nil
@@ -146,12 +140,7 @@ func (s *Scaler) restoreTo(ctx context.Context, store lake.Store, original int) 
 // writeRecord creates the record; an existing one (a concurrent run that
 // got past the lock's takeover) wins and is an error.
 func writeRecord(ctx context.Context, store lake.Store, rec *Record) error {
-	b, err := json.MarshalIndent(rec, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = store.Put(ctx, RecordKey(rec.Name), bytes.NewReader(b), int64(len(b)), lake.PutOptions{IfNoneMatch: true})
-	if err != nil {
+	if _, err := lake.PutJSON(ctx, store, RecordKey(rec.Name), rec, lake.PutOptions{IfNoneMatch: true}); err != nil {
 		return fmt.Errorf("record original size of %s: %w", rec.Name, err)
 	}
 	return nil
