@@ -119,7 +119,7 @@ func runReprocessScaled(ctx context.Context, f *Factory, name string, o *reproce
 	}
 	p := f.IO.Progress("reprocess "+name, f.Logger())
 	res, err := s.Reprocess(ctx, store, wh, o.scaleTo, warehouse.ReprocessOptions{
-		Table: name, Into: into, Key: tc.Key, Cursor: tc.Cursor, Parallel: o.parallel, DryRun: o.dryRun,
+		Table: name, Into: into, Key: firstNonEmpty(o.key, tc.Key), Cursor: firstString(o.cursor, tc.Cursor), Parallel: o.parallel, DryRun: o.dryRun,
 		Logger: f.Logger(), Progress: p,
 	})
 	p.Done()

@@ -13,6 +13,8 @@ type loadFlags struct {
 
 type reprocessFlags struct {
 	into     string
+	key      []string
+	cursor   string
 	scaleTo  int
 	parallel int
 	dryRun   bool
@@ -58,6 +60,8 @@ func newWarehouseCmd(f *Factory) *cobra.Command {
 	}
 	rf := reprocess.Flags()
 	rf.StringVar(&ro.into, "into", "", "target SCHEMA.TABLE (default: the lake table's name)")
+	rf.StringSliceVar(&ro.key, "key", nil, "key columns: reload keeping the latest version of each key, as an upsert load does")
+	rf.StringVar(&ro.cursor, "cursor", "", "column whose latest value wins when --key finds a key twice")
 	rf.IntVar(&ro.scaleTo, "scale-to", 0, "resize the cluster to N nodes (serverless: RPUs) first, restore afterwards")
 	rf.IntVar(&ro.parallel, "parallel", 0, "files loaded in parallel where the driver gains")
 	rf.BoolVar(&ro.dryRun, "dry-run", false, "print the plan; change nothing")

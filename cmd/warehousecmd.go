@@ -85,8 +85,8 @@ func runWarehouseReprocess(cmd *cobra.Command, f *Factory, name string, o *repro
 	res, err := warehouse.Reprocess(ctx, store, wh, warehouse.ReprocessOptions{
 		Table:    name,
 		Into:     into,
-		Key:      tc.Key,
-		Cursor:   tc.Cursor,
+		Key:      firstNonEmpty(o.key, tc.Key),
+		Cursor:   firstString(o.cursor, tc.Cursor),
 		Parallel: o.parallel,
 		DryRun:   o.dryRun,
 		Logger:   f.Logger(),

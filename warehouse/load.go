@@ -149,8 +149,20 @@ func run(ctx context.Context, store lake.Store, wh Warehouse, opts LoadOptions, 
 		err = l.load(ctx, lt, files)
 		// A load that lost a race starts over: it re-reads the ledger, so
 		// what the winner loaded is not loaded again.
-		for attempt := 1; errors.Is(err, driver.ErrConflict) && attempt < maxConflictRetries; attempt++ {
-			l.log.Info("load lost a race with a concurrent load; retrying", "attempt", attempt)
+		// A file that vanished was removed by a concurrent compaction:
+		// list again; the compacted file's lineage keeps the load exact.
+		for attempt := 1; (errors.Is(err, driver.ErrConflict) || errors.Is(err, lake.ErrNotExist)) && attempt < maxConflictRetries; attempt++ {
+			if errors.Is(err, lake.ErrNotExist) {
+				l.log.Info("a lake file was removed by a concurrent commit; listing again", "attempt", attempt)
+				if files, err = lt.Files(ctx); err != nil {
+					break
+				}
+				if opts.Only != nil {
+					files = onlyFiles(files, opts.Only)
+				}
+			} else {
+				l.log.Info("load lost a race with a concurrent load; retrying", "attempt", attempt)
+			}
 			time.Sleep(time.Duration(attempt*50) * time.Millisecond)
 			l.res.Created, l.res.Altered = false, nil
 			err = l.load(ctx, lt, files)
