@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -17,6 +18,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2" // the database/sql driver "duckdb"
 
 	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/warehouse/driver"
 )
 
@@ -218,6 +220,13 @@ func (t *tx) Stage(ctx context.Context, job *driver.StageJob) (int64, error) {
 			r()
 		}
 		if err != nil {
+			// DuckDB's "no files found" carries no type: say which file a
+			// concurrent commit removed, so the load lists again.
+			for _, f := range c.files {
+				if _, serr := job.Store.Stat(ctx, f.Key); errors.Is(serr, lake.ErrNotExist) {
+					return total, fmt.Errorf("copy %s: %w", c.describe(), serr)
+				}
+			}
 			return total, fmt.Errorf("copy %s: %w", c.describe(), err)
 		}
 	}
