@@ -214,12 +214,7 @@ func readPageMeta(ctx context.Context, store lake.Store, key string) (rawMeta, b
 // readMeta reads a legacy .meta.json sidecar.
 func readMeta(ctx context.Context, store lake.Store, key string) (rawMeta, error) {
 	var m rawMeta
-	rc, err := store.Get(ctx, key)
-	if err != nil {
-		return m, fmt.Errorf("read raw metadata %s: %w", key, err)
-	}
-	defer rc.Close()
-	if err := json.NewDecoder(rc).Decode(&m); err != nil {
+	if err := lake.GetJSON(ctx, store, key, &m); err != nil {
 		return m, fmt.Errorf("read raw metadata %s: %w", key, err)
 	}
 	return m, nil
