@@ -10,21 +10,23 @@ GO          ?= go
 CACHE       ?= $(or $(LAKECTL_CACHE),$(HOME)/.cache/lakectl)
 STATICCHECK := $(CACHE)/bin/staticcheck
 STATICCHECK_VERSION := v0.8.2
-COMMIT      := $(shell git rev-parse --short HEAD 2>/dev/null)
-LDFLAGS     := -X github.com/lakectl/lakectl/cmd.Commit=$(COMMIT)
+COMMIT      := $(shell git rev-parse HEAD 2>/dev/null)
+COMMIT_DATE := $(shell git log -1 --format=%cI 2>/dev/null)
+LDFLAGS     := -X github.com/lakectl/lakectl/cmd.Commit=$(COMMIT) -X github.com/lakectl/lakectl/cmd.CommitDate=$(COMMIT_DATE)
 TEST_TIMEOUT ?= 60m
 
 .PHONY: build test fmt-check vet staticcheck unit bench generate install
 
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o bin/lakectl ./cmd/lakectl
+	$(GO) build -buildvcs=true -ldflags "$(LDFLAGS)" -o bin/lakectl ./cmd/lakectl
 
 install:
-	$(GO) install -ldflags "$(LDFLAGS)" ./cmd/lakectl
+	$(GO) install -buildvcs=true -ldflags "$(LDFLAGS)" ./cmd/lakectl
 
+# The services testenv.sh started are stopped when the tests end, pass or fail.
 test: fmt-check vet staticcheck
 	@eval "$$(scripts/testenv.sh)" && \
-	  $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+	  { $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...; rc=$$?; scripts/testenv.sh stop; exit $$rc; }
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -43,7 +45,7 @@ staticcheck: $(STATICCHECK)
 # are the figures the issues ask for.
 bench:
 	@eval "$$(scripts/testenv.sh)" && \
-	  $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 120m ./...
+	  { $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 120m ./...; rc=$$?; scripts/testenv.sh stop; exit $$rc; }
 
 generate:
 	$(GO) generate ./...

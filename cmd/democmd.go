@@ -20,10 +20,13 @@ loopback, extracted twice a day apart (the second run finds transactions whose
 status changed), compacted, cataloged and upserted into a DuckDB warehouse,
 then a report that checks the warehouse against the lake.
 
-Everything goes under --dir: sources/sample.json (the source spec), lake/ and
-warehouse.duckdb, so you can look around with the other commands afterwards.`,
+Everything goes under --dir (by default lakectl/demo in the user's cache
+directory, $XDG_CACHE_HOME or ~/.cache): sources/sample.json (the source spec),
+lake/ and warehouse.duckdb, so you can look around with the other commands
+afterwards. The report's last line says where it is.`,
 		Example: `  lakectl demo
-  lakectl --lake lakectl-demo/lake lake ls sample_transactions`,
+  lakectl demo --dir /tmp/lakectl-demo
+  lakectl --lake /tmp/lakectl-demo/lake lake ls sample_transactions`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Logger = f.Logger()
@@ -34,7 +37,7 @@ warehouse.duckdb, so you can look around with the other commands afterwards.`,
 			return f.IO.Render(rep, func(w io.Writer) error { return printDemo(w, rep) })
 		},
 	}
-	c.Flags().StringVar(&o.Dir, "dir", "lakectl-demo", "folder for the demo's sources, lake and warehouse")
+	c.Flags().StringVar(&o.Dir, "dir", "", "folder for the demo's sources, lake and warehouse (default: lakectl/demo in the user's cache directory)")
 	c.Flags().IntVar(&o.Days, "days", 3, "days of history the sample partner has")
 	return c
 }
@@ -58,6 +61,6 @@ func printDemo(w io.Writer, r *demo.Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\ndone in %.1fs. Next: lakectl --lake %s lake ls %s\n", r.DurationS, r.Lake, demo.Table)
+	_, err := fmt.Fprintf(w, "\ndone in %.1fs; everything is under %s\nNext: lakectl --lake %s lake ls %s\n", r.DurationS, r.Dir, r.Lake, demo.Table)
 	return err
 }

@@ -139,4 +139,11 @@ func TestGeneratedDocsAreCurrent(t *testing.T) {
 			}
 		}
 	}
+	ref, err := docgen.ConfigReference("..", NewRootCmd(NewFactory(io)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if have, _ := os.ReadFile(filepath.Join("..", "docs", "config.md")); string(have) != ref {
+		t.Errorf("docs/config.md is stale: run 'make generate'")
+	}
 }

@@ -54,6 +54,7 @@ Results go to stdout (-o json for scripts), logs and progress to stderr.`,
 		newVersionCmd(f),
 	)
 	root.InitDefaultCompletionCmd()
+	addCompletions(f, root)
 	return root
 }
 

@@ -115,11 +115,15 @@ func printLoad(w io.Writer, verb string, res *warehouse.LoadResult) error {
 			fmt.Fprintf(w, "-- manifest\n%s\n", res.Manifest)
 		}
 	}
+	created, altered := "created %s\n", "altered: %s\n"
+	if res.DryRun {
+		created, altered = "would create %s\n", "would alter: %s\n"
+	}
 	if res.Created {
-		fmt.Fprintf(w, "created %s\n", res.Into)
+		fmt.Fprintf(w, created, res.Into)
 	}
 	for _, a := range res.Altered {
-		fmt.Fprintf(w, "altered: %s\n", a)
+		fmt.Fprintf(w, altered, a)
 	}
 	_, err := fmt.Fprintf(w, "%s %s into %s (%s): %d rows, %d files (%s), %d files already loaded, in %.1fs\n",
 		verb, res.Table, res.Into, res.Mode, res.Rows, res.Files, humanBytes(res.Bytes), res.SkippedFiles, res.DurationS)

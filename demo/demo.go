@@ -31,7 +31,7 @@ const Table = "sample_transactions"
 
 // Options configure Run.
 type Options struct {
-	Dir    string           // holds sources/, lake/ and warehouse.duckdb (default "lakectl-demo")
+	Dir    string           // holds sources/, lake/ and warehouse.duckdb (default DefaultDir())
 	Days   int              // days of history the sample partner has (default 3)
 	Now    func() time.Time // the demo's clock (default time.Now)
 	Logger *slog.Logger
@@ -75,6 +75,16 @@ type Report struct {
 	DurationS        float64      `json:"duration_s"`
 }
 
+// DefaultDir is where the demo writes when no folder is given: the user's
+// cache directory, so that a demo run from a clone never dirties it.
+func DefaultDir() (string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no folder for the demo: %w; pass one", err)
+	}
+	return filepath.Join(cache, "lakectl", "demo"), nil
+}
+
 // Run runs the pipeline: two hourly-style extracts a day apart (the second
 // finds transactions whose status changed), compaction, catalog, an upsert
 // load into DuckDB, and the report. Rerunning it in the same folder goes on
@@ -82,7 +92,11 @@ type Report struct {
 func Run(ctx context.Context, opts Options) (*Report, error) {
 	start := time.Now()
 	if opts.Dir == "" {
-		opts.Dir = "lakectl-demo"
+		d, err := DefaultDir()
+		if err != nil {
+			return nil, err
+		}
+		opts.Dir = d
 	}
 	if opts.Days <= 0 {
 		opts.Days = 3

@@ -5,9 +5,13 @@
 # internal/testenv reads:
 #
 #   eval "$(scripts/testenv.sh)"
+#   ...tests...
+#   scripts/testenv.sh stop    # stops only what the first call started
 #
 # Progress goes to stderr; only `export` lines go to stdout. Idempotent and
-# fast when everything already runs.
+# fast when everything already runs. The services it starts are named in
+# LAKECTL_TESTENV_STARTED, so that `make test` can stop them when it ends
+# and leave alone those that were already running.
 set -euo pipefail
 
 CACHE=${LAKECTL_CACHE:-/root/.cache/lakectl}
@@ -20,6 +24,7 @@ MINIO_PASSWORD=minioadmin
 WAIT_S=${LAKECTL_TESTENV_WAIT:-60}
 
 log() { echo "testenv: $*" >&2; }
+STARTED=()
 die() { echo "testenv: error: $*" >&2; exit 1; }
 
 # answers HOST PORT: true when something accepts TCP connections there.
@@ -62,6 +67,7 @@ ensure_mariadb() {
 	start-stop-daemon --start --oknodo --background --chuid mysql \
 		--exec /usr/sbin/mariadbd -- --bind-address=127.0.0.1 --port=3306 >&2
 	wait_for MariaDB 127.0.0.1 3306
+	STARTED+=(mariadb)
 	if [[ -n $fresh ]] || ! mariadb -h 127.0.0.1 -uroot -e 'select 1' >/dev/null 2>&1; then
 		# Fresh installs use unix_socket auth for root: allow TCP without a password.
 		log "making root@localhost passwordless over TCP"
@@ -92,6 +98,7 @@ ensure_postgres() {
 	log "starting PostgreSQL $ver"
 	pg_ctlcluster --skip-systemctl-redirect "$ver" main start >&2 || true
 	wait_for PostgreSQL 127.0.0.1 5432
+	STARTED+=(postgres)
 }
 
 # minio_ready: MinIO's liveness endpoint answers (a bare TCP check without curl).
@@ -109,32 +116,64 @@ ensure_minio() {
 		return
 	fi
 	if [[ ! -x $MINIO_BIN ]]; then
-		# Another shell may be building it right now: wait rather than build twice.
-		local i
-		for ((i = 0; i < 600; i++)); do
-			pgrep -f "go install github.com/minio/minio@" >/dev/null || break
-			((i % 20 == 0)) && log "waiting for a MinIO build already running"
-			sleep 1
-		done
+		mkdir -p "$CACHE/bin"
+		# One build at a time: another shell may be building it right now.
+		exec 9>"$CACHE/minio-build.lock"
+		if ! flock -n 9; then
+			log "waiting for another testenv.sh that is building MinIO into $CACHE/bin (lock $CACHE/minio-build.lock)"
+			flock 9
+		fi
 		if [[ ! -x $MINIO_BIN ]]; then
-			log "building MinIO into $CACHE/bin (a few minutes, once)"
-			mkdir -p "$CACHE/bin"
+			log "building MinIO $MINIO_VERSION into $CACHE/bin (a few minutes, once)"
 			(cd /tmp && GOBIN=$CACHE/bin go install "github.com/minio/minio@$MINIO_VERSION") >&2
 		fi
+		flock -u 9
 	fi
 	log "starting MinIO on $MINIO_ADDR (data in $CACHE/minio-data, log $CACHE/minio.log)"
 	mkdir -p "$CACHE/minio-data"
 	MINIO_ROOT_USER=$MINIO_USER MINIO_ROOT_PASSWORD=$MINIO_PASSWORD MINIO_BROWSER=on \
 		setsid nohup "$MINIO_BIN" server --quiet --address "$MINIO_ADDR" --console-address "$MINIO_CONSOLE" \
 		"$CACHE/minio-data" >>"$CACHE/minio.log" 2>&1 </dev/null &
+	echo $! >"$CACHE/minio.pid"
 	disown || true
 	local i
 	for ((i = 0; i < WAIT_S * 4; i++)); do
-		minio_ready && return 0
+		if minio_ready; then
+			STARTED+=(minio)
+			return 0
+		fi
+		((i % 20 == 0)) && log "waiting for MinIO to answer on $MINIO_ADDR"
 		sleep 0.25
 	done
 	die "MinIO did not answer on $MINIO_ADDR within ${WAIT_S}s; see $CACHE/minio.log"
 }
+
+# stop_started stops the services named in LAKECTL_TESTENV_STARTED.
+stop_started() {
+	local svc
+	for svc in ${LAKECTL_TESTENV_STARTED:-}; do
+		case $svc in
+		minio)
+			log "stopping the MinIO this test run started"
+			[[ -f $CACHE/minio.pid ]] && kill "$(cat "$CACHE/minio.pid")" 2>/dev/null || true
+			rm -f "$CACHE/minio.pid"
+			;;
+		postgres)
+			log "stopping the PostgreSQL this test run started"
+			pg_ctlcluster --skip-systemctl-redirect "$(pg_version)" main stop >&2 || true
+			;;
+		mariadb)
+			log "stopping the MariaDB this test run started"
+			mariadb-admin -h 127.0.0.1 -uroot shutdown >&2 || true
+			;;
+		esac
+	done
+}
+
+if [[ ${1:-} == stop ]]; then
+	stop_started
+	exit 0
+fi
 
 ensure_mariadb
 ensure_postgres
@@ -146,4 +185,5 @@ export LAKECTL_TEST_POSTGRES='postgres://postgres@127.0.0.1:5432/postgres?sslmod
 export LAKECTL_TEST_S3='http://$MINIO_ADDR'
 export LAKECTL_TEST_S3_ACCESS='$MINIO_USER'
 export LAKECTL_TEST_S3_SECRET='$MINIO_PASSWORD'
+export LAKECTL_TESTENV_STARTED='${STARTED[*]:-}'
 EOF
