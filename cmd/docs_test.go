@@ -41,22 +41,13 @@ func docFiles(t *testing.T) map[string]string {
 func treeFlags(root *cobra.Command) map[string][]string {
 	out := map[string][]string{}
 	usageDefault := regexp.MustCompile(`\(default:? ([^;)]+)`)
-	var walk func(c *cobra.Command)
-	walk = func(c *cobra.Command) {
-		add := func(f *pflag.Flag) {
-			def := f.DefValue
-			if m := usageDefault.FindStringSubmatch(f.Usage); m != nil && (def == "0" || def == "" || def == "[]") {
-				def = m[1]
-			}
-			out["--"+f.Name] = append(out["--"+f.Name], def)
+	docgen.VisitFlags(root, func(f *pflag.Flag) {
+		def := f.DefValue
+		if m := usageDefault.FindStringSubmatch(f.Usage); m != nil && (def == "0" || def == "" || def == "[]") {
+			def = m[1]
 		}
-		c.LocalFlags().VisitAll(add)
-		c.PersistentFlags().VisitAll(add)
-		for _, s := range c.Commands() {
-			walk(s)
-		}
-	}
-	walk(root)
+		out["--"+f.Name] = append(out["--"+f.Name], def)
+	})
 	return out
 }
 

@@ -149,21 +149,21 @@ func fieldDoc(f *ast.Field) string {
 // flagUsages maps every flag name of the tree to its usage text.
 func flagUsages(root *cobra.Command) map[string]string {
 	out := map[string]string{}
-	var walk func(c *cobra.Command)
-	walk = func(c *cobra.Command) {
-		add := func(f *pflag.Flag) {
-			if _, ok := out[f.Name]; !ok {
-				out[f.Name] = f.Usage
-			}
+	VisitFlags(root, func(f *pflag.Flag) {
+		if _, ok := out[f.Name]; !ok {
+			out[f.Name] = f.Usage
 		}
-		c.PersistentFlags().VisitAll(add)
-		c.LocalFlags().VisitAll(add)
-		for _, s := range c.Commands() {
-			walk(s)
-		}
-	}
-	walk(root)
+	})
 	return out
+}
+
+// VisitFlags calls fn for every flag defined on every command of the tree.
+func VisitFlags(c *cobra.Command, fn func(*pflag.Flag)) {
+	c.PersistentFlags().VisitAll(fn)
+	c.LocalFlags().VisitAll(fn)
+	for _, s := range c.Commands() {
+		VisitFlags(s, fn)
+	}
 }
 
 // writeConfigReference writes docs/config.md under dir when dir holds the
