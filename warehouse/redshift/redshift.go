@@ -297,14 +297,30 @@ func (t *tx) Stage(ctx context.Context, job *driver.StageJob) (int64, error) {
 		if err != nil {
 			return total, err
 		}
-		n, err := t.Exec(ctx, sql)
-		if err != nil {
+		if _, err := t.Exec(ctx, sql); err != nil {
 			return total, fmt.Errorf("COPY from manifest %s: %w%s", c.ManifestURL, err, t.w.loadErrors(ctx, job, c))
+		}
+		n, err := t.copyCount(ctx)
+		if err != nil {
+			return total, fmt.Errorf("COPY from manifest %s: read pg_last_copy_count(): %w", c.ManifestURL, err)
 		}
 		total += n
 		job.Progress.Add(n, 0)
 	}
 	return total, nil
+}
+
+// copyCount is the row count of the session's last COPY, which Redshift
+// reports through pg_last_copy_count(), not in the command tag
+// (https://docs.aws.amazon.com/redshift/latest/dg/PG_LAST_COPY_COUNT.html).
+func (t *tx) copyCount(ctx context.Context) (int64, error) {
+	sql, err := t.w.tmpl.Render("copy_count", nil)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = t.Query(ctx, sql, nil, func(scan func(...any) error) error { return scan(&n) })
+	return n, err
 }
 
 // loadErrors asks SYS_LOAD_ERROR_DETAIL (on a fresh connection: the load
