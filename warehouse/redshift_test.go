@@ -80,3 +80,28 @@ func TestRedshiftDryRunAgainstTheEndpointChangesNothing(t *testing.T) {
 		t.Errorf("dry run created %d tables", n)
 	}
 }
+
+// everyTarget is every driver, Redshift through its simulator; the lake
+// is on S3 (MinIO) so that Redshift can COPY it.
+func everyTarget(t *testing.T) []target {
+	return append(targets(t), redshiftTarget(t))
+}
+
+func TestUpsertWithoutCursorKeepsTheLastVersionOfAKeyInOneBatch(t *testing.T) {
+	for _, tg := range everyTarget(t) {
+		t.Run(tg.name, func(t *testing.T) {
+			store := s3Lake(t)
+			b1 := makeRecs(1, 100, 1)
+			appendBatch(t, store, "users", b1, table.PartitionRule{})
+			load(t, tg, store, warehouse.LoadOptions{Table: "users", Mode: "upsert", Key: []string{"id"}})
+			// One file holds ids 60..69 twice, the later rows newer; a
+			// second file of the same load is newer still for 65..69.
+			b2 := append(makeRecs(50, 100, 2), makeRecs(60, 10, 3)...)
+			b3 := makeRecs(65, 5, 4)
+			appendBatch(t, store, "users", b2, table.PartitionRule{})
+			appendBatch(t, store, "users", b3, table.PartitionRule{})
+			load(t, tg, store, warehouse.LoadOptions{Table: "users", Mode: "upsert", Key: []string{"id"}})
+			checkAggregates(t, tg.agg(t, "users"), expected(latest(b1, b2, b3)))
+		})
+	}
+}

@@ -142,7 +142,6 @@ var (
 	reGetdate       = regexp.MustCompile(`(?i)\bGETDATE\s*\(\s*\)`)
 	reAdvisory      = regexp.MustCompile(`(?i)\bpg_(try_)?advisory_\w*lock\w*\s*\(`)
 	reOnConflict    = regexp.MustCompile(`(?i)\bON\s+CONFLICT\b`)
-	reDDL           = regexp.MustCompile(`(?is)^\s*(CREATE\s+(TEMP|TEMPORARY|LOCAL\s+TEMP)?\s*TABLE|ALTER\s+TABLE)\b`)
 	ddlRewrites     = []struct {
 		re   *regexp.Regexp
 		with string
@@ -185,7 +184,7 @@ func (s *session) rewrite(sql string) (string, error) {
 	// https://docs.aws.amazon.com/redshift/latest/dg/r_GETDATE.html: the
 	// start of the current statement, without time zone.
 	sql = reGetdate.ReplaceAllString(sql, "LOCALTIMESTAMP(0)")
-	if reDDL.MatchString(sql) {
+	if w := firstWords(lex(sql), 3); len(w) >= 2 && (w[0] == "ALTER" && w[1] == "TABLE" || w[0] == "CREATE" && (w[1] == "TABLE" || len(w) == 3 && w[2] == "TABLE")) {
 		for _, r := range ddlRewrites {
 			sql = r.re.ReplaceAllString(sql, r.with)
 		}
