@@ -460,7 +460,7 @@ func (l *loader) replacePartitions(ctx context.Context, p *plan) error {
 		}
 		var pf driver.PartitionFilter
 		for _, c := range kv {
-			cond, err := partitionCondition(p.schema, c[0], c[1])
+			cond, err := partitionCondition(p.schema, c[0], c[1], driver.LiteralFor(l.wh))
 			if err != nil {
 				return fmt.Errorf("replace partition %s: %w", path, err)
 			}
@@ -515,7 +515,8 @@ func (l *loader) writeLedger(ctx context.Context, p *plan) error {
 		return err
 	}
 	st := l.base
-	st.Rows = [][]string{{driver.Literal(l.base.TargetKey), driver.Literal(string(js)), driver.Literal(p.schema.Fingerprint())}}
+	lit := driver.LiteralFor(l.wh)
+	st.Rows = [][]string{{lit(l.base.TargetKey), lit(string(js)), lit(p.schema.Fingerprint())}}
 	return l.exec(ctx, "target_schema_save", &st)
 }
 

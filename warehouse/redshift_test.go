@@ -2,6 +2,7 @@ package warehouse_test
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -103,5 +104,24 @@ func TestUpsertWithoutCursorKeepsTheLastVersionOfAKeyInOneBatch(t *testing.T) {
 			load(t, tg, store, warehouse.LoadOptions{Table: "users", Mode: "upsert", Key: []string{"id"}})
 			checkAggregates(t, tg.agg(t, "users"), expected(latest(b1, b2, b3)))
 		})
+	}
+}
+
+func TestRedshiftDefaultRoleAndBackslashInNames(t *testing.T) {
+	store := s3Lake(t)
+	tg := redshiftTarget(t)
+	tg.url = strings.Replace(tg.url, "iam_role="+url.QueryEscape(redshiftsim.IAMRole), "iam_role=default", 1)
+	b1 := makeRecs(1, 50, 1)
+	appendBatch(t, store, "orders", b1, table.PartitionRule{})
+	into := `public.odd\`
+	if res := load(t, tg, store, warehouse.LoadOptions{Table: "orders", Into: into}); res.Rows != 50 {
+		t.Fatalf("loaded %d rows", res.Rows)
+	}
+	if res := load(t, tg, store, warehouse.LoadOptions{Table: "orders", Into: into}); res.Files != 0 {
+		t.Fatalf("rerun loaded %d files", res.Files)
+	}
+	checkAggregates(t, tg.agg(t, `"odd\"`), expected(b1))
+	if n := tg.count(t, `SELECT count(*) FROM lakectl_loads WHERE target = E'public.odd\\'`); n != 1 {
+		t.Errorf("ledger rows of the target named with a backslash: %d", n)
 	}
 }

@@ -26,7 +26,7 @@ var sqlFiles embed.FS
 
 // Templates are the dialect's SQL statements (sql/*.sql).
 func Templates() *driver.Templates {
-	return driver.MustParseTemplates(sqlFiles, "sql")
+	return driver.MustParseTemplates(sqlFiles, "sql", driver.BackslashLiteral)
 }
 
 // Load methods.
@@ -131,6 +131,10 @@ func (w *Warehouse) String() string { return w.redacted }
 
 // DefaultSchema is public.
 func (w *Warehouse) DefaultSchema() string { return "public" }
+
+// Literal renders a string literal: a backslash is an escape character in
+// Redshift literals.
+func (w *Warehouse) Literal(s string) string { return driver.BackslashLiteral(s) }
 
 // SQL renders one of the dialect's statements.
 func (w *Warehouse) SQL(name string, data *driver.Statement) (string, error) {
