@@ -87,6 +87,10 @@ type loader struct {
 	// plan's files (Redshift VARCHAR sizing); see varchar.go.
 	varchar map[string]int
 
+	// reset says the ledger lists files for a target that is gone: its
+	// ledger rows are deleted and every file is loaded again.
+	reset bool
+
 	tx      driver.Tx // nil on a dry run
 	offline bool      // dry run without a reachable warehouse
 	stmts   []string
@@ -201,6 +205,9 @@ func (l *loader) load(ctx context.Context, lt lakeTable, files []lakeFile) error
 	if err != nil {
 		return err
 	}
+	if cov, err = l.missingTarget(ctx, cov); err != nil {
+		return err
+	}
 	p, err := makePlan(ctx, lt, files, cov, l.opts.Mode, l.full)
 	if err != nil {
 		return err
@@ -218,6 +225,25 @@ func (l *loader) load(ctx context.Context, lt lakeTable, files []lakeFile) error
 	}
 	l.log.Info("loaded", "table", l.opts.Table, "into", l.res.Into, "files", l.res.Files, "rows", l.res.Rows, "load_id", l.res.LoadID)
 	return nil
+}
+
+// missingTarget checks that a target the ledger has loaded files into
+// still exists. A target dropped by hand would otherwise never be loaded
+// again ("nothing new to load"): its ledger rows are reset and the load
+// starts from scratch.
+func (l *loader) missingTarget(ctx context.Context, cov coverage) (coverage, error) {
+	l.reset = false
+	if len(cov.files) == 0 {
+		return cov, nil
+	}
+	exists, err := l.tableExists(ctx, l.schema, l.table)
+	if err != nil || exists {
+		return cov, err
+	}
+	l.log.Warn("target table is missing though the load ledger lists files loaded into it; resetting its ledger rows and loading every file again",
+		"into", l.res.Into, "ledger_files", len(cov.files))
+	l.reset = true
+	return newCoverage(), nil
 }
 
 func (l *loader) ensureLedger(ctx context.Context) error {
@@ -269,6 +295,9 @@ func (l *loader) dryRun(ctx context.Context, lt lakeTable, files []lakeFile) err
 		return err
 	case exists:
 		if cov, err = readCoverage(ctx, l.wh.Query, l.wh, &l.base); err != nil {
+			return err
+		}
+		if cov, err = l.missingTarget(ctx, cov); err != nil {
 			return err
 		}
 	}
@@ -323,7 +352,12 @@ func (l *loader) body(ctx context.Context, p *plan) error {
 		if err := l.execNamed(ctx, "ledger_delete_target"); err != nil {
 			return err
 		}
-	case l.opts.Mode == ModeReplace && len(p.partitions) > 0:
+	case l.reset:
+		if err := l.execNamed(ctx, "ledger_delete_target"); err != nil {
+			return err
+		}
+	}
+	if !l.full && l.opts.Mode == ModeReplace && len(p.partitions) > 0 {
 		if err := l.replacePartitions(ctx, p); err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package warehouse_test
 
 import (
 	"context"
+	"log/slog"
 	"net/url"
 	"strings"
 	"testing"
@@ -123,5 +124,30 @@ func TestRedshiftDefaultRoleAndBackslashInNames(t *testing.T) {
 	checkAggregates(t, tg.agg(t, `"odd\"`), expected(b1))
 	if n := tg.count(t, `SELECT count(*) FROM lakectl_loads WHERE target = E'public.odd\\'`); n != 1 {
 		t.Errorf("ledger rows of the target named with a backslash: %d", n)
+	}
+}
+
+func TestDroppedTargetIsRecreatedAndReloaded(t *testing.T) {
+	for _, tg := range everyTarget(t) {
+		t.Run(tg.name, func(t *testing.T) {
+			store := s3Lake(t)
+			b1, b2 := makeRecs(1, 120, 1), makeRecs(121, 80, 1)
+			appendBatch(t, store, "orders", b1, table.PartitionRule{})
+			load(t, tg, store, warehouse.LoadOptions{Table: "orders"})
+			tg.exec(t, "DROP TABLE orders")
+			appendBatch(t, store, "orders", b2, table.PartitionRule{})
+			var logs strings.Builder
+			res := load(t, tg, store, warehouse.LoadOptions{Table: "orders", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			if res.Files != 2 || res.Rows != 200 || !res.Created {
+				t.Errorf("load after the target was dropped: %d files, %d rows, created %v; want 2, 200, true", res.Files, res.Rows, res.Created)
+			}
+			if !strings.Contains(logs.String(), "missing") {
+				t.Errorf("no log line says the target was missing:\n%s", logs.String())
+			}
+			checkAggregates(t, tg.agg(t, "orders"), expected(append(b1, b2...)))
+			if n := tg.count(t, "SELECT count(*) FROM lakectl_loads"); n != 2 {
+				t.Errorf("ledger has %d rows, want 2", n)
+			}
+		})
 	}
 }
