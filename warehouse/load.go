@@ -90,6 +90,8 @@ type loader struct {
 	// reset says the ledger lists files for a target that is gone: its
 	// ledger rows are deleted and every file is loaded again.
 	reset bool
+	// widened counts the restarts after widening VARCHAR columns.
+	widened int
 
 	tx      driver.Tx // nil on a dry run
 	offline bool      // dry run without a reachable warehouse
@@ -217,6 +219,22 @@ func (l *loader) load(ctx context.Context, lt lakeTable, files []lakeFile) error
 		l.log.Info("nothing new to load", "table", l.opts.Table, "into", l.res.Into, "skipped_files", p.skipped)
 		return nil
 	}
+	alters, err := l.widenings(ctx, p)
+	if err != nil {
+		return err
+	}
+	if len(alters) > 0 && l.widened < maxWidenings {
+		// Redshift widens a column only outside a transaction: end this
+		// one, widen, and start the load over.
+		if err := tx.Rollback(ctx); err != nil {
+			return err
+		}
+		if err := l.widen(ctx, alters); err != nil {
+			return err
+		}
+		l.widened++
+		return l.load(ctx, lt, files)
+	}
 	if err := l.body(ctx, p); err != nil {
 		return err
 	}
@@ -315,6 +333,13 @@ func (l *loader) dryRun(ctx context.Context, lt lakeTable, files []lakeFile) err
 	}
 	if len(p.files) == 0 && len(p.covered) == 0 && !l.full {
 		return nil
+	}
+	alters, err := l.widenings(ctx, p)
+	if err != nil {
+		return err
+	}
+	for _, a := range alters {
+		l.stmts = append(l.stmts, "-- outside a transaction, before the load\n"+a)
 	}
 	for _, name := range []string{"ledger_create", "lock"} {
 		if err := l.execNamed(ctx, name); err != nil {

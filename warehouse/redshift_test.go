@@ -151,3 +151,40 @@ func TestDroppedTargetIsRecreatedAndReloaded(t *testing.T) {
 		})
 	}
 }
+
+// withCode gives the first record of rs a code of n bytes.
+func withCode(rs []rec, n int) []rec {
+	s := strings.Repeat("é", n/2) + strings.Repeat("x", n%2)
+	rs[0].code = &s
+	return rs
+}
+
+func TestRedshiftSizesVarcharFromTheDataAndWidensInPlace(t *testing.T) {
+	store := s3Lake(t)
+	tg := redshiftTarget(t)
+	b1 := withCode(makeRecs(1, 50, 1), 300) // 150 characters, 300 bytes
+	appendBatch(t, store, "orders", b1, table.PartitionRule{})
+	load(t, tg, store, warehouse.LoadOptions{Table: "orders"})
+	checkAggregates(t, tg.agg(t, "orders"), expected(b1))
+	width := func() int64 {
+		return tg.count(t, "SELECT character_maximum_length FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'code'")
+	}
+	if w := width(); w < 300 || w > 65535 {
+		t.Errorf("code is VARCHAR(%d) for a 300-byte value", w)
+	}
+
+	b2 := withCode(makeRecs(51, 50, 1), 3000)
+	appendBatch(t, store, "orders", b2, table.PartitionRule{})
+	plan := load(t, tg, store, warehouse.LoadOptions{Table: "orders", DryRun: true})
+	if all := strings.Join(plan.Statements, "\n"); !strings.Contains(all, "outside a transaction") || !strings.Contains(all, `ALTER COLUMN "code" TYPE VARCHAR(`) {
+		t.Errorf("dry run does not show the widening:\n%s", all)
+	}
+	res := load(t, tg, store, warehouse.LoadOptions{Table: "orders"})
+	if len(res.Altered) != 1 || res.Rows != 50 {
+		t.Errorf("second load: altered %v, %d rows; want one ALTER and 50 rows", res.Altered, res.Rows)
+	}
+	if w := width(); w < 3000 {
+		t.Errorf("code is VARCHAR(%d) after a 3000-byte value", w)
+	}
+	checkAggregates(t, tg.agg(t, "orders"), expected(append(b1, b2...)))
+}

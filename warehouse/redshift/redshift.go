@@ -146,6 +146,11 @@ func (w *Warehouse) Query(ctx context.Context, sql string, args []any, fn func(s
 	return w.client.Query(ctx, sql, args, fn)
 }
 
+// ExecOutsideTx runs sql on its own connection, outside any transaction.
+func (w *Warehouse) ExecOutsideTx(ctx context.Context, sql string) error {
+	return w.client.Exec(ctx, sql)
+}
+
 // Begin starts a load transaction.
 func (w *Warehouse) Begin(ctx context.Context) (driver.Tx, error) {
 	t, err := w.client.Begin(ctx)
