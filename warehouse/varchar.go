@@ -21,8 +21,9 @@ import (
 // (Redshift's own default), at most catalog.MaxVarcharBytes, and widens
 // an existing column in place (ALTER COLUMN TYPE, outside a transaction)
 // before it loads files that need more. A file without the metadata
-// (written by another tool) counts as VarcharUnknownBytes, and the load
-// says so.
+// (written by another tool) counts as holding VarcharUnknownBytes (so a
+// new column is declared VARCHAR(320)), and the load says so in its
+// notes: a longer value there fails the COPY, which then names it.
 const (
 	VarcharHeadroom     = 0.25
 	VarcharMinBytes     = catalog.DefaultVarcharBytes
