@@ -73,6 +73,7 @@ func (s *session) describe(ctx context.Context, m *pgproto3.Describe) error {
 		if err != nil {
 			return err
 		}
+		st.oids = sd.ParamOIDs // the client encodes its arguments as described
 		s.fe.Send(&pgproto3.ParameterDescription{ParameterOIDs: sd.ParamOIDs})
 		if len(sd.Fields) == 0 {
 			s.fe.Send(&pgproto3.NoData{})

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -66,6 +67,20 @@ func TestStartupReportsRedshiftParameters(t *testing.T) {
 	var n int
 	if err := c.QueryRow(context.Background(), "SELECT $1::int + 1", 41).Scan(&n); err != nil || n != 42 {
 		t.Errorf("extended protocol: %d, %v", n, err)
+	}
+	// pgx's default mode: named statements, described, binary formats.
+	cfg := c.Config().Copy()
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheStatement
+	c2, err := pgx.ConnectConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close(context.Background())
+	for range 2 {
+		var ts time.Time
+		if err := c2.QueryRow(context.Background(), "SELECT $1::int * 2, GETDATE()", 21).Scan(&n, &ts); err != nil || n != 42 || ts.IsZero() {
+			t.Errorf("cached statement: %d %v, %v", n, ts, err)
+		}
 	}
 	// Backslash is an escape character in Redshift literals.
 	var s string
