@@ -2,7 +2,6 @@ package redshiftsim
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 )
@@ -119,7 +118,7 @@ func (s *session) runPortal(ctx context.Context, p *portal) {
 	}
 	tag, err := rr.Close()
 	if err != nil {
-		p.err = fmt.Errorf("%w", err)
+		p.err = redshiftError(err)
 		return
 	}
 	p.tag = tag.String()

@@ -231,3 +231,24 @@ func TestTransactionRules(t *testing.T) {
 		t.Errorf("after APPEND: b*10+b2 = %d, want 30", n)
 	}
 }
+
+func TestVarcharLengthsAreBytesForInsertsToo(t *testing.T) {
+	srv := redshiftsim.StartServer(t)
+	c := connect(t, srv)
+	if err := exec(t, c, `CREATE TABLE t (v VARCHAR(4))`); err != nil {
+		t.Fatal(err)
+	}
+	if err := exec(t, c, `INSERT INTO t VALUES ('abcd')`); err != nil {
+		t.Fatal(err)
+	}
+	err := exec(t, c, `INSERT INTO t VALUES ('ééé')`) // 3 characters, 6 bytes
+	if err == nil || !strings.Contains(err.Error(), "value too long") {
+		t.Errorf("6 bytes into VARCHAR(4): %v", err)
+	}
+	if err := exec(t, c, `ALTER TABLE t ALTER COLUMN v TYPE VARCHAR(6)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := exec(t, c, `INSERT INTO t VALUES ('ééé')`); err != nil {
+		t.Errorf("6 bytes into VARCHAR(6) after widening: %v", err)
+	}
+}

@@ -25,7 +25,13 @@ func (s *session) statement(ctx context.Context, sql string) error {
 	if err != nil {
 		return err
 	}
-	return s.passThrough(ctx, rewritten)
+	if err := s.passThrough(ctx, rewritten); err != nil {
+		return redshiftError(err)
+	}
+	if t := tableOfDDL(sql); t != "" && !reAppend.MatchString(sql) {
+		return s.byteChecks(ctx, t)
+	}
+	return nil
 }
 
 var errPassThrough = fmt.Errorf("pass through")
