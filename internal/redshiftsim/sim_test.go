@@ -225,6 +225,12 @@ func TestTransactionRules(t *testing.T) {
 		t.Errorf("ALTER TABLE APPEND in a transaction: %v", err)
 	}
 	must("ROLLBACK")
+	must(`ALTER TABLE b ALTER DISTKEY v`)
+	must(`ALTER TABLE b ALTER COMPOUND SORTKEY (v)`)
+	must(`ALTER TABLE b ALTER COLUMN v ENCODE zstd`)
+	if err := exec(t, c, `ALTER TABLE nosuch ALTER DISTSTYLE EVEN`); err == nil {
+		t.Error("ALTER DISTSTYLE of a missing table accepted")
+	}
 	must(`ALTER TABLE b APPEND FROM b2`)
 	_ = c.QueryRow(context.Background(), "SELECT (SELECT count(*) FROM b) * 10 + (SELECT count(*) FROM b2)").Scan(&n)
 	if n != 30 {
