@@ -50,6 +50,13 @@ type Warehouse interface {
 	Close() error
 }
 
+// OutsideTx is a warehouse that can run a statement outside any
+// transaction, on its own connection (Redshift's ALTER COLUMN TYPE
+// cannot run inside one).
+type OutsideTx interface {
+	ExecOutsideTx(ctx context.Context, sql string) error
+}
+
 // Tx is one warehouse transaction. Everything a load changes (data,
 // ledger) goes through one Tx and becomes visible at Commit.
 type Tx interface {
@@ -151,6 +158,9 @@ type Statement struct {
 	Key          []string // quoted key columns (upsert)
 	Cursor       string   // quoted cursor column (upsert), may be empty
 	SeqColumn    string   // quoted sequence column of the stage, may be empty
+	// StageColumns are "name TYPE" definitions of the lake schema's
+	// columns, for a dialect that creates the stage column by column.
+	StageColumns []string
 	Partitions   []PartitionFilter
 	// PartitionPaths are the lake partitions ("dt=2024-01-01") whose
 	// ledger rows a replace deletes.

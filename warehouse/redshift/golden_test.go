@@ -40,7 +40,7 @@ func TestEveryTemplateRendersAsItsGoldenFile(t *testing.T) {
 	st := whtest.Statement("public")
 	st.Partitions = append(st.Partitions, driver.PartitionFilter{Conditions: []string{`"updated_at" IS NULL`}})
 	st.PartitionPaths = append(st.PartitionPaths, "updated_at_day=__HIVE_DEFAULT_PARTITION__")
-	whtest.CheckTemplates(t, openTest(t, testURL).tmpl, st, *update, "copy", "insert_values", "insert_plan", "load_errors")
+	whtest.CheckTemplates(t, openTest(t, testURL).tmpl, st, *update, "copy", "insert_values", "insert_plan", "load_errors", "stage_stamp")
 }
 
 func testJob(t *testing.T) *driver.StageJob {
@@ -77,6 +77,20 @@ func TestCopyStatementsAndManifestsMatchGoldenFiles(t *testing.T) {
 			t.Errorf("manifest lacks %s", want)
 		}
 	}
+}
+
+func TestUpsertStageCopiesFileByFileAndStampsEachFilesRows(t *testing.T) {
+	w := openTest(t, testURL)
+	job := testJob(t)
+	job.SeqColumn = "_lakectl_seq"
+	for i := range job.Files {
+		job.Files[i].Ordinal = i
+	}
+	stmts, _, err := w.PlanStage(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "copy_upsert_statements", strings.Join(stmts, "\n\n")+"\n")
 }
 
 func TestInsertMethodPlansInsertsAndNeedsNoRole(t *testing.T) {
@@ -147,4 +161,26 @@ func mustDecimal(t *testing.T, s string) schema.Value {
 		t.Fatal(err)
 	}
 	return v
+}
+
+func TestDefaultRoleIsAKeywordAndBackslashesAreEscaped(t *testing.T) {
+	w := openTest(t, "redshift://loader:pw@example:5439/dev?iam_role=default")
+	stmts, _, err := w.PlanStage(testJob(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stmts[0], "IAM_ROLE default\n") {
+		t.Errorf("COPY with iam_role=default:\n%s\nwant IAM_ROLE default, unquoted", stmts[0])
+	}
+	st := driver.Statement{TargetKey: `odd\name`, Ledger: `"public"."lakectl_loads"`}
+	sql, err := w.SQL("ledger_delete_target", &st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sql, `'odd\\name'`) {
+		t.Errorf("literal of a key with a backslash: %s", sql)
+	}
+	if got := w.Literal(`it's \`); got != `'it''s \\'` {
+		t.Errorf("Literal = %s", got)
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/lakectl/lakectl/lake/schema"
@@ -32,6 +31,15 @@ func (t *tx) insertFiles(ctx context.Context, job *driver.StageJob) (int64, erro
 			total += n
 			if err != nil {
 				return total, fmt.Errorf("insert rows of lake file %s: %w", f.Key, err)
+			}
+			if job.SeqColumn != "" {
+				s, err := t.w.stamp(job, f)
+				if err == nil {
+					_, err = t.Exec(ctx, s)
+				}
+				if err != nil {
+					return total, fmt.Errorf("stamp staged rows of %s: %w", f.Key, err)
+				}
 			}
 		}
 	}
@@ -136,7 +144,4 @@ func Literal(t schema.Type, v schema.Value) string {
 
 // stringLit quotes s for Redshift, where a backslash in a literal is an
 // escape character.
-func stringLit(s string) string {
-	s = strings.ReplaceAll(s, `\`, `\\`)
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
-}
+func stringLit(s string) string { return driver.BackslashLiteral(s) }
