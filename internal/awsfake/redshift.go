@@ -1,4 +1,4 @@
-// Package fakeredshift is the one stand-in for the Redshift control
+// RedshiftServer is the one stand-in for the Redshift control
 // plane, which cannot run here: a real HTTP server speaking the Redshift
 // Query API (XML) and the Redshift Serverless JSON 1.1 protocol well
 // enough for the calls package scale makes (DescribeClusters,
@@ -10,7 +10,7 @@
 // node counts is refused, a resize can stay in progress forever or end
 // FAILED, and requests can be throttled (ThrottlingException).
 // For tests only.
-package fakeredshift
+package awsfake
 
 import (
 	"encoding/json"
@@ -27,19 +27,19 @@ import (
 	"testing"
 )
 
-// Server is a fake control plane with clusters and workgroups.
-type Server struct {
+// RedshiftServer is a fake control plane with clusters and workgroups.
+type RedshiftServer struct {
 	URL string
 
 	mu         sync.Mutex
-	clusters   map[string]*Cluster
-	workgroups map[string]*Workgroup
+	clusters   map[string]*RedshiftCluster
+	workgroups map[string]*RedshiftWorkgroup
 	throttle   int
 	calls      []string
 }
 
-// Cluster is a provisioned cluster of the fake.
-type Cluster struct {
+// RedshiftCluster is a provisioned cluster of the fake.
+type RedshiftCluster struct {
 	ID       string
 	NodeType string
 	Nodes    int
@@ -61,8 +61,8 @@ type Cluster struct {
 	Classic []string
 }
 
-// Workgroup is a serverless workgroup of the fake.
-type Workgroup struct {
+// RedshiftWorkgroup is a serverless workgroup of the fake.
+type RedshiftWorkgroup struct {
 	Name string
 	RPU  int
 	// UpdatePolls is how many GetWorkgroup calls see MODIFYING after an
@@ -75,8 +75,8 @@ type Workgroup struct {
 }
 
 // New starts the fake; it stops when the test ends.
-func New(t testing.TB) *Server {
-	s := &Server{clusters: map[string]*Cluster{}, workgroups: map[string]*Workgroup{}}
+func StartRedshift(t testing.TB) *RedshiftServer {
+	s := &RedshiftServer{clusters: map[string]*RedshiftCluster{}, workgroups: map[string]*RedshiftWorkgroup{}}
 	srv := httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(srv.Close)
 	s.URL = srv.URL
@@ -85,7 +85,7 @@ func New(t testing.TB) *Server {
 
 // Env points the AWS SDK of this process at the fake, with dummy
 // credentials, for the rest of the test.
-func (s *Server) Env(t testing.TB) {
+func (s *RedshiftServer) Env(t testing.TB) {
 	t.Setenv("AWS_ENDPOINT_URL_REDSHIFT", s.URL)
 	t.Setenv("AWS_ENDPOINT_URL_REDSHIFT_SERVERLESS", s.URL)
 	t.Setenv("AWS_REGION", "eu-west-1")
@@ -97,7 +97,7 @@ func (s *Server) Env(t testing.TB) {
 }
 
 // AddCluster adds an available cluster.
-func (s *Server) AddCluster(c *Cluster) {
+func (s *RedshiftServer) AddCluster(c *RedshiftCluster) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c.status = "available"
@@ -105,7 +105,7 @@ func (s *Server) AddCluster(c *Cluster) {
 }
 
 // AddWorkgroup adds an available workgroup.
-func (s *Server) AddWorkgroup(w *Workgroup) {
+func (s *RedshiftServer) AddWorkgroup(w *RedshiftWorkgroup) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	w.status = "AVAILABLE"
@@ -113,14 +113,14 @@ func (s *Server) AddWorkgroup(w *Workgroup) {
 }
 
 // Throttle answers the next n requests with ThrottlingException.
-func (s *Server) Throttle(n int) {
+func (s *RedshiftServer) Throttle(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.throttle = n
 }
 
 // ClusterNodes is a cluster's node count and status.
-func (s *Server) ClusterNodes(id string) (int, string) {
+func (s *RedshiftServer) ClusterNodes(id string) (int, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.clusters[id]
@@ -128,7 +128,7 @@ func (s *Server) ClusterNodes(id string) (int, string) {
 }
 
 // WorkgroupRPU is a workgroup's base capacity and status.
-func (s *Server) WorkgroupRPU(name string) (int, string) {
+func (s *RedshiftServer) WorkgroupRPU(name string) (int, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	w := s.workgroups[name]
@@ -136,14 +136,14 @@ func (s *Server) WorkgroupRPU(name string) (int, string) {
 }
 
 // Calls lists the actions received, in order (throttled ones included).
-func (s *Server) Calls() []string {
+func (s *RedshiftServer) Calls() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.calls)
 }
 
 // Count is how many times action was received.
-func (s *Server) Count(action string) int {
+func (s *RedshiftServer) Count(action string) int {
 	n := 0
 	for _, c := range s.Calls() {
 		if c == action {
@@ -153,7 +153,7 @@ func (s *Server) Count(action string) int {
 	return n
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+func (s *RedshiftServer) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -161,7 +161,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		op := strings.TrimPrefix(target, "RedshiftServerless.")
 		s.calls = append(s.calls, op)
 		if s.throttled() {
-			jsonError(w, 400, "ThrottlingException", "Rate exceeded")
+			serverlessError(w, 400, "ThrottlingException", "Rate exceeded")
 			return
 		}
 		s.serverless(w, op, body)
@@ -169,19 +169,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		queryError(w, 400, "InvalidQueryParameter", err.Error())
+		redshiftQueryError(w, 400, "InvalidQueryParameter", err.Error())
 		return
 	}
 	op := form.Get("Action")
 	s.calls = append(s.calls, op)
 	if s.throttled() {
-		queryError(w, 400, "Throttling", "Rate exceeded")
+		redshiftQueryError(w, 400, "Throttling", "Rate exceeded")
 		return
 	}
 	s.provisioned(w, op, form)
 }
 
-func (s *Server) throttled() bool {
+func (s *RedshiftServer) throttled() bool {
 	if s.throttle > 0 {
 		s.throttle--
 		return true
@@ -190,18 +190,18 @@ func (s *Server) throttled() bool {
 }
 
 // provisioned answers the Query API (form in, XML out).
-func (s *Server) provisioned(w http.ResponseWriter, op string, form url.Values) {
+func (s *RedshiftServer) provisioned(w http.ResponseWriter, op string, form url.Values) {
 	c, ok := s.clusters[form.Get("ClusterIdentifier")]
 	if !ok {
-		queryError(w, 404, "ClusterNotFound", "Cluster "+form.Get("ClusterIdentifier")+" not found.")
+		redshiftQueryError(w, 404, "ClusterNotFound", "Cluster "+form.Get("ClusterIdentifier")+" not found.")
 		return
 	}
 	switch op {
 	case "DescribeClusters":
-		queryOK(w, op, "<Clusters><Cluster>"+clusterXML(c)+"</Cluster></Clusters>")
+		redshiftQueryOK(w, op, "<Clusters><Cluster>"+redshiftClusterXML(c)+"</Cluster></Clusters>")
 	case "DescribeNodeConfigurationOptions":
 		if form.Get("ActionType") != "resize-cluster" {
-			queryError(w, 400, "InvalidParameterValue", "ActionType must be resize-cluster here")
+			redshiftQueryError(w, 400, "InvalidParameterValue", "ActionType must be resize-cluster here")
 			return
 		}
 		var b strings.Builder
@@ -211,24 +211,24 @@ func (s *Server) provisioned(w http.ResponseWriter, op string, form url.Values) 
 				html.EscapeString(c.NodeType), n)
 		}
 		b.WriteString("</NodeConfigurationOptionList>")
-		queryOK(w, op, b.String())
+		redshiftQueryOK(w, op, b.String())
 	case "ResizeCluster":
 		n, _ := strconv.Atoi(form.Get("NumberOfNodes"))
 		c.Classic = append(c.Classic, form.Get("Classic"))
 		switch {
 		case c.resizeStatus == "IN_PROGRESS":
-			queryError(w, 400, "InvalidClusterState", "The cluster is being resized.")
+			redshiftQueryError(w, 400, "InvalidClusterState", "The cluster is being resized.")
 			return
 		case !slices.Contains(c.Allowed, n):
-			queryError(w, 400, "UnsupportedOperation", fmt.Sprintf("Resize to %d nodes is not supported for this cluster.", n))
+			redshiftQueryError(w, 400, "UnsupportedOperation", fmt.Sprintf("Resize to %d nodes is not supported for this cluster.", n))
 			return
 		}
 		c.status, c.resizeStatus, c.resizeTarget, c.pollsLeft, c.failing = "resizing", "IN_PROGRESS", n, c.ResizePolls, c.FailResize
 		c.FailResize = false
-		queryOK(w, op, "<Cluster>"+clusterXML(c)+"</Cluster>")
+		redshiftQueryOK(w, op, "<Cluster>"+redshiftClusterXML(c)+"</Cluster>")
 	case "DescribeResize":
 		if c.resizeStatus == "" {
-			queryError(w, 404, "ResizeNotFound", "A resize operation for the specified cluster is not found.")
+			redshiftQueryError(w, 404, "ResizeNotFound", "A resize operation for the specified cluster is not found.")
 			return
 		}
 		if c.resizeStatus == "IN_PROGRESS" && c.pollsLeft >= 0 {
@@ -247,25 +247,25 @@ func (s *Server) provisioned(w http.ResponseWriter, op string, form url.Values) 
 		if c.resizeStatus == "FAILED" {
 			msg = "<Message>Resize failed: insufficient capacity for the requested node type.</Message>"
 		}
-		queryOK(w, op, fmt.Sprintf("<TargetNodeType>%s</TargetNodeType><TargetNumberOfNodes>%d</TargetNumberOfNodes><TargetClusterType>multi-node</TargetClusterType><Status>%s</Status><ResizeType>ElasticResize</ResizeType>%s",
+		redshiftQueryOK(w, op, fmt.Sprintf("<TargetNodeType>%s</TargetNodeType><TargetNumberOfNodes>%d</TargetNumberOfNodes><TargetClusterType>multi-node</TargetClusterType><Status>%s</Status><ResizeType>ElasticResize</ResizeType>%s",
 			html.EscapeString(c.NodeType), c.resizeTarget, c.resizeStatus, msg))
 	default:
-		queryError(w, 400, "InvalidAction", "The fake does not know "+op)
+		redshiftQueryError(w, 400, "InvalidAction", "The fake does not know "+op)
 	}
 }
 
-func clusterXML(c *Cluster) string {
+func redshiftClusterXML(c *RedshiftCluster) string {
 	return fmt.Sprintf("<ClusterIdentifier>%s</ClusterIdentifier><NodeType>%s</NodeType><ClusterStatus>%s</ClusterStatus><ClusterAvailabilityStatus>Available</ClusterAvailabilityStatus><NumberOfNodes>%d</NumberOfNodes>",
 		html.EscapeString(c.ID), html.EscapeString(c.NodeType), c.status, c.Nodes)
 }
 
-func queryOK(w http.ResponseWriter, op, inner string) {
+func redshiftQueryOK(w http.ResponseWriter, op, inner string) {
 	w.Header().Set("Content-Type", "text/xml")
 	fmt.Fprintf(w, `<%sResponse xmlns="http://redshift.amazonaws.com/doc/2012-12-01/"><%sResult>%s</%sResult><ResponseMetadata><RequestId>fake-1</RequestId></ResponseMetadata></%sResponse>`,
 		op, op, inner, op, op)
 }
 
-func queryError(w http.ResponseWriter, status int, code, msg string) {
+func redshiftQueryError(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(status)
 	fmt.Fprintf(w, `<ErrorResponse xmlns="http://redshift.amazonaws.com/doc/2012-12-01/"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>fake-1</RequestId></ErrorResponse>`,
@@ -273,18 +273,18 @@ func queryError(w http.ResponseWriter, status int, code, msg string) {
 }
 
 // serverless answers the JSON 1.1 protocol.
-func (s *Server) serverless(w http.ResponseWriter, op string, body []byte) {
+func (s *RedshiftServer) serverless(w http.ResponseWriter, op string, body []byte) {
 	var in struct {
 		WorkgroupName string `json:"workgroupName"`
 		BaseCapacity  *int   `json:"baseCapacity"`
 	}
 	if err := json.Unmarshal(body, &in); err != nil {
-		jsonError(w, 400, "ValidationException", err.Error())
+		serverlessError(w, 400, "ValidationException", err.Error())
 		return
 	}
 	wg, ok := s.workgroups[in.WorkgroupName]
 	if !ok {
-		jsonError(w, 400, "ResourceNotFoundException", "Workgroup "+in.WorkgroupName+" not found.")
+		serverlessError(w, 400, "ResourceNotFoundException", "Workgroup "+in.WorkgroupName+" not found.")
 		return
 	}
 	switch op {
@@ -299,18 +299,18 @@ func (s *Server) serverless(w http.ResponseWriter, op string, body []byte) {
 	case "UpdateWorkgroup":
 		switch {
 		case in.BaseCapacity == nil:
-			jsonError(w, 400, "ValidationException", "nothing to update")
+			serverlessError(w, 400, "ValidationException", "nothing to update")
 			return
 		case *in.BaseCapacity < 8 || *in.BaseCapacity > 512 || *in.BaseCapacity%8 != 0:
-			jsonError(w, 400, "ValidationException", "Base capacity must be between 8 and 512 in units of 8.")
+			serverlessError(w, 400, "ValidationException", "Base capacity must be between 8 and 512 in units of 8.")
 			return
 		case wg.status != "AVAILABLE":
-			jsonError(w, 400, "ConflictException", "The workgroup is being modified.")
+			serverlessError(w, 400, "ConflictException", "The workgroup is being modified.")
 			return
 		}
 		wg.status, wg.target, wg.pollsLeft = "MODIFYING", *in.BaseCapacity, wg.UpdatePolls
 	default:
-		jsonError(w, 400, "UnknownOperationException", "The fake does not know "+op)
+		serverlessError(w, 400, "UnknownOperationException", "The fake does not know "+op)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
@@ -319,7 +319,7 @@ func (s *Server) serverless(w http.ResponseWriter, op string, body []byte) {
 	}})
 }
 
-func jsonError(w http.ResponseWriter, status int, code, msg string) {
+func serverlessError(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("X-Amzn-ErrorType", code)
 	w.WriteHeader(status)
