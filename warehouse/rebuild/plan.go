@@ -217,6 +217,9 @@ func (r *Run) fillPlan(ctx context.Context, store lake.Store, wh warehouse.Wareh
 		}
 		rs := r.step(StepRestore)
 		rs.Detail = fmt.Sprintf("back to %d %s, also on failure or interrupt", up.From, up.Unit)
+		if up.Unreachable != "" {
+			rs.Detail = "back to the size it has before the resize (unknown offline), also on failure or interrupt"
+		}
 		rs.EstimateS = st.EstimateS
 		if up.Kind == scale.Provisioned {
 			nodes = r.ScaleTo

@@ -111,14 +111,14 @@ func (s *Scaler) Restore(ctx context.Context, store lake.Store, wait bool) (*Res
 			Plan: []string{fmt.Sprintf("no resize to restore: %s is at %d %s", s.what(), cur.Count, cur.Unit)}}, nil
 	}
 	if !wait {
-		res, err := s.Scale(ctx, Options{To: rec.Original})
+		res, err := s.Scale(ctx, Options{To: rec.Original, Restore: true})
 		if err != nil {
 			return nil, err
 		}
 		// The record stays until the size is confirmed: the next run or
 		// `--restore --wait` removes it.
 		if !res.Changed {
-			err = store.Delete(ctx, RecordKey(s.Name()))
+			err = s.forget(ctx, store, rec.Original)
 		}
 		return res, err
 	}
@@ -127,14 +127,28 @@ func (s *Scaler) Restore(ctx context.Context, store lake.Store, wait bool) (*Res
 
 // restoreTo resizes back, waits, and removes the record.
 func (s *Scaler) restoreTo(ctx context.Context, store lake.Store, original int) (*Result, error) {
-	res, err := s.Scale(ctx, Options{To: original, Wait: true})
+	res, err := s.Scale(ctx, Options{To: original, Wait: true, Restore: true})
 	if err != nil {
 		return nil, err
 	}
-	if err := store.Delete(ctx, RecordKey(s.Name())); err != nil {
-		return res, fmt.Errorf("remove scale record of %s: %w", s.Name(), err)
+	return res, s.forget(ctx, store, original)
+}
+
+// forget removes the record once the compute is idle at the original
+// size, and only then: a record removed while a resize is still on its
+// way elsewhere would leave the compute resized and nobody to know.
+func (s *Scaler) forget(ctx context.Context, store lake.Store, original int) error {
+	done, state, err := s.r.settled(ctx, original)
+	if err != nil {
+		return err
 	}
-	return res, nil
+	if !done {
+		return fmt.Errorf("%s is not idle at %d %s yet (%s); the original size stays recorded", s.what(), original, s.r.unit(), strings.ToLower(state))
+	}
+	if err := store.Delete(ctx, RecordKey(s.Name())); err != nil {
+		return fmt.Errorf("remove scale record of %s: %w", s.Name(), err)
+	}
+	return nil
 }
 
 // writeRecord creates the record; an existing one (a concurrent run that
