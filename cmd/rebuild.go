@@ -86,6 +86,9 @@ func runRebuildApply(cmd *cobra.Command, f *Factory, name string, o *rebuildFlag
 		return err
 	}
 	defer wh.Close()
+	if err := f.restoreLeftover(ctx, store, wh, o.dryRun); err != nil {
+		return err
+	}
 	var s *scale.Scaler
 	if o.scaleTo > 0 {
 		if s, err = f.scaler(ctx, wh); err != nil {
@@ -121,6 +124,9 @@ func runRebuildResume(cmd *cobra.Command, f *Factory, id string, o *rebuildFlags
 		return err
 	}
 	defer wh.Close()
+	if err := f.restoreLeftover(ctx, store, wh, false); err != nil {
+		return err
+	}
 	// The scaler is built when the warehouse names a compute; a run that
 	// resizes without one is refused by Resume with what to do.
 	s, _ := f.scaler(ctx, wh)

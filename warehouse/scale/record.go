@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/table"
 )
@@ -168,4 +169,40 @@ func Pending(rec *Record) string {
 	}
 	return strings.TrimSpace(fmt.Sprintf("resized from %d %s by pid %d on %s at %s and not restored: run `lakectl warehouse scale --restore`",
 		rec.Original, rec.Unit, rec.PID, rec.Host, rec.Started.Format(time.RFC3339)))
+}
+
+// RestoreLeftover performs the restore a killed run left behind, so that
+// no command works on a compute that is still resized with nobody to put
+// it back: with a record and no live run holding the compute (its lock
+// free), the original size is restored (waiting for it) and the record
+// removed. It returns nil when there is nothing to restore or a live run
+// owns the resize. dryRun only reports what would be restored.
+func (s *Scaler) RestoreLeftover(ctx context.Context, store lake.Store, dryRun bool) (*Result, error) {
+	rec, err := ReadRecord(ctx, store, s.Name())
+	if err != nil || rec == nil {
+		return nil, err
+	}
+	lock, err := table.AcquireLock(ctx, store, lockName(s.Name()), table.LockOptions{})
+	var locked *clierr.LockedError
+	if errors.As(err, &locked) {
+		return nil, nil // a live run resized it and restores it itself
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = lock.Release(context.WithoutCancel(ctx)) }()
+	if rec, err = ReadRecord(ctx, store, s.Name()); err != nil || rec == nil {
+		return nil, err
+	}
+	if dryRun {
+		return &Result{Kind: rec.Kind, Name: rec.Name, Unit: rec.Unit, To: rec.Original, DryRun: true,
+			Plan: []string{fmt.Sprintf("restore %s to %d %s first: %s", s.what(), rec.Original, rec.Unit, Pending(rec))}}, nil
+	}
+	s.log.Warn("restoring the size a killed run left", "compute", s.what(), "original", rec.Original, "unit", rec.Unit,
+		"pid", rec.PID, "host", rec.Host, "recorded", rec.Started)
+	res, err := s.restoreTo(ctx, store, rec.Original)
+	if err != nil {
+		return nil, fmt.Errorf("restore %s to %d %s, left resized by a killed run: %w; run `lakectl warehouse scale --restore --wait`", s.what(), rec.Original, rec.Unit, err)
+	}
+	return res, nil
 }
