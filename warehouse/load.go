@@ -83,6 +83,10 @@ type loader struct {
 	log       *slog.Logger
 	res       *LoadResult
 
+	// varchar is the maximum byte length of each string column in the
+	// plan's files (Redshift VARCHAR sizing); see varchar.go.
+	varchar map[string]int
+
 	tx      driver.Tx // nil on a dry run
 	offline bool      // dry run without a reachable warehouse
 	stmts   []string
@@ -347,6 +351,11 @@ func (l *loader) copyFiles(ctx context.Context, p *plan, st *driver.Statement) e
 			}
 			st.SeqColumn = driver.QuoteIdent(seqColumn)
 			job.SeqColumn = seqColumn
+			cols, err := l.stageColumns(p.schema)
+			if err != nil {
+				return err
+			}
+			st.StageColumns = cols
 		}
 		if err := l.exec(ctx, "stage_create", st); err != nil {
 			return err
@@ -407,6 +416,21 @@ func (l *loader) stage(ctx context.Context, job *driver.StageJob, want int64) er
 		return fmt.Errorf("copied %d rows but the files hold %d: nothing was loaded", n, want)
 	}
 	return nil
+}
+
+// stageColumns defines the lake schema's columns for a stage created
+// column by column (nullable: the stage holds what the files hold).
+func (l *loader) stageColumns(s schema.Schema) ([]string, error) {
+	out := make([]string, len(s.Columns))
+	for i, c := range s.Columns {
+		c.Nullable = true
+		t, err := catalog.ColumnType(catalog.Dialect(l.wh.Dialect()), c, l.ddlOptions())
+		if err != nil {
+			return nil, err
+		}
+		out[i] = driver.QuoteIdent(c.Name) + " " + t
+	}
+	return out, nil
 }
 
 func (l *loader) upsertColumns(s schema.Schema, st *driver.Statement) error {
@@ -506,7 +530,7 @@ func (l *loader) ensureTarget(ctx context.Context, lakeSchema schema.Schema) err
 		return err
 	}
 	d := catalog.Dialect(l.wh.Dialect())
-	opts := catalog.DDLOptions{Schema: l.schema, IfNotExists: true}
+	opts := l.ddlOptions()
 	if len(cols) == 0 {
 		ddl, err := catalog.DDL(d, l.table, lakeSchema, opts)
 		if err != nil {

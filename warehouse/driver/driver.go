@@ -151,6 +151,9 @@ type Statement struct {
 	Key          []string // quoted key columns (upsert)
 	Cursor       string   // quoted cursor column (upsert), may be empty
 	SeqColumn    string   // quoted sequence column of the stage, may be empty
+	// StageColumns are "name TYPE" definitions of the lake schema's
+	// columns, for a dialect that creates the stage column by column.
+	StageColumns []string
 	Partitions   []PartitionFilter
 	// PartitionPaths are the lake partitions ("dt=2024-01-01") whose
 	// ledger rows a replace deletes.

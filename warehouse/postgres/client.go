@@ -14,9 +14,14 @@ import (
 )
 
 // Client opens pgx connections to one server; the Redshift driver uses it
-// too. Statements run over the simple protocol: load SQL is DDL-heavy
-// (pgx's statement cache would fail once after an ALTER) and templates may
-// hold several statements.
+// too. Statements without arguments run over the simple protocol as they
+// are (templates may hold several statements); queries and statements
+// with arguments use pgx's exec mode (extended protocol, unnamed
+// statement, no cache: load SQL is DDL-heavy and a cached plan would fail
+// once after an ALTER). pgx's own simple-protocol mode is not used: it
+// escapes arguments client-side and so refuses any server that does not
+// report standard_conforming_strings=on and client_encoding=UTF8, which
+// Redshift never reports.
 type Client struct {
 	cfg      *pgx.ConnConfig
 	redacted string
@@ -28,7 +33,7 @@ func NewClient(connURL string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("warehouse URL: %s", redact.Patterns(err.Error()))
 	}
-	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
 	c := &Client{cfg: cfg, redacted: redact.Patterns(connURL)}
 	if u, err := url.Parse(connURL); err == nil {
 		c.redacted = redact.URL(u)
@@ -109,13 +114,39 @@ func (c *Client) Begin(ctx context.Context) (*Tx, error) {
 	return &Tx{Conn: conn, tx: tx}, nil
 }
 
-// Exec runs SQL (one or several statements).
+// Exec runs SQL (one or several statements when there are no args) and
+// returns the rows the last statement affected.
 func (t *Tx) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
-	tag, err := t.tx.Exec(ctx, sql, args...)
+	if len(args) > 0 {
+		tag, err := t.tx.Exec(ctx, sql, args...)
+		return tag.RowsAffected(), err
+	}
+	return execSimple(ctx, t.Conn, sql)
+}
+
+// execSimple sends sql as one simple-protocol Query, unchanged.
+func execSimple(ctx context.Context, conn *pgx.Conn, sql string) (int64, error) {
+	results, err := conn.PgConn().Exec(ctx, sql).ReadAll()
 	if err != nil {
 		return 0, err
 	}
-	return tag.RowsAffected(), nil
+	var n int64
+	if len(results) > 0 {
+		n = results[len(results)-1].CommandTag.RowsAffected()
+	}
+	return n, nil
+}
+
+// Exec runs SQL outside any transaction, on its own connection: for
+// statements that cannot run inside one (Redshift's ALTER COLUMN TYPE).
+func (c *Client) Exec(ctx context.Context, sql string) error {
+	conn, err := c.Connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	_, err = execSimple(ctx, conn, sql)
+	return err
 }
 
 // Query runs a statement in the transaction.

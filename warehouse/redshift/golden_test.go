@@ -40,7 +40,7 @@ func TestEveryTemplateRendersAsItsGoldenFile(t *testing.T) {
 	st := whtest.Statement("public")
 	st.Partitions = append(st.Partitions, driver.PartitionFilter{Conditions: []string{`"updated_at" IS NULL`}})
 	st.PartitionPaths = append(st.PartitionPaths, "updated_at_day=__HIVE_DEFAULT_PARTITION__")
-	whtest.CheckTemplates(t, openTest(t, testURL).tmpl, st, *update, "copy", "insert_values", "insert_plan", "load_errors")
+	whtest.CheckTemplates(t, openTest(t, testURL).tmpl, st, *update, "copy", "insert_values", "insert_plan", "load_errors", "stage_stamp")
 }
 
 func testJob(t *testing.T) *driver.StageJob {
@@ -77,6 +77,20 @@ func TestCopyStatementsAndManifestsMatchGoldenFiles(t *testing.T) {
 			t.Errorf("manifest lacks %s", want)
 		}
 	}
+}
+
+func TestUpsertStageCopiesFileByFileAndStampsEachFilesRows(t *testing.T) {
+	w := openTest(t, testURL)
+	job := testJob(t)
+	job.SeqColumn = "_lakectl_seq"
+	for i := range job.Files {
+		job.Files[i].Ordinal = i
+	}
+	stmts, _, err := w.PlanStage(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "copy_upsert_statements", strings.Join(stmts, "\n\n")+"\n")
 }
 
 func TestInsertMethodPlansInsertsAndNeedsNoRole(t *testing.T) {

@@ -33,6 +33,15 @@ func (t *tx) insertFiles(ctx context.Context, job *driver.StageJob) (int64, erro
 			if err != nil {
 				return total, fmt.Errorf("insert rows of lake file %s: %w", f.Key, err)
 			}
+			if job.SeqColumn != "" {
+				s, err := t.w.stamp(job, f)
+				if err == nil {
+					_, err = t.Exec(ctx, s)
+				}
+				if err != nil {
+					return total, fmt.Errorf("stamp staged rows of %s: %w", f.Key, err)
+				}
+			}
 		}
 	}
 	return total, nil

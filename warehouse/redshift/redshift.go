@@ -163,6 +163,8 @@ type copyStmt struct {
 	IAMRole     string
 	Files       []driver.StageFile
 	manifest    []byte
+	// stamp, for an upsert stage, sets the file's position on its rows.
+	stamp string
 }
 
 // manifest is Redshift's COPY manifest; Parquet needs content_length.
@@ -202,10 +204,18 @@ func (w *Warehouse) copies(job *driver.StageJob) ([]*copyStmt, error) {
 		}
 	}
 	var out []*copyStmt
-	for _, files := range driver.ColumnRuns(job.Files) {
+	for _, files := range w.copyRuns(job) {
 		key := ManifestKey(job.LoadID, len(out))
-		out = append(out, &copyStmt{Table: job.Table, Columns: driver.QuoteIdents(files[0].Schema.Names()), Files: files,
-			ManifestKey: key, ManifestURL: job.Store.URL(key), IAMRole: w.cfg.IAMRole})
+		c := &copyStmt{Table: job.Table, Columns: driver.QuoteIdents(files[0].Schema.Names()), Files: files,
+			ManifestKey: key, ManifestURL: job.Store.URL(key), IAMRole: w.cfg.IAMRole}
+		if job.SeqColumn != "" {
+			s, err := w.stamp(job, files[0])
+			if err != nil {
+				return nil, err
+			}
+			c.stamp = s
+		}
+		out = append(out, c)
 	}
 	for _, c := range out {
 		m := manifest{Entries: make([]manifestEntry, 0, len(c.Files))}
@@ -219,6 +229,28 @@ func (w *Warehouse) copies(job *driver.StageJob) ([]*copyStmt, error) {
 		c.manifest = append(b, '\n')
 	}
 	return out, nil
+}
+
+// copyRuns are the files of each COPY: runs of one column list, or, for
+// an upsert stage, one file per COPY, so that each file's rows can be
+// stamped with its position (COPY cannot tell which file a row came from).
+func (w *Warehouse) copyRuns(job *driver.StageJob) [][]driver.StageFile {
+	if job.SeqColumn == "" {
+		return driver.ColumnRuns(job.Files)
+	}
+	out := make([][]driver.StageFile, len(job.Files))
+	for i, f := range job.Files {
+		out[i] = []driver.StageFile{f}
+	}
+	return out
+}
+
+// stamp renders the UPDATE that marks the rows just staged from f.
+func (w *Warehouse) stamp(job *driver.StageJob, f driver.StageFile) (string, error) {
+	return w.tmpl.Render("stage_stamp", struct {
+		Table   string
+		Ordinal int
+	}{job.Table, f.Ordinal})
 }
 
 // insertPlan is the data of the insert_plan template.
@@ -255,6 +287,9 @@ func (w *Warehouse) PlanStage(job *driver.StageJob) ([]string, []byte, error) {
 			return nil, nil, err
 		}
 		out = append(out, s)
+		if c.stamp != "" {
+			out = append(out, c.stamp)
+		}
 		manifests = append(manifests, c.manifest)
 	}
 	if len(manifests) == 1 {
@@ -297,14 +332,35 @@ func (t *tx) Stage(ctx context.Context, job *driver.StageJob) (int64, error) {
 		if err != nil {
 			return total, err
 		}
-		n, err := t.Exec(ctx, sql)
-		if err != nil {
+		if _, err := t.Exec(ctx, sql); err != nil {
 			return total, fmt.Errorf("COPY from manifest %s: %w%s", c.ManifestURL, err, t.w.loadErrors(ctx, job, c))
+		}
+		n, err := t.copyCount(ctx)
+		if err != nil {
+			return total, fmt.Errorf("COPY from manifest %s: read pg_last_copy_count(): %w", c.ManifestURL, err)
+		}
+		if c.stamp != "" {
+			if _, err := t.Exec(ctx, c.stamp); err != nil {
+				return total, fmt.Errorf("stamp staged rows of %s: %w", c.Files[0].Key, err)
+			}
 		}
 		total += n
 		job.Progress.Add(n, 0)
 	}
 	return total, nil
+}
+
+// copyCount is the row count of the session's last COPY, which Redshift
+// reports through pg_last_copy_count(), not in the command tag
+// (https://docs.aws.amazon.com/redshift/latest/dg/PG_LAST_COPY_COUNT.html).
+func (t *tx) copyCount(ctx context.Context) (int64, error) {
+	sql, err := t.w.tmpl.Render("copy_count", nil)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = t.Query(ctx, sql, nil, func(scan func(...any) error) error { return scan(&n) })
+	return n, err
 }
 
 // loadErrors asks SYS_LOAD_ERROR_DETAIL (on a fresh connection: the load

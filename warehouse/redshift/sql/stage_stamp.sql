@@ -1,0 +1,1 @@
+UPDATE {{.Table}} SET "_lakectl_file" = {{.Ordinal}} WHERE "_lakectl_file" IS NULL;
