@@ -324,7 +324,11 @@ func (x *executor) count(st *Step, res *warehouse.LoadResult) {
 
 // loadOptions load into the new table, whose columns the migration made.
 func (x *executor) loadOptions(only []string, dryRun bool) warehouse.LoadOptions {
-	return warehouse.LoadOptions{Table: x.r.Table, Into: x.r.NewTable, Mode: warehouse.ModeAppend, Only: only,
+	mode := x.r.Mode
+	if mode != warehouse.ModeUpsert {
+		mode = warehouse.ModeAppend
+	}
+	return warehouse.LoadOptions{Table: x.r.Table, Into: x.r.NewTable, Mode: mode, Key: x.r.Key, Cursor: x.r.Cursor, Only: only,
 		TargetDefined: true, Parallel: x.parallel, DryRun: dryRun, Logger: x.log}
 }
 
@@ -350,6 +354,9 @@ func (x *executor) verify(ctx context.Context) error {
 	x.r.LakeRows, x.r.TableRows = lake.Rows, n
 	st := x.r.step(StepVerify)
 	st.Rows, st.Detail = n, fmt.Sprintf("lake %d rows, %s %d rows", lake.Rows, x.r.NewTable, n)
+	if x.r.Mode == warehouse.ModeUpsert {
+		return x.verifyUpsert(ctx, st, lake.Rows, n)
+	}
 	if n != lake.Rows {
 		return fmt.Errorf("lake table %s has %d rows but %s has %d: nothing was swapped; if the lake changed during the rebuild, resume to load and verify again", x.r.Table, lake.Rows, x.r.NewTable, n)
 	}
@@ -417,4 +424,21 @@ func firstLine(s string) string {
 		s = s[:80] + "..."
 	}
 	return s
+}
+
+// verifyUpsert proves what upsert must produce: no key twice, and no more
+// rows than the lake holds (versions of a key collapse into one row).
+func (x *executor) verifyUpsert(ctx context.Context, st *Step, lakeRows, n int64) error {
+	dups, err := warehouse.KeyDuplicates(ctx, x.wh, x.n.qNew, x.r.Key)
+	if err != nil {
+		return fmt.Errorf("check keys of %s: %w", x.r.NewTable, err)
+	}
+	st.Detail = fmt.Sprintf("lake %d rows (every version), %s %d rows, one per key %s", lakeRows, x.r.NewTable, n, strings.Join(x.r.Key, ", "))
+	switch {
+	case dups > 0:
+		return fmt.Errorf("%s has %d keys (%s) with more than one row, but the target is loaded by upsert: nothing was swapped", x.r.NewTable, dups, strings.Join(x.r.Key, ", "))
+	case n > lakeRows:
+		return fmt.Errorf("%s has %d rows, more than the lake's %d: nothing was swapped", x.r.NewTable, n, lakeRows)
+	}
+	return nil
 }

@@ -200,6 +200,9 @@ func (r *Run) fillPlan(ctx context.Context, store lake.Store, wh warehouse.Wareh
 	if err != nil {
 		return err
 	}
+	if err := r.readSemantics(ctx, wh); err != nil {
+		return err
+	}
 	nodes := 0
 	if s != nil && r.ScaleTo > 0 {
 		up, err := s.Scale(ctx, scale.Options{To: r.ScaleTo, DryRun: true})
@@ -251,11 +254,21 @@ func (r *Run) fillPlan(ctx context.Context, store lake.Store, wh warehouse.Wareh
 	rate, per := throughput(wh.Dialect(), nodes)
 	batches := (lr.Files + r.BatchFiles - 1) / r.BatchFiles
 	ld.EstimateS = float64(lr.Bytes)/rate + float64(batches)*per
-	ld.Detail = fmt.Sprintf("%d load transactions of up to %d files, each recording its files in the ledger as %s; statements shown for all files at once", batches, r.BatchFiles, r.NewTable)
+	ld.Detail = fmt.Sprintf("%d load transactions of up to %d files, %s, each recording its files in the ledger as %s; statements shown for all files at once", batches, r.BatchFiles, r.modeText(), r.NewTable)
 	vf := r.step(StepVerify)
 	vf.Statements = []string{n.countStatement(n.qNew)}
 	vf.EstimateS = 1 + float64(lr.Files)*0.01
 	vf.Detail = "first loads any lake file that appeared since step 3"
+	if r.Mode == warehouse.ModeUpsert {
+		key := make([]string, len(r.Key))
+		for i, k := range r.Key {
+			key[i] = driver.QuoteIdent(k)
+		}
+		if q, err := wh.SQL("key_duplicates", &driver.Statement{Target: n.qNew, Key: key}); err == nil {
+			vf.Statements = append(vf.Statements, q)
+		}
+		vf.Detail += "; upsert keeps one row per key, so the table holds at most the lake's rows and no key twice"
+	}
 	sw := r.step(StepSwap)
 	sw.Statements, sw.EstimateS, sw.Detail = n.swapStatements(true), 1, "in one transaction"
 	dr := r.step(StepDropOld)
@@ -276,4 +289,36 @@ func (r *Run) fillPlan(ctx context.Context, store lake.Store, wh warehouse.Wareh
 // time-ordered transaction id), so a growing schema loads in order.
 func sortByAge(keys []string) {
 	sort.SliceStable(keys, func(i, j int) bool { return path.Base(keys[i]) < path.Base(keys[j]) })
+}
+
+// readSemantics takes the mode, key and cursor of the target's first load
+// (offline, a plan assumes append and says so in the load step).
+func (r *Run) readSemantics(ctx context.Context, wh warehouse.Warehouse) error {
+	if r.Mode != "" {
+		return nil // a resumed run keeps what it started with
+	}
+	sem, err := warehouse.TargetSemantics(ctx, wh, r.Target)
+	if err != nil && !r.DryRun {
+		return err
+	}
+	r.Mode = warehouse.ModeAppend
+	if sem != nil {
+		r.Mode, r.Key, r.Cursor = sem.Mode, sem.Key, sem.Cursor
+	}
+	if r.Mode == warehouse.ModeReplace {
+		r.Mode = warehouse.ModeAppend // every live file once: the same rows as replace
+	}
+	return nil
+}
+
+// modeText says how the new table is loaded.
+func (r *Run) modeText() string {
+	if r.Mode == warehouse.ModeUpsert {
+		s := "upsert by key " + strings.Join(r.Key, ", ")
+		if r.Cursor != "" {
+			s += ", latest " + r.Cursor + " wins"
+		}
+		return s + " (as the target's first load)"
+	}
+	return "append"
 }

@@ -108,24 +108,29 @@ type Step struct {
 // Run is one rebuild: its plan, its progress and, as a result, what it
 // loaded. It is stored as _lakectl/rebuild/<run>.json.
 type Run struct {
-	Run           string    `json:"run"`
-	Table         string    `json:"table"`
-	Target        string    `json:"target"`
-	NewTable      string    `json:"new_table"`
-	OldTable      string    `json:"old_table"`
-	Dialect       string    `json:"dialect"`
-	Warehouse     string    `json:"warehouse"`
-	MigrationFile string    `json:"migration_file,omitempty"`
-	Migration     string    `json:"migration"`
-	ScaleTo       int       `json:"scale_to,omitempty"`
-	Compute       string    `json:"compute,omitempty"`
-	KeepOld       bool      `json:"keep_old,omitempty"`
-	BatchFiles    int       `json:"batch_files"`
-	State         string    `json:"state"`
-	Error         string    `json:"error,omitempty"`
-	Created       time.Time `json:"created"`
-	Updated       time.Time `json:"updated"`
-	Steps         []Step    `json:"steps"`
+	Run           string `json:"run"`
+	Table         string `json:"table"`
+	Target        string `json:"target"`
+	NewTable      string `json:"new_table"`
+	OldTable      string `json:"old_table"`
+	Dialect       string `json:"dialect"`
+	Warehouse     string `json:"warehouse"`
+	MigrationFile string `json:"migration_file,omitempty"`
+	Migration     string `json:"migration"`
+	ScaleTo       int    `json:"scale_to,omitempty"`
+	Compute       string `json:"compute,omitempty"`
+	KeepOld       bool   `json:"keep_old,omitempty"`
+	BatchFiles    int    `json:"batch_files"`
+	// Mode, Key and Cursor are how the target was first loaded (recorded
+	// in the warehouse): the new table is loaded the same way.
+	Mode    string    `json:"mode,omitempty"`
+	Key     []string  `json:"key,omitempty"`
+	Cursor  string    `json:"cursor,omitempty"`
+	State   string    `json:"state"`
+	Error   string    `json:"error,omitempty"`
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
+	Steps   []Step    `json:"steps"`
 	// LoadedFiles are the lake files checkpointed as loaded into the new
 	// table (the new table's ledger rows are the authority).
 	LoadedFiles []string `json:"loaded_files,omitempty"`
