@@ -68,6 +68,9 @@ func Apply(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts O
 	if err := r.fillPlan(ctx, store, wh, opts.Scaler, opts.Parallel); err != nil {
 		return nil, err
 	}
+	if r.Views != nil {
+		return nil, (&dependents{views: r.Views}).viewsError(r)
+	}
 	r.State, r.Files, r.Bytes, r.Rows = RunRunning, 0, 0, 0
 	for i := range r.Steps {
 		r.Steps[i].Files, r.Steps[i].Bytes, r.Steps[i].Rows = 0, 0, 0
@@ -233,6 +236,12 @@ func (x *executor) steps(ctx context.Context) error {
 }
 
 func (x *executor) step(ctx context.Context, name string) error {
+	switch {
+	case name == StepCreate && x.r.InPlace:
+		return x.alterInPlace(ctx)
+	case name == StepVerify && x.r.InPlace:
+		return x.verifyInPlace(ctx)
+	}
 	switch name {
 	case StepCreate:
 		return x.create(ctx)
@@ -248,27 +257,31 @@ func (x *executor) step(ctx context.Context, name string) error {
 	return fmt.Errorf("unknown step %s", name)
 }
 
-// create runs the migration in one transaction. A create cut short after
-// its commit left a table of this run: it is dropped and made again.
+// create runs the migration in one transaction, then the statements that
+// cannot run in one, each alone and checkpointed. A create cut short
+// before its transaction's checkpoint left a table of this run: it is
+// dropped and made again.
 func (x *executor) create(ctx context.Context) error {
 	stmts, err := renderMigration(x.r.Migration, x.n.migrationData(x.r.Table))
 	if err != nil {
 		return err
 	}
-	if ok, err := x.exists(ctx, x.r.NewTable); err != nil {
-		return err
-	} else if ok {
-		undo := x.n.dropNewStatements()
-		if ok, err := x.exists(ctx, x.wh.DefaultSchema()+".lakectl_loads"); err != nil {
+	inTx, alone := splitTx(stmts)
+	st := x.r.step(StepCreate)
+	if st.Done < len(inTx) || len(inTx) == 0 && st.Done == 0 {
+		st.Done = 0
+		if err := x.dropLeftover(ctx); err != nil {
 			return err
-		} else if !ok {
-			undo = undo[:1]
 		}
-		if err := x.inTx(ctx, undo); err != nil {
+		if err := x.inTx(ctx, inTx); err != nil {
+			return fmt.Errorf("run migration %s: %w", x.r.MigrationFile, err)
+		}
+		st.Done = len(inTx)
+		if err := x.r.save(ctx, x.store); err != nil {
 			return err
 		}
 	}
-	if err := x.inTx(ctx, stmts); err != nil {
+	if err := x.alone(ctx, st, len(inTx), alone); err != nil {
 		return fmt.Errorf("run migration %s: %w", x.r.MigrationFile, err)
 	}
 	ok, err := x.exists(ctx, x.r.NewTable)
@@ -279,6 +292,22 @@ func (x *executor) create(ctx context.Context) error {
 		return clierr.Usagef("the migration ran but did not create %s ({{.NewTable}})", x.r.NewTable)
 	}
 	return nil
+}
+
+// dropLeftover drops a new table (and its ledger rows) that a create cut
+// short left behind.
+func (x *executor) dropLeftover(ctx context.Context) error {
+	ok, err := x.exists(ctx, x.r.NewTable)
+	if err != nil || !ok {
+		return err
+	}
+	undo := x.n.dropNewStatements()
+	if ok, err := x.exists(ctx, x.wh.DefaultSchema()+".lakectl_loads"); err != nil {
+		return err
+	} else if !ok {
+		undo = undo[:1]
+	}
+	return x.inTx(ctx, undo)
 }
 
 // load loads the lake files the new table's ledger lacks, BatchFiles per
@@ -383,8 +412,16 @@ func (x *executor) swap(ctx context.Context) error {
 	if !hasTarget {
 		x.r.step(StepDropOld).Status = Skipped
 		x.r.step(StepDropOld).Detail = "there was no old table"
+		return x.inTx(ctx, x.n.swapStatements(false))
 	}
-	return x.inTx(ctx, x.n.swapStatements(hasTarget))
+	dep, err := readDependents(ctx, x.wh, x.n)
+	if err != nil {
+		return err
+	}
+	if err := dep.viewsError(x.r); err != nil {
+		return err
+	}
+	return x.inTx(ctx, append(dep.grantStatements(x.n), x.n.swapStatements(true)...))
 }
 
 // inTx runs statements in one transaction.

@@ -162,7 +162,8 @@ func newRun(wh warehouse.Warehouse, opts Options) (*Run, error) {
 	if opts.Scaler != nil && opts.ScaleTo > 0 {
 		r.Compute = opts.Scaler.Kind() + " " + opts.Scaler.Name()
 	}
-	if _, err := renderMigration(text, n.migrationData(opts.Table)); err != nil {
+	stmts, err := renderMigration(text, n.migrationData(opts.Table))
+	if err != nil {
 		return nil, err
 	}
 	r.Steps = []Step{
@@ -184,6 +185,9 @@ func newRun(wh warehouse.Warehouse, opts Options) (*Run, error) {
 	}
 	if opts.KeepOld {
 		r.step(StepDropOld).Status, r.step(StepDropOld).Detail = Skipped, "--keep-old: "+n.oldT+" stays"
+	}
+	if isInPlace(stmts, n.migrationData(opts.Table)) {
+		r.markInPlace(n)
 	}
 	return r, nil
 }
@@ -231,7 +235,14 @@ func (r *Run) fillPlan(ctx context.Context, store lake.Store, wh warehouse.Wareh
 	stmts, _ := renderMigration(r.Migration, n.migrationData(r.Table))
 	cr := r.step(StepCreate)
 	cr.Statements, cr.EstimateS = stmts, 1
+	if r.InPlace {
+		return r.fillInPlace(n, stmts)
+	}
 	cr.Detail = "in one transaction"
+	if inTx, alone := splitTx(stmts); len(alone) > 0 {
+		cr.Detail = fmt.Sprintf("%d statements in one transaction, then %d outside a transaction (Redshift refuses them in one), checkpointed after each", len(inTx), len(alone))
+		cr.Statements = append(inTx, alone...)
+	}
 
 	// What is left to load: a dry-run load into the new table subtracts
 	// what its ledger says it holds.
@@ -271,6 +282,7 @@ func (r *Run) fillPlan(ctx context.Context, store lake.Store, wh warehouse.Wareh
 	}
 	sw := r.step(StepSwap)
 	sw.Statements, sw.EstimateS, sw.Detail = n.swapStatements(true), 1, "in one transaction"
+	r.planDependents(ctx, wh, n, sw)
 	dr := r.step(StepDropOld)
 	if dr.Status != Skipped {
 		dr.Statements, dr.EstimateS = n.dropStatements(), 1
@@ -321,4 +333,45 @@ func (r *Run) modeText() string {
 		return s + " (as the target's first load)"
 	}
 	return "append"
+}
+
+// fillInPlace finishes the plan of an in-place run: no files to load.
+func (r *Run) fillInPlace(n names, stmts []string) error {
+	cr := r.step(StepCreate)
+	cr.EstimateS = 60 * float64(len(stmts))
+	vf := r.step(StepVerify)
+	vf.Statements, vf.EstimateS = []string{n.countStatement(n.qTarget)}, 1
+	r.EstimateS = 0
+	for _, st := range r.Steps {
+		if st.Status != Skipped {
+			r.EstimateS += st.EstimateS
+		}
+	}
+	return nil
+}
+
+// planDependents says what the swap does about views and grants (only
+// when the warehouse answers): grants are carried to the new table, bound
+// views make the run refuse before it starts.
+func (r *Run) planDependents(ctx context.Context, wh warehouse.Warehouse, n names, sw *Step) {
+	if r.Unreachable != "" {
+		sw.Detail += "; dependent views and grants are checked when the warehouse answers"
+		return
+	}
+	dep, err := readDependents(ctx, wh, n)
+	if err != nil {
+		sw.Detail += "; dependent views and grants could not be read: " + err.Error()
+		return
+	}
+	grants := dep.grantStatements(n)
+	sw.Statements = append(grants, sw.Statements...)
+	if len(grants) > 0 {
+		sw.Detail += fmt.Sprintf("; the table's grants (%d grantees) are given to the new table first", len(grants))
+	}
+	if len(dep.views) > 0 {
+		r.Views = dep.views
+		sw.Detail += "; REFUSED: " + dep.viewsError(r).Error()
+	} else {
+		sw.Detail += "; no views depend on " + n.target
+	}
 }

@@ -103,6 +103,9 @@ type Step struct {
 	Started    *time.Time `json:"started,omitempty"`
 	Finished   *time.Time `json:"finished,omitempty"`
 	Error      string     `json:"error,omitempty"`
+	// Done counts the step's statements that committed (the checkpoint of
+	// statements run outside a transaction).
+	Done int `json:"statements_done,omitempty"`
 }
 
 // Run is one rebuild: its plan, its progress and, as a result, what it
@@ -121,6 +124,12 @@ type Run struct {
 	Compute       string `json:"compute,omitempty"`
 	KeepOld       bool   `json:"keep_old,omitempty"`
 	BatchFiles    int    `json:"batch_files"`
+	// InPlace says the migration only alters the table in place: no new
+	// table, no load, no swap.
+	InPlace bool `json:"in_place,omitempty"`
+	// Views are views bound to the target that a swap would break (the
+	// run refuses to start while there are any).
+	Views []string `json:"dependent_views,omitempty"`
 	// Mode, Key and Cursor are how the target was first loaded (recorded
 	// in the warehouse): the new table is loaded the same way.
 	Mode    string    `json:"mode,omitempty"`
