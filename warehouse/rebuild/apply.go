@@ -51,7 +51,7 @@ func Apply(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts O
 		return nil, err
 	}
 	for _, o := range runs {
-		if o.Table == r.Table && o.State != RunDone {
+		if o.Table == r.Table && !o.Finished() {
 			return nil, clierr.Usagef("rebuild run %s of %s is unfinished (%s): continue it with `lakectl rebuild resume %s`", o.Run, o.Table, o.State, o.Run)
 		}
 	}
@@ -93,7 +93,7 @@ func Resume(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts 
 		}
 		var open []string
 		for _, r := range runs {
-			if r.State != RunDone {
+			if !r.Finished() {
 				open = append(open, r.Run+" ("+r.Table+")")
 				id = r.Run
 			}
@@ -106,25 +106,23 @@ func Resume(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts 
 			return nil, clierr.Usagef("several unfinished rebuild runs: name one of %s", strings.Join(open, ", "))
 		}
 	}
-	r, err := loadRun(ctx, store, id)
-	if err != nil {
-		return nil, err
-	}
-	lock, err := table.AcquireLock(ctx, store, lockName(r.Table), table.LockOptions{})
+	r, lock, err := lockRun(ctx, store, id)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = lock.Release(context.WithoutCancel(ctx)) }()
-	if r, err = loadRun(ctx, store, id); err != nil { // after the lock: the latest checkpoint
-		return nil, err
-	}
 	switch {
 	case r.State == RunDone:
 		return r, nil
+	case r.State == RunAbandoned:
+		return nil, clierr.Usagef("rebuild run %s was abandoned: start a new one with `lakectl rebuild apply`", r.Run)
 	case r.Warehouse != wh.String():
 		return nil, clierr.Usagef("rebuild run %s ran on warehouse %s, not %s: configure that warehouse to resume it", r.Run, r.Warehouse, wh.String())
 	case r.ScaleTo > 0 && opts.Scaler == nil:
 		return nil, clierr.Usagef("rebuild run %s resizes %s: name it with --cluster / --workgroup (or in the redshift:// URL) to resume", r.Run, r.Compute)
+	}
+	if err := r.replaceMigration(wh, opts); err != nil {
+		return nil, err
 	}
 	r.State, r.Error = RunRunning, ""
 	for i := range r.Steps {
@@ -140,6 +138,24 @@ func Resume(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts 
 }
 
 func lockName(table string) string { return "rebuild." + table }
+
+// lockRun takes the lock of the run's table and reads the run again under
+// it: the latest checkpoint. The caller releases the lock.
+func lockRun(ctx context.Context, store lake.Store, id string) (*Run, *table.Lock, error) {
+	r, err := loadRun(ctx, store, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	lock, err := table.AcquireLock(ctx, store, lockName(r.Table), table.LockOptions{})
+	if err != nil {
+		return nil, nil, err
+	}
+	if r, err = loadRun(ctx, store, id); err != nil {
+		_ = lock.Release(context.WithoutCancel(ctx))
+		return nil, nil, err
+	}
+	return r, lock, nil
+}
 
 func newExecutor(store lake.Store, wh warehouse.Warehouse, r *Run, s *scale.Scaler, parallel int, log *slog.Logger, p progress.Reporter) *executor {
 	if log == nil {

@@ -41,6 +41,7 @@ const (
 	RunPlanned     = "planned"
 	RunRunning     = "running"
 	RunDone        = "done"
+	RunAbandoned   = "abandoned"
 	RunFailed      = "failed"
 	RunInterrupted = "interrupted"
 )
@@ -80,6 +81,11 @@ type Options struct {
 type ResumeOptions struct {
 	// RunID is the run to resume; empty: the only unfinished one.
 	RunID string
+	// MigrationFile, when set, is a corrected migration that replaces the
+	// stored one; allowed only while no statement of the migration has
+	// committed. Migration, when set, is its text.
+	MigrationFile string
+	Migration     string
 	// Scaler is needed when the run resizes the compute.
 	Scaler   *scale.Scaler
 	Parallel int
@@ -151,6 +157,9 @@ type Run struct {
 	DurationS   float64  `json:"duration_s"`
 	EstimateS   float64  `json:"estimate_s"`
 	DryRun      bool     `json:"dry_run,omitempty"`
+	// MigrationReplaced names the corrected migration file a resume took
+	// in place of the stored one (the failed step had not committed).
+	MigrationReplaced string `json:"migration_replaced,omitempty"`
 	// Unreachable, on a plan, says why the warehouse could not be asked.
 	Unreachable string `json:"warehouse_unreachable,omitempty"`
 
@@ -168,7 +177,7 @@ func (r *Run) step(name string) *Step {
 }
 
 // Finished says the run needs no resume.
-func (r *Run) Finished() bool { return r.State == RunDone }
+func (r *Run) Finished() bool { return r.State == RunDone || r.State == RunAbandoned }
 
 // StatusResult lists rebuild runs, newest first.
 type StatusResult struct {
