@@ -31,7 +31,11 @@ func TestHelperLoadUntilKilled(t *testing.T) {
 		t.Skip("child process of TestKilledLoadThenRerunLoadsExactlyOnce")
 	}
 	ctx := context.Background()
-	store, err := lake.Open(ctx, os.Getenv("LAKECTL_WH_LAKE"), lake.Options{})
+	opts := lake.Options{}
+	if ep := os.Getenv("LAKECTL_WH_S3_ENDPOINT"); ep != "" {
+		opts = lake.Options{S3Endpoint: ep, S3PathStyle: true}
+	}
+	store, err := lake.Open(ctx, os.Getenv("LAKECTL_WH_LAKE"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

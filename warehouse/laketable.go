@@ -65,11 +65,13 @@ func (t lakeTable) Lineage(ctx context.Context, f lakeFile) ([]segment, error) {
 	return t.tbl.Lineage(ctx, f.Key)
 }
 
-// Footer reads the file's schema and row count.
-func (t lakeTable) Footer(ctx context.Context, f lakeFile) (schema.Schema, int64, error) {
+// Footer reads the file's schema, row count and, when the file records
+// it, the maximum byte length of its string columns (nil otherwise).
+func (t lakeTable) Footer(ctx context.Context, f lakeFile) (schema.Schema, int64, map[string]int, error) {
 	ft, err := parquetfile.ReadFooterFrom(ctx, t.store, f.Key, f.Size)
 	if err != nil {
-		return schema.Schema{}, 0, fmt.Errorf("read footer of %s: %w", f.Key, err)
+		return schema.Schema{}, 0, nil, fmt.Errorf("read footer of %s: %w", f.Key, err)
 	}
-	return ft.Schema, ft.Rows, nil
+	m, _ := parquetfile.MaxBytes(ft.KeyValue)
+	return ft.Schema, ft.Rows, m, nil
 }

@@ -63,11 +63,11 @@ type ledgerRow struct {
 	size, rows                                               int64
 }
 
-func (r ledgerRow) literals() []string {
+func (r ledgerRow) literals(lit func(string) string) []string {
 	return []string{
-		driver.Literal(r.target), driver.Literal(r.file), driver.Literal(r.leaf),
-		driver.Literal(r.partition), strconv.FormatInt(r.size, 10), driver.Literal(r.etag),
-		strconv.FormatInt(r.rows, 10), driver.Literal(r.fingerprint), driver.Literal(r.loadID),
+		lit(r.target), lit(r.file), lit(r.leaf),
+		lit(r.partition), strconv.FormatInt(r.size, 10), lit(r.etag),
+		strconv.FormatInt(r.rows, 10), lit(r.fingerprint), lit(r.loadID),
 	}
 }
 
@@ -79,7 +79,7 @@ func ledgerInserts(wh driver.Warehouse, base driver.Statement, rows []ledgerRow)
 		st := base
 		st.Rows = make([][]string, 0, end-start)
 		for _, r := range rows[start:end] {
-			st.Rows = append(st.Rows, r.literals())
+			st.Rows = append(st.Rows, r.literals(driver.LiteralFor(wh)))
 		}
 		sql, err := wh.SQL("ledger_insert", &st)
 		if err != nil {

@@ -104,6 +104,12 @@ type loader struct {
 	// plan's files (Redshift VARCHAR sizing); see varchar.go.
 	varchar map[string]int
 
+	// reset says the ledger lists files for a target that is gone: its
+	// ledger rows are deleted and every file is loaded again.
+	reset bool
+	// widened counts the restarts after widening VARCHAR columns.
+	widened int
+
 	tx      driver.Tx // nil on a dry run
 	offline bool      // dry run without a reachable warehouse
 	stmts   []string
@@ -222,6 +228,9 @@ func (l *loader) load(ctx context.Context, lt lakeTable, files []lakeFile) error
 	if err != nil {
 		return err
 	}
+	if cov, err = l.missingTarget(ctx, cov); err != nil {
+		return err
+	}
 	p, err := makePlan(ctx, lt, files, cov, l.opts.Mode, l.full)
 	if err != nil {
 		return err
@@ -230,6 +239,22 @@ func (l *loader) load(ctx context.Context, lt lakeTable, files []lakeFile) error
 	if len(p.files) == 0 && len(p.covered) == 0 && !l.full {
 		l.log.Info("nothing new to load", "table", l.opts.Table, "into", l.res.Into, "skipped_files", p.skipped)
 		return nil
+	}
+	alters, err := l.widenings(ctx, p)
+	if err != nil {
+		return err
+	}
+	if len(alters) > 0 && l.widened < maxWidenings {
+		// Redshift widens a column only outside a transaction: end this
+		// one, widen, and start the load over.
+		if err := tx.Rollback(ctx); err != nil {
+			return err
+		}
+		if err := l.widen(ctx, alters); err != nil {
+			return err
+		}
+		l.widened++
+		return l.load(ctx, lt, files)
 	}
 	if err := l.body(ctx, p); err != nil {
 		return err
@@ -242,6 +267,25 @@ func (l *loader) load(ctx context.Context, lt lakeTable, files []lakeFile) error
 	}
 	l.log.Info("loaded", "table", l.opts.Table, "into", l.res.Into, "files", l.res.Files, "rows", l.res.Rows, "load_id", l.res.LoadID)
 	return nil
+}
+
+// missingTarget checks that a target the ledger has loaded files into
+// still exists. A target dropped by hand would otherwise never be loaded
+// again ("nothing new to load"): its ledger rows are reset and the load
+// starts from scratch.
+func (l *loader) missingTarget(ctx context.Context, cov coverage) (coverage, error) {
+	l.reset = false
+	if len(cov.files) == 0 {
+		return cov, nil
+	}
+	exists, err := l.tableExists(ctx, l.schema, l.table)
+	if err != nil || exists {
+		return cov, err
+	}
+	l.log.Warn("target table is missing though the load ledger lists files loaded into it; resetting its ledger rows and loading every file again",
+		"into", l.res.Into, "ledger_files", len(cov.files))
+	l.reset = true
+	return newCoverage(), nil
 }
 
 func (l *loader) ensureLedger(ctx context.Context) error {
@@ -271,6 +315,9 @@ func (l *loader) dryRun(ctx context.Context, lt lakeTable, files []lakeFile) err
 		if cov, err = readCoverage(ctx, l.wh.Query, l.wh, &l.base); err != nil {
 			return err
 		}
+		if cov, err = l.missingTarget(ctx, cov); err != nil {
+			return err
+		}
 	}
 	p, err := makePlan(ctx, lt, files, cov, l.opts.Mode, l.full)
 	if err != nil {
@@ -286,6 +333,13 @@ func (l *loader) dryRun(ctx context.Context, lt lakeTable, files []lakeFile) err
 	}
 	if len(p.files) == 0 && len(p.covered) == 0 && !l.full {
 		return nil
+	}
+	alters, err := l.widenings(ctx, p)
+	if err != nil {
+		return err
+	}
+	for _, a := range alters {
+		l.stmts = append(l.stmts, "-- outside a transaction, before the load\n"+a)
 	}
 	for _, name := range []string{"ledger_create", "lock"} {
 		if err := l.execNamed(ctx, name); err != nil {
@@ -323,7 +377,12 @@ func (l *loader) body(ctx context.Context, p *plan) error {
 		if err := l.execNamed(ctx, "ledger_delete_target"); err != nil {
 			return err
 		}
-	case l.opts.Mode == ModeReplace && len(p.partitions) > 0:
+	case l.reset:
+		if err := l.execNamed(ctx, "ledger_delete_target"); err != nil {
+			return err
+		}
+	}
+	if !l.full && l.opts.Mode == ModeReplace && len(p.partitions) > 0 {
 		if err := l.replacePartitions(ctx, p); err != nil {
 			return err
 		}
@@ -460,7 +519,7 @@ func (l *loader) replacePartitions(ctx context.Context, p *plan) error {
 		}
 		var pf driver.PartitionFilter
 		for _, c := range kv {
-			cond, err := partitionCondition(p.schema, c[0], c[1])
+			cond, err := partitionCondition(p.schema, c[0], c[1], driver.LiteralFor(l.wh))
 			if err != nil {
 				return fmt.Errorf("replace partition %s: %w", path, err)
 			}
@@ -515,7 +574,8 @@ func (l *loader) writeLedger(ctx context.Context, p *plan) error {
 		return err
 	}
 	st := l.base
-	st.Rows = [][]string{{driver.Literal(l.base.TargetKey), driver.Literal(string(js)), driver.Literal(p.schema.Fingerprint())}}
+	lit := driver.LiteralFor(l.wh)
+	st.Rows = [][]string{{lit(l.base.TargetKey), lit(string(js)), lit(p.schema.Fingerprint())}}
 	return l.exec(ctx, "target_schema_save", &st)
 }
 

@@ -102,6 +102,9 @@ type LoadResult struct {
 	Plan        []PlannedFile   `json:"plan,omitempty"`
 	Statements  []string        `json:"statements,omitempty"`
 	Manifest    json.RawMessage `json:"manifest,omitempty"`
+	// Notes are what the load assumed and the user should know (files
+	// without VARCHAR sizing metadata).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // normalize checks the options and fills defaults; errors are usage errors.

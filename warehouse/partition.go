@@ -15,7 +15,7 @@ import (
 // time range for day/hour/month folders, a text comparison for plain
 // values, IS NULL for Hive's default partition. The SQL is the same in
 // DuckDB, PostgreSQL and Redshift.
-func partitionCondition(s schema.Schema, key, value string) (string, error) {
+func partitionCondition(s schema.Schema, key, value string, literal func(string) string) (string, error) {
 	i := strings.LastIndex(key, "_")
 	if i <= 0 {
 		return "", fmt.Errorf("partition folder key %q is not <column>_<unit>", key)
@@ -37,7 +37,7 @@ func partitionCondition(s schema.Schema, key, value string) (string, error) {
 	var next func(time.Time) time.Time
 	switch unit {
 	case "part":
-		return fmt.Sprintf("CAST(%s AS VARCHAR) = %s", q, driver.Literal(value)), nil
+		return fmt.Sprintf("CAST(%s AS VARCHAR) = %s", q, literal(value)), nil
 	case table.UnitDay:
 		layout, next = "2006-01-02", func(t time.Time) time.Time { return t.AddDate(0, 0, 1) }
 	case table.UnitHour:

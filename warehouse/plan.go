@@ -17,6 +17,9 @@ type planFile struct {
 	fingerprint string
 	// newLeaves are the leaves whose rows this load adds (ledger rows).
 	newLeaves []segment
+	// maxBytes is the file's maximum byte length per string column
+	// (parquetfile.KeyMaxBytes), nil when the file does not say.
+	maxBytes map[string]int
 }
 
 // plan is what one load does.
@@ -107,11 +110,11 @@ func makePlan(ctx context.Context, lt lakeTable, files []lakeFile, cov coverage,
 		p.covered = nil
 	}
 	for i, t := range todo {
-		s, rows, err := lt.Footer(ctx, t.f)
+		s, rows, maxBytes, err := lt.Footer(ctx, t.f)
 		if err != nil {
 			return nil, err
 		}
-		pf := planFile{lakeFile: t.f, fingerprint: s.Fingerprint()}
+		pf := planFile{lakeFile: t.f, fingerprint: s.Fingerprint(), maxBytes: maxBytes}
 		pf.stage = driver.StageFile{Key: t.f.Key, Size: t.f.Size, Rows: rows, Schema: s, Ordinal: i}
 		if len(t.leaves) == 1 && t.leaves[0].File == t.f.Key {
 			pf.newLeaves = []segment{{File: t.f.Key, Rows: rows}}

@@ -2,6 +2,8 @@ package warehouse_test
 
 import (
 	"context"
+	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -104,4 +106,85 @@ func TestUpsertWithoutCursorKeepsTheLastVersionOfAKeyInOneBatch(t *testing.T) {
 			checkAggregates(t, tg.agg(t, "users"), expected(latest(b1, b2, b3)))
 		})
 	}
+}
+
+func TestRedshiftDefaultRoleAndBackslashInNames(t *testing.T) {
+	store := s3Lake(t)
+	tg := redshiftTarget(t)
+	tg.url = strings.Replace(tg.url, "iam_role="+url.QueryEscape(redshiftsim.IAMRole), "iam_role=default", 1)
+	b1 := makeRecs(1, 50, 1)
+	appendBatch(t, store, "orders", b1, table.PartitionRule{})
+	into := `public.odd\`
+	if res := load(t, tg, store, warehouse.LoadOptions{Table: "orders", Into: into}); res.Rows != 50 {
+		t.Fatalf("loaded %d rows", res.Rows)
+	}
+	if res := load(t, tg, store, warehouse.LoadOptions{Table: "orders", Into: into}); res.Files != 0 {
+		t.Fatalf("rerun loaded %d files", res.Files)
+	}
+	checkAggregates(t, tg.agg(t, `"odd\"`), expected(b1))
+	if n := tg.count(t, `SELECT count(*) FROM lakectl_loads WHERE target = E'public.odd\\'`); n != 1 {
+		t.Errorf("ledger rows of the target named with a backslash: %d", n)
+	}
+}
+
+func TestDroppedTargetIsRecreatedAndReloaded(t *testing.T) {
+	for _, tg := range everyTarget(t) {
+		t.Run(tg.name, func(t *testing.T) {
+			store := s3Lake(t)
+			b1, b2 := makeRecs(1, 120, 1), makeRecs(121, 80, 1)
+			appendBatch(t, store, "orders", b1, table.PartitionRule{})
+			load(t, tg, store, warehouse.LoadOptions{Table: "orders"})
+			tg.exec(t, "DROP TABLE orders")
+			appendBatch(t, store, "orders", b2, table.PartitionRule{})
+			var logs strings.Builder
+			res := load(t, tg, store, warehouse.LoadOptions{Table: "orders", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			if res.Files != 2 || res.Rows != 200 || !res.Created {
+				t.Errorf("load after the target was dropped: %d files, %d rows, created %v; want 2, 200, true", res.Files, res.Rows, res.Created)
+			}
+			if !strings.Contains(logs.String(), "missing") {
+				t.Errorf("no log line says the target was missing:\n%s", logs.String())
+			}
+			checkAggregates(t, tg.agg(t, "orders"), expected(append(b1, b2...)))
+			if n := tg.count(t, "SELECT count(*) FROM lakectl_loads"); n != 2 {
+				t.Errorf("ledger has %d rows, want 2", n)
+			}
+		})
+	}
+}
+
+// withCode gives the first record of rs a code of n bytes.
+func withCode(rs []rec, n int) []rec {
+	s := strings.Repeat("é", n/2) + strings.Repeat("x", n%2)
+	rs[0].code = &s
+	return rs
+}
+
+func TestRedshiftSizesVarcharFromTheDataAndWidensInPlace(t *testing.T) {
+	store := s3Lake(t)
+	tg := redshiftTarget(t)
+	b1 := withCode(makeRecs(1, 50, 1), 300) // 150 characters, 300 bytes
+	appendBatch(t, store, "orders", b1, table.PartitionRule{})
+	load(t, tg, store, warehouse.LoadOptions{Table: "orders"})
+	checkAggregates(t, tg.agg(t, "orders"), expected(b1))
+	width := func() int64 {
+		return tg.count(t, "SELECT character_maximum_length FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'code'")
+	}
+	if w := width(); w < 300 || w > 65535 {
+		t.Errorf("code is VARCHAR(%d) for a 300-byte value", w)
+	}
+
+	b2 := withCode(makeRecs(51, 50, 1), 3000)
+	appendBatch(t, store, "orders", b2, table.PartitionRule{})
+	plan := load(t, tg, store, warehouse.LoadOptions{Table: "orders", DryRun: true})
+	if all := strings.Join(plan.Statements, "\n"); !strings.Contains(all, "outside a transaction") || !strings.Contains(all, `ALTER COLUMN "code" TYPE VARCHAR(`) {
+		t.Errorf("dry run does not show the widening:\n%s", all)
+	}
+	res := load(t, tg, store, warehouse.LoadOptions{Table: "orders"})
+	if len(res.Altered) != 1 || res.Rows != 50 {
+		t.Errorf("second load: altered %v, %d rows; want one ALTER and 50 rows", res.Altered, res.Rows)
+	}
+	if w := width(); w < 3000 {
+		t.Errorf("code is VARCHAR(%d) after a 3000-byte value", w)
+	}
+	checkAggregates(t, tg.agg(t, "orders"), expected(append(b1, b2...)))
 }

@@ -64,6 +64,7 @@ type Writer struct {
 	rgBase   int64 // pw.Size() right after the last flush
 	rows     int64
 	workers  int
+	maxBytes []int // per column, maxBytes.go; -1 when not recorded
 	closed   bool
 	err      error // sticky: the file is broken after a write error
 }
@@ -100,7 +101,7 @@ func NewWriter(w io.Writer, s schema.Schema, opts Options) (*Writer, error) {
 		parquet.DefaultEncodingFor(parquet.FixedLenByteArray, &parquet.Plain),
 	}
 	for k, v := range opts.KeyValue {
-		if k != KeySchema && k != KeyFingerprint {
+		if k != KeySchema && k != KeyFingerprint && k != KeyMaxBytes {
 			config = append(config, parquet.KeyValueMetadata(k, v))
 		}
 	}
@@ -117,7 +118,11 @@ func NewWriter(w io.Writer, s schema.Schema, opts Options) (*Writer, error) {
 	wr.checks = make([]valueCheck, n)
 	wr.defLevel = make([]int, n)
 	wr.values = make([][]parquet.Value, n)
+	wr.maxBytes = make([]int, n)
 	for i, c := range s.Columns {
+		if !sized(c.Type.Kind) {
+			wr.maxBytes[i] = -1
+		}
 		wr.checks[i] = checkOf(c.Type)
 		if c.Nullable {
 			wr.defLevel[i] = 1
@@ -274,6 +279,7 @@ func (w *Writer) transposeColumn(c int, rows []schema.Row) error {
 		}
 	}
 	w.values[c] = vals
+	w.observeMaxBytes(c, vals)
 	return nil
 }
 
@@ -358,6 +364,10 @@ func (w *Writer) WriteRowGroup(rg parquet.RowGroup) (int64, error) {
 	if w.closed {
 		return 0, errors.New("parquet writer: write after close")
 	}
+	if err := w.observeRowGroup(rg); err != nil {
+		w.err = fmt.Errorf("parquet writer: read row group: %w", err)
+		return 0, w.err
+	}
 	n, err := w.pw.WriteRowGroup(rg)
 	w.rows += n
 	if err != nil {
@@ -386,6 +396,9 @@ func (w *Writer) Close() error {
 	w.closed = true
 	if w.err != nil {
 		return w.err
+	}
+	if js, ok := w.maxBytesJSON(); ok {
+		w.pw.SetKeyValueMetadata(KeyMaxBytes, js)
 	}
 	if err := w.pw.Close(); err != nil {
 		w.err = fmt.Errorf("parquet writer: close: %w", err)

@@ -25,10 +25,14 @@ type Templates struct {
 }
 
 // ParseTemplates parses every *.sql file of fsys (the driver's embedded
-// folder) as a template named after the file without ".sql".
-func ParseTemplates(fsys fs.FS) (*Templates, error) {
+// folder) as a template named after the file without ".sql". lit renders
+// string literals (nil: Literal).
+func ParseTemplates(fsys fs.FS, lit func(string) string) (*Templates, error) {
+	if lit == nil {
+		lit = Literal
+	}
 	root := template.New("").Funcs(template.FuncMap{
-		"lit":    Literal,
+		"lit":    lit,
 		"ident":  QuoteIdent,
 		"join":   strings.Join,
 		"add":    func(a, b int) int { return a + b },
@@ -56,13 +60,17 @@ func ParseTemplates(fsys fs.FS) (*Templates, error) {
 
 // MustParseTemplates is ParseTemplates of the folder dir of a driver's
 // embedded files, which are known to parse (a golden test covers every
-// template).
-func MustParseTemplates(fsys fs.FS, dir string) *Templates {
+// template). lit is the dialect's literal function, if not Literal.
+func MustParseTemplates(fsys fs.FS, dir string, lit ...func(string) string) *Templates {
 	sub, err := fs.Sub(fsys, dir)
 	if err != nil {
 		panic(err)
 	}
-	t, err := ParseTemplates(sub)
+	var f func(string) string
+	if len(lit) > 0 {
+		f = lit[0]
+	}
+	t, err := ParseTemplates(sub, f)
 	if err != nil {
 		panic(err)
 	}
@@ -117,6 +125,26 @@ func QuoteQualified(schemaName, table string) string {
 // Literal renders s as a standard SQL string literal.
 func Literal(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// BackslashLiteral renders s as a literal of a dialect where a backslash
+// in a string literal escapes the next character (Redshift:
+// https://docs.aws.amazon.com/redshift/latest/dg/r_Literals.html).
+func BackslashLiteral(s string) string {
+	return Literal(strings.ReplaceAll(s, `\`, `\\`))
+}
+
+// Literaler is a warehouse whose string literals are not Literal's.
+type Literaler interface {
+	Literal(s string) string
+}
+
+// LiteralFor is the string-literal function of w's dialect.
+func LiteralFor(w Warehouse) func(string) string {
+	if l, ok := w.(Literaler); ok {
+		return l.Literal
+	}
+	return Literal
 }
 
 // joinOn renders "a.k1 = b.k1 AND a.k2 = b.k2" for quoted key columns.

@@ -162,3 +162,25 @@ func mustDecimal(t *testing.T, s string) schema.Value {
 	}
 	return v
 }
+
+func TestDefaultRoleIsAKeywordAndBackslashesAreEscaped(t *testing.T) {
+	w := openTest(t, "redshift://loader:pw@example:5439/dev?iam_role=default")
+	stmts, _, err := w.PlanStage(testJob(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stmts[0], "IAM_ROLE default\n") {
+		t.Errorf("COPY with iam_role=default:\n%s\nwant IAM_ROLE default, unquoted", stmts[0])
+	}
+	st := driver.Statement{TargetKey: `odd\name`, Ledger: `"public"."lakectl_loads"`}
+	sql, err := w.SQL("ledger_delete_target", &st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sql, `'odd\\name'`) {
+		t.Errorf("literal of a key with a backslash: %s", sql)
+	}
+	if got := w.Literal(`it's \`); got != `'it''s \\'` {
+		t.Errorf("Literal = %s", got)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/lakectl/lakectl/lake/schema"
@@ -145,7 +144,4 @@ func Literal(t schema.Type, v schema.Value) string {
 
 // stringLit quotes s for Redshift, where a backslash in a literal is an
 // escape character.
-func stringLit(s string) string {
-	s = strings.ReplaceAll(s, `\`, `\\`)
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
-}
+func stringLit(s string) string { return driver.BackslashLiteral(s) }

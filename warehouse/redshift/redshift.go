@@ -26,7 +26,7 @@ var sqlFiles embed.FS
 
 // Templates are the dialect's SQL statements (sql/*.sql).
 func Templates() *driver.Templates {
-	return driver.MustParseTemplates(sqlFiles, "sql")
+	return driver.MustParseTemplates(sqlFiles, "sql", driver.BackslashLiteral)
 }
 
 // Load methods.
@@ -132,6 +132,10 @@ func (w *Warehouse) String() string { return w.redacted }
 // DefaultSchema is public.
 func (w *Warehouse) DefaultSchema() string { return "public" }
 
+// Literal renders a string literal: a backslash is an escape character in
+// Redshift literals.
+func (w *Warehouse) Literal(s string) string { return driver.BackslashLiteral(s) }
+
 // SQL renders one of the dialect's statements.
 func (w *Warehouse) SQL(name string, data *driver.Statement) (string, error) {
 	return w.tmpl.Render(name, data)
@@ -140,6 +144,11 @@ func (w *Warehouse) SQL(name string, data *driver.Statement) (string, error) {
 // Query runs a read-only statement on its own connection.
 func (w *Warehouse) Query(ctx context.Context, sql string, args []any, fn func(scan func(...any) error) error) error {
 	return w.client.Query(ctx, sql, args, fn)
+}
+
+// ExecOutsideTx runs sql on its own connection, outside any transaction.
+func (w *Warehouse) ExecOutsideTx(ctx context.Context, sql string) error {
+	return w.client.Exec(ctx, sql)
 }
 
 // Begin starts a load transaction.

@@ -1,0 +1,1 @@
+SELECT column_name, character_maximum_length FROM information_schema.columns WHERE table_schema = {{lit .TargetSchema}} AND table_name = {{lit .TargetName}} AND data_type = 'character varying' AND character_maximum_length IS NOT NULL;
