@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/lakectl/lakectl/warehouse/driver"
 )
 
 // In-place changes are the ones Redshift makes without a reload: VARCHAR
@@ -67,12 +69,6 @@ func splitTx(stmts []string) (inTx, alone []string) {
 	return inTx, alone
 }
 
-// execAloner runs one statement outside any transaction; drivers that can
-// (Redshift, PostgreSQL, DuckDB) implement it.
-type execAloner interface {
-	ExecOutsideTx(ctx context.Context, sql string) error
-}
-
 // alone runs each statement from the step's checkpoint on, outside a
 // transaction, saving the checkpoint after each: a resume does not run a
 // committed ALTER again. st.Done counts the step's statements done; the
@@ -81,7 +77,7 @@ func (x *executor) alone(ctx context.Context, st *Step, before int, stmts []stri
 	for st.Done-before < len(stmts) {
 		s := stmts[st.Done-before]
 		var err error
-		if a, ok := x.wh.(execAloner); ok {
+		if a, ok := x.wh.(driver.OutsideTx); ok {
 			err = a.ExecOutsideTx(ctx, s)
 		} else {
 			err = x.inTx(ctx, []string{s})
