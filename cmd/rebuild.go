@@ -69,13 +69,14 @@ func newRebuildCmd(f *Factory) *cobra.Command {
 		},
 	}
 	resume.Flags().IntVar(&o.parallel, "parallel", 0, "files read in parallel where the driver gains")
+	resume.Flags().StringVar(&o.migration, "migration", "", "corrected migration file, used when the failed step had not committed")
 	status := &cobra.Command{
 		Use:   "status",
 		Short: "Show rebuild runs and their steps",
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return runRebuildStatus(cmd, f) },
 	}
-	c.AddCommand(plan, apply, resume, status)
+	c.AddCommand(plan, apply, resume, status, newCmdRebuildAbandon(f, nil))
 	return c
 }
 
@@ -86,6 +87,9 @@ func runRebuildApply(cmd *cobra.Command, f *Factory, name string, o *rebuildFlag
 		return err
 	}
 	defer wh.Close()
+	if err := f.restoreLeftover(ctx, store, wh, o.dryRun); err != nil {
+		return err
+	}
 	var s *scale.Scaler
 	if o.scaleTo > 0 {
 		if s, err = f.scaler(ctx, wh); err != nil {
@@ -121,11 +125,14 @@ func runRebuildResume(cmd *cobra.Command, f *Factory, id string, o *rebuildFlags
 		return err
 	}
 	defer wh.Close()
+	if err := f.restoreLeftover(ctx, store, wh, false); err != nil {
+		return err
+	}
 	// The scaler is built when the warehouse names a compute; a run that
 	// resizes without one is refused by Resume with what to do.
 	s, _ := f.scaler(ctx, wh)
 	p := f.IO.Progress("rebuild resume", f.Logger())
-	run, err := rebuild.Resume(ctx, store, wh, rebuild.ResumeOptions{RunID: id, Scaler: s, Parallel: o.parallel, Logger: f.Logger(), Progress: p})
+	run, err := rebuild.Resume(ctx, store, wh, rebuild.ResumeOptions{RunID: id, MigrationFile: o.migration, Scaler: s, Parallel: o.parallel, Logger: f.Logger(), Progress: p})
 	p.Done()
 	if err != nil {
 		return err
@@ -193,6 +200,9 @@ func printRebuild(w io.Writer, r *rebuild.Run) error {
 	}
 	if r.Error != "" {
 		fmt.Fprintf(w, "error: %s\n", r.Error)
+	}
+	if r.MigrationReplaced != "" {
+		fmt.Fprintf(w, "used the corrected migration %s in place of the stored one (its step had not committed)\n", r.MigrationReplaced)
 	}
 	_, err := fmt.Fprintf(w, "%d rows, %d files (%s) loaded, in %.1fs\n", r.Rows, r.Files, humanBytes(r.Bytes), r.DurationS)
 	return err

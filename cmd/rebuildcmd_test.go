@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lakectl/lakectl/internal/awsfake"
 	"github.com/lakectl/lakectl/lake"
-	"github.com/lakectl/lakectl/warehouse/scale/fakeredshift"
 )
 
 func TestRebuildPlanApplyStatusOnDuckDB(t *testing.T) {
@@ -74,9 +74,9 @@ func TestRebuildPlanApplyStatusOnDuckDB(t *testing.T) {
 }
 
 func TestWarehouseScaleAndReprocessScaleToWithFakeControlPlane(t *testing.T) {
-	fake := fakeredshift.New(t)
+	fake := awsfake.StartRedshift(t)
 	fake.Env(t)
-	fake.AddCluster(&fakeredshift.Cluster{ID: "analytics", NodeType: "ra3.xlplus", Nodes: 2, Allowed: []int{1, 2, 4}, ResizePolls: 0})
+	fake.AddCluster(&awsfake.RedshiftCluster{ID: "analytics", NodeType: "ra3.xlplus", Nodes: 2, Allowed: []int{1, 2, 4}, ResizePolls: 0})
 	dir := t.TempDir()
 	lakeDir := filepath.Join(dir, "lake")
 	store, err := lake.Open(context.Background(), lakeDir, lake.Options{})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,12 +17,25 @@ import (
 // scaler is the Redshift compute behind the warehouse: --cluster /
 // --workgroup (config keys) or the redshift:// URL's cluster= / workgroup=.
 func (f *Factory) scaler(ctx context.Context, wh warehouse.Warehouse) (*scale.Scaler, error) {
-	c := f.Config()
-	cfg, err := scale.ConfigFor(wh, scale.Config{Cluster: c.Cluster, Workgroup: c.Workgroup, Logger: f.Logger()})
+	cfg, err := f.scaleConfig(wh)
 	if err != nil {
 		return nil, err
 	}
 	return scale.New(ctx, cfg)
+}
+
+// scaleConfig names the compute and reads scale_poll_interval.
+func (f *Factory) scaleConfig(wh warehouse.Warehouse) (scale.Config, error) {
+	c := f.Config()
+	cfg := scale.Config{Cluster: c.Cluster, Workgroup: c.Workgroup, Logger: f.Logger()}
+	if c.ScalePollInterval != "" {
+		d, err := time.ParseDuration(c.ScalePollInterval)
+		if err != nil || d <= 0 {
+			return cfg, clierr.Usagef("scale_poll_interval %q: want a positive duration such as 30s", c.ScalePollInterval)
+		}
+		cfg.PollInterval = d
+	}
+	return scale.ConfigFor(wh, cfg)
 }
 
 func runWarehouseScale(cmd *cobra.Command, f *Factory, o *scaleFlags) error {
@@ -38,8 +52,17 @@ func runWarehouseScale(cmd *cobra.Command, f *Factory, o *scaleFlags) error {
 	if err != nil {
 		return err
 	}
-	to := max(o.nodes, o.rpu)
-	if o.restore {
+	to, restore := max(o.nodes, o.rpu), o.restore
+	if !restore {
+		if want := map[bool]string{true: "rpu", false: "nodes"}[o.rpu > 0]; want != s.Unit() {
+			return clierr.Usagef("%s %s is sized in %s: use --%s", s.Kind(), s.Name(), s.Unit(), s.Unit())
+		}
+		// Resizing to the size a killed run recorded is that restore.
+		if restore, err = checkLeftover(ctx, f, s, to); err != nil {
+			return err
+		}
+	}
+	if restore {
 		store, err := f.Store(ctx)
 		if err != nil {
 			return err
@@ -59,13 +82,11 @@ func runWarehouseScale(cmd *cobra.Command, f *Factory, o *scaleFlags) error {
 			return f.IO.Render(res, func(w io.Writer) error { return printScale(w, res) })
 		}
 		to = rec.Original
-	} else if want := map[bool]string{true: "rpu", false: "nodes"}[o.rpu > 0]; want != s.Unit() {
-		return clierr.Usagef("%s %s is sized in %s: use --%s", s.Kind(), s.Name(), s.Unit(), s.Unit())
 	}
 	if err := confirm(f, fmt.Sprintf("resize %s %s to %d %s", s.Kind(), s.Name(), to, s.Unit()), o.yes, o.dryRun); err != nil {
 		return err
 	}
-	res, err := s.Scale(ctx, scale.Options{To: to, Wait: o.wait, DryRun: o.dryRun})
+	res, err := s.Scale(ctx, scale.Options{To: to, Wait: o.wait, DryRun: o.dryRun, Restore: restore})
 	if err != nil {
 		return err
 	}
@@ -181,4 +202,22 @@ func printSize(w io.Writer, res *statusWithSize) {
 	if res.PendingRestore != "" {
 		fmt.Fprintf(w, "pending: %s\n", res.PendingRestore)
 	}
+}
+
+// checkLeftover stops a manual resize of a compute that a run resized and
+// did not restore (its original size would be lost), unless the resize
+// goes to that original size: then it is the restore (true).
+func checkLeftover(ctx context.Context, f *Factory, s *scale.Scaler, to int) (bool, error) {
+	store, err := f.Store(ctx)
+	if err != nil {
+		return false, err
+	}
+	rec, err := scale.ReadRecord(ctx, store, s.Name())
+	if err != nil || rec == nil {
+		return false, err
+	}
+	if rec.Original == to {
+		return true, nil
+	}
+	return false, fmt.Errorf("%s %s was %s (or that run is still going); restore it first: run `lakectl warehouse scale --restore --wait`", s.Kind(), s.Name(), strings.TrimSuffix(scale.Pending(rec), ": run `lakectl warehouse scale --restore`"))
 }

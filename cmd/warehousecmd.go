@@ -46,6 +46,9 @@ func loadTable(ctx context.Context, f *Factory, name string, o *loadFlags) (*war
 		return nil, err
 	}
 	defer wh.Close()
+	if err := f.restoreLeftover(ctx, store, wh, o.dryRun); err != nil {
+		return nil, err
+	}
 	tc := f.Config().Tables[name]
 	into := firstString(o.into, tc.Into)
 	cursor := firstString(o.cursor, tc.Cursor)
@@ -76,6 +79,9 @@ func runWarehouseReprocess(cmd *cobra.Command, f *Factory, name string, o *repro
 		return err
 	}
 	defer wh.Close()
+	if err := f.restoreLeftover(ctx, store, wh, o.dryRun); err != nil {
+		return err
+	}
 	tc := f.Config().Tables[name]
 	into := firstString(o.into, tc.Into, name)
 	if err := confirm(f, fmt.Sprintf("reprocess empties %s in %s and reloads every file of lake table %s", into, wh.String(), name), o.yes, o.dryRun); err != nil {

@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Smoke-test lakectl's Redshift loader against a real cluster:
-# write a small lake table, load it into a temporary schema, check counts
-# and a checksum, check that a rerun loads nothing, then drop what it made.
+# Smoke-test lakectl's Redshift loader end to end: write a small lake table
+# (lakectl demo), copy it to the S3 lake, load it into a fresh schema, check
+# the warehouse's rows against the lake and the ledger, check that a rerun
+# loads nothing, reprocess it, then drop what it made.
 #
-#   LAKECTL_LAKE=s3://bucket/prefix LAKECTL_WAREHOUSE='redshift://...' scripts/redshift-smoke.sh
+#   LAKECTL_LAKE=s3://bucket/prefix \
+#   LAKECTL_WAREHOUSE='redshift://user:pw@host:5439/db?iam_role=ARN' scripts/redshift-smoke.sh
 #
-# Needs: lakectl (or LAKECTL=path), psql, AWS credentials for the lake.
+# The same script runs against the Redshift simulator of the tests
+# (e2e TestRedshiftSmokeScript): only the URLs change. For an S3-compatible
+# lake set AWS_ENDPOINT_URL_S3 (and LAKECTL_S3_ENDPOINT, LAKECTL_S3_PATH_STYLE).
+# With iam=true in the URL (temporary credentials), set PGPASSWORD for psql.
+#
+# Needs: lakectl (or LAKECTL=path), psql, the aws CLI, AWS credentials for
+# the lake.
 set -euo pipefail
 
 LAKECTL=${LAKECTL:-lakectl}
@@ -17,47 +25,67 @@ run_id=$(date -u +%Y%m%d%H%M%S)_$$
 table="lakectl_smoke_${run_id}"
 schema="lakectl_smoke_${run_id}"
 work=$(mktemp -d)
+s3_endpoint=()
+if [ -n "${AWS_ENDPOINT_URL_S3:-}" ]; then s3_endpoint=(--endpoint-url "$AWS_ENDPOINT_URL_S3"); fi
 
-# psql URL: same host, user, password and database, without lakectl's parameters.
-pg_url=${LAKECTL_WAREHOUSE%%\?*}
-pg_url="postgresql://${pg_url#redshift://}?sslmode=require"
+# psql URL: same host, user, password and database, without lakectl's
+# parameters; sslmode as the URL says (default require, as lakectl does).
+base=${LAKECTL_WAREHOUSE%%\?*}
+query=""
+case "$LAKECTL_WAREHOUSE" in *\?*) query=${LAKECTL_WAREHOUSE#*\?} ;; esac
+sslmode=$(printf '%s' "$query" | tr '&' '\n' | sed -n 's/^sslmode=//p' | head -n1)
+pg_url="postgresql://${base#redshift://}?sslmode=${sslmode:-require}"
 psql_q() { psql "$pg_url" -X -A -t -v ON_ERROR_STOP=1 -c "$1"; }
+json_field() { sed -n "s/^ *\"$1\": *\"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$2" | head -n1; }
 
 cleanup() {
   psql_q "DROP SCHEMA IF EXISTS ${schema} CASCADE" >/dev/null 2>&1 || true
-  psql_q "DELETE FROM public.lakectl_loads WHERE target = '${schema}.${table}'" >/dev/null 2>&1 || true
+  for t in lakectl_loads lakectl_targets lakectl_target_modes; do
+    psql_q "DELETE FROM public.${t} WHERE target = '${schema}.${table}'" >/dev/null 2>&1 || true
+  done
+  aws "${s3_endpoint[@]}" s3 rm --recursive --quiet "${LAKECTL_LAKE%/}/tables/$table" >/dev/null 2>&1 || true
   rm -rf "$work"
   echo "cleaned up ${schema}"
 }
 trap cleanup EXIT
 
-echo "1/5 connectivity"
+echo "1/6 connectivity"
 psql_q "SELECT 1" >/dev/null
 
-echo "2/5 writing a small lake table ${table} with lakectl demo, copied to the S3 lake"
-LAKECTL_LAKE="$work/lake" LAKECTL_WAREHOUSE="duckdb://$work/demo.duckdb" "$LAKECTL" demo -q >/dev/null
-src=$(ls "$work/lake/tables" | head -n1)
+echo "2/6 writing a small lake table ${table} with lakectl demo, copied to the S3 lake"
+"$LAKECTL" demo --dir "$work/demo" -q >/dev/null
+src=$(ls "$work/demo/lake/tables" | head -n1)
 if [ -z "$src" ]; then echo "lakectl demo wrote no table" >&2; exit 1; fi
-lake_root=${LAKECTL_LAKE%/}
-aws s3 cp --recursive --quiet "$work/lake/tables/$src" "$lake_root/tables/$table"
-want=$(LAKECTL_LAKE="$work/lake" "$LAKECTL" lake ls "$src" -o json | tr -d ' \n' | sed -n 's/.*"rows":\([0-9][0-9]*\).*/\1/p')
+aws "${s3_endpoint[@]}" s3 cp --recursive --quiet "$work/demo/lake/tables/$src" "${LAKECTL_LAKE%/}/tables/$table"
+# Every partition's rows, summed (one "rows" per partition in the listing).
+want=$("$LAKECTL" --lake "$work/demo/lake" lake ls "$src" -o json | grep -o '"rows": *[0-9]*' | awk -F: '{s += $2} END {print s + 0}')
+[ "$want" -gt 0 ] || { echo "FAIL: the demo lake holds no rows" >&2; exit 1; }
 
-echo "3/5 dry run"
-"$LAKECTL" warehouse load "$table" --into "${schema}.${table}" --dry-run
+echo "3/6 dry run"
+"$LAKECTL" warehouse load "$table" --into "${schema}.${table}" --dry-run >"$work/dry.txt"
+grep -q "FORMAT AS PARQUET" "$work/dry.txt" || { echo "FAIL: the dry run shows no COPY" >&2; exit 1; }
 
-echo "4/5 load"
-"$LAKECTL" warehouse load "$table" --into "${schema}.${table}" -o json | tee "$work/load.json"
+echo "4/6 load"
+"$LAKECTL" warehouse load "$table" --into "${schema}.${table}" -o json >"$work/load.json"
 got=$(psql_q "SELECT count(*) FROM ${schema}.${table}")
 ledger=$(psql_q "SELECT coalesce(sum(row_count), 0) FROM public.lakectl_loads WHERE target = '${schema}.${table}'")
-echo "warehouse rows: $got, ledger rows: $ledger, lake rows: ${want:-?}"
+echo "warehouse rows: $got, ledger rows: $ledger, lake rows: $want"
 [ "$got" = "$ledger" ] || { echo "FAIL: warehouse and ledger disagree" >&2; exit 1; }
-if [ -n "$want" ] && [ "$got" != "$want" ]; then echo "FAIL: lake has $want rows" >&2; exit 1; fi
+[ "$got" = "$want" ] || { echo "FAIL: the lake has $want rows" >&2; exit 1; }
 
-echo "5/5 rerun loads nothing"
-"$LAKECTL" warehouse load "$table" --into "${schema}.${table}" -o json > "$work/rerun.json"
+echo "5/6 rerun loads nothing"
+"$LAKECTL" warehouse load "$table" --into "${schema}.${table}" -o json >"$work/rerun.json"
 again=$(psql_q "SELECT count(*) FROM ${schema}.${table}")
 [ "$again" = "$got" ] || { echo "FAIL: rerun changed the row count ($got -> $again)" >&2; exit 1; }
+[ "$(json_field files "$work/rerun.json")" = "0" ] || { echo "FAIL: rerun loaded files" >&2; exit 1; }
 
-aws s3 rm --recursive --quiet "$lake_root/tables/$table" || true
-aws s3 rm --recursive --quiet "$lake_root/_lakectl/manifests/" --exclude '*' --include "*$(sed -n 's/.*"load_id": *"\([^"]*\)".*/\1/p' "$work/load.json")*" || true
-echo "OK: Redshift load smoke test passed"
+echo "6/6 reprocess reloads every file once"
+"$LAKECTL" warehouse reprocess "$table" --into "${schema}.${table}" --yes -o json >"$work/reprocess.json"
+again=$(psql_q "SELECT count(*) FROM ${schema}.${table}")
+[ "$again" = "$want" ] || { echo "FAIL: reprocess left $again rows, the lake has $want" >&2; exit 1; }
+
+load_id=$(json_field load_id "$work/load.json")
+if [ -n "$load_id" ]; then
+  aws "${s3_endpoint[@]}" s3 rm --recursive --quiet "${LAKECTL_LAKE%/}/_lakectl/manifests/" --exclude '*' --include "*${load_id}*" || true
+fi
+echo "OK: Redshift load smoke test passed ($got rows)"

@@ -47,7 +47,24 @@ func Load(ctx context.Context, store lake.Store, wh Warehouse, opts LoadOptions)
 
 // Reprocess empties the target and its ledger entries and reloads every
 // live file, in one transaction.
+//
+// Without opts.Key it reloads the way the target's first load recorded
+// (upsert: with its key and cursor), and an upsert reload proves one row
+// per key before it commits.
 func Reprocess(ctx context.Context, store lake.Store, wh Warehouse, opts ReprocessOptions) (*LoadResult, error) {
+	if len(opts.Key) == 0 {
+		into := opts.Into
+		if into == "" {
+			into = opts.Table
+		}
+		sem, err := TargetSemantics(ctx, wh, into)
+		if err != nil && !opts.DryRun {
+			return nil, err
+		}
+		if sem != nil && sem.Mode == ModeUpsert {
+			opts.Key, opts.Cursor = sem.Key, sem.Cursor
+		}
+	}
 	mode := ModeAppend
 	if len(opts.Key) > 0 {
 		mode = ModeUpsert
@@ -128,6 +145,7 @@ func run(ctx context.Context, store lake.Store, wh Warehouse, opts LoadOptions, 
 		Stage:        driver.QuoteIdent("lakectl_stage_" + tableName),
 		Ledger:       driver.QuoteQualified(wh.DefaultSchema(), ledgerTable),
 		Targets:      driver.QuoteQualified(wh.DefaultSchema(), targetsTable),
+		Modes:        driver.QuoteQualified(wh.DefaultSchema(), modesTable),
 		LockID:       lockID(targetKey),
 	}
 	mode := opts.Mode
@@ -192,6 +210,9 @@ func (l *loader) load(ctx context.Context, lt lakeTable, files []lakeFile) error
 	if err := l.ensureLedger(ctx); err != nil {
 		return err
 	}
+	if err := l.ensureModesTable(ctx); err != nil {
+		return err
+	}
 	tx, err := l.wh.Begin(ctx)
 	if err != nil {
 		return err
@@ -238,6 +259,9 @@ func (l *loader) load(ctx context.Context, lt lakeTable, files []lakeFile) error
 	if err := l.body(ctx, p); err != nil {
 		return err
 	}
+	if err := l.semantics(ctx, p); err != nil {
+		return err
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
@@ -265,31 +289,7 @@ func (l *loader) missingTarget(ctx context.Context, cov coverage) (coverage, err
 }
 
 func (l *loader) ensureLedger(ctx context.Context) error {
-	exists, err := l.ledgerExists(ctx)
-	if err != nil || exists {
-		return err
-	}
-	sql, err := l.wh.SQL("ledger_create", &l.base)
-	if err != nil {
-		return err
-	}
-	tx, err := l.wh.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	_, err = tx.Exec(ctx, sql)
-	if err == nil {
-		err = tx.Commit(ctx)
-	}
-	if err != nil {
-		// A concurrent first load may have created them first.
-		if ok, _ := l.ledgerExists(ctx); ok {
-			return nil
-		}
-		return fmt.Errorf("create load ledger: %w", err)
-	}
-	return nil
+	return l.createOnce(ctx, "ledger_create", "load ledger", l.ledgerExists)
 }
 
 func (l *loader) ledgerExists(ctx context.Context) (bool, error) {

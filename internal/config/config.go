@@ -41,6 +41,8 @@ type Config struct {
 	// workgroup behind the warehouse, for scaling.
 	Cluster   string `mapstructure:"cluster"`
 	Workgroup string `mapstructure:"workgroup"`
+	// ScalePollInterval is the pause between resize status polls ("30s").
+	ScalePollInterval string `mapstructure:"scale_poll_interval"`
 
 	// Tables holds per-table settings, by lake table name.
 	Tables map[string]Table `mapstructure:"tables"`

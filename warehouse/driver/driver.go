@@ -169,6 +169,7 @@ type Statement struct {
 	LockID         int64      // advisory lock id of the target
 	Ledger         string     // quoted ledger table (lakectl_loads)
 	Targets        string     // quoted table of target schemas (lakectl_targets)
+	Modes          string     // quoted table of target load modes (lakectl_target_modes)
 	Limit          int        // row limit (status)
 }
 

@@ -51,7 +51,7 @@ func Apply(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts O
 		return nil, err
 	}
 	for _, o := range runs {
-		if o.Table == r.Table && o.State != RunDone {
+		if o.Table == r.Table && !o.Finished() {
 			return nil, clierr.Usagef("rebuild run %s of %s is unfinished (%s): continue it with `lakectl rebuild resume %s`", o.Run, o.Table, o.State, o.Run)
 		}
 	}
@@ -67,6 +67,9 @@ func Apply(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts O
 	}
 	if err := r.fillPlan(ctx, store, wh, opts.Scaler, opts.Parallel); err != nil {
 		return nil, err
+	}
+	if r.Views != nil {
+		return nil, (&dependents{views: r.Views}).viewsError(r)
 	}
 	r.State, r.Files, r.Bytes, r.Rows = RunRunning, 0, 0, 0
 	for i := range r.Steps {
@@ -90,7 +93,7 @@ func Resume(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts 
 		}
 		var open []string
 		for _, r := range runs {
-			if r.State != RunDone {
+			if !r.Finished() {
 				open = append(open, r.Run+" ("+r.Table+")")
 				id = r.Run
 			}
@@ -103,25 +106,23 @@ func Resume(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts 
 			return nil, clierr.Usagef("several unfinished rebuild runs: name one of %s", strings.Join(open, ", "))
 		}
 	}
-	r, err := loadRun(ctx, store, id)
-	if err != nil {
-		return nil, err
-	}
-	lock, err := table.AcquireLock(ctx, store, lockName(r.Table), table.LockOptions{})
+	r, lock, err := lockRun(ctx, store, id)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = lock.Release(context.WithoutCancel(ctx)) }()
-	if r, err = loadRun(ctx, store, id); err != nil { // after the lock: the latest checkpoint
-		return nil, err
-	}
 	switch {
 	case r.State == RunDone:
 		return r, nil
+	case r.State == RunAbandoned:
+		return nil, clierr.Usagef("rebuild run %s was abandoned: start a new one with `lakectl rebuild apply`", r.Run)
 	case r.Warehouse != wh.String():
 		return nil, clierr.Usagef("rebuild run %s ran on warehouse %s, not %s: configure that warehouse to resume it", r.Run, r.Warehouse, wh.String())
 	case r.ScaleTo > 0 && opts.Scaler == nil:
 		return nil, clierr.Usagef("rebuild run %s resizes %s: name it with --cluster / --workgroup (or in the redshift:// URL) to resume", r.Run, r.Compute)
+	}
+	if err := r.replaceMigration(wh, opts); err != nil {
+		return nil, err
 	}
 	r.State, r.Error = RunRunning, ""
 	for i := range r.Steps {
@@ -137,6 +138,24 @@ func Resume(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts 
 }
 
 func lockName(table string) string { return "rebuild." + table }
+
+// lockRun takes the lock of the run's table and reads the run again under
+// it: the latest checkpoint. The caller releases the lock.
+func lockRun(ctx context.Context, store lake.Store, id string) (*Run, *table.Lock, error) {
+	r, err := loadRun(ctx, store, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	lock, err := table.AcquireLock(ctx, store, lockName(r.Table), table.LockOptions{})
+	if err != nil {
+		return nil, nil, err
+	}
+	if r, err = loadRun(ctx, store, id); err != nil {
+		_ = lock.Release(context.WithoutCancel(ctx))
+		return nil, nil, err
+	}
+	return r, lock, nil
+}
 
 func newExecutor(store lake.Store, wh warehouse.Warehouse, r *Run, s *scale.Scaler, parallel int, log *slog.Logger, p progress.Reporter) *executor {
 	if log == nil {
@@ -233,6 +252,12 @@ func (x *executor) steps(ctx context.Context) error {
 }
 
 func (x *executor) step(ctx context.Context, name string) error {
+	switch {
+	case name == StepCreate && x.r.InPlace:
+		return x.alterInPlace(ctx)
+	case name == StepVerify && x.r.InPlace:
+		return x.verifyInPlace(ctx)
+	}
 	switch name {
 	case StepCreate:
 		return x.create(ctx)
@@ -248,27 +273,31 @@ func (x *executor) step(ctx context.Context, name string) error {
 	return fmt.Errorf("unknown step %s", name)
 }
 
-// create runs the migration in one transaction. A create cut short after
-// its commit left a table of this run: it is dropped and made again.
+// create runs the migration in one transaction, then the statements that
+// cannot run in one, each alone and checkpointed. A create cut short
+// before its transaction's checkpoint left a table of this run: it is
+// dropped and made again.
 func (x *executor) create(ctx context.Context) error {
 	stmts, err := renderMigration(x.r.Migration, x.n.migrationData(x.r.Table))
 	if err != nil {
 		return err
 	}
-	if ok, err := x.exists(ctx, x.r.NewTable); err != nil {
-		return err
-	} else if ok {
-		undo := x.n.dropNewStatements()
-		if ok, err := x.exists(ctx, x.wh.DefaultSchema()+".lakectl_loads"); err != nil {
+	inTx, alone := splitTx(stmts)
+	st := x.r.step(StepCreate)
+	if st.Done < len(inTx) || len(inTx) == 0 && st.Done == 0 {
+		st.Done = 0
+		if err := x.dropLeftover(ctx); err != nil {
 			return err
-		} else if !ok {
-			undo = undo[:1]
 		}
-		if err := x.inTx(ctx, undo); err != nil {
+		if err := x.inTx(ctx, inTx); err != nil {
+			return fmt.Errorf("run migration %s: %w", x.r.MigrationFile, err)
+		}
+		st.Done = len(inTx)
+		if err := x.r.save(ctx, x.store); err != nil {
 			return err
 		}
 	}
-	if err := x.inTx(ctx, stmts); err != nil {
+	if err := x.alone(ctx, st, len(inTx), alone); err != nil {
 		return fmt.Errorf("run migration %s: %w", x.r.MigrationFile, err)
 	}
 	ok, err := x.exists(ctx, x.r.NewTable)
@@ -279,6 +308,22 @@ func (x *executor) create(ctx context.Context) error {
 		return clierr.Usagef("the migration ran but did not create %s ({{.NewTable}})", x.r.NewTable)
 	}
 	return nil
+}
+
+// dropLeftover drops a new table (and its ledger rows) that a create cut
+// short left behind.
+func (x *executor) dropLeftover(ctx context.Context) error {
+	ok, err := x.exists(ctx, x.r.NewTable)
+	if err != nil || !ok {
+		return err
+	}
+	undo := x.n.dropNewStatements()
+	if ok, err := x.exists(ctx, x.wh.DefaultSchema()+".lakectl_loads"); err != nil {
+		return err
+	} else if !ok {
+		undo = undo[:1]
+	}
+	return x.inTx(ctx, undo)
 }
 
 // load loads the lake files the new table's ledger lacks, BatchFiles per
@@ -324,7 +369,11 @@ func (x *executor) count(st *Step, res *warehouse.LoadResult) {
 
 // loadOptions load into the new table, whose columns the migration made.
 func (x *executor) loadOptions(only []string, dryRun bool) warehouse.LoadOptions {
-	return warehouse.LoadOptions{Table: x.r.Table, Into: x.r.NewTable, Mode: warehouse.ModeAppend, Only: only,
+	mode := x.r.Mode
+	if mode != warehouse.ModeUpsert {
+		mode = warehouse.ModeAppend
+	}
+	return warehouse.LoadOptions{Table: x.r.Table, Into: x.r.NewTable, Mode: mode, Key: x.r.Key, Cursor: x.r.Cursor, Only: only,
 		TargetDefined: true, Parallel: x.parallel, DryRun: dryRun, Logger: x.log}
 }
 
@@ -350,6 +399,9 @@ func (x *executor) verify(ctx context.Context) error {
 	x.r.LakeRows, x.r.TableRows = lake.Rows, n
 	st := x.r.step(StepVerify)
 	st.Rows, st.Detail = n, fmt.Sprintf("lake %d rows, %s %d rows", lake.Rows, x.r.NewTable, n)
+	if x.r.Mode == warehouse.ModeUpsert {
+		return x.verifyUpsert(ctx, st, lake.Rows, n)
+	}
 	if n != lake.Rows {
 		return fmt.Errorf("lake table %s has %d rows but %s has %d: nothing was swapped; if the lake changed during the rebuild, resume to load and verify again", x.r.Table, lake.Rows, x.r.NewTable, n)
 	}
@@ -376,8 +428,16 @@ func (x *executor) swap(ctx context.Context) error {
 	if !hasTarget {
 		x.r.step(StepDropOld).Status = Skipped
 		x.r.step(StepDropOld).Detail = "there was no old table"
+		return x.inTx(ctx, x.n.swapStatements(false))
 	}
-	return x.inTx(ctx, x.n.swapStatements(hasTarget))
+	dep, err := readDependents(ctx, x.wh, x.n)
+	if err != nil {
+		return err
+	}
+	if err := dep.viewsError(x.r); err != nil {
+		return err
+	}
+	return x.inTx(ctx, append(dep.grantStatements(x.n), x.n.swapStatements(true)...))
 }
 
 // inTx runs statements in one transaction.
@@ -417,4 +477,21 @@ func firstLine(s string) string {
 		s = s[:80] + "..."
 	}
 	return s
+}
+
+// verifyUpsert proves what upsert must produce: no key twice, and no more
+// rows than the lake holds (versions of a key collapse into one row).
+func (x *executor) verifyUpsert(ctx context.Context, st *Step, lakeRows, n int64) error {
+	dups, err := warehouse.KeyDuplicates(ctx, x.wh, x.n.qNew, x.r.Key)
+	if err != nil {
+		return fmt.Errorf("check keys of %s: %w", x.r.NewTable, err)
+	}
+	st.Detail = fmt.Sprintf("lake %d rows (every version), %s %d rows, one per key %s", lakeRows, x.r.NewTable, n, strings.Join(x.r.Key, ", "))
+	switch {
+	case dups > 0:
+		return fmt.Errorf("%s has %d keys (%s) with more than one row, but the target is loaded by upsert: nothing was swapped", x.r.NewTable, dups, strings.Join(x.r.Key, ", "))
+	case n > lakeRows:
+		return fmt.Errorf("%s has %d rows, more than the lake's %d: nothing was swapped", x.r.NewTable, n, lakeRows)
+	}
+	return nil
 }

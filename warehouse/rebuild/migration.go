@@ -34,8 +34,8 @@ func renderMigration(text string, data MigrationData) ([]string, error) {
 	if len(stmts) == 0 {
 		return nil, clierr.Usagef("--migration file holds no SQL statement: it must create {{.NewTable}}")
 	}
-	if !strings.Contains(buf.String(), data.NewTable) && !strings.Contains(strings.ToLower(buf.String()), strings.ToLower(data.NewName)) {
-		return nil, clierr.Usagef("--migration file never names {{.NewTable}} (%s): it must create the new table, e.g. CREATE TABLE {{.NewTable}} (...)", data.NewTable)
+	if !isInPlace(stmts, data) && !strings.Contains(buf.String(), data.NewTable) && !strings.Contains(strings.ToLower(buf.String()), strings.ToLower(data.NewName)) {
+		return nil, clierr.Usagef("--migration file never names {{.NewTable}} (%s): it must create the new table, e.g. CREATE TABLE {{.NewTable}} (...), or hold only in-place ALTERs of {{.Table}} (VARCHAR widening, DISTKEY, SORTKEY, ENCODE)", data.NewTable)
 	}
 	return stmts, nil
 }

@@ -162,7 +162,8 @@ func newRun(wh warehouse.Warehouse, opts Options) (*Run, error) {
 	if opts.Scaler != nil && opts.ScaleTo > 0 {
 		r.Compute = opts.Scaler.Kind() + " " + opts.Scaler.Name()
 	}
-	if _, err := renderMigration(text, n.migrationData(opts.Table)); err != nil {
+	stmts, err := renderMigration(text, n.migrationData(opts.Table))
+	if err != nil {
 		return nil, err
 	}
 	r.Steps = []Step{
@@ -185,6 +186,9 @@ func newRun(wh warehouse.Warehouse, opts Options) (*Run, error) {
 	if opts.KeepOld {
 		r.step(StepDropOld).Status, r.step(StepDropOld).Detail = Skipped, "--keep-old: "+n.oldT+" stays"
 	}
+	if isInPlace(stmts, n.migrationData(opts.Table)) {
+		r.markInPlace(n)
+	}
 	return r, nil
 }
 
@@ -198,6 +202,9 @@ func (n names) migrationData(lakeTable string) MigrationData {
 func (r *Run) fillPlan(ctx context.Context, store lake.Store, wh warehouse.Warehouse, s *scale.Scaler, parallel int) error {
 	n, err := tableNames(wh, r.Table, r.Target)
 	if err != nil {
+		return err
+	}
+	if err := r.readSemantics(ctx, wh); err != nil {
 		return err
 	}
 	nodes := 0
@@ -217,6 +224,9 @@ func (r *Run) fillPlan(ctx context.Context, store lake.Store, wh warehouse.Wareh
 		}
 		rs := r.step(StepRestore)
 		rs.Detail = fmt.Sprintf("back to %d %s, also on failure or interrupt", up.From, up.Unit)
+		if up.Unreachable != "" {
+			rs.Detail = "back to the size it has before the resize (unknown offline), also on failure or interrupt"
+		}
 		rs.EstimateS = st.EstimateS
 		if up.Kind == scale.Provisioned {
 			nodes = r.ScaleTo
@@ -225,7 +235,14 @@ func (r *Run) fillPlan(ctx context.Context, store lake.Store, wh warehouse.Wareh
 	stmts, _ := renderMigration(r.Migration, n.migrationData(r.Table))
 	cr := r.step(StepCreate)
 	cr.Statements, cr.EstimateS = stmts, 1
+	if r.InPlace {
+		return r.fillInPlace(n, stmts)
+	}
 	cr.Detail = "in one transaction"
+	if inTx, alone := splitTx(stmts); len(alone) > 0 {
+		cr.Detail = fmt.Sprintf("%d statements in one transaction, then %d outside a transaction (Redshift refuses them in one), checkpointed after each", len(inTx), len(alone))
+		cr.Statements = append(inTx, alone...)
+	}
 
 	// What is left to load: a dry-run load into the new table subtracts
 	// what its ledger says it holds.
@@ -248,13 +265,24 @@ func (r *Run) fillPlan(ctx context.Context, store lake.Store, wh warehouse.Wareh
 	rate, per := throughput(wh.Dialect(), nodes)
 	batches := (lr.Files + r.BatchFiles - 1) / r.BatchFiles
 	ld.EstimateS = float64(lr.Bytes)/rate + float64(batches)*per
-	ld.Detail = fmt.Sprintf("%d load transactions of up to %d files, each recording its files in the ledger as %s; statements shown for all files at once", batches, r.BatchFiles, r.NewTable)
+	ld.Detail = fmt.Sprintf("%d load transactions of up to %d files, %s, each recording its files in the ledger as %s; statements shown for all files at once", batches, r.BatchFiles, r.modeText(), r.NewTable)
 	vf := r.step(StepVerify)
 	vf.Statements = []string{n.countStatement(n.qNew)}
 	vf.EstimateS = 1 + float64(lr.Files)*0.01
 	vf.Detail = "first loads any lake file that appeared since step 3"
+	if r.Mode == warehouse.ModeUpsert {
+		key := make([]string, len(r.Key))
+		for i, k := range r.Key {
+			key[i] = driver.QuoteIdent(k)
+		}
+		if q, err := wh.SQL("key_duplicates", &driver.Statement{Target: n.qNew, Key: key}); err == nil {
+			vf.Statements = append(vf.Statements, q)
+		}
+		vf.Detail += "; upsert keeps one row per key, so the table holds at most the lake's rows and no key twice"
+	}
 	sw := r.step(StepSwap)
 	sw.Statements, sw.EstimateS, sw.Detail = n.swapStatements(true), 1, "in one transaction"
+	r.planDependents(ctx, wh, n, sw)
 	dr := r.step(StepDropOld)
 	if dr.Status != Skipped {
 		dr.Statements, dr.EstimateS = n.dropStatements(), 1
@@ -273,4 +301,77 @@ func (r *Run) fillPlan(ctx context.Context, store lake.Store, wh warehouse.Wareh
 // time-ordered transaction id), so a growing schema loads in order.
 func sortByAge(keys []string) {
 	sort.SliceStable(keys, func(i, j int) bool { return path.Base(keys[i]) < path.Base(keys[j]) })
+}
+
+// readSemantics takes the mode, key and cursor of the target's first load
+// (offline, a plan assumes append and says so in the load step).
+func (r *Run) readSemantics(ctx context.Context, wh warehouse.Warehouse) error {
+	if r.Mode != "" {
+		return nil // a resumed run keeps what it started with
+	}
+	sem, err := warehouse.TargetSemantics(ctx, wh, r.Target)
+	if err != nil && !r.DryRun {
+		return err
+	}
+	r.Mode = warehouse.ModeAppend
+	if sem != nil {
+		r.Mode, r.Key, r.Cursor = sem.Mode, sem.Key, sem.Cursor
+	}
+	if r.Mode == warehouse.ModeReplace {
+		r.Mode = warehouse.ModeAppend // every live file once: the same rows as replace
+	}
+	return nil
+}
+
+// modeText says how the new table is loaded.
+func (r *Run) modeText() string {
+	if r.Mode == warehouse.ModeUpsert {
+		s := "upsert by key " + strings.Join(r.Key, ", ")
+		if r.Cursor != "" {
+			s += ", latest " + r.Cursor + " wins"
+		}
+		return s + " (as the target's first load)"
+	}
+	return "append"
+}
+
+// fillInPlace finishes the plan of an in-place run: no files to load.
+func (r *Run) fillInPlace(n names, stmts []string) error {
+	cr := r.step(StepCreate)
+	cr.EstimateS = 60 * float64(len(stmts))
+	vf := r.step(StepVerify)
+	vf.Statements, vf.EstimateS = []string{n.countStatement(n.qTarget)}, 1
+	r.EstimateS = 0
+	for _, st := range r.Steps {
+		if st.Status != Skipped {
+			r.EstimateS += st.EstimateS
+		}
+	}
+	return nil
+}
+
+// planDependents says what the swap does about views and grants (only
+// when the warehouse answers): grants are carried to the new table, bound
+// views make the run refuse before it starts.
+func (r *Run) planDependents(ctx context.Context, wh warehouse.Warehouse, n names, sw *Step) {
+	if r.Unreachable != "" {
+		sw.Detail += "; dependent views and grants are checked when the warehouse answers"
+		return
+	}
+	dep, err := readDependents(ctx, wh, n)
+	if err != nil {
+		sw.Detail += "; dependent views and grants could not be read: " + err.Error()
+		return
+	}
+	grants := dep.grantStatements(n)
+	sw.Statements = append(grants, sw.Statements...)
+	if len(grants) > 0 {
+		sw.Detail += fmt.Sprintf("; the table's grants (%d grantees) are given to the new table first", len(grants))
+	}
+	if len(dep.views) > 0 {
+		r.Views = dep.views
+		sw.Detail += "; REFUSED: " + dep.viewsError(r).Error()
+	} else {
+		sw.Detail += "; no views depend on " + n.target
+	}
 }

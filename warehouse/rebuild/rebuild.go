@@ -41,6 +41,7 @@ const (
 	RunPlanned     = "planned"
 	RunRunning     = "running"
 	RunDone        = "done"
+	RunAbandoned   = "abandoned"
 	RunFailed      = "failed"
 	RunInterrupted = "interrupted"
 )
@@ -80,6 +81,11 @@ type Options struct {
 type ResumeOptions struct {
 	// RunID is the run to resume; empty: the only unfinished one.
 	RunID string
+	// MigrationFile, when set, is a corrected migration that replaces the
+	// stored one; allowed only while no statement of the migration has
+	// committed. Migration, when set, is its text.
+	MigrationFile string
+	Migration     string
 	// Scaler is needed when the run resizes the compute.
 	Scaler   *scale.Scaler
 	Parallel int
@@ -103,29 +109,43 @@ type Step struct {
 	Started    *time.Time `json:"started,omitempty"`
 	Finished   *time.Time `json:"finished,omitempty"`
 	Error      string     `json:"error,omitempty"`
+	// Done counts the step's statements that committed (the checkpoint of
+	// statements run outside a transaction).
+	Done int `json:"statements_done,omitempty"`
 }
 
 // Run is one rebuild: its plan, its progress and, as a result, what it
 // loaded. It is stored as _lakectl/rebuild/<run>.json.
 type Run struct {
-	Run           string    `json:"run"`
-	Table         string    `json:"table"`
-	Target        string    `json:"target"`
-	NewTable      string    `json:"new_table"`
-	OldTable      string    `json:"old_table"`
-	Dialect       string    `json:"dialect"`
-	Warehouse     string    `json:"warehouse"`
-	MigrationFile string    `json:"migration_file,omitempty"`
-	Migration     string    `json:"migration"`
-	ScaleTo       int       `json:"scale_to,omitempty"`
-	Compute       string    `json:"compute,omitempty"`
-	KeepOld       bool      `json:"keep_old,omitempty"`
-	BatchFiles    int       `json:"batch_files"`
-	State         string    `json:"state"`
-	Error         string    `json:"error,omitempty"`
-	Created       time.Time `json:"created"`
-	Updated       time.Time `json:"updated"`
-	Steps         []Step    `json:"steps"`
+	Run           string `json:"run"`
+	Table         string `json:"table"`
+	Target        string `json:"target"`
+	NewTable      string `json:"new_table"`
+	OldTable      string `json:"old_table"`
+	Dialect       string `json:"dialect"`
+	Warehouse     string `json:"warehouse"`
+	MigrationFile string `json:"migration_file,omitempty"`
+	Migration     string `json:"migration"`
+	ScaleTo       int    `json:"scale_to,omitempty"`
+	Compute       string `json:"compute,omitempty"`
+	KeepOld       bool   `json:"keep_old,omitempty"`
+	BatchFiles    int    `json:"batch_files"`
+	// InPlace says the migration only alters the table in place: no new
+	// table, no load, no swap.
+	InPlace bool `json:"in_place,omitempty"`
+	// Views are views bound to the target that a swap would break (the
+	// run refuses to start while there are any).
+	Views []string `json:"dependent_views,omitempty"`
+	// Mode, Key and Cursor are how the target was first loaded (recorded
+	// in the warehouse): the new table is loaded the same way.
+	Mode    string    `json:"mode,omitempty"`
+	Key     []string  `json:"key,omitempty"`
+	Cursor  string    `json:"cursor,omitempty"`
+	State   string    `json:"state"`
+	Error   string    `json:"error,omitempty"`
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
+	Steps   []Step    `json:"steps"`
 	// LoadedFiles are the lake files checkpointed as loaded into the new
 	// table (the new table's ledger rows are the authority).
 	LoadedFiles []string `json:"loaded_files,omitempty"`
@@ -137,6 +157,9 @@ type Run struct {
 	DurationS   float64  `json:"duration_s"`
 	EstimateS   float64  `json:"estimate_s"`
 	DryRun      bool     `json:"dry_run,omitempty"`
+	// MigrationReplaced names the corrected migration file a resume took
+	// in place of the stored one (the failed step had not committed).
+	MigrationReplaced string `json:"migration_replaced,omitempty"`
 	// Unreachable, on a plan, says why the warehouse could not be asked.
 	Unreachable string `json:"warehouse_unreachable,omitempty"`
 
@@ -154,7 +177,7 @@ func (r *Run) step(name string) *Step {
 }
 
 // Finished says the run needs no resume.
-func (r *Run) Finished() bool { return r.State == RunDone }
+func (r *Run) Finished() bool { return r.State == RunDone || r.State == RunAbandoned }
 
 // StatusResult lists rebuild runs, newest first.
 type StatusResult struct {

@@ -17,10 +17,7 @@ import (
 
 	"github.com/lakectl/lakectl/internal/testenv"
 	"github.com/lakectl/lakectl/lake"
-	"github.com/lakectl/lakectl/lake/schema"
-	"github.com/lakectl/lakectl/lake/table"
 	"github.com/lakectl/lakectl/warehouse"
-	"github.com/lakectl/lakectl/warehouse/internal/whtest"
 	"github.com/lakectl/lakectl/warehouse/rebuild"
 )
 
@@ -38,17 +35,7 @@ const files = 12
 // writeFile appends one lake file of n rows starting at id first.
 func writeFile(t *testing.T, store lake.Store, first, n int) {
 	t.Helper()
-	s := schema.Schema{Columns: []schema.Column{
-		{Name: "id", Type: schema.TInt64},
-		{Name: "amount", Type: schema.TFloat64, Nullable: true},
-		{Name: "name", Type: schema.TString, Nullable: true},
-	}}
-	rows := make([]schema.Row, n)
-	for i := range rows {
-		id := first + i
-		rows[i] = schema.Row{schema.Int64Value(int64(id)), schema.Float64Value(float64(id) * 1.25), schema.StringValue(fmt.Sprintf("n%d", id%7))}
-	}
-	whtest.Append(t, store, "orders", s, rows, table.PartitionRule{})
+	writeVersion(t, store, first, n, 1.25)
 }
 
 // aggregates of the lake written by writeLake: ids 1..files*50.

@@ -55,6 +55,8 @@ type Config struct {
 	Cluster    string
 	Workgroup  string
 	LoadMethod string
+	// IAM (iam=true): log in with temporary credentials (iam.go).
+	IAM bool
 }
 
 // ParseURL reads redshift://user:pw@host:5439/db?iam_role=ARN&cluster=ID
@@ -66,8 +68,9 @@ func ParseURL(u *url.URL) (Config, error) {
 		Cluster:    q.Get("cluster"),
 		Workgroup:  q.Get("workgroup"),
 		LoadMethod: strings.ToLower(q.Get("load_method")),
+		IAM:        strings.EqualFold(q.Get("iam"), "true"),
 	}
-	for _, k := range []string{"iam_role", "cluster", "workgroup", "load_method"} {
+	for _, k := range []string{"iam_role", "cluster", "workgroup", "load_method", "iam"} {
 		q.Del(k)
 	}
 	if cfg.LoadMethod == "" {
@@ -118,6 +121,11 @@ func Open(_ context.Context, u *url.URL, opts Options) (*Warehouse, error) {
 	client, err := postgres.NewClient(cfg.ConnURL)
 	if err != nil {
 		return nil, clierr.Usage(err)
+	}
+	if cfg.IAM {
+		if err := useIAM(cfg, client, u.User.Username(), u.Path); err != nil {
+			return nil, err
+		}
 	}
 	return &Warehouse{cfg: cfg, client: client, redacted: redact.URL(u), tmpl: Templates()}, nil
 }

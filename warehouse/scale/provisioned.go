@@ -89,26 +89,27 @@ func (c *cluster) resizeStatus(ctx context.Context) (string, *redshift.DescribeR
 }
 
 // settled follows DescribeResize, not the cluster status (which reads
-// "available" during parts of a resize), then checks the node count.
+// "available" during parts of a resize), then checks the cluster is
+// available at the node count. Only SUCCEEDED, FAILED and NONE are ends:
+// CANCELLING, IN_PROGRESS and any status added later are not
+// (https://docs.aws.amazon.com/redshift/latest/APIReference/API_DescribeResize.html).
 func (c *cluster) settled(ctx context.Context, to int) (bool, string, error) {
 	st, out, err := c.resizeStatus(ctx)
 	if err != nil {
 		return false, "", err
 	}
 	switch st {
-	case "IN_PROGRESS":
-		return false, st, nil
+	case "NONE", "SUCCEEDED":
 	case "FAILED":
 		if to > 0 && int(aws.ToInt32(out.TargetNumberOfNodes)) == to {
 			return false, st, fmt.Errorf("%w: cluster %s to %d nodes: %s", errResizeFailed, c.id, to, aws.ToString(out.Message))
 		}
-	}
-	if to <= 0 {
-		return true, st, nil
+	default:
+		return false, st, nil
 	}
 	sz, err := c.size(ctx)
 	if err != nil {
 		return false, "", err
 	}
-	return sz.Count == to && sz.State == "available", st + ", cluster " + sz.State, nil
+	return sz.State == "available" && (to <= 0 || sz.Count == to), st + ", cluster " + sz.State, nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/table"
 )
@@ -111,14 +112,14 @@ func (s *Scaler) Restore(ctx context.Context, store lake.Store, wait bool) (*Res
 			Plan: []string{fmt.Sprintf("no resize to restore: %s is at %d %s", s.what(), cur.Count, cur.Unit)}}, nil
 	}
 	if !wait {
-		res, err := s.Scale(ctx, Options{To: rec.Original})
+		res, err := s.Scale(ctx, Options{To: rec.Original, Restore: true})
 		if err != nil {
 			return nil, err
 		}
 		// The record stays until the size is confirmed: the next run or
 		// `--restore --wait` removes it.
 		if !res.Changed {
-			err = store.Delete(ctx, RecordKey(s.Name()))
+			err = s.forget(ctx, store, rec.Original)
 		}
 		return res, err
 	}
@@ -127,14 +128,28 @@ func (s *Scaler) Restore(ctx context.Context, store lake.Store, wait bool) (*Res
 
 // restoreTo resizes back, waits, and removes the record.
 func (s *Scaler) restoreTo(ctx context.Context, store lake.Store, original int) (*Result, error) {
-	res, err := s.Scale(ctx, Options{To: original, Wait: true})
+	res, err := s.Scale(ctx, Options{To: original, Wait: true, Restore: true})
 	if err != nil {
 		return nil, err
 	}
-	if err := store.Delete(ctx, RecordKey(s.Name())); err != nil {
-		return res, fmt.Errorf("remove scale record of %s: %w", s.Name(), err)
+	return res, s.forget(ctx, store, original)
+}
+
+// forget removes the record once the compute is idle at the original
+// size, and only then: a record removed while a resize is still on its
+// way elsewhere would leave the compute resized and nobody to know.
+func (s *Scaler) forget(ctx context.Context, store lake.Store, original int) error {
+	done, state, err := s.r.settled(ctx, original)
+	if err != nil {
+		return err
 	}
-	return res, nil
+	if !done {
+		return fmt.Errorf("%s is not idle at %d %s yet (%s); the original size stays recorded", s.what(), original, s.r.unit(), strings.ToLower(state))
+	}
+	if err := store.Delete(ctx, RecordKey(s.Name())); err != nil {
+		return fmt.Errorf("remove scale record of %s: %w", s.Name(), err)
+	}
+	return nil
 }
 
 // writeRecord creates the record; an existing one (a concurrent run that
@@ -154,4 +169,40 @@ func Pending(rec *Record) string {
 	}
 	return strings.TrimSpace(fmt.Sprintf("resized from %d %s by pid %d on %s at %s and not restored: run `lakectl warehouse scale --restore`",
 		rec.Original, rec.Unit, rec.PID, rec.Host, rec.Started.Format(time.RFC3339)))
+}
+
+// RestoreLeftover performs the restore a killed run left behind, so that
+// no command works on a compute that is still resized with nobody to put
+// it back: with a record and no live run holding the compute (its lock
+// free), the original size is restored (waiting for it) and the record
+// removed. It returns nil when there is nothing to restore or a live run
+// owns the resize. dryRun only reports what would be restored.
+func (s *Scaler) RestoreLeftover(ctx context.Context, store lake.Store, dryRun bool) (*Result, error) {
+	rec, err := ReadRecord(ctx, store, s.Name())
+	if err != nil || rec == nil {
+		return nil, err
+	}
+	lock, err := table.AcquireLock(ctx, store, lockName(s.Name()), table.LockOptions{})
+	var locked *clierr.LockedError
+	if errors.As(err, &locked) {
+		return nil, nil // a live run resized it and restores it itself
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = lock.Release(context.WithoutCancel(ctx)) }()
+	if rec, err = ReadRecord(ctx, store, s.Name()); err != nil || rec == nil {
+		return nil, err
+	}
+	if dryRun {
+		return &Result{Kind: rec.Kind, Name: rec.Name, Unit: rec.Unit, To: rec.Original, DryRun: true,
+			Plan: []string{fmt.Sprintf("restore %s to %d %s first: %s", s.what(), rec.Original, rec.Unit, Pending(rec))}}, nil
+	}
+	s.log.Warn("restoring the size a killed run left", "compute", s.what(), "original", rec.Original, "unit", rec.Unit,
+		"pid", rec.PID, "host", rec.Host, "recorded", rec.Started)
+	res, err := s.restoreTo(ctx, store, rec.Original)
+	if err != nil {
+		return nil, fmt.Errorf("restore %s to %d %s, left resized by a killed run: %w; run `lakectl warehouse scale --restore --wait`", s.what(), rec.Original, rec.Unit, err)
+	}
+	return res, nil
 }

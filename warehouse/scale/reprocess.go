@@ -33,7 +33,7 @@ func (s *Scaler) Reprocess(ctx context.Context, store lake.Store, wh warehouse.W
 		down := *up
 		down.From, down.To = up.To, up.From
 		down.Allowed = nil
-		down.Plan = []string{fmt.Sprintf("restore %s to %d %s, also on failure or interrupt", s.what(), up.From, s.r.unit())}
+		down.Plan = []string{RestorePlan(s.what(), up)}
 		return &ReprocessResult{LoadResult: lr, ScaleUp: up, Restore: &down}, nil
 	}
 	res := &ReprocessResult{}
@@ -47,4 +47,13 @@ func (s *Scaler) Reprocess(ctx context.Context, store lake.Store, wh warehouse.W
 		return nil, err
 	}
 	return res, nil
+}
+
+// RestorePlan says what restoring after a resize up will do; offline
+// (the size unknown) it names no number.
+func RestorePlan(what string, up *Result) string {
+	if up.Unreachable != "" {
+		return fmt.Sprintf("restore %s to the size it has before the resize (unknown offline), also on failure or interrupt", what)
+	}
+	return fmt.Sprintf("restore %s to %d %s, also on failure or interrupt", what, up.From, up.Unit)
 }

@@ -9,9 +9,9 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/lakectl/lakectl/internal/awsfake"
 	"github.com/lakectl/lakectl/warehouse"
 	"github.com/lakectl/lakectl/warehouse/scale"
-	"github.com/lakectl/lakectl/warehouse/scale/fakeredshift"
 )
 
 func TestReprocessScaledRestoresSizeOnSuccessAndFailure(t *testing.T) {
@@ -31,7 +31,7 @@ func TestReprocessScaledRestoresSizeOnSuccessAndFailure(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			fake := fakeredshift.New(t)
+			fake := awsfake.StartRedshift(t)
 			newCluster(fake, 2, 1)
 			s := newScaler(t, fake, scale.Config{Cluster: "analytics"})
 			store := openLake(t)

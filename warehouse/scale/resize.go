@@ -9,6 +9,9 @@ import (
 	"strings"
 	"time"
 
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go"
+
 	"github.com/lakectl/lakectl/internal/clierr"
 )
 
@@ -21,6 +24,9 @@ type Options struct {
 	// DryRun reads the current size and the allowed targets and changes
 	// nothing.
 	DryRun bool
+	// Restore says To is a size the compute had: it is never refused here
+	// (allowed sizes differ by region and change), only by the service.
+	Restore bool
 }
 
 // Result reports a resize, a restore or their plan.
@@ -51,7 +57,8 @@ type Result struct {
 // Scale resizes the compute to opts.To. A target that the control plane
 // does not allow is a usage error naming the allowed sizes; a resize that
 // fails, or does not finish within Config.Timeout when waiting, is an
-// error that says what to do.
+// error that says what to do. A resize already running is waited for
+// first: until it ends, the compute reports its old size.
 func (s *Scaler) Scale(ctx context.Context, opts Options) (*Result, error) {
 	start := time.Now()
 	res := &Result{Kind: s.r.kind(), Name: s.Name(), Unit: s.r.unit(), To: opts.To, DryRun: opts.DryRun}
@@ -72,30 +79,32 @@ func (s *Scaler) Scale(ctx context.Context, opts Options) (*Result, error) {
 	if res.Allowed, err = s.r.allowed(ctx, cur); err != nil {
 		return nil, err
 	}
-	if cur.Count == opts.To {
-		res.Plan = []string{fmt.Sprintf("%s is already at %d %s: nothing to do", s.what(), cur.Count, s.r.unit())}
-		return res, nil
-	}
-	if !slices.Contains(res.Allowed, opts.To) {
+	if !opts.Restore && cur.Count != opts.To && !slices.Contains(res.Allowed, opts.To) {
 		return nil, clierr.Usagef("resize %s from %d to %d %s is not allowed; allowed: %s", s.what(), cur.Count, opts.To, s.r.unit(), FormatSizes(res.Allowed))
 	}
-	res.Plan = []string{s.describe(cur, opts.To)}
 	if opts.DryRun {
+		res.Plan = []string{s.describe(cur, opts.To)}
 		return res, nil
 	}
-	// A resize still running (a previous run's, or one an interrupt left
-	// behind) cannot be cancelled: wait for it before starting ours.
+	// A resize still running (a previous run's, one an interrupt left
+	// behind, one being cancelled) cannot be stopped and hides the size it
+	// goes to: wait for it to end, then decide from the size it left.
 	if err := s.waitSettled(ctx, -1); err != nil {
 		return nil, err
 	}
 	if cur, err = s.r.size(ctx); err != nil {
 		return nil, err
 	}
-	res.From = cur.Count
+	res.From, res.State = cur.Count, cur.State
+	res.Plan = []string{s.describe(cur, opts.To)}
 	if cur.Count == opts.To {
-		res.State = cur.State
 		return res, nil
 	}
+	return s.resize(ctx, cur, opts, res)
+}
+
+// resize starts the resize from cur and, with opts.Wait, follows it.
+func (s *Scaler) resize(ctx context.Context, cur Size, opts Options, res *Result) (*Result, error) {
 	s.log.Info("resizing", "compute", s.what(), "from", cur.Count, "to", opts.To, "unit", s.r.unit())
 	if err := s.r.start(ctx, cur, opts.To); err != nil {
 		return nil, err
@@ -117,28 +126,45 @@ func (s *Scaler) Scale(ctx context.Context, opts Options) (*Result, error) {
 }
 
 func (s *Scaler) describe(cur Size, to int) string {
+	if cur.Count == to {
+		return fmt.Sprintf("%s is already at %d %s: nothing to do", s.what(), cur.Count, s.r.unit())
+	}
 	if s.r.kind() == Provisioned {
 		return fmt.Sprintf("elastic resize of %s from %d to %d %s nodes (ResizeCluster Classic=false), then poll DescribeResize until SUCCEEDED: minutes, with a few minutes of paused queries", s.what(), cur.Count, to, cur.NodeType)
 	}
 	return fmt.Sprintf("set the base capacity of %s from %d to %d RPUs (UpdateWorkgroup), then poll GetWorkgroup until AVAILABLE", s.what(), cur.Count, to)
 }
 
+// maxPollErrors bounds how many polls in a row may fail (after the SDK's
+// own retries) before a wait gives up: a 5xx or a dropped connection in
+// an hour of polling is not the end of a resize.
+const maxPollErrors = 5
+
 // waitSettled polls until the compute is idle (at size to, when to > 0).
 func (s *Scaler) waitSettled(ctx context.Context, to int) error {
 	deadline := time.Now().Add(s.cfg.Timeout)
+	errs := 0
 	for {
 		done, state, err := s.r.settled(ctx, to)
-		if err != nil {
+		switch {
+		case err != nil && (ctx.Err() != nil || !transient(err)):
 			return err
-		}
-		if done {
+		case err != nil && errs+1 >= maxPollErrors:
+			return fmt.Errorf("follow resize of %s: %d polls in a row failed, the last: %w; the resize may still be running: check it with `lakectl warehouse status`", s.what(), errs+1, err)
+		case err != nil:
+			errs++
+			state = "unknown"
+			s.log.Warn("resize poll failed; retrying", "compute", s.what(), "attempt", errs, "err", err)
+		case done:
 			return nil
+		default:
+			errs = 0
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("resize of %s still %s after %s; a resize cannot be cancelled: check it with `lakectl warehouse status` and rerun when it has finished", s.what(), strings.ToLower(state), s.cfg.Timeout)
 		}
 		s.log.Debug("waiting for resize", "compute", s.what(), "state", state)
-		t := time.NewTimer(s.cfg.PollInterval)
+		t := time.NewTimer(min(s.cfg.PollInterval<<errs, max(s.cfg.PollInterval, 5*time.Minute)))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -148,24 +174,52 @@ func (s *Scaler) waitSettled(ctx context.Context, to int) error {
 	}
 }
 
-// FormatSizes renders sizes compactly: "2, 4, 6" or "8..512 step 8".
+// transient says whether a poll's error may pass: server errors (5xx),
+// throttling, and no answer at all (network). Client errors (access
+// denied, not found), a failed resize and cancellation are final.
+func transient(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errResizeFailed) {
+		return false
+	}
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) {
+		return true
+	}
+	if code := re.HTTPStatusCode(); code >= 500 || code == 429 {
+		return true
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException":
+			return true
+		}
+	}
+	return false
+}
+
+// FormatSizes renders sizes compactly: "2, 4, 6", or runs of five or
+// more evenly spaced sizes as "8..512 step 8".
 func FormatSizes(sizes []int) string {
 	if len(sizes) == 0 {
 		return "none"
 	}
-	if len(sizes) > 4 {
-		step := sizes[1] - sizes[0]
-		even := step > 0
-		for i := 2; i < len(sizes) && even; i++ {
-			even = sizes[i]-sizes[i-1] == step
+	var parts []string
+	for i := 0; i < len(sizes); {
+		j := i + 1
+		if j < len(sizes) {
+			step := sizes[j] - sizes[i]
+			for j+1 < len(sizes) && sizes[j+1]-sizes[j] == step {
+				j++
+			}
+			if j-i+1 >= 5 {
+				parts = append(parts, fmt.Sprintf("%d..%d step %d", sizes[i], sizes[j], step))
+				i = j + 1
+				continue
+			}
 		}
-		if even {
-			return fmt.Sprintf("%d..%d step %d", sizes[0], sizes[len(sizes)-1], step)
-		}
-	}
-	parts := make([]string, len(sizes))
-	for i, n := range sizes {
-		parts[i] = strconv.Itoa(n)
+		parts = append(parts, strconv.Itoa(sizes[i]))
+		i++
 	}
 	return strings.Join(parts, ", ")
 }

@@ -35,11 +35,16 @@ const (
 	Serverless  = "serverless"
 )
 
-// Serverless base capacity bounds (RPUs).
+// Serverless base capacity (RPUs): 4, 8 to 512 in steps of 8, and in
+// some regions up to 1024 in steps of 32
+// (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-capacity.html).
+// The values differ by region and change over time, so these only catch
+// typos; the service has the last word, and a restore to the size a
+// workgroup had is never refused here.
 const (
-	MinRPU  = 8
-	MaxRPU  = 512
-	StepRPU = 8
+	MinRPU      = 4
+	MaxRPU      = 1024
+	maxRPUStep8 = 512
 )
 
 // Defaults of Config.

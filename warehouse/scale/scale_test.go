@@ -9,14 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lakectl/lakectl/internal/awsfake"
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/warehouse/scale"
-	"github.com/lakectl/lakectl/warehouse/scale/fakeredshift"
 )
 
 // newScaler points a Scaler at the fake with fast polling.
-func newScaler(t *testing.T, fake *fakeredshift.Server, cfg scale.Config) *scale.Scaler {
+func newScaler(t *testing.T, fake *awsfake.RedshiftServer, cfg scale.Config) *scale.Scaler {
 	t.Helper()
 	fake.Env(t)
 	cfg.PollInterval = 5 * time.Millisecond
@@ -31,12 +31,12 @@ func newScaler(t *testing.T, fake *fakeredshift.Server, cfg scale.Config) *scale
 	return s
 }
 
-func newCluster(fake *fakeredshift.Server, nodes, polls int) {
-	fake.AddCluster(&fakeredshift.Cluster{ID: "analytics", NodeType: "ra3.4xlarge", Nodes: nodes, Allowed: []int{1, 2, 3, 4, 8}, ResizePolls: polls})
+func newCluster(fake *awsfake.RedshiftServer, nodes, polls int) {
+	fake.AddCluster(&awsfake.RedshiftCluster{ID: "analytics", NodeType: "ra3.4xlarge", Nodes: nodes, Allowed: []int{1, 2, 3, 4, 8}, ResizePolls: polls})
 }
 
 func TestScaleClusterIsElasticAndWaitsForDescribeResize(t *testing.T) {
-	fake := fakeredshift.New(t)
+	fake := awsfake.StartRedshift(t)
 	newCluster(fake, 2, 3)
 	s := newScaler(t, fake, scale.Config{Cluster: "analytics"})
 	res, err := s.Scale(context.Background(), scale.Options{To: 4, Wait: true})
@@ -60,7 +60,7 @@ func TestScaleClusterIsElasticAndWaitsForDescribeResize(t *testing.T) {
 }
 
 func TestScaleRefusesNodeCountTheClusterDoesNotOffer(t *testing.T) {
-	fake := fakeredshift.New(t)
+	fake := awsfake.StartRedshift(t)
 	newCluster(fake, 2, 0)
 	s := newScaler(t, fake, scale.Config{Cluster: "analytics"})
 	_, err := s.Scale(context.Background(), scale.Options{To: 6, Wait: true})
@@ -73,7 +73,7 @@ func TestScaleRefusesNodeCountTheClusterDoesNotOffer(t *testing.T) {
 }
 
 func TestScaleStuckResizeTimesOutWithClearError(t *testing.T) {
-	fake := fakeredshift.New(t)
+	fake := awsfake.StartRedshift(t)
 	newCluster(fake, 2, -1)
 	s := newScaler(t, fake, scale.Config{Cluster: "analytics", Timeout: 100 * time.Millisecond})
 	_, err := s.Scale(context.Background(), scale.Options{To: 4, Wait: true})
@@ -83,8 +83,8 @@ func TestScaleStuckResizeTimesOutWithClearError(t *testing.T) {
 }
 
 func TestScaleFailedResizeIsAnError(t *testing.T) {
-	fake := fakeredshift.New(t)
-	fake.AddCluster(&fakeredshift.Cluster{ID: "analytics", NodeType: "ra3.4xlarge", Nodes: 2, Allowed: []int{2, 4}, ResizePolls: 1, FailResize: true})
+	fake := awsfake.StartRedshift(t)
+	fake.AddCluster(&awsfake.RedshiftCluster{ID: "analytics", NodeType: "ra3.4xlarge", Nodes: 2, Allowed: []int{2, 4}, ResizePolls: 1, FailResize: true})
 	s := newScaler(t, fake, scale.Config{Cluster: "analytics"})
 	_, err := s.Scale(context.Background(), scale.Options{To: 4, Wait: true})
 	if err == nil || !strings.Contains(err.Error(), "insufficient capacity") {
@@ -98,9 +98,9 @@ func TestScaleFailedResizeIsAnError(t *testing.T) {
 func TestScaleThrottledCallsAreRetried(t *testing.T) {
 	for _, kind := range []string{"cluster", "workgroup"} {
 		t.Run(kind, func(t *testing.T) {
-			fake := fakeredshift.New(t)
+			fake := awsfake.StartRedshift(t)
 			newCluster(fake, 2, 1)
-			fake.AddWorkgroup(&fakeredshift.Workgroup{Name: "etl", RPU: 32, UpdatePolls: 1})
+			fake.AddWorkgroup(&awsfake.RedshiftWorkgroup{Name: "etl", RPU: 32, UpdatePolls: 1})
 			cfg := scale.Config{Cluster: "analytics"}
 			if kind == "workgroup" {
 				cfg = scale.Config{Workgroup: "etl"}
@@ -119,8 +119,8 @@ func TestScaleThrottledCallsAreRetried(t *testing.T) {
 }
 
 func TestScaleServerlessBaseCapacityInStepsOfEight(t *testing.T) {
-	fake := fakeredshift.New(t)
-	fake.AddWorkgroup(&fakeredshift.Workgroup{Name: "etl", RPU: 32, UpdatePolls: 2})
+	fake := awsfake.StartRedshift(t)
+	fake.AddWorkgroup(&awsfake.RedshiftWorkgroup{Name: "etl", RPU: 32, UpdatePolls: 2})
 	s := newScaler(t, fake, scale.Config{Workgroup: "etl"})
 	for _, bad := range []int{12, 520} {
 		if _, err := s.Scale(context.Background(), scale.Options{To: bad}); clierr.Code(err) != clierr.ExitUsage {
@@ -140,7 +140,7 @@ func TestScaleServerlessBaseCapacityInStepsOfEight(t *testing.T) {
 }
 
 func TestScaleDryRunChangesNothing(t *testing.T) {
-	fake := fakeredshift.New(t)
+	fake := awsfake.StartRedshift(t)
 	newCluster(fake, 2, 0)
 	s := newScaler(t, fake, scale.Config{Cluster: "analytics"})
 	res, err := s.Scale(context.Background(), scale.Options{To: 4, DryRun: true})
@@ -175,7 +175,7 @@ func TestTemporarilyRestoresOnSuccessFailureAndCancel(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			fake := fakeredshift.New(t)
+			fake := awsfake.StartRedshift(t)
 			newCluster(fake, 2, 2)
 			s := newScaler(t, fake, scale.Config{Cluster: "analytics"})
 			store := openLake(t)
@@ -208,7 +208,7 @@ func TestTemporarilyRestoresOnSuccessFailureAndCancel(t *testing.T) {
 }
 
 func TestRestorePutsBackTheSizeAKilledRunRecorded(t *testing.T) {
-	fake := fakeredshift.New(t)
+	fake := awsfake.StartRedshift(t)
 	newCluster(fake, 2, 1)
 	s := newScaler(t, fake, scale.Config{Cluster: "analytics"})
 	store := openLake(t)

@@ -29,10 +29,15 @@ func (w *workgroup) size(ctx context.Context) (Size, error) {
 		State: string(out.Workgroup.Status)}, nil
 }
 
-// allowed is 8 to 512 RPUs in steps of 8 (UpdateWorkgroup's rule).
+// allowed is every base capacity some region accepts: 4, 8 to 512 in
+// steps of 8, 544 to 1024 in steps of 32. UpdateWorkgroup refuses what
+// this region does not offer.
 func (w *workgroup) allowed(context.Context, Size) ([]int, error) {
-	var out []int
-	for n := MinRPU; n <= MaxRPU; n += StepRPU {
+	out := []int{MinRPU}
+	for n := 8; n <= maxRPUStep8; n += 8 {
+		out = append(out, n)
+	}
+	for n := maxRPUStep8 + 32; n <= MaxRPU; n += 32 {
 		out = append(out, n)
 	}
 	return out, nil

@@ -51,6 +51,7 @@ func Statement(defaultSchema string) driver.Statement {
 		LockID:         42, Limit: 20,
 		Ledger:  driver.QuoteQualified(defaultSchema, "lakectl_loads"),
 		Targets: driver.QuoteQualified(defaultSchema, "lakectl_targets"),
+		Modes:   driver.QuoteQualified(defaultSchema, "lakectl_target_modes"),
 	}
 }
 
@@ -64,8 +65,11 @@ func CheckTemplates(t *testing.T, tmpl *driver.Templates, st driver.Statement, u
 		}
 		t.Run(name, func(t *testing.T) {
 			st := st
-			if name == "target_schema_save" {
+			switch name {
+			case "target_schema_save":
 				st.Rows = [][]string{{"'analytics.orders'", `'{"columns":[]}'`, "'fp'"}}
+			case "target_mode_save":
+				st.Rows = [][]string{{"'analytics.orders'", "'upsert'", `'["id"]'`, "'updated_at'"}}
 			}
 			got, err := tmpl.Render(name, &st)
 			if err != nil {
