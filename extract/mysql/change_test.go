@@ -76,3 +76,51 @@ func TestLookbackRaisedAndLoweredNeverStoresDuplicates(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestTimestampsAreUTCInstantsWhateverTheSessionTimeZone(t *testing.T) {
+	f := newFixture(t)
+	f.exec(
+		"CREATE TABLE tz (id INT NOT NULL PRIMARY KEY, ts TIMESTAMP(6) NULL, dt DATETIME(6) NULL, KEY (ts))",
+		"SET time_zone = '+00:00'",
+	)
+	// The test's own session is UTC: these are the instants.
+	if _, err := f.my.DB.Exec("INSERT INTO tz VALUES (1, ?, ?), (2, ?, ?)",
+		"2025-03-01 10:00:00", "2025-03-01 10:00:00", "2025-03-01 23:30:00.5", "2025-03-01 23:30:00.5"); err != nil {
+		t.Fatal(err)
+	}
+	plus5 := f.opts("tz")
+	plus5.DSN += "?time_zone=%27%2B05%3A00%27"
+	plus5.Incremental, plus5.Cursor, plus5.Lookback = true, "ts", time.Hour
+	f.mustExtract(plus5)
+	q := "SELECT id::VARCHAR || ' ' || strftime(ts, '%Y-%m-%d %H:%M:%S.%g') || ' ' || strftime(dt, '%Y-%m-%d %H:%M:%S.%g') FROM lk ORDER BY id"
+	checkTZ(t, strings1(t, f.duck("tz"), q))
+	// The session time zone changes between runs: the same instants.
+	if _, err := f.my.DB.Exec("INSERT INTO tz VALUES (3, ?, ?)", "2025-03-02 01:00:00", "2025-03-02 01:00:00"); err != nil {
+		t.Fatal(err)
+	}
+	minus7 := plus5
+	minus7.DSN = f.opts("tz").DSN + "?time_zone=%27-07%3A00%27"
+	if res := f.mustExtract(minus7); res.Rows != 1 {
+		t.Fatalf("the run after the time zone change wrote %d rows, want 1 (result %+v)", res.Rows, res)
+	}
+	checkTZ(t, strings1(t, f.duck("tz"), q))
+}
+
+// checkTZ compares the lake's rows with the UTC instants and the DATETIME
+// wall-clock values written.
+func checkTZ(t *testing.T, got []string) {
+	t.Helper()
+	want := []string{
+		"1 2025-03-01 10:00:00.000 2025-03-01 10:00:00.000",
+		"2 2025-03-01 23:30:00.500 2025-03-01 23:30:00.500",
+		"3 2025-03-02 01:00:00.000 2025-03-02 01:00:00.000",
+	}
+	if len(got) > len(want) {
+		t.Fatalf("lake rows %q: more than the source's", got)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("lake row %q, want %q (TIMESTAMP as the UTC instant, DATETIME as written)", got[i], want[i])
+		}
+	}
+}
