@@ -1,7 +1,10 @@
 package mysql
 
 import (
+	"io/fs"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -122,5 +125,53 @@ func checkTZ(t *testing.T, got []string) {
 		if got[i] != want[i] {
 			t.Fatalf("lake row %q, want %q (TIMESTAMP as the UTC instant, DATETIME as written)", got[i], want[i])
 		}
+	}
+}
+
+// lakeEmpty fails unless the lake holds no file at all (no table file, no
+// commit record, no state, no lock).
+func (f *fixture) lakeEmpty(t *testing.T) {
+	t.Helper()
+	var left []string
+	_ = filepath.WalkDir(f.dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			left = append(left, strings.TrimPrefix(p, f.dir))
+		}
+		return nil
+	})
+	if len(left) > 0 {
+		t.Fatalf("bad input left files in the lake: %v", left)
+	}
+}
+
+func TestBadInputIsRefusedBeforeAnyTransaction(t *testing.T) {
+	f := newFixture(t)
+	f.exec("CREATE TABLE bi (id INT NOT NULL PRIMARY KEY, v VARCHAR(10), updated_at DATETIME NOT NULL)",
+		"INSERT INTO bi VALUES (1, 'a', '2025-01-01 00:00:00')")
+	for _, tc := range []struct {
+		name string
+		mod  func(*Options)
+		want string
+	}{
+		{"partition column", func(o *Options) { o.PartitionBy = "nope:day" }, `"nope"`},
+		{"partition column incremental", func(o *Options) {
+			o.PartitionBy = "nope"
+			o.Incremental, o.Cursor = true, "updated_at"
+		}, `"nope"`},
+		{"where column", func(o *Options) { o.Where = "nope > 1" }, "nope"},
+		{"where column incremental", func(o *Options) {
+			o.Where = "nope > 1"
+			o.Incremental, o.Cursor = true, "updated_at"
+		}, "nope"},
+		{"unknown database", func(o *Options) { o.DSN = strings.TrimSuffix(o.DSN, f.my.Name) + "nodb_" + f.my.Name; o.Table = "bi" }, "nodb_"},
+		{"unknown database in table", func(o *Options) { o.Table = "nodb_x.bi" }, "nodb_x"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := f.opts("bi")
+			tc.mod(&o)
+			_, err := f.extract(o)
+			assertUsage(t, err, tc.want)
+			f.lakeEmpty(t)
+		})
 	}
 }

@@ -199,6 +199,10 @@ func (r *run) run(ctx context.Context, rep progress.Reporter) error {
 	defer db.Close()
 	db.SetMaxOpenConns(r.opts.Parallel + 2)
 	if err := db.PingContext(ctx); err != nil {
+		var me *mysql.MySQLError
+		if errors.As(err, &me) && me.Number == errUnknownDB {
+			return clierr.Usagef("database %q does not exist on the MySQL server (or the user may not see it): fix the database of --dsn", r.cfg.DBName)
+		}
 		return fmt.Errorf("connect to MySQL at %s as %q: %w; check the --dsn host, port, user and password", r.cfg.Addr, r.cfg.User, err)
 	}
 	ti, err := describeTable(ctx, db, r.db, r.tbl, r.opts.TinyInt1AsBool)
@@ -221,6 +225,9 @@ func (r *run) run(ctx context.Context, rep progress.Reporter) error {
 	}
 	r.res.Key = ti.Key
 	rep.SetTotal(ti.RowEstimate)
+	if err := r.validate(ctx, db, ti); err != nil {
+		return err
+	}
 
 	var cur *cursorInfo
 	if r.opts.Cursor != "" {
@@ -240,6 +247,36 @@ func (r *run) run(ctx context.Context, rep progress.Reporter) error {
 		return r.snapshot(ctx, db, tbl, ti, cur, rep)
 	}
 	return r.incremental(ctx, db, tbl, ti, cur, &st, rep)
+}
+
+// MySQL error numbers that mean bad input rather than a failure.
+const (
+	errUnknownDB     = 1049 // ER_BAD_DB_ERROR
+	errUnknownColumn = 1054 // ER_BAD_FIELD_ERROR
+	errParse         = 1064 // ER_PARSE_ERROR
+)
+
+// validate refuses bad input that only the table can reveal (a partition
+// column it lacks, a --where it cannot run) before any transaction opens,
+// so bad input leaves no trace in the lake.
+func (r *run) validate(ctx context.Context, db *sql.DB, ti *tableInfo) error {
+	if err := r.rule.Check(ti.Schema()); err != nil {
+		return err
+	}
+	where := r.userWhere()
+	if len(where) == 0 {
+		return nil
+	}
+	q := fmt.Sprintf("SELECT 1 FROM %s WHERE %s LIMIT 0", quoteTable(ti.DB, ti.Name), where[0])
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		var me *mysql.MySQLError
+		if errors.As(err, &me) && (me.Number == errUnknownColumn || me.Number == errParse || string(me.SQLState[:2]) == "42") {
+			return clierr.Usagef("--where %q does not run on %s: %s", r.opts.Where, r.res.Source, me.Message)
+		}
+		return fmt.Errorf("check --where on %s: %w", r.res.Source, err)
+	}
+	return rows.Close()
 }
 
 // redactedError carries a redacted message. It unwraps only to the
