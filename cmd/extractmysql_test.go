@@ -90,3 +90,20 @@ func TestExtractNumericFlagsRefusedBeforeAnything(t *testing.T) {
 		t.Errorf("refused flags left %d entries in the lake", len(entries))
 	}
 }
+
+func TestExtractMySQLPartitionRuleChangeExits2NamingTheRewrite(t *testing.T) {
+	db := testenv.MySQL(t)
+	if _, err := db.DB.Exec(`CREATE TABLE pr (id INT PRIMARY KEY, updated_at DATETIME NOT NULL);
+		INSERT INTO pr VALUES (1, '2026-11-20 10:00:00')`); err != nil {
+		t.Fatal(err)
+	}
+	lakeDir := t.TempDir()
+	base := []string{"--lake", lakeDir, "extract", "mysql", "--dsn", db.URL, "--table", db.Name + ".pr", "--incremental", "--cursor", "updated_at"}
+	if code, _, errOut := run(t, base...); code != 0 {
+		t.Fatalf("first run: exit %d: %s", code, errOut)
+	}
+	code, _, errOut := run(t, append(base, "--partition-by", "updated_at:day")...)
+	if code != 2 || !strings.Contains(errOut, "--partition-by updated_at:day` without --incremental") {
+		t.Fatalf("rule change: exit %d: %s; want 2 naming the full extract that rewrites the table", code, errOut)
+	}
+}

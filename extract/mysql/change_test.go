@@ -1,12 +1,15 @@
 package mysql
 
 import (
+	"errors"
 	"io/fs"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lakectl/lakectl/lake/table"
 )
 
 // history tracks every (key, cursor) version MariaDB held when a run read
@@ -173,5 +176,118 @@ func TestBadInputIsRefusedBeforeAnyTransaction(t *testing.T) {
 			assertUsage(t, err, tc.want)
 			f.lakeEmpty(t)
 		})
+	}
+}
+
+// commitCount counts the table's commit records.
+func (f *fixture) commitCount(table string) int {
+	m, _ := filepath.Glob(filepath.Join(f.dir, "_lakectl", "tables", table, "commits", "*.json"))
+	return len(m)
+}
+
+func TestPartitionRuleChangeIsRefusedUntilAFullExtractRewritesTheTable(t *testing.T) {
+	f := newFixture(t)
+	f.exec(
+		"CREATE TABLE pr (id INT NOT NULL PRIMARY KEY, v VARCHAR(20), updated_at DATETIME(6) NOT NULL, KEY (updated_at))",
+		"INSERT INTO pr SELECT seq, 'v', TIMESTAMP'2025-01-01 00:00:00' + INTERVAL seq HOUR FROM seq_1_to_100",
+	)
+	h := newHistory(t, f, "pr")
+	o := f.opts("pr")
+	o.Incremental, o.Cursor, o.Lookback = true, "updated_at", time.Hour
+	h.record()
+	f.mustExtract(o)
+	h.check("unpartitioned snapshot")
+	for i, rule := range []string{"updated_at:day", "id", ""} {
+		f.exec("INSERT INTO pr VALUES (" + itoa(1000+i) + ", 'n', TIMESTAMP'2025-03-01 00:00:00' + INTERVAL " + itoa(i) + " HOUR)")
+		changed := o
+		changed.PartitionBy = rule
+		if i > 0 {
+			o.PartitionBy = []string{"updated_at:day", "id"}[i-1]
+		}
+		before := f.commitCount("pr")
+		_, err := f.extract(changed)
+		var pe *table.PartitionRuleError
+		if !errors.As(err, &pe) || pe.Want.String() != rule {
+			t.Fatalf("rule %q after %q: err = %v, want a *table.PartitionRuleError", rule, o.PartitionBy, err)
+		}
+		if n := f.commitCount("pr"); n != before {
+			t.Fatalf("rule %q: the refused run left %d commit records", rule, n-before)
+		}
+		h.check("refused rule change " + rule) // DuckDB still reads one layout
+		// A full extract under the new rule rewrites the table whole.
+		full := changed
+		full.Incremental = false
+		h.record()
+		f.mustExtract(full)
+		h.all = map[string]bool{}
+		h.record()
+		h.check("full extract under " + rule)
+		h.record()
+		if res := f.mustExtract(changed); res.Op != "none" {
+			t.Fatalf("incremental run under the new rule %q: op %s, want none", rule, res.Op)
+		}
+		h.check("incremental under " + rule)
+	}
+}
+
+func TestJobPointedAtAnotherSourceTableIsRefused(t *testing.T) {
+	f := newFixture(t)
+	f.exec(
+		"CREATE TABLE sa (id INT NOT NULL PRIMARY KEY, updated_at DATETIME NOT NULL)",
+		"CREATE TABLE sb (id VARCHAR(10) NOT NULL PRIMARY KEY, updated_at DATETIME NOT NULL)",
+		"INSERT INTO sa VALUES (1, '2025-01-01'), (2, '2025-01-02')",
+		"INSERT INTO sb VALUES ('x', '2025-02-01'), ('y', '2025-02-02'), ('z', '2025-02-03')",
+	)
+	oa := f.opts("sa")
+	oa.As, oa.Incremental, oa.Cursor = "t", true, "updated_at"
+	f.mustExtract(oa)
+	ob := oa
+	ob.Table = f.my.Name + ".sb"
+	_, err := f.extract(ob)
+	var sc *SourceChangedError
+	if !errors.As(err, &sc) || !strings.Contains(err.Error(), ".sa") || !strings.Contains(err.Error(), ".sb") {
+		t.Fatalf("err = %v, want a *SourceChangedError naming both tables", err)
+	}
+	if got := scalar(t, f.duck("t"), "SELECT string_agg(id::VARCHAR, ',' ORDER BY id) FROM lk"); got != "1,2" {
+		t.Fatalf("lake ids %s after the refused run, want 1,2", got)
+	}
+	full := ob
+	full.Incremental = false
+	f.mustExtract(full) // starts the job over on sb
+	f.exec("INSERT INTO sb VALUES ('w', '2025-03-01')")
+	if res := f.mustExtract(ob); res.Rows != 1 {
+		t.Fatalf("incremental run on the new source wrote %d rows, want 1", res.Rows)
+	}
+	if got := scalar(t, f.duck("t"), "SELECT string_agg(id, ',' ORDER BY id) FROM lk"); got != "w,x,y,z" {
+		t.Fatalf("lake ids %s, want w,x,y,z", got)
+	}
+}
+
+func TestAppendWhoseTypesDoNotUnifyFailsBeforeTheCommit(t *testing.T) {
+	f := newFixture(t)
+	f.exec(
+		"CREATE TABLE ty (id INT NOT NULL PRIMARY KEY, amount INT, updated_at DATETIME NOT NULL)",
+		"INSERT INTO ty VALUES (1, 10, '2025-01-01'), (2, 20, '2025-01-02')",
+	)
+	o := f.opts("ty")
+	o.Incremental, o.Cursor = true, "updated_at"
+	f.mustExtract(o)
+	f.exec("ALTER TABLE ty MODIFY amount VARCHAR(20)", "INSERT INTO ty VALUES (3, 'thirty', '2025-01-03')")
+	before := f.commitCount("ty")
+	_, err := f.extract(o)
+	var te *table.AppendSchemaError
+	if !errors.As(err, &te) || te.Column != "amount" || !strings.Contains(err.Error(), "int32") || !strings.Contains(err.Error(), "string") {
+		t.Fatalf("err = %v, want a *table.AppendSchemaError naming amount, int32 and string", err)
+	}
+	if n := f.commitCount("ty"); n != before {
+		t.Fatalf("the refused append left %d commit records", n-before)
+	}
+	if got := scalar(t, f.duck("ty"), "SELECT count(*) FROM lk"); got != "2" {
+		t.Fatalf("lake rows %s, want 2", got)
+	}
+	// A widening change appends.
+	f.exec("DELETE FROM ty WHERE id = 3", "ALTER TABLE ty MODIFY amount BIGINT NULL", "INSERT INTO ty VALUES (4, 40, '2025-01-04')")
+	if res := f.mustExtract(o); res.Rows != 1 {
+		t.Fatalf("widened append wrote %d rows, want 1", res.Rows)
 	}
 }

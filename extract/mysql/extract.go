@@ -246,6 +246,12 @@ func (r *run) run(ctx context.Context, rep progress.Reporter) error {
 	if snapshot {
 		return r.snapshot(ctx, db, tbl, ti, cur, rep)
 	}
+	if st.Source != "" && !strings.EqualFold(st.Source, r.res.Source) {
+		return &SourceChangedError{Job: r.res.Job, Table: r.res.Table, Have: st.Source, Want: r.res.Source}
+	}
+	if err := tbl.CheckAppend(ctx, ti.Schema(), r.rule); err != nil {
+		return err
+	}
 	return r.incremental(ctx, db, tbl, ti, cur, &st, rep)
 }
 
@@ -279,6 +285,20 @@ func (r *run) validate(ctx context.Context, db *sql.DB, ti *tableInfo) error {
 	return rows.Close()
 }
 
+// SourceChangedError is an incremental run of a job whose watermark
+// belongs to another source table: appending would mix two tables' rows
+// under a watermark that means nothing for this one. A full extract
+// (a replace) starts the job over on the new source.
+type SourceChangedError struct {
+	Job, Table string
+	Have, Want string // db.table of the job's state, of this run
+}
+
+func (e *SourceChangedError) Error() string {
+	return fmt.Sprintf("job %s (lake table %s) extracts %s and its watermark belongs to that table, not to %s",
+		e.Job, e.Table, e.Have, e.Want)
+}
+
 // redactedError carries a redacted message. It unwraps only to the
 // context errors, so no caller can reach the unredacted driver text.
 type redactedError struct {
@@ -292,9 +312,14 @@ func (e *redactedError) Unwrap() error { return e.err }
 // redactErr makes err one redacted line, keeping what decides the exit
 // code: usage errors stay usage errors, lock errors stay as they are.
 func redactErr(ctx context.Context, err error) error {
-	var locked *clierr.LockedError
-	if errors.As(err, &locked) {
-		return err
+	var (
+		locked  *clierr.LockedError
+		changed *SourceChangedError
+		rule    *table.PartitionRuleError
+		types   *table.AppendSchemaError
+	)
+	if errors.As(err, &locked) || errors.As(err, &changed) || errors.As(err, &rule) || errors.As(err, &types) {
+		return err // typed, and free of secrets: cmd maps them
 	}
 	msg := strings.Join(strings.Fields(redact.String(ctx, err.Error())), " ")
 	var usage *clierr.UsageError
