@@ -30,7 +30,7 @@ const (
 	convBytes                  // binary strings and BLOBs
 	convDate                   // DATE
 	convDatetime               // DATETIME and TIMESTAMP, as UTC microseconds
-	convTime                   // TIME of day
+	convTime                   // TIME, a signed duration in microseconds
 	convYear                   // YEAR
 )
 
@@ -185,7 +185,9 @@ func mapType(c *column, prec, scale int, charset string, isJSON, tinyInt1AsBool 
 	case "datetime", "timestamp":
 		c.Type, c.conv = schema.TTimestamp, convDatetime
 	case "time":
-		c.Type, c.conv = schema.TTime, convTime
+		// A duration (-838:59:59..838:59:59), not a time of day: signed
+		// microseconds, like Debezium's MicroTime (docs/mysql.md).
+		c.Type, c.conv = schema.TInt64, convTime
 	case "year":
 		c.Type, c.conv = schema.TInt16, convYear
 	case "bit":
