@@ -19,6 +19,7 @@ func newExtractCmd(f *Factory) *cobra.Command {
 
 type extractMySQLFlags struct {
 	dsn, table, as, cursor, lookback, partitionBy, where string
+	spatial                                              string
 	key                                                  []string
 	incremental, tinyInt1AsBool                          bool
 	chunkRows, parallel                                  int
@@ -42,6 +43,9 @@ stored watermark minus --lookback, never writing a (key, cursor) pair twice.`,
 			if err := positiveFlags(cmd, "chunk-rows", "parallel"); err != nil {
 				return err
 			}
+			if o.spatial != "wkb" && o.spatial != "wkt" {
+				return clierr.Usagef("--spatial %q: want wkb or wkt", o.spatial)
+			}
 			return runExtractMySQL(cmd, f, &o)
 		},
 	}
@@ -58,6 +62,7 @@ stored watermark minus --lookback, never writing a (key, cursor) pair twice.`,
 	fl.IntVar(&o.parallel, "parallel", 1, "connections reading the snapshot in parallel")
 	fl.StringVar(&o.where, "where", "", "extra SQL filter on the source rows")
 	fl.BoolVar(&o.tinyInt1AsBool, "tinyint1-as-bool", false, "map TINYINT(1) to bool instead of int8")
+	fl.StringVar(&o.spatial, "spatial", "wkb", "spatial columns as wkb (bytes: 4-byte little-endian SRID, then WKB) or wkt (text)")
 	_ = c.MarkFlagRequired("dsn")
 	_ = c.MarkFlagRequired("table")
 	return c

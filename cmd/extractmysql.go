@@ -46,6 +46,7 @@ func extractMySQL(ctx context.Context, f *Factory, o *extractMySQLFlags) (*mysql
 		Parallel:       o.parallel,
 		Where:          o.where,
 		TinyInt1AsBool: o.tinyInt1AsBool,
+		Spatial:        o.spatial,
 		Codec:          tc.Codec,
 		Logger:         f.Logger(),
 	}

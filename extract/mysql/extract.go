@@ -47,6 +47,7 @@ type Options struct {
 	Parallel       int    // connections for a full snapshot (default 1)
 	Where          string // extra SQL filter, ANDed to every read
 	TinyInt1AsBool bool   // TINYINT(1) as bool (default: integer)
+	Spatial        string // spatial columns: SpatialWKB (default) or SpatialWKT
 
 	TargetFileBytes int64  // Parquet file size target (default: the lake writer's)
 	Codec           string // Parquet codec (default: the lake writer's)
@@ -164,6 +165,8 @@ func newRun(ctx context.Context, store lake.Store, opts Options) (*run, error) {
 		return nil, clierr.Usagef("--chunk-rows %d: must be positive", opts.ChunkRows)
 	case opts.Lookback < 0:
 		return nil, clierr.Usagef("--lookback %s: must not be negative", opts.Lookback)
+	case opts.Spatial != "" && opts.Spatial != SpatialWKB && opts.Spatial != SpatialWKT:
+		return nil, clierr.Usagef("--spatial %q: want %s or %s", opts.Spatial, SpatialWKB, SpatialWKT)
 	}
 	if r.opts.Parallel == 0 {
 		r.opts.Parallel = 1
@@ -205,7 +208,7 @@ func (r *run) run(ctx context.Context, rep progress.Reporter) error {
 		}
 		return fmt.Errorf("connect to MySQL at %s as %q: %w; check the --dsn host, port, user and password", r.cfg.Addr, r.cfg.User, err)
 	}
-	ti, err := describeTable(ctx, db, r.db, r.tbl, r.opts.TinyInt1AsBool)
+	ti, err := describeTable(ctx, db, r.db, r.tbl, mapOptions{tinyInt1AsBool: r.opts.TinyInt1AsBool, spatialWKT: r.opts.Spatial == SpatialWKT})
 	if err != nil {
 		return err
 	}
