@@ -306,3 +306,16 @@ func findKey(ctx context.Context, db *sql.DB, ti *tableInfo) error {
 	}
 	return nil
 }
+
+// longText names the TEXT, MEDIUMTEXT and LONGTEXT columns: values up to
+// gigabytes, whose min/max statistics would be stored whole.
+func (ti *tableInfo) longText() []string {
+	var out []string
+	for _, c := range ti.Columns {
+		switch c.DataType {
+		case "text", "mediumtext", "longtext":
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
