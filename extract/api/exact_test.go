@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // writeSpec writes a spec document to a temporary file.
@@ -74,5 +75,47 @@ func TestRawMetadataHeadersAreRedactedAndAuthHeadersDropped(t *testing.T) {
 	meta, _ := json.Marshal(m)
 	if bytes.Contains(meta, []byte(key)) || bytes.Contains(raw[:min(len(raw), 4096)], []byte(key)) {
 		t.Fatalf("the key is in the raw metadata: %s", meta)
+	}
+}
+
+func TestRefetchedWindowsNeverStoreVersionsAlreadyHeld(t *testing.T) {
+	setTokens(t)
+	p := newPartner(t, testToken)
+	p.perHour = 12
+	store, dir := newLake(t)
+	spec := func(lookback string) string {
+		return specFor(t, p, "refetch", "cursor", map[string]any{
+			"endpoint.window": map[string]any{"granularity": "hour", "max_span": "6h", "start": "2026-01-01T00:00:00Z", "lookback": lookback},
+		})
+	}
+	day := 24 * time.Hour
+	check := func(step string, now time.Time) {
+		t.Helper()
+		wantRows, wantSum := p.expected(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), now, "a1", "a2")
+		got := tableAggregates(t, dir, "refetch_tx")
+		if got.Rows != wantRows || got.DistinctVersions != wantRows || got.SumAmount != wantSum {
+			t.Fatalf("%s: table %+v, want %d versions once each (sum %s)", step, got, wantRows, wantSum)
+		}
+	}
+	now := runStart.Add(3 * day) // 2026-01-04 06:00: three days of windows
+	for _, step := range []struct {
+		name     string
+		lookback string
+		from, to time.Time
+	}{
+		{"first run", "2h", time.Time{}, time.Time{}},
+		{"lookback raised to 3 days", "72h", time.Time{}, time.Time{}},
+		{"rerun", "72h", time.Time{}, time.Time{}},
+		{"lookback lowered", "1h", time.Time{}, time.Time{}},
+		{"--from/--to over stored windows", "1h", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 2, 12, 0, 0, 0, time.UTC)},
+		{"lookback raised again", "100h", time.Time{}, time.Time{}},
+	} {
+		if step.to.IsZero() {
+			now = now.Add(time.Hour) // a backfill fetches no new window
+		}
+		if _, err := run(t, store, now, Options{Sources: []string{spec(step.lookback)}, From: step.from, To: step.to}); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		check(step.name, now)
 	}
 }
