@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/lakectl/lakectl/lake/schema"
+	"github.com/lakectl/lakectl/lake/table"
 )
 
 // Coverage of a state's fingerprints: Seen holds every stored version of
@@ -33,6 +36,36 @@ func coveredFrom(st jobState) string {
 		}
 	}
 	return low
+}
+
+// heldVersions returns the versions the planned units must not store
+// again and the first window day they cover: the state's fingerprints,
+// plus those read back from raw/ for older days the units re-fetch.
+func (r *runner) heldVersions(ctx context.Context, ep *Endpoint, st jobState, units []unit) (*seenSet, string, error) {
+	seen := decodeSeen(st.Seen)
+	covered := coveredFrom(st)
+	if first := firstDay(ep, units); first != "" && first < covered {
+		if err := r.loadHeld(ctx, ep, st, seen, first, covered); err != nil {
+			return nil, "", fmt.Errorf("read the versions held from raw/: %w", err)
+		}
+		covered = first
+	}
+	return seen, covered, nil
+}
+
+// checkLayout refuses a run whose partition rule differs from the
+// folders of the table's files (a *table.PartitionRuleError, noted for
+// the caller's exit code).
+func (r *runner) checkLayout(ctx context.Context, tbl *table.Table, ep *Endpoint) error {
+	rule, err := table.ParsePartitionRule(ep.PartitionBy)
+	if err != nil {
+		return err
+	}
+	if err := tbl.CheckAppend(ctx, schema.Schema{}, rule); err != nil {
+		r.noteRefused(err)
+		return err
+	}
+	return nil
 }
 
 // firstDay is the earliest window day of the units ("" without windows).

@@ -35,22 +35,13 @@ func (r *runner) extractEndpoint(ctx context.Context, ep *Endpoint, accs []unitA
 	if err != nil {
 		return err
 	}
-	rule, err := table.ParsePartitionRule(ep.PartitionBy)
-	if err != nil {
-		return err
-	}
-	if err := tbl.CheckAppend(ctx, schema.Schema{}, rule); err != nil {
-		r.noteRefused(err)
+	if err := r.checkLayout(ctx, tbl, ep); err != nil {
 		return err
 	}
 	units := planUnits(ep, accs, st, r.opts.From, r.opts.To, r.opts.Now())
-	seen := decodeSeen(st.Seen)
-	covered := coveredFrom(st)
-	if first := firstDay(ep, units); first != "" && first < covered {
-		if err := r.loadHeld(ctx, ep, st, seen, first, covered); err != nil {
-			return fmt.Errorf("read the versions held from raw/: %w", err)
-		}
-		covered = first
+	seen, covered, err := r.heldVersions(ctx, ep, st, units)
+	if err != nil {
+		return err
 	}
 	ahead := max(256, 8*cap(r.local))
 

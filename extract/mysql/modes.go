@@ -172,23 +172,9 @@ func (r *run) incremental(ctx context.Context, db *sql.DB, tbl *table.Table, ti 
 	r.res.Mode, r.res.Op = "incremental", table.OpAppend
 	r.res.Parallel = 1
 	r.res.WatermarkAfter = prev.Watermark
-	wm, err := cur.typ.parse(prev.Watermark)
+	wm, lo, err := r.window(prev, cur)
 	if err != nil {
 		return err
-	}
-	lo := wm - cur.lookback
-	if prev.SeenFrom != "" {
-		sf, err := cur.typ.parse(prev.SeenFrom)
-		if err != nil {
-			return err
-		}
-		if sf > lo {
-			// The state only knows the pairs written from sf on: reading
-			// below it would store rows the lake already holds.
-			r.log.Info("the lookback reaches below the window the job's state covers; this run starts at the covered window (a full extract re-reads everything)",
-				"window_from", cur.typ.format(sf), "lookback_from", cur.typ.format(lo))
-			lo = sf
-		}
 	}
 	r.res.WindowFrom = cur.typ.format(lo)
 	seen, err := loadSeen(cur.typ, prev.Seen)

@@ -237,6 +237,30 @@ func (f *pairFilter) filter() rowFilter {
 	}
 }
 
+// window returns the previous watermark and the start of the next window:
+// watermark - lookback, but never below the state's seen_from.
+func (r *run) window(prev *jobState, cur *cursorInfo) (wm, lo int64, err error) {
+	if wm, err = cur.typ.parse(prev.Watermark); err != nil {
+		return 0, 0, err
+	}
+	lo = wm - cur.lookback
+	if prev.SeenFrom == "" {
+		return wm, lo, nil
+	}
+	sf, err := cur.typ.parse(prev.SeenFrom)
+	if err != nil {
+		return 0, 0, err
+	}
+	if sf > lo {
+		// The state only knows the pairs written from sf on: reading
+		// below it would store rows the lake already holds.
+		r.log.Info("the lookback reaches below the window the job's state covers; this run starts at the covered window (a full extract re-reads everything)",
+			"window_from", cur.typ.format(sf), "lookback_from", cur.typ.format(lo))
+		lo = sf
+	}
+	return wm, lo, nil
+}
+
 // setCursorState stores the new watermark with the pairs the next run's
 // window needs. covered is the lowest cursor the seen set is complete
 // from (the window this run read): a lookback raised since the last run
