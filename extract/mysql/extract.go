@@ -270,7 +270,7 @@ const (
 // so bad input leaves no trace in the lake.
 func (r *run) validate(ctx context.Context, db *sql.DB, ti *tableInfo) error {
 	if err := r.rule.Check(ti.Schema()); err != nil {
-		return err
+		return clierr.Usagef("--partition-by %s: %v", r.rule, err)
 	}
 	where := r.userWhere()
 	if len(where) == 0 {
