@@ -5,12 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/progress"
-	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/lake/table"
 )
 
@@ -76,41 +76,6 @@ func keyIndexes(ti *tableInfo) []int {
 		idx = append(idx, i)
 	}
 	return idx
-}
-
-// pairFilter dedupes (key, cursor) pairs against the job's state and
-// records the pairs it lets through whose cursor is >= keepFrom (the next
-// run's window). Rows without a cursor value pass and are counted.
-type pairFilter struct {
-	cur      *cursorInfo
-	keyIdx   []int // columns that identify a row (the key, else every column)
-	keepFrom int64
-	seen     *seenSet // old pairs (read-only) and written pairs (this filter's)
-	keys     []sql.RawBytes
-	nulls    int64
-}
-
-func (f *pairFilter) filter() rowFilter {
-	f.keys = make([]sql.RawBytes, len(f.keyIdx))
-	return func(raw []sql.RawBytes, _ schema.Row) bool {
-		o, ok := f.cur.typ.ordinal(raw[f.cur.idx])
-		if !ok {
-			f.nulls++
-			return true
-		}
-		for j, ki := range f.keyIdx {
-			f.keys[j] = raw[ki]
-		}
-		h := pairHash(f.keys, o)
-		if _, dup := f.seen.old[h]; dup {
-			f.seen.skipped++
-			return false
-		}
-		if o >= f.keepFrom {
-			f.seen.written[o] = append(f.seen.written[o], h)
-		}
-		return true
-	}
 }
 
 // snapshot is a full extract: one consistent snapshot of the table (split
@@ -182,7 +147,7 @@ func (r *run) snapshot(ctx context.Context, db *sql.DB, tbl *table.Table, ti *ta
 			}
 			r.res.NullCursorRows += f.nulls
 		}
-		r.setCursorState(&state, cur, merged, upper)
+		r.setCursorState(&state, cur, merged, upper, math.MinInt64)
 	}
 	return r.commit(ctx, tx, state, st)
 }
@@ -200,19 +165,6 @@ func identity(ti *tableInfo, keyIdx []int) []int {
 	return all
 }
 
-func (r *run) setCursorState(state *jobState, cur *cursorInfo, seen *seenSet, watermark int64) {
-	groups, seenFrom, trimmed := seen.state(watermark - cur.lookback)
-	if trimmed {
-		r.log.Warn("more rows changed inside the lookback window than the job's state keeps; the next run's window starts later",
-			"max_pairs", maxSeen, "window_from", cur.typ.format(seenFrom))
-	}
-	state.Cursor, state.CursorType = cur.col.Name, string(cur.typ)
-	state.Watermark = cur.typ.format(watermark)
-	state.SeenFrom = cur.typ.format(seenFrom)
-	state.Seen = groups
-	r.res.WatermarkAfter = state.Watermark
-}
-
 // incremental reads the rows whose cursor lies in [watermark - lookback,
 // MAX(cursor)] in one snapshot, in (cursor, key) order, skips the (key,
 // cursor) pairs earlier runs wrote, and appends the rest.
@@ -220,17 +172,9 @@ func (r *run) incremental(ctx context.Context, db *sql.DB, tbl *table.Table, ti 
 	r.res.Mode, r.res.Op = "incremental", table.OpAppend
 	r.res.Parallel = 1
 	r.res.WatermarkAfter = prev.Watermark
-	wm, err := cur.typ.parse(prev.Watermark)
+	wm, lo, err := r.window(prev, cur)
 	if err != nil {
 		return err
-	}
-	lo := wm - cur.lookback
-	if prev.SeenFrom != "" {
-		sf, err := cur.typ.parse(prev.SeenFrom)
-		if err != nil {
-			return err
-		}
-		lo = max(lo, sf)
 	}
 	r.res.WindowFrom = cur.typ.format(lo)
 	seen, err := loadSeen(cur.typ, prev.Seen)
@@ -299,7 +243,7 @@ func (r *run) incremental(ctx context.Context, db *sql.DB, tbl *table.Table, ti 
 		return nil // nothing new: no commit
 	}
 	state := jobState{Source: r.res.Source, Mode: "incremental"}
-	r.setCursorState(&state, cur, seen, newWM)
+	r.setCursorState(&state, cur, seen, newWM, lo)
 	return r.commit(ctx, tx, state, st)
 }
 

@@ -11,7 +11,13 @@ import (
 	"time"
 
 	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/lake/schema"
 )
+
+// This file is an extract job's watermark, kept in one place so that other
+// table sources can share it: the state a commit carries, cursor types, the
+// (key, cursor) dedupe set and its coverage (seen_from), and the rule that
+// a watermark belongs to the source table it was read from.
 
 // maxSeen bounds the (key, cursor) hashes a job's state keeps: about 11
 // bytes each in the commit record. Beyond it the oldest cursor values are
@@ -194,4 +200,94 @@ func (s *seenSet) state(keepFrom int64) (groups []seenGroup, seenFrom int64, tri
 		groups = append(groups, seenGroup{Cursor: s.typ.format(o), Hashes: base64.StdEncoding.EncodeToString(b)})
 	}
 	return groups, seenFrom, trimmed
+}
+
+// pairFilter dedupes (key, cursor) pairs against the job's state and
+// records the pairs it lets through whose cursor is >= keepFrom (the next
+// run's window). Rows without a cursor value pass and are counted.
+type pairFilter struct {
+	cur      *cursorInfo
+	keyIdx   []int // columns that identify a row (the key, else every column)
+	keepFrom int64
+	seen     *seenSet // old pairs (read-only) and written pairs (this filter's)
+	keys     []sql.RawBytes
+	nulls    int64
+}
+
+func (f *pairFilter) filter() rowFilter {
+	f.keys = make([]sql.RawBytes, len(f.keyIdx))
+	return func(raw []sql.RawBytes, _ schema.Row) bool {
+		o, ok := f.cur.typ.ordinal(raw[f.cur.idx])
+		if !ok {
+			f.nulls++
+			return true
+		}
+		for j, ki := range f.keyIdx {
+			f.keys[j] = raw[ki]
+		}
+		h := pairHash(f.keys, o)
+		if _, dup := f.seen.old[h]; dup {
+			f.seen.skipped++
+			return false
+		}
+		if o >= f.keepFrom {
+			f.seen.written[o] = append(f.seen.written[o], h)
+		}
+		return true
+	}
+}
+
+// window returns the previous watermark and the start of the next window:
+// watermark - lookback, but never below the state's seen_from.
+func (r *run) window(prev *jobState, cur *cursorInfo) (wm, lo int64, err error) {
+	if wm, err = cur.typ.parse(prev.Watermark); err != nil {
+		return 0, 0, err
+	}
+	lo = wm - cur.lookback
+	if prev.SeenFrom == "" {
+		return wm, lo, nil
+	}
+	sf, err := cur.typ.parse(prev.SeenFrom)
+	if err != nil {
+		return 0, 0, err
+	}
+	if sf > lo {
+		// The state only knows the pairs written from sf on: reading
+		// below it would store rows the lake already holds.
+		r.log.Info("the lookback reaches below the window the job's state covers; this run starts at the covered window (a full extract re-reads everything)",
+			"window_from", cur.typ.format(sf), "lookback_from", cur.typ.format(lo))
+		lo = sf
+	}
+	return wm, lo, nil
+}
+
+// setCursorState stores the new watermark with the pairs the next run's
+// window needs. covered is the lowest cursor the seen set is complete
+// from (the window this run read): a lookback raised since the last run
+// must not claim pairs below it, or the run after would store them again.
+func (r *run) setCursorState(state *jobState, cur *cursorInfo, seen *seenSet, watermark, covered int64) {
+	groups, seenFrom, trimmed := seen.state(max(watermark-cur.lookback, covered))
+	if trimmed {
+		r.log.Warn("more rows changed inside the lookback window than the job's state keeps; the next run's window starts later",
+			"max_pairs", maxSeen, "window_from", cur.typ.format(seenFrom))
+	}
+	state.Cursor, state.CursorType = cur.col.Name, string(cur.typ)
+	state.Watermark = cur.typ.format(watermark)
+	state.SeenFrom = cur.typ.format(seenFrom)
+	state.Seen = groups
+	r.res.WatermarkAfter = state.Watermark
+}
+
+// SourceChangedError is an incremental run of a job whose watermark
+// belongs to another source table: appending would mix two tables' rows
+// under a watermark that means nothing for this one. A full extract
+// (a replace) starts the job over on the new source.
+type SourceChangedError struct {
+	Job, Table string
+	Have, Want string // db.table of the job's state, of this run
+}
+
+func (e *SourceChangedError) Error() string {
+	return fmt.Sprintf("job %s (lake table %s) extracts %s and its watermark belongs to that table, not to %s",
+		e.Job, e.Table, e.Have, e.Want)
 }

@@ -81,6 +81,7 @@ type Job struct {
 	Parallel       int      `mapstructure:"parallel"`
 	Where          string   `mapstructure:"where"`
 	TinyInt1AsBool bool     `mapstructure:"tinyint1_as_bool"`
+	Spatial        string   `mapstructure:"spatial"` // extract-mysql: wkb (default) or wkt
 
 	// extract-api
 	Sources     []string `mapstructure:"sources"`
