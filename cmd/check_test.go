@@ -1,0 +1,78 @@
+package cmd
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/lakectl/lakectl/internal/iostreams"
+	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/quality"
+)
+
+func TestCheckCommandParsesTables(t *testing.T) {
+	for _, args := range [][]string{{}, {"orders"}, {"orders", "customers"}} {
+		io, _, _, _ := iostreams.Test()
+		var got *checkOptions
+		c := newCmdCheck(NewFactory(io), func(o *checkOptions) error { got = o; return nil })
+		c.SetArgs(args)
+		if err := c.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.Tables, args) && len(args) > 0 {
+			t.Errorf("args %v: tables %v", args, got.Tables)
+		}
+	}
+}
+
+// checkConfig writes a config with rules on table t (ids: not null, at
+// least minID) and returns its path.
+func checkConfig(t *testing.T, lakeDir string, minID int) string {
+	t.Helper()
+	cfg := `lake: ` + lakeDir + `
+tables:
+  t:
+    checks:
+      - {type: not_null, columns: [id]}
+      - {type: range, column: id, min: ` + itoa(minID) + `}
+      - {type: row_count, min: 1, severity: warn}
+`
+	p := filepath.Join(t.TempDir(), "lakectl.yaml")
+	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestCheckExitsFourWithRuleTableAndObservedValue(t *testing.T) {
+	dir := t.TempDir()
+	store, err := lake.NewFileStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTable(t, store, "t", 1, 10) // ids 1..10
+	code, out, errOut := run(t, "--config", checkConfig(t, dir, 3), "-o", "json", "check")
+	if code != 4 {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	if !strings.Contains(errOut, `quality rule range(id) (error) failed on table t: 2 rows out of range`) {
+		t.Errorf("stderr: %s", errOut)
+	}
+	var res quality.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Rules) != 3 || res.Failed != 1 || res.Passed != 2 {
+		t.Fatalf("json: %v %s", err, out)
+	}
+	// A rule loosened: the same rows pass, exit 0.
+	if code, _, errOut := run(t, "--config", checkConfig(t, dir, 1), "check", "t"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := run(t, "--config", checkConfig(t, dir, 1), "check", "nope"); code != 2 || !strings.Contains(errOut, "table nope has no checks") {
+		t.Fatalf("unknown table: exit %d: %s", code, errOut)
+	}
+}

@@ -1,0 +1,148 @@
+package quality
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	_ "github.com/duckdb/duckdb-go/v2" // the database/sql driver "duckdb"
+
+	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/table"
+)
+
+// Views the rules query.
+const (
+	viewNew = "lakectl_new_rows"
+	viewAll = "lakectl_all_rows"
+)
+
+// scanner is an in-memory DuckDB over one table's Parquet files. DuckDB
+// reads a local lake's files where they are; an S3 lake's files are
+// downloaded to a temporary folder first, under their own keys so the
+// Hive partition folders still name the partition columns (this build of
+// DuckDB has no S3 access).
+type scanner struct {
+	db      *sql.DB
+	tbl     *table.Table
+	tmp     string
+	hasNew  bool
+	allDone bool
+	hasAll  bool
+}
+
+func openScanner(ctx context.Context, tbl *table.Table, files []newFile) (*scanner, error) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return nil, fmt.Errorf("open duckdb: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	s := &scanner{db: db, tbl: tbl}
+	if len(files) == 0 {
+		return s, nil
+	}
+	paths := make([]string, 0, len(files))
+	for _, f := range files {
+		p, err := s.local(ctx, f.Key)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		paths = append(paths, p)
+	}
+	if err := s.view(ctx, viewNew, paths); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.hasNew = true
+	return s, nil
+}
+
+// local returns a path DuckDB can read for a lake file.
+func (s *scanner) local(ctx context.Context, key string) (string, error) {
+	store := s.tbl.Store()
+	if u := store.URL(key); filepath.IsAbs(u) && !strings.Contains(u, "://") {
+		return u, nil
+	}
+	if s.tmp == "" {
+		dir, err := os.MkdirTemp("", "lakectl-check-")
+		if err != nil {
+			return "", fmt.Errorf("check: %w", err)
+		}
+		s.tmp = dir
+	}
+	p := filepath.Join(s.tmp, filepath.FromSlash(key))
+	if err := download(ctx, store, key, p); err != nil {
+		return "", fmt.Errorf("download lake file %s: %w", key, err)
+	}
+	return p, nil
+}
+
+func download(ctx context.Context, store lake.Store, key, p string) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	r, err := store.Get(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	f, err := os.Create(p)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func (s *scanner) view(ctx context.Context, name string, paths []string) error {
+	quoted := make([]string, len(paths))
+	for i, p := range paths {
+		quoted[i] = quoteLit(p)
+	}
+	q := fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT * FROM read_parquet([%s], hive_partitioning = true, union_by_name = true)",
+		name, strings.Join(quoted, ", "))
+	if _, err := s.db.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("read the files of table %s: %w", s.tbl.Name(), err)
+	}
+	return nil
+}
+
+// all makes the view of every live row, on first use; false when the table
+// has no live file.
+func (s *scanner) all(ctx context.Context) (bool, error) {
+	if s.allDone {
+		return s.hasAll, nil
+	}
+	s.allDone = true
+	var paths []string
+	err := s.tbl.Files(ctx, func(f table.File) error {
+		p, err := s.local(ctx, f.Key)
+		paths = append(paths, p)
+		return err
+	})
+	if err != nil || len(paths) == 0 {
+		return false, err
+	}
+	s.hasAll = true
+	return true, s.view(ctx, viewAll, paths)
+}
+
+// Close drops the database and any downloaded file.
+func (s *scanner) Close() {
+	_ = s.db.Close()
+	if s.tmp != "" {
+		_ = os.RemoveAll(s.tmp)
+	}
+}
+
+func quoteLit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
