@@ -76,3 +76,37 @@ func TestCheckExitsFourWithRuleTableAndObservedValue(t *testing.T) {
 		t.Fatalf("unknown table: exit %d: %s", code, errOut)
 	}
 }
+
+func TestRunCheckJobHoldsBackTheLoadUnlessForced(t *testing.T) {
+	dir := t.TempDir()
+	store, err := lake.NewFileStore(filepath.Join(dir, "lake"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTable(t, store, "t", 1, 10)
+	cfg := filepath.Join(dir, "lakectl.yaml")
+	if err := os.WriteFile(cfg, []byte(`lake: `+filepath.Join(dir, "lake")+`
+warehouse: duckdb://`+filepath.Join(dir, "wh.duckdb")+`
+tables:
+  t:
+    checks: [{type: range, column: id, min: 5}]
+jobs:
+  - {name: quality, type: check, tables: [t]}
+  - {name: t-load, type: load, tables: [t]}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "--config", cfg, "-o", "json", "run")
+	var res RunResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 4 {
+		t.Fatalf("exit %d %v: %s %s", code, err, out, errOut)
+	}
+	if res.QualityFailed != 1 || res.Jobs[1].Status != statusSkipped || res.Jobs[1].Rows != 0 {
+		t.Fatalf("jobs: %+v", res.Jobs)
+	}
+	code, out, _ = run(t, "--config", cfg, "-o", "json", "run", "--force")
+	res = RunResult{}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 4 || res.Jobs[1].Status != "ok" || res.Jobs[1].Rows != 10 {
+		t.Fatalf("--force: exit %d %v: %+v", code, err, res.Jobs)
+	}
+}
