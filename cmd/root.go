@@ -76,6 +76,9 @@ func (f *Factory) setup(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
+	if err := addNotifyTargets(cmd, cfg); err != nil {
+		return err
+	}
 	f.cfg = cfg
 	f.IO.JSON = cfg.Output == "json"
 	f.IO.Quiet = cfg.Quiet
