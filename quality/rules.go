@@ -79,7 +79,8 @@ func (r *rule) view(ctx context.Context, sc *scanner) (string, bool, error) {
 		ok, err := sc.all(ctx)
 		return viewAll, ok, err
 	}
-	return viewNew, sc.hasNew, nil
+	ok, err := sc.news(ctx)
+	return viewNew, ok, err
 }
 
 // count runs a query returning one count; a rule fails when it is not 0.
@@ -123,7 +124,11 @@ func (r *rule) rowCount(ec *evalContext) outcome {
 
 func (r *rule) freshness(ctx context.Context, ec *evalContext) (outcome, error) {
 	newest := ec.prev.Newest
-	if ec.sc.hasNew {
+	ok, err := ec.sc.news(ctx)
+	if err != nil {
+		return outcome{}, err
+	}
+	if ok {
 		var v sql.NullString
 		q := fmt.Sprintf("SELECT CAST(max(%s) AS VARCHAR) FROM %s", quoteIdent(r.Column), viewNew)
 		if err := ec.sc.db.QueryRowContext(ctx, q).Scan(&v); err != nil {

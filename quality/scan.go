@@ -30,36 +30,44 @@ type scanner struct {
 	db      *sql.DB
 	tbl     *table.Table
 	tmp     string
+	files   []newFile
+	newDone bool
 	hasNew  bool
 	allDone bool
 	hasAll  bool
 }
 
-func openScanner(ctx context.Context, tbl *table.Table, files []newFile) (*scanner, error) {
+// openScanner opens the database; files are read (and, from S3,
+// downloaded) only when a rule first needs them.
+func openScanner(tbl *table.Table, files []newFile) (*scanner, error) {
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		return nil, fmt.Errorf("open duckdb: %w", err)
 	}
 	db.SetMaxOpenConns(1)
-	s := &scanner{db: db, tbl: tbl}
-	if len(files) == 0 {
-		return s, nil
+	return &scanner{db: db, tbl: tbl, files: files}, nil
+}
+
+// news makes the view of the new rows, on first use; false when no file
+// is new.
+func (s *scanner) news(ctx context.Context) (bool, error) {
+	if s.newDone {
+		return s.hasNew, nil
 	}
-	paths := make([]string, 0, len(files))
-	for _, f := range files {
+	s.newDone = true
+	if len(s.files) == 0 {
+		return false, nil
+	}
+	paths := make([]string, 0, len(s.files))
+	for _, f := range s.files {
 		p, err := s.local(ctx, f.Key)
 		if err != nil {
-			s.Close()
-			return nil, err
+			return false, err
 		}
 		paths = append(paths, p)
 	}
-	if err := s.view(ctx, viewNew, paths); err != nil {
-		s.Close()
-		return nil, err
-	}
 	s.hasNew = true
-	return s, nil
+	return true, s.view(ctx, viewNew, paths)
 }
 
 // local returns a path DuckDB can read for a lake file.
