@@ -94,6 +94,9 @@ func runStatuses(f *Factory, jobs []config.Job, res *RunResult) []notify.Status 
 	tables := map[string]string{}
 	for _, j := range jobs {
 		tables[j.Name] = strings.Join(j.Tables, ",")
+		if j.Table != "" && len(j.Tables) == 0 {
+			tables[j.Name] = lakeTableName(j.Table, j.As)
+		}
 	}
 	var out []notify.Status
 	for _, jr := range res.Jobs {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
+
 	"time"
 
 	"github.com/lakectl/lakectl/lake"
@@ -227,13 +227,4 @@ func record(st *State, rules []rule, results []RuleResult, outcomes []outcome, d
 	if passed {
 		st.PassedAt, st.Through, st.Unfinished, st.Foreign = now, d.through, d.unfinished, d.foreign
 	}
-}
-
-// Summary is a short text form of a failure list, for notifications.
-func Summary(rs []RuleResult) string {
-	lines := make([]string, len(rs))
-	for i, r := range rs {
-		lines[i] = r.Line()
-	}
-	return strings.Join(lines, "; ")
 }
