@@ -2,7 +2,11 @@ package quality
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -45,6 +49,16 @@ func goodOrders(first, n int) []order {
 // partition), as an extract would.
 func appendOrders(t testing.TB, store lake.Store, rows []order) {
 	t.Helper()
+	tx := stageOrders(t, store, rows)
+	if _, err := tx.Commit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// stageOrders writes rows in a transaction left open for the caller to
+// commit.
+func stageOrders(t testing.TB, store lake.Store, rows []order) *table.Tx {
+	t.Helper()
 	ctx := context.Background()
 	tbl, err := table.Open(store, "orders")
 	if err != nil {
@@ -54,7 +68,7 @@ func appendOrders(t testing.TB, store lake.Store, rows []order) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Abort(ctx)
+	t.Cleanup(func() { _ = tx.Abort(ctx) })
 	rule, _ := table.ParsePartitionRule("updated_at:day")
 	w, err := tx.NewWriter(ordersSchema, table.WriterOptions{Partition: rule})
 	if err != nil {
@@ -77,9 +91,7 @@ func appendOrders(t testing.TB, store lake.Store, rows []order) {
 	if err := w.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
+	return tx
 }
 
 func fileStore(t testing.TB) lake.Store {
@@ -244,5 +256,58 @@ func TestBadRuleChangesNothing(t *testing.T) {
 	}
 	if _, err := store.Stat(context.Background(), StateKey("orders")); !errors.Is(err, lake.ErrNotExist) {
 		t.Fatalf("state written: %v", err)
+	}
+}
+
+// A transaction that began before a check and commits after it sorts
+// below the check's mark: it must still count as new.
+func TestCommitInFlightDuringACheckIsCheckedNextTime(t *testing.T) {
+	store := fileStore(t)
+	rules := []Rule{{Type: TypeRange, Column: "amount", Min: "0"}}
+	bad := goodOrders(1, 5)
+	bad[0].amount = amt(-1)
+	slow := stageOrders(t, store, bad) // a long extract, begun first
+	appendOrders(t, store, goodOrders(100, 5))
+	if res, err := check(t, store, t0, rules); err != nil || res.Rows != 5 {
+		t.Fatalf("first check: %v %+v", err, res)
+	}
+	if _, err := slow.Commit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := check(t, store, t0, rules)
+	if err == nil || res.Rows != 5 || res.Rules[0].Observed != "1 rows out of range" {
+		t.Fatalf("after the slow commit: %v %+v", err, res)
+	}
+}
+
+// Files of other tools have no txid: they are new until a passing check
+// has seen their key and ETag.
+func TestOtherToolsFilesAreNewUntilChecked(t *testing.T) {
+	store := fileStore(t)
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	write := func(amount int) {
+		p := store.URL("tables/orders/dt=2026-11-23/firehose-1.parquet")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(fmt.Sprintf(`COPY (SELECT i AS id, %d AS amount FROM range(4) t(i)) TO '%s' (FORMAT parquet)`, amount, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rules := []Rule{{Type: TypeRange, Column: "amount", Min: "0"}, {Type: TypeRowCount, Min: "0"}}
+	write(1)
+	if res, err := check(t, store, t0, rules); err != nil || res.Rows != 4 {
+		t.Fatalf("first: %v %+v", err, res)
+	}
+	if res, err := check(t, store, t0, rules); err != nil || res.Rows != 0 {
+		t.Fatalf("unchanged: %v %+v", err, res)
+	}
+	write(-1) // rewritten in place by its tool
+	if res, err := check(t, store, t0, rules); err == nil || res.Rows != 4 {
+		t.Fatalf("rewritten: %v %+v", err, res)
 	}
 }

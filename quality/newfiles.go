@@ -41,15 +41,15 @@ func findNew(ctx context.Context, tbl *table.Table, st *State) (*delta, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list transactions of table %s: %w", tbl.Name(), err)
 	}
-	// The mark is this host's clock, as txids are their writer's: commits
-	// that begin later sort above it.
-	d := &delta{through: start.UTC().Format("20060102T150405.000000Z"), unfinished: inflight, foreign: map[string]string{}}
+	d := &delta{through: st.Through, unfinished: inflight, foreign: map[string]string{}}
 	isNew := func(txid string) bool {
 		return txid > st.Through || slices.Contains(st.Unfinished, txid)
 	}
+	var newest string
 	err = tbl.Files(ctx, func(f table.File) error {
 		d.live++
 		txid := table.TxIDOfFile(f.Key)
+		newest = max(newest, txid)
 		if txid == "" {
 			d.foreign[f.Key] = f.ETag
 			if st.Foreign[f.Key] == f.ETag {
@@ -76,6 +76,13 @@ func findNew(ctx context.Context, tbl *table.Table, st *State) (*delta, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	// The new mark is the newest txid seen, capped by this host's clock at
+	// the start: a transaction not listed as in flight then began after
+	// the start, and sorts above both unless writers' clocks disagree by
+	// more than the time between their commits.
+	if newest != "" {
+		d.through = min(newest, start.UTC().Format("20060102T150405.000000Z"))
 	}
 	return d, nil
 }
