@@ -212,3 +212,17 @@ func TestSNSFailuresAreReportedNotRetriedForever(t *testing.T) {
 		t.Fatalf("always throttled: %+v, %d calls", rep, fake.Calls())
 	}
 }
+
+func TestLockEventsGoOnlyWhereAsked(t *testing.T) {
+	var dflt, locks receiver
+	n, _ := newNotifier(t, Target{Webhook: dflt.start(t)}, Target{Webhook: locks.start(t), On: []string{Lock}})
+	st := []Status{{Key: "job:orders", Failing: true, Event: Event{Kind: Lock, Job: "orders", Error: "lock extract-orders is held by etl-2 pid 7; another run is in progress, try again later", Command: "lakectl run orders"}}}
+	n.Notify(context.Background(), st)
+	n.Notify(context.Background(), st)
+	if got := locks.texts(); len(got) != 1 || got[0] != "lakectl: job orders skipped on etl-1: lock extract-orders is held by etl-2 pid 7; another run is in progress, try again later. Rerun: lakectl run orders" {
+		t.Errorf("lock target: %q", got)
+	}
+	if got := dflt.texts(); len(got) != 0 {
+		t.Errorf("default target: %q", got)
+	}
+}

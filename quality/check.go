@@ -164,7 +164,7 @@ func checkTable(ctx context.Context, store lake.Store, name string, rules []rule
 		out.NewRows += f.Rows
 		out.bytes += f.Size
 	}
-	sc, err := openScanner(tbl, d.files)
+	sc, err := openScanner(ctx, tbl, d.files)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -37,15 +37,27 @@ type scanner struct {
 	hasAll  bool
 }
 
-// openScanner opens the database; files are read (and, from S3,
-// downloaded) only when a rule first needs them.
-func openScanner(tbl *table.Table, files []newFile) (*scanner, error) {
+// openScanner opens the database, spilling to a temporary folder rather
+// than failing when a first check of a big table outgrows memory; files
+// are read (and, from S3, downloaded) only when a rule first needs them.
+func openScanner(ctx context.Context, tbl *table.Table, files []newFile) (*scanner, error) {
+	tmp, err := os.MkdirTemp("", "lakectl-check-")
+	if err != nil {
+		return nil, fmt.Errorf("check: %w", err)
+	}
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
+		_ = os.RemoveAll(tmp)
 		return nil, fmt.Errorf("open duckdb: %w", err)
 	}
 	db.SetMaxOpenConns(1)
-	return &scanner{db: db, tbl: tbl, files: files}, nil
+	s := &scanner{db: db, tbl: tbl, files: files, tmp: tmp}
+	q := fmt.Sprintf("SET temp_directory = %s; SET preserve_insertion_order = false", quoteLit(filepath.Join(tmp, "duckdb")))
+	if _, err := db.ExecContext(ctx, q); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open duckdb: %w", err)
+	}
+	return s, nil
 }
 
 // news makes the view of the new rows, on first use; false when no file
@@ -76,14 +88,7 @@ func (s *scanner) local(ctx context.Context, key string) (string, error) {
 	if u := store.URL(key); filepath.IsAbs(u) && !strings.Contains(u, "://") {
 		return u, nil
 	}
-	if s.tmp == "" {
-		dir, err := os.MkdirTemp("", "lakectl-check-")
-		if err != nil {
-			return "", fmt.Errorf("check: %w", err)
-		}
-		s.tmp = dir
-	}
-	p := filepath.Join(s.tmp, filepath.FromSlash(key))
+	p := filepath.Join(s.tmp, "lake", filepath.FromSlash(key))
 	if err := download(ctx, store, key, p); err != nil {
 		return "", fmt.Errorf("download lake file %s: %w", key, err)
 	}
@@ -146,9 +151,7 @@ func (s *scanner) all(ctx context.Context) (bool, error) {
 // Close drops the database and any downloaded file.
 func (s *scanner) Close() {
 	_ = s.db.Close()
-	if s.tmp != "" {
-		_ = os.RemoveAll(s.tmp)
-	}
+	_ = os.RemoveAll(s.tmp)
 }
 
 func quoteLit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
