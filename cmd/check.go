@@ -20,11 +20,12 @@ type checkOptions struct {
 	f      *Factory
 	ctx    context.Context
 	Tables []string // empty: every table with checks
+	Accept bool
 }
 
 func newCmdCheck(f *Factory, runF func(*checkOptions) error) *cobra.Command {
 	opts := &checkOptions{f: f}
-	return &cobra.Command{
+	c := &cobra.Command{
 		Use:   "check [TABLE ...]",
 		Short: "Run the data-quality rules of tables (tables.<t>.checks) on the lake",
 		Long: `Evaluate the data-quality rules configured per table (tables.<t>.checks:
@@ -35,7 +36,9 @@ _lakectl/checks/ for the next run. Exit 4 when a rule of severity error fails
 (the failing rows stay "new" until they pass), 0 otherwise; warn rules only log.
 See docs/quality.md.`,
 		Example: `  lakectl check
-  lakectl check orders customers -o json`,
+  lakectl check orders customers -o json
+  # the failing rows are known and wanted: check from the next new rows on
+  lakectl check orders --accept`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ctx, opts.Tables = cmd.Context(), args
 			if runF != nil {
@@ -44,10 +47,12 @@ See docs/quality.md.`,
 			return checkRun(opts)
 		},
 	}
+	c.Flags().BoolVar(&opts.Accept, "accept", false, "record the rows read as checked even if rules fail (exit 0); later checks start after them")
+	return c
 }
 
 func checkRun(opts *checkOptions) error {
-	res, err := checkTables(opts.ctx, opts.f, opts.Tables)
+	res, err := checkTables(opts.ctx, opts.f, opts.Tables, opts.Accept)
 	if res != nil {
 		if rerr := opts.f.IO.Render(res, func(w io.Writer) error { return printCheck(w, res) }); rerr != nil {
 			return rerr
@@ -58,7 +63,7 @@ func checkRun(opts *checkOptions) error {
 
 // checkTables runs the rules of the named tables (all tables with rules
 // when none is named) and maps quality's errors to exit codes.
-func checkTables(ctx context.Context, f *Factory, names []string) (*quality.Result, error) {
+func checkTables(ctx context.Context, f *Factory, names []string, accept bool) (*quality.Result, error) {
 	specs, err := tableRules(f.Config(), names)
 	if err != nil {
 		return nil, err
@@ -67,7 +72,7 @@ func checkTables(ctx context.Context, f *Factory, names []string) (*quality.Resu
 	if err != nil {
 		return nil, err
 	}
-	res, err := quality.Check(ctx, store, specs, quality.Options{Logger: f.Logger()})
+	res, err := quality.Check(ctx, store, specs, quality.Options{Logger: f.Logger(), Accept: accept})
 	return res, qualityErr(err)
 }
 

@@ -14,17 +14,27 @@ import (
 	"github.com/lakectl/lakectl/quality"
 )
 
-func TestCheckCommandParsesTables(t *testing.T) {
-	for _, args := range [][]string{{}, {"orders"}, {"orders", "customers"}} {
+func TestCheckCommandParsesTablesAndAccept(t *testing.T) {
+	cases := []struct {
+		args   []string
+		tables []string
+		accept bool
+	}{
+		{nil, nil, false},
+		{[]string{"orders"}, []string{"orders"}, false},
+		{[]string{"orders", "customers", "--accept"}, []string{"orders", "customers"}, true},
+		{[]string{"--accept=false", "orders"}, []string{"orders"}, false},
+	}
+	for _, tc := range cases {
 		io, _, _, _ := iostreams.Test()
 		var got *checkOptions
 		c := newCmdCheck(NewFactory(io), func(o *checkOptions) error { got = o; return nil })
-		c.SetArgs(args)
+		c.SetArgs(tc.args)
 		if err := c.Execute(); err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(got.Tables, args) && len(args) > 0 {
-			t.Errorf("args %v: tables %v", args, got.Tables)
+		if len(got.Tables)+len(tc.tables) > 0 && !slices.Equal(got.Tables, tc.tables) || got.Accept != tc.accept {
+			t.Errorf("args %v: %+v", tc.args, got)
 		}
 	}
 }
@@ -68,8 +78,19 @@ func TestCheckExitsFourWithRuleTableAndObservedValue(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Rules) != 3 || res.Failed != 1 || res.Passed != 2 {
 		t.Fatalf("json: %v %s", err, out)
 	}
+	// Accepted: reported, exit 0, and the next check starts after them.
+	if code, out, errOut := run(t, "--config", checkConfig(t, dir, 3), "check", "--accept"); code != 0 || !strings.Contains(out, "fail") {
+		t.Fatalf("--accept: exit %d: %s %s", code, out, errOut)
+	}
+	if code, _, errOut := run(t, "--config", checkConfig(t, dir, 3), "check"); code != 0 {
+		t.Fatalf("after --accept: exit %d: %s", code, errOut)
+	}
+	writeTable(t, store, "t", 0, 1)
+	if code, _, _ := run(t, "--config", checkConfig(t, dir, 3), "check"); code != 4 {
+		t.Fatalf("a new bad row after --accept: exit %d", code)
+	}
 	// A rule loosened: the same rows pass, exit 0.
-	if code, _, errOut := run(t, "--config", checkConfig(t, dir, 1), "check", "t"); code != 0 {
+	if code, _, errOut := run(t, "--config", checkConfig(t, dir, 0), "check", "t"); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	if code, _, errOut := run(t, "--config", checkConfig(t, dir, 1), "check", "nope"); code != 2 || !strings.Contains(errOut, "table nope has no checks") {

@@ -24,7 +24,7 @@ func runCheckJob(ctx context.Context, f *Factory, j config.Job, dryRun bool, jr 
 		jr.Status, jr.Result = "planned", "check "+strings.Join(j.Tables, " ")
 		return nil
 	}
-	res, err := checkTables(ctx, f, j.Tables)
+	res, err := checkTables(ctx, f, j.Tables, false)
 	if res != nil {
 		jr.Rows, jr.Files, jr.Bytes, jr.Result = res.Rows, res.Files, res.Bytes, res
 	}
