@@ -187,7 +187,11 @@ func tableFreshness(ctx context.Context, f *Factory) []metrics.Table {
 // --notify promises: a failure, quality or lock message when it fails, a
 // recovery when it succeeds after failing. Usage errors are not events.
 func notifyCommand(ctx context.Context, f *Factory, cmd *cobra.Command, args []string, err error) {
-	if cmd == nil || cmd.Name() == "run" || clierr.Code(err) == clierr.ExitUsage {
+	if cmd == nil || !cmd.Runnable() || clierr.Code(err) == clierr.ExitUsage {
+		return
+	}
+	switch strings.Fields(cmd.CommandPath() + " _")[1] {
+	case "run", "version", "completion", "help", "__complete", "_":
 		return
 	}
 	if !cmd.Flags().Changed("notify") && os.Getenv("LAKECTL_NOTIFY") == "" {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/table"
 )
 
 // StateKey is where the notified state lives.
@@ -34,6 +35,12 @@ func (n *Notifier) Notify(ctx context.Context, statuses []Status) Report {
 	if len(n.targets) == 0 || len(statuses) == 0 {
 		return rep
 	}
+	lock, err := n.lock(ctx)
+	if err != nil {
+		n.opts.Logger.Warn("notifications not sent this time; the next run sends them", "error", err)
+		return rep
+	}
+	defer lock.Release(ctx)
 	st := state{Failing: map[string]*entry{}}
 	if err := lake.GetJSON(ctx, n.store, StateKey, &st); err != nil && !errors.Is(err, lake.ErrNotExist) {
 		n.opts.Logger.Warn("notify: state unreadable; starting afresh", "key", StateKey, "error", err)
@@ -42,10 +49,12 @@ func (n *Notifier) Notify(ctx context.Context, statuses []Status) Report {
 		st.Failing = map[string]*entry{}
 	}
 	now := n.opts.Now().UTC()
+	changed := false
 	for _, s := range statuses {
 		e := st.Failing[s.Key]
 		ev := s.Event
 		ev.Host, ev.Time = n.opts.Host, now
+		changed = changed || s.Failing || e != nil
 		switch {
 		case s.Failing:
 			if e == nil {
@@ -75,6 +84,9 @@ func (n *Notifier) Notify(ctx context.Context, statuses []Status) Report {
 			}
 		}
 	}
+	if !changed {
+		return rep
+	}
 	if _, err := lake.PutJSON(ctx, n.store, StateKey, &st, lake.PutOptions{}); err != nil {
 		n.opts.Logger.Warn("notify: state not saved; the next run may repeat messages", "key", StateKey, "error", err)
 	}
@@ -95,3 +107,24 @@ func (n *Notifier) deliver(ctx context.Context, t target, ev Event, rep *Report)
 	n.opts.Logger.Info("notification sent", "target", t.name, "event", ev.Kind, "job", ev.Job)
 	return true
 }
+
+// lock serializes notifiers sharing a lake (the state is read, messages
+// sent, the state written), waiting a little for another run to finish.
+func (n *Notifier) lock(ctx context.Context) (*table.Lock, error) {
+	for attempt := 0; ; attempt++ {
+		l, err := table.AcquireLock(ctx, n.store, "notify", table.LockOptions{Command: "notify", Logger: n.opts.Logger})
+		if !table.IsLocked(err) || attempt >= lockAttempts {
+			return l, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(lockPause):
+		}
+	}
+}
+
+const (
+	lockAttempts = 20
+	lockPause    = 500 * time.Millisecond
+)

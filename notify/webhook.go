@@ -25,7 +25,8 @@ type webhook struct {
 func newWebhook(u string, opts Options) (*webhook, error) {
 	p, err := url.Parse(u)
 	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-		return nil, fmt.Errorf("webhook %q is not an http(s) URL", u)
+		// Not echoed: a webhook's path is often its secret.
+		return nil, errors.New("webhook is not an http:// or https:// URL with a host")
 	}
 	return &webhook{url: u, client: httpClient(opts), opts: opts}, nil
 }
