@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,45 +10,20 @@ import (
 	"github.com/lakectl/lakectl/internal/awsfake"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/schema"
-	"github.com/lakectl/lakectl/lake/table"
 )
 
-// replaceOrders replaces table orders with one row per amount, as a full
-// extract would.
+// replaceOrders replaces table orders with one row per amount.
 func replaceOrders(t *testing.T, store lake.Store, amounts ...int64) {
 	t.Helper()
-	ctx := context.Background()
-	tbl, _ := table.Open(store, "orders")
-	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpReplace, Job: "orders"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Abort(ctx)
-	if err := tx.RemoveLive(ctx); err != nil {
-		t.Fatal(err)
-	}
 	s := schema.Schema{Columns: []schema.Column{
 		{Name: "id", Type: schema.TInt64}, {Name: "status", Type: schema.TString},
 		{Name: "amount", Type: schema.TInt64}, {Name: "updated_at", Type: schema.TTimestamp},
 	}}
-	rule, _ := table.ParsePartitionRule("updated_at:day")
-	w, err := tx.NewWriter(s, table.WriterOptions{Partition: rule})
-	if err != nil {
-		t.Fatal(err)
-	}
 	rows := make([]schema.Row, len(amounts))
 	for i, a := range amounts {
 		rows[i] = schema.Row{schema.Int64Value(int64(i + 1)), schema.StringValue("paid"), schema.Int64Value(a), schema.TimestampValue(time.Now().Add(-time.Minute))}
 	}
-	if err := w.Write(ctx, rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
+	replaceTable(t, store, "orders", "updated_at:day", s, rows)
 }
 
 // TestQualityExampleConfig runs examples/quality.yaml's check and load

@@ -47,13 +47,13 @@ func (c *chat) messages() []string {
 	return append([]string(nil), c.texts...)
 }
 
-// replaceIDs replaces table t's rows with ids (a full snapshot), as an
-// extract that re-read the fixed source would.
-func replaceIDs(t *testing.T, store lake.Store, ids ...int64) {
+// replaceTable replaces a table's rows (a full snapshot), as an extract
+// that re-read a fixed source would.
+func replaceTable(t *testing.T, store lake.Store, name, partitionBy string, s schema.Schema, rows []schema.Row) {
 	t.Helper()
 	ctx := context.Background()
-	tbl, _ := table.Open(store, "t")
-	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpReplace, Job: "extract-t"})
+	tbl, _ := table.Open(store, name)
+	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpReplace, Job: "extract-" + name})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,14 +61,10 @@ func replaceIDs(t *testing.T, store lake.Store, ids ...int64) {
 	if err := tx.RemoveLive(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s := schema.Schema{Columns: []schema.Column{{Name: "id", Type: schema.TInt64}, {Name: "created_at", Type: schema.TTimestamp}}}
-	w, err := tx.NewWriter(s, table.WriterOptions{})
+	rule, _ := table.ParsePartitionRule(partitionBy)
+	w, err := tx.NewWriter(s, table.WriterOptions{Partition: rule})
 	if err != nil {
 		t.Fatal(err)
-	}
-	rows := make([]schema.Row, len(ids))
-	for i, id := range ids {
-		rows[i] = schema.Row{schema.Int64Value(id), schema.TimestampValue(time.Now().Add(-time.Minute))}
 	}
 	if err := w.Write(ctx, rows); err != nil {
 		t.Fatal(err)
@@ -79,6 +75,17 @@ func replaceIDs(t *testing.T, store lake.Store, ids ...int64) {
 	if _, err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// replaceIDs replaces table t's rows with ids.
+func replaceIDs(t *testing.T, store lake.Store, ids ...int64) {
+	t.Helper()
+	s := schema.Schema{Columns: []schema.Column{{Name: "id", Type: schema.TInt64}, {Name: "created_at", Type: schema.TTimestamp}}}
+	rows := make([]schema.Row, len(ids))
+	for i, id := range ids {
+		rows[i] = schema.Row{schema.Int64Value(id), schema.TimestampValue(time.Now().Add(-time.Minute))}
+	}
+	replaceTable(t, store, "t", "", s, rows)
 }
 
 func exitCodeMetric(t *testing.T, path, job string) float64 {
