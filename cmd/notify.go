@@ -87,32 +87,27 @@ func rerunCommand(f *Factory, job string) string {
 	return c + " run " + job
 }
 
-// runStatuses turns a run's job results into notification subjects: each
-// job that ran (failed, locked or ok) and each quality rule a check job
+// jobStatuses turns a job's result into notification subjects: the job
+// when it ran (failed, locked or ok) and each quality rule a check job
 // evaluated.
-func runStatuses(f *Factory, jobs []config.Job, res *RunResult) []notify.Status {
-	tables := map[string]string{}
-	for _, j := range jobs {
-		tables[j.Name] = strings.Join(j.Tables, ",")
-		if j.Table != "" && len(j.Tables) == 0 {
-			tables[j.Name] = lakeTableName(j.Table, j.As)
-		}
+func jobStatuses(f *Factory, j config.Job, jr JobResult) []notify.Status {
+	table := strings.Join(j.Tables, ",")
+	if j.Table != "" && len(j.Tables) == 0 {
+		table = lakeTableName(j.Table, j.As)
 	}
+	ev := notify.Event{Kind: notify.Failure, Job: jr.Name, Table: table, Error: jr.Error, Command: rerunCommand(f, jr.Name)}
 	var out []notify.Status
-	for _, jr := range res.Jobs {
-		ev := notify.Event{Kind: notify.Failure, Job: jr.Name, Table: tables[jr.Name], Error: jr.Error, Command: rerunCommand(f, jr.Name)}
-		switch jr.Status {
-		case "failed":
-			out = append(out, notify.Status{Key: "job:" + jr.Name, Failing: true, Event: ev})
-		case "locked":
-			ev.Kind = notify.Lock
-			out = append(out, notify.Status{Key: "job:" + jr.Name, Failing: true, Event: ev})
-		case "ok", statusQualityFailed:
-			out = append(out, notify.Status{Key: "job:" + jr.Name, Event: ev})
-		}
-		if qr, ok := jr.Result.(*quality.Result); ok {
-			out = append(out, ruleStatuses(qr, ev)...)
-		}
+	switch jr.Status {
+	case "failed":
+		out = append(out, notify.Status{Key: "job:" + jr.Name, Failing: true, Event: ev})
+	case "locked":
+		ev.Kind = notify.Lock
+		out = append(out, notify.Status{Key: "job:" + jr.Name, Failing: true, Event: ev})
+	case "ok", statusQualityFailed:
+		out = append(out, notify.Status{Key: "job:" + jr.Name, Event: ev})
+	}
+	if qr, ok := jr.Result.(*quality.Result); ok {
+		out = append(out, ruleStatuses(qr, ev)...)
 	}
 	return out
 }
@@ -127,12 +122,12 @@ func ruleStatuses(qr *quality.Result, ev notify.Event) []notify.Status {
 	return out
 }
 
-// finishRun notifies and writes the metrics of a run (not of a dry run).
-func finishRun(ctx context.Context, f *Factory, jobs []config.Job, res *RunResult) {
+// finishRun writes the metrics of a run (not of a dry run); each job has
+// notified as it ended.
+func finishRun(ctx context.Context, f *Factory, res *RunResult) {
 	if res.DryRun {
 		return
 	}
-	sendNotifications(ctx, f, runStatuses(f, jobs, res))
 	if path := f.Config().Metrics.Textfile; path != "" {
 		if err := metrics.WriteTextfile(path, jobMetrics(res), tableFreshness(ctx, f), time.Now()); err != nil {
 			f.Logger().Warn("metrics not written", "error", err)

@@ -111,7 +111,7 @@ func runJobs(ctx context.Context, f *Factory, names []string, dryRun, force bool
 		res.Jobs = append(res.Jobs, jr)
 	}
 	res.DurationS = time.Since(start).Seconds()
-	finishRun(ctx, f, jobs, res)
+	finishRun(ctx, f, res)
 	if rerr := f.IO.Render(res, func(w io.Writer) error { return printRun(w, res) }); rerr != nil {
 		return rerr
 	}

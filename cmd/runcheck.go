@@ -41,7 +41,7 @@ type qualityGate struct {
 
 // run runs one job of `run` through the gate: a load of a table a check
 // failed is held back (skipped), and a failing check holds back the loads
-// after it.
+// after it. The job's notifications go out as it ends.
 func (g *qualityGate) run(ctx context.Context, f *Factory, j config.Job, dryRun bool) JobResult {
 	j, skipped, note := g.admit(j)
 	if note != "" {
@@ -55,6 +55,9 @@ func (g *qualityGate) run(ctx context.Context, f *Factory, j config.Job, dryRun 
 		f.Logger().Error("check failed", "job", j.Name, "error", jr.Error)
 	}
 	g.observe(jr)
+	if !dryRun {
+		sendNotifications(ctx, f, jobStatuses(f, j, jr))
+	}
 	return jr
 }
 
