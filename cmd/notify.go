@@ -75,7 +75,14 @@ func sendNotifications(ctx context.Context, f *Factory, statuses []notify.Status
 		f.Logger().Warn("notifications not sent", "error", err)
 		return
 	}
-	n.Notify(context.WithoutCancel(ctx), statuses)
+	// An interrupted run still says why it failed, within a short bound.
+	nctx := context.WithoutCancel(ctx)
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		nctx, cancel = context.WithTimeout(nctx, 10*time.Second)
+		defer cancel()
+	}
+	n.Notify(nctx, statuses)
 }
 
 // rerunCommand is the command line that reruns a job of `run`.
