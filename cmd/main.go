@@ -37,6 +37,7 @@ func Run(ctx context.Context, io *iostreams.IO, args []string) int {
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
 	cmd, err := root.ExecuteContextC(ctx)
+	notifyCommand(ctx, f, cmd, args, err)
 	if err == nil {
 		return clierr.ExitOK
 	}

@@ -42,6 +42,7 @@ Results go to stdout (-o json for scripts), logs and progress to stderr.`,
 	fl.Bool("s3-path-style", false, "path-style S3 addressing, for S3-compatible stores")
 	fl.String("cluster", "", "Redshift cluster identifier to scale")
 	fl.String("workgroup", "", "Redshift Serverless workgroup to scale")
+	fl.StringArray("notify", nil, "also send notifications to this webhook URL or SNS topic ARN (repeatable; env LAKECTL_NOTIFY)")
 
 	root.AddCommand(
 		newExtractCmd(f),
@@ -50,6 +51,7 @@ Results go to stdout (-o json for scripts), logs and progress to stderr.`,
 		newWarehouseCmd(f),
 		newRebuildCmd(f),
 		newRunCmd(f),
+		newCmdCheck(f, nil),
 		newDemoCmd(f),
 		newVersionCmd(f),
 	)
@@ -73,6 +75,9 @@ func (f *Factory) setup(cmd *cobra.Command) error {
 	}
 	cfg, err := f.Loader.Config()
 	if err != nil {
+		return err
+	}
+	if err := addNotifyTargets(cmd, cfg); err != nil {
 		return err
 	}
 	f.cfg = cfg

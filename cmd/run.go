@@ -48,43 +48,54 @@ type RunResult struct {
 	Locked    int         `json:"locked"`
 	DryRun    bool        `json:"dry_run,omitempty"`
 	DurationS float64     `json:"duration_s"`
+
+	// QualityFailed counts check jobs whose error rules failed (exit 4).
+	QualityFailed int `json:"quality_failed"`
 }
 
 func newRunCmd(f *Factory) *cobra.Command {
-	var dryRun bool
+	var dryRun, force bool
 	c := &cobra.Command{
 		Use:   "run [JOB ...]",
 		Short: "Run the configured jobs (extract, compact, catalog, load): the entry point for cron",
 		Long: `Run the jobs of the config file's jobs: list, in order (or only the named ones).
 A failing job does not stop the next ones. Exit 1 when a job failed, 75 when
 the only trouble was a job whose lock another run holds, else 0.
+A check job whose error rule fails holds back the later loads of its tables
+in the same run (--force loads them anyway) and makes the run exit 4.
 
 Job types: extract-mysql (dsn, table, as, key, incremental, cursor, lookback,
 partition_by, chunk_rows, parallel, where, tinyint1_as_bool, spatial), extract-api
 (sources, sources_dir, concurrency), compact (tables, target_size),
-catalog (tables), load (tables, into, mode, key, transform).`,
+catalog (tables), load (tables, into, mode, key, transform),
+check (tables; the rules are tables.<t>.checks).`,
 		Example: `  # crontab: every five minutes
   */5 * * * * lakectl --config /etc/lakectl.yaml run -q
   lakectl run orders orders-load --dry-run`,
-		RunE: func(cmd *cobra.Command, args []string) error { return runJobs(cmd.Context(), f, args, dryRun) },
+		RunE: func(cmd *cobra.Command, args []string) error { return runJobs(cmd.Context(), f, args, dryRun, force) },
 	}
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan of each job; change nothing")
+	c.Flags().BoolVar(&force, "force", false, "load tables even when a check job of this run failed on them (exit 4 all the same)")
 	return c
 }
 
-func runJobs(ctx context.Context, f *Factory, names []string, dryRun bool) error {
+func runJobs(ctx context.Context, f *Factory, names []string, dryRun, force bool) error {
 	start := time.Now()
 	jobs, err := selectJobs(f.Config().Jobs, names)
 	if err != nil {
 		return err
 	}
 	res := &RunResult{Jobs: []JobResult{}, DryRun: dryRun}
+	gate := &qualityGate{force: force}
 	for _, j := range jobs {
 		if ctx.Err() != nil {
 			break
 		}
-		jr := runJob(ctx, f, j, dryRun)
+		jr := gate.run(ctx, f, j, dryRun)
 		switch jr.Status {
+		case statusQualityFailed:
+			res.QualityFailed++
+		case statusSkipped:
 		case "failed":
 			res.Failed++
 			f.Logger().Error("job failed", "job", j.Name, "error", jr.Error)
@@ -100,6 +111,7 @@ func runJobs(ctx context.Context, f *Factory, names []string, dryRun bool) error
 		res.Jobs = append(res.Jobs, jr)
 	}
 	res.DurationS = time.Since(start).Seconds()
+	finishRun(ctx, f, res)
 	if rerr := f.IO.Render(res, func(w io.Writer) error { return printRun(w, res) }); rerr != nil {
 		return rerr
 	}
@@ -108,6 +120,8 @@ func runJobs(ctx context.Context, f *Factory, names []string, dryRun bool) error
 		return ctx.Err()
 	case res.Failed > 0:
 		return fmt.Errorf("%d of %d jobs failed; see the report above", res.Failed, len(res.Jobs))
+	case res.QualityFailed > 0:
+		return &clierr.QualityError{Err: fmt.Errorf("%d check jobs found failing rules; see the report above", res.QualityFailed)}
 	case res.Locked > 0:
 		return &clierr.LockedError{Lock: fmt.Sprintf("of %d jobs", res.Locked), Owner: "another run"}
 	}
@@ -129,9 +143,9 @@ func selectJobs(all []config.Job, names []string) ([]config.Job, error) {
 		}
 		seen[j.Name] = true
 		switch j.Type {
-		case jobExtractMySQL, jobExtractAPI, jobCompact, jobCatalog, jobLoad:
+		case jobExtractMySQL, jobExtractAPI, jobCompact, jobCatalog, jobLoad, jobCheck:
 		default:
-			return nil, clierr.Usagef("job %q has type %q; use extract-mysql, extract-api, compact, catalog or load", j.Name, j.Type)
+			return nil, clierr.Usagef("job %q has type %q; use extract-mysql, extract-api, compact, catalog, check or load", j.Name, j.Type)
 		}
 	}
 	if len(names) == 0 {
@@ -219,6 +233,8 @@ func runJob(ctx context.Context, f *Factory, j config.Job, dryRun bool) JobResul
 			cr, e := catalog.Check(ctx, store, j.Tables)
 			jr.Result, err = map[string]any{"crawl": r, "check": cr}, e
 		}
+	case jobCheck:
+		err = runCheckJob(ctx, f, j, dryRun, &jr)
 	case jobLoad:
 		var results []any
 		for _, t := range j.Tables {
@@ -235,8 +251,11 @@ func runJob(ctx context.Context, f *Factory, j config.Job, dryRun bool) JobResul
 	if err != nil {
 		jr.Error = err.Error()
 		var locked *clierr.LockedError
+		var bad *clierr.QualityError
 		if errors.As(err, &locked) {
 			jr.Status = "locked"
+		} else if errors.As(err, &bad) {
+			jr.Status = statusQualityFailed
 		} else {
 			jr.Status = "failed"
 		}

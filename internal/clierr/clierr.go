@@ -14,6 +14,7 @@ const (
 	ExitFailure  = 1
 	ExitUsage    = 2
 	ExitBreaking = 3
+	ExitQuality  = 4
 	ExitLocked   = 75 // EX_TEMPFAIL
 )
 
@@ -61,12 +62,19 @@ func (e *BreakingChangeError) Error() string {
 	return msg
 }
 
+// QualityError says a data-quality rule of severity error failed. Exit 4.
+type QualityError struct{ Err error }
+
+func (e *QualityError) Error() string { return e.Err.Error() }
+func (e *QualityError) Unwrap() error { return e.Err }
+
 // Code maps an error to lakectl's exit code.
 func Code(err error) int {
 	var (
 		usage    *UsageError
 		locked   *LockedError
 		breaking *BreakingChangeError
+		quality  *QualityError
 	)
 	switch {
 	case err == nil:
@@ -77,6 +85,8 @@ func Code(err error) int {
 		return ExitLocked
 	case errors.As(err, &breaking):
 		return ExitBreaking
+	case errors.As(err, &quality):
+		return ExitQuality
 	case errors.Is(err, context.Canceled):
 		return ExitFailure
 	}

@@ -48,6 +48,38 @@ type Config struct {
 	Tables map[string]Table `mapstructure:"tables"`
 	// Jobs are what `lakectl run` runs, in order.
 	Jobs []Job `mapstructure:"jobs"`
+	// Notify lists where events go (webhook or SNS); --notify adds one.
+	Notify []NotifyTarget `mapstructure:"notify"`
+	// Metrics says where `run` writes Prometheus metrics.
+	Metrics Metrics `mapstructure:"metrics"`
+}
+
+// Check is one data-quality rule of a table (SPEC: tables.<t>.checks).
+type Check struct {
+	Type      string   `mapstructure:"type"` // row_count, freshness, unique, not_null, accepted_values, range, sql
+	Name      string   `mapstructure:"name"`
+	Columns   []string `mapstructure:"columns"`
+	Column    string   `mapstructure:"column"`
+	Values    []string `mapstructure:"values"`
+	Min       string   `mapstructure:"min"`
+	Max       string   `mapstructure:"max"`
+	MaxChange string   `mapstructure:"max_change"` // 50% or a row count
+	MaxAge    string   `mapstructure:"max_age"`
+	Query     string   `mapstructure:"query"`
+	Severity  string   `mapstructure:"severity"` // error (default) or warn
+	Scope     string   `mapstructure:"scope"`    // new or all
+}
+
+// NotifyTarget is one destination of notifications.
+type NotifyTarget struct {
+	Webhook string   `mapstructure:"webhook"` // URL receiving a JSON POST with a text field
+	SNS     string   `mapstructure:"sns"`     // topic ARN
+	On      []string `mapstructure:"on"`      // failure, recovery, quality, lock
+}
+
+// Metrics configures the Prometheus textfile.
+type Metrics struct {
+	Textfile string `mapstructure:"textfile"`
 }
 
 // Table is the configuration of one lake table.
@@ -61,6 +93,7 @@ type Table struct {
 	DistKey     string   `mapstructure:"dist_key"`    // Redshift DDL
 	SortKey     []string `mapstructure:"sort_key"`    // Redshift DDL
 	Into        string   `mapstructure:"into"`        // warehouse target SCHEMA.TABLE
+	Checks      []Check  `mapstructure:"checks"`      // data-quality rules
 }
 
 // Job is one step of `lakectl run`. Type selects which fields apply.
@@ -121,6 +154,9 @@ func NewLoader() *Loader {
 	// Every top-level key is bound to its variable, so env works for keys
 	// that have no default and no flag too.
 	for _, k := range topKeys() {
+		if k == "notify" {
+			continue // a list of targets; --notify / LAKECTL_NOTIFY add one (cmd)
+		}
 		_ = v.BindEnv(k)
 	}
 	return &Loader{v: v}
@@ -131,7 +167,7 @@ func NewLoader() *Loader {
 func (l *Loader) BindFlags(fs *pflag.FlagSet) error {
 	var err error
 	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Name == "config" || f.Name == "help" {
+		if f.Name == "config" || f.Name == "help" || f.Name == "notify" {
 			return
 		}
 		if e := l.v.BindPFlag(strings.ReplaceAll(f.Name, "-", "_"), f); e != nil && err == nil {
