@@ -17,7 +17,7 @@ import (
 // use, so a dry run can still plan when it is unreachable.
 func (f *Factory) openWarehouse(ctx context.Context) (warehouse.Warehouse, error) {
 	c := f.Config()
-	return warehouse.Open(ctx, c.Warehouse, warehouse.Options{Cluster: c.Cluster, Workgroup: c.Workgroup})
+	return warehouse.Open(ctx, c.Warehouse, warehouse.Options{Cluster: c.Cluster, Workgroup: c.Workgroup, Timeouts: f.Timeouts()})
 }
 
 // storeAndWarehouse opens the lake and the warehouse; the caller closes

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/internal/redact"
 )
 
@@ -38,6 +39,9 @@ type Options struct {
 	MaxAttempts int
 	// Logger receives retries and other diagnostics (nil: discarded).
 	Logger *slog.Logger
+	// Timeouts bound connecting to S3 and each read or write on a
+	// connection (zero: netx's defaults).
+	Timeouts netx.Timeouts
 }
 
 // Defaults for Options.
