@@ -39,6 +39,9 @@ func runLakeLs(cmd *cobra.Command, f *Factory, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := requireLake(f, store); err != nil {
+		return err
+	}
 	res := LakeListing{Lake: f.Config().Lake}
 	if len(args) == 1 {
 		res.Table = args[0]
@@ -75,6 +78,9 @@ func runLakeLs(cmd *cobra.Command, f *Factory, args []string) error {
 // Small files are those compaction would rewrite at the table's target.
 func tablePartitions(ctx context.Context, f *Factory, store lake.Store, name string, mustExist bool) ([]table.PartitionSummary, error) {
 	tbl, err := table.Open(store, name)
+	if mustExist {
+		tbl, err = requireTable(ctx, f, store, name)
+	}
 	if err != nil {
 		return nil, err
 	}

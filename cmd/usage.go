@@ -62,7 +62,7 @@ func checkRequiredFlags(c *cobra.Command) error {
 	if err := c.ValidateFlagGroups(); err != nil {
 		return usageError(c, err)
 	}
-	return nil
+	return checkNumericFlags(c)
 }
 
 // usageError types err as a usage error and says where help is, on the

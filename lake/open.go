@@ -160,7 +160,7 @@ func validBucket(b string) bool {
 
 // Open returns the Store at rawURL: s3://bucket/prefix (S3 or an
 // S3-compatible endpoint, wrapped in the retry wrapper), file:///abs/path
-// or a plain folder path (created if missing). A malformed URL is a
+// or a plain folder path (created by the first write). A malformed URL is a
 // clierr usage error. Open does not contact S3: a missing bucket or bad
 // credentials show up on the first operation, with a message naming the
 // bucket and endpoint. The caller closes the store.
