@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/lakectl/lakectl/internal/netx"
+	"github.com/lakectl/lakectl/warehouse/driver"
 )
 
 // explain adds what to do to errors whose remedy is a setting of the
@@ -19,6 +20,9 @@ func explain(err error) error {
 	}
 	if _, ok := errors.AsType[*netx.LostError](err); ok {
 		return fmt.Errorf("%w; check that the server runs, then rerun the same command (raise --io-timeout if it is only slow)", err)
+	}
+	if errors.Is(err, driver.ErrUnreachable) {
+		return fmt.Errorf("%w; check that the warehouse server runs and the host and port of --warehouse (LAKECTL_WAREHOUSE)", err)
 	}
 	return err
 }

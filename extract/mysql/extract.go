@@ -186,7 +186,7 @@ func (r *run) run(ctx context.Context, rep progress.Reporter) error {
 		return err
 	}
 	if _, err := tbl.Recover(ctx); err != nil {
-		return fmt.Errorf("recover table %s: %w", r.res.Table, err)
+		return err // Recover names the table
 	}
 	var st jobState
 	hasState := true

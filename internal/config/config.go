@@ -152,6 +152,9 @@ func (l *Loader) ReadFile(explicit string) error {
 			return nil
 		}
 	}
+	if err := checkConfigPath(path); err != nil {
+		return err
+	}
 	raw := viper.New()
 	raw.SetConfigFile(path)
 	if ext := filepath.Ext(path); ext == "" {
