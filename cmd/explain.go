@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/lakectl/lakectl/internal/netx"
+	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/warehouse/driver"
 )
 
@@ -20,6 +21,9 @@ func explain(err error) error {
 	}
 	if _, ok := errors.AsType[*netx.LostError](err); ok {
 		return fmt.Errorf("%w; check that the server runs, then rerun the same command (raise --io-timeout if it is only slow)", err)
+	}
+	if errors.Is(err, lake.ErrCorrupt) {
+		return fmt.Errorf("%w; run 'lakectl lake doctor --repair' to set it aside and rebuild what it held", err)
 	}
 	if errors.Is(err, driver.ErrUnreachable) {
 		return fmt.Errorf("%w; check that the warehouse server runs and the host and port of --warehouse (LAKECTL_WAREHOUSE)", err)
