@@ -41,6 +41,9 @@ func typeUsageErrors(c *cobra.Command) {
 
 func unknownCommand(c *cobra.Command, name string) error {
 	msg := fmt.Sprintf("unknown command %q for %q", name, c.CommandPath())
+	if c.SuggestionsMinimumDistance <= 0 {
+		c.SuggestionsMinimumDistance = 2 // cobra's default, set only on its own path
+	}
 	if s := c.SuggestionsFor(name); len(s) > 0 {
 		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, " or "))
 	}
