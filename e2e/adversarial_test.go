@@ -40,17 +40,20 @@ type badCase struct {
 // a DuckDB warehouse loaded once.
 type adversary struct {
 	src  *source
+	lk   lakeUnderTest
 	lake string
 	c    *cli
 	duck warehouseUnderTest
+	seen map[version]string // every version extracted
 }
 
 func newAdversary(t *testing.T) *adversary {
 	src := newSource(t, seededRand(t))
 	src.insert(t, 300, src.clock(0))
 	lk := fileLake(t)
-	a := &adversary{src: src, lake: lk.local(t), c: newCLI(t, append(lk.flags, "-q")...), duck: duckWarehouse(t)}
+	a := &adversary{src: src, lk: lk, lake: lk.local(t), c: newCLI(t, append(lk.flags, "-q")...), duck: duckWarehouse(t), seen: map[version]string{}}
 	a.c.runOK(t, nil, extractArgs(src)...)
+	addAll(a.seen, src.versions(t))
 	a.c.runOK(t, nil, loadArgs(a.duck)...)
 	return a
 }

@@ -251,7 +251,7 @@ func (r *run) run(ctx context.Context, rep progress.Reporter) error {
 // context errors, so no caller can reach the unredacted driver text.
 type redactedError struct {
 	msg string
-	err error // context.Canceled, context.DeadlineExceeded, a netx error or nil
+	err error // context.Canceled, context.DeadlineExceeded, a typedErrOf error or nil
 }
 
 func (e *redactedError) Error() string { return e.msg }
@@ -269,7 +269,7 @@ func redactErr(ctx context.Context, err error) error {
 	if errors.As(err, &usage) {
 		return clierr.Usage(errors.New(msg))
 	}
-	out := &redactedError{msg: msg, err: netErrOf(err)}
+	out := &redactedError{msg: msg, err: typedErrOf(err)}
 	switch {
 	case errors.Is(err, context.Canceled):
 		out.err = context.Canceled

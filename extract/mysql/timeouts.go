@@ -10,6 +10,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/lakectl/lakectl/internal/netx"
+	"github.com/lakectl/lakectl/lake"
 )
 
 // applyTimeouts bounds the driver's waits with lakectl's timeouts unless
@@ -54,10 +55,14 @@ func lostErr(err error, cfg *mysql.Config) error {
 	return err
 }
 
-// netErrOf is the part of err that callers may match and that holds no
-// driver text: a *netx.TimeoutError, or a *netx.LostError without its
-// driver error. Nil otherwise.
-func netErrOf(err error) error {
+// typedErrOf is the part of err that callers may match and that holds no
+// driver text: a *netx.TimeoutError, a *netx.LostError without its
+// driver error, or lake.ErrCorrupt (bad bookkeeping, which the lake's
+// repair fixes). Nil otherwise.
+func typedErrOf(err error) error {
+	if errors.Is(err, lake.ErrCorrupt) {
+		return lake.ErrCorrupt
+	}
 	if te, ok := netx.AsTimeout(err); ok {
 		return te
 	}
