@@ -49,6 +49,7 @@ func extractMySQL(ctx context.Context, f *Factory, o *extractMySQLFlags) (*mysql
 		Spatial:        o.spatial,
 		Codec:          tc.Codec,
 		Logger:         f.Logger(),
+		Timeouts:       f.Timeouts(),
 	}
 	if opts.PartitionBy == "" {
 		opts.PartitionBy = tc.PartitionBy

@@ -68,7 +68,7 @@ func makePlan(ctx context.Context, lt lakeTable, files []lakeFile, cov coverage,
 		}
 		segs, err := lt.Lineage(ctx, f)
 		if err != nil {
-			return nil, fmt.Errorf("lineage of %s: %w", f.Key, err)
+			return nil, err // table.Lineage names the file
 		}
 		missed := make([]bool, len(segs))
 		anyMissed := false
@@ -97,7 +97,7 @@ func makePlan(ctx context.Context, lt lakeTable, files []lakeFile, cov coverage,
 			if segs == nil {
 				var err error
 				if segs, err = lt.Lineage(ctx, u.f); err != nil {
-					return nil, fmt.Errorf("lineage of %s: %w", u.f.Key, err)
+					return nil, err // table.Lineage names the file
 				}
 			}
 			missed := make([]bool, len(segs))
