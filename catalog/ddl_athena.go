@@ -97,6 +97,9 @@ func athenaDDL(table string, s schema.Schema, opts DDLOptions) (string, error) {
 // type only says how to format the folder value; Athena's own examples
 // declare such keys STRING), others keep their type.
 func athenaPartitionType(p Partition) string {
+	if p.IsFolderColumn() && p.Type.Kind != schema.String && p.Type.Kind != schema.Invalid {
+		return athenaType(p.Type) // declared in partition_types
+	}
 	if _, _, _, ok := athenaProjection(p.Unit); ok {
 		return "string"
 	}

@@ -37,6 +37,10 @@ type scan struct {
 	index       *fileIndex // the index describing exactly the live files
 	dirty       bool       // index differs from the stored one
 	newGroups   []string   // fingerprints not in the stored index
+	// conflict, when set, is the first file group whose schema does not
+	// unify with the older ones; schema is then the union of the others.
+	conflict *ConflictError
+	parts    *partitionScan
 }
 
 func tablePrefix(name string) string { return table.TablePrefix(name) }
@@ -113,12 +117,14 @@ func listAndLoad(ctx context.Context, store lake.Store, name string) (*listing, 
 
 // scanTable reads the footers of the listed files the index does not know
 // (concurrency at a time), and unifies their schemas. A file that is not
-// Parquet, and two files whose schemas do not unify, are errors naming the
-// table and the files.
-func scanTable(ctx context.Context, store lake.Store, name string, l *listing, idx *fileIndex, concurrency int, rep progress.Reporter) (*scan, error) {
+// Parquet is an error naming the table and the file. Files whose schemas
+// do not unify with the older ones are left out of the schema and return
+// the scan with a *ConflictError naming the column, both files and both
+// types. types are the declared types of folder keys.
+func scanTable(ctx context.Context, store lake.Store, name string, l *listing, idx *fileIndex, concurrency int, rep progress.Reporter, types map[string]schema.Type) (*scan, error) {
 	prefix := tablePrefix(name)
 	files, parts := l.files, l.parts
-	sc := &scan{files: len(files), index: newIndex()}
+	sc := &scan{files: len(files), index: newIndex(), parts: parts}
 	var unknown []int
 	for i, f := range files {
 		sc.bytes += f.size
@@ -150,10 +156,6 @@ func scanTable(ctx context.Context, store lake.Store, name string, l *listing, i
 
 	// One representative (the oldest file) per schema group, groups in
 	// the order of their oldest file.
-	type group struct {
-		fp     string
-		oldest liveFile
-	}
 	byFP := map[string]*group{}
 	for _, f := range files {
 		entry := sc.index.Files[f.rel]
@@ -180,20 +182,10 @@ func scanTable(ctx context.Context, store lake.Store, name string, l *listing, i
 		u, err := schema.Union(acc, next)
 		var ce *schema.ConflictError
 		if errors.As(err, &ce) {
-			// Name a file of an earlier group that disagrees.
-			other := groups[0].oldest.rel
-			for _, g := range groups[:gi] {
-				s := sc.index.Groups[g.fp].Schema
-				if i := s.Index(ce.Column); i >= 0 {
-					if _, ok := schema.Unify(s.Columns[i].Type, ce.B); !ok {
-						other = g.oldest.rel
-						ce.A = s.Columns[i].Type
-						break
-					}
-				}
+			if sc.conflict == nil {
+				sc.conflict = conflictWith(name, prefix, sc, groups[:gi], groups[gi].oldest.rel, ce)
 			}
-			return nil, fmt.Errorf("table %s: files %s and %s cannot be unified: column %s is %s in the first and %s in the second, and neither type holds the other; rewrite one of them (nothing was recorded)",
-				name, prefix+other, prefix+groups[gi].oldest.rel, ce.Column, ce.A, ce.B)
+			continue
 		}
 		if err != nil {
 			return nil, err
@@ -201,8 +193,33 @@ func scanTable(ctx context.Context, store lake.Store, name string, l *listing, i
 		acc = u
 	}
 	sc.schema = acc
-	sc.partitions = parts.result(acc)
+	sc.partitions = parts.result(acc, types)
+	if sc.conflict != nil {
+		return sc, sc.conflict
+	}
 	return sc, nil
+}
+
+// group is the files of one schema fingerprint, by their oldest file.
+type group struct {
+	fp     string
+	oldest liveFile
+}
+
+// conflictWith names a file of an earlier group that disagrees with file
+// rel on the column of ce.
+func conflictWith(name, prefix string, sc *scan, earlier []*group, rel string, ce *schema.ConflictError) *ConflictError {
+	e := &ConflictError{Table: name, Column: ce.Column, FileA: prefix + earlier[0].oldest.rel, TypeA: ce.A, FileB: prefix + rel, TypeB: ce.B}
+	for _, g := range earlier {
+		s := sc.index.Groups[g.fp].Schema
+		if i := s.Index(ce.Column); i >= 0 {
+			if _, ok := schema.Unify(s.Columns[i].Type, ce.B); !ok {
+				e.FileA, e.TypeA = prefix+g.oldest.rel, s.Columns[i].Type
+				break
+			}
+		}
+	}
+	return e
 }
 
 func older(a, b liveFile) bool {

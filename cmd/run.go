@@ -210,13 +210,14 @@ func runJob(ctx context.Context, f *Factory, j config.Job, dryRun bool) JobResul
 			jr.Status, jr.Result = "planned", "crawl and check "+strings.Join(j.Tables, " ")
 			break
 		}
-		r, e := catalog.Crawl(ctx, store, j.Tables, catalog.CrawlOptions{Logger: f.Logger()})
+		types, _ := partitionTypes(f.Config())
+		r, e := catalog.Crawl(ctx, store, j.Tables, catalog.CrawlOptions{Logger: f.Logger(), PartitionTypes: types})
 		if r != nil {
 			jr.Rows, jr.Files, jr.Bytes = r.Rows, int64(r.Files), r.Bytes
 		}
 		err = e
 		if err == nil {
-			cr, e := catalog.Check(ctx, store, j.Tables)
+			cr, e := catalog.Check(ctx, store, j.Tables, catalog.CheckOptions{PartitionTypes: types})
 			jr.Result, err = map[string]any{"crawl": r, "check": cr}, e
 		}
 	case jobLoad:

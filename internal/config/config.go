@@ -59,6 +59,9 @@ type Table struct {
 	DistKey     string   `mapstructure:"dist_key"`    // Redshift DDL
 	SortKey     []string `mapstructure:"sort_key"`    // Redshift DDL
 	Into        string   `mapstructure:"into"`        // warehouse target SCHEMA.TABLE
+	// PartitionTypes types the keys of Hive folders written by other
+	// tools (dt: date); an undeclared key is a string.
+	PartitionTypes map[string]string `mapstructure:"partition_types"`
 }
 
 // Job is one step of `lakectl run`. Type selects which fields apply.
