@@ -28,6 +28,12 @@ func partitionTypes(cfg *config.Config) (map[string]map[string]schema.Type, erro
 	return out, nil
 }
 
+// tablePartitionTypes is partitionTypes of one table.
+func tablePartitionTypes(cfg *config.Config, name string) (map[string]schema.Type, error) {
+	all, err := partitionTypes(cfg)
+	return all[name], err
+}
+
 // breakingConflict gives live files that disagree the exit code of a
 // breaking change (3), keeping the message that names them.
 func breakingConflict(err error) error {

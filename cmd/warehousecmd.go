@@ -49,6 +49,10 @@ func loadTable(ctx context.Context, f *Factory, name string, o *loadFlags) (*war
 	tc := f.Config().Tables[name]
 	into := firstString(o.into, tc.Into)
 	cursor := firstString(o.cursor, tc.Cursor)
+	types, err := tablePartitionTypes(f.Config(), name)
+	if err != nil {
+		return nil, err
+	}
 	p := f.IO.Progress("load "+name, f.Logger())
 	res, err := warehouse.Load(ctx, store, wh, warehouse.LoadOptions{
 		Table:         name,
@@ -61,6 +65,8 @@ func loadTable(ctx context.Context, f *Factory, name string, o *loadFlags) (*war
 		DryRun:        o.dryRun,
 		Logger:        f.Logger(),
 		Progress:      p,
+
+		PartitionTypes: types,
 	})
 	p.Done()
 	return res, err
@@ -78,6 +84,10 @@ func runWarehouseReprocess(cmd *cobra.Command, f *Factory, name string, o *repro
 	defer wh.Close()
 	tc := f.Config().Tables[name]
 	into := firstString(o.into, tc.Into, name)
+	types, err := tablePartitionTypes(f.Config(), name)
+	if err != nil {
+		return err
+	}
 	if err := confirm(f, fmt.Sprintf("reprocess empties %s in %s and reloads every file of lake table %s", into, wh.String(), name), o.yes, o.dryRun); err != nil {
 		return err
 	}
@@ -91,6 +101,8 @@ func runWarehouseReprocess(cmd *cobra.Command, f *Factory, name string, o *repro
 		DryRun:   o.dryRun,
 		Logger:   f.Logger(),
 		Progress: p,
+
+		PartitionTypes: types,
 	})
 	p.Done()
 	if err != nil {
