@@ -60,6 +60,7 @@ narrowed or changed incompatibly), naming the column and the reason.`,
 			RunE: func(cmd *cobra.Command, args []string) error { return runCatalogCheck(cmd, f, args) },
 		},
 		ddl,
+		newCmdCatalogPublish(f, nil),
 	)
 	return c
 }

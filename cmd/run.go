@@ -62,7 +62,8 @@ the only trouble was a job whose lock another run holds, else 0.
 Job types: extract-mysql (dsn, table, as, key, incremental, cursor, lookback,
 partition_by, chunk_rows, parallel, where, tinyint1_as_bool), extract-api
 (sources, sources_dir, concurrency), compact (tables, target_size),
-catalog (tables), load (tables, into, mode, key, transform).`,
+catalog (tables), load (tables, into, mode, key, transform),
+publish (tables, glue_database, location).`,
 		Example: `  # crontab: every five minutes
   */5 * * * * lakectl --config /etc/lakectl.yaml run -q
   lakectl run orders orders-load --dry-run`,
@@ -129,9 +130,9 @@ func selectJobs(all []config.Job, names []string) ([]config.Job, error) {
 		}
 		seen[j.Name] = true
 		switch j.Type {
-		case jobExtractMySQL, jobExtractAPI, jobCompact, jobCatalog, jobLoad:
+		case jobExtractMySQL, jobExtractAPI, jobCompact, jobCatalog, jobLoad, jobPublish:
 		default:
-			return nil, clierr.Usagef("job %q has type %q; use extract-mysql, extract-api, compact, catalog or load", j.Name, j.Type)
+			return nil, clierr.Usagef("job %q has type %q; use extract-mysql, extract-api, compact, catalog, load or publish", j.Name, j.Type)
 		}
 	}
 	if len(names) == 0 {
@@ -220,6 +221,12 @@ func runJob(ctx context.Context, f *Factory, j config.Job, dryRun bool) JobResul
 			cr, e := catalog.Check(ctx, store, j.Tables, catalog.CheckOptions{PartitionTypes: types})
 			jr.Result, err = map[string]any{"crawl": r, "check": cr}, e
 		}
+	case jobPublish:
+		r, e := runPublishJob(ctx, f, j, dryRun)
+		if r != nil {
+			jr.Files, jr.Result = int64(r.Files), r
+		}
+		err = e
 	case jobLoad:
 		var results []any
 		for _, t := range j.Tables {

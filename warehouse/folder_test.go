@@ -2,35 +2,21 @@ package warehouse_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/lakectl/lakectl/internal/testenv"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/warehouse"
 )
 
 // writeForeign writes tables/<name>/dt=.../*.parquet as another tool
-// does: DuckDB's COPY ... PARTITION_BY (dt), which keeps dt out of the
-// files. Rows: id 1..n, dt cycling over three days, amount = id.
+// does. Rows: id 1..n, dt cycling over three days, amount = id.
 func writeForeign(t testing.TB, dir, name string, n int) {
-	t.Helper()
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := os.MkdirAll(filepath.Join(dir, "tables"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	q := fmt.Sprintf(`COPY (SELECT i::BIGINT AS id, i::BIGINT AS amount, strftime(DATE '2026-03-01' + (i %% 3)::INTEGER, '%%Y-%%m-%%d') AS dt FROM range(1, %d) t(i))
-		TO '%s' (FORMAT PARQUET, PARTITION_BY (dt))`, n+1, filepath.Join(dir, "tables", name))
-	if _, err := db.Exec(q); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteHive(t, filepath.Join(dir, "tables", name), fmt.Sprintf(`SELECT i::BIGINT AS id, i::BIGINT AS amount,
+		strftime(DATE '2026-03-01' + (i %% 3)::INTEGER, '%%Y-%%m-%%d') AS dt FROM range(1, %d) t(i)`, n+1), "dt")
 }
 
 // Folder values of another tool's dt= folders reach every loaded row, as

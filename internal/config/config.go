@@ -94,6 +94,10 @@ type Job struct {
 	Into       string   `mapstructure:"into"`
 	Mode       string   `mapstructure:"mode"`
 	Transform  string   `mapstructure:"transform"`
+
+	// publish (tables as above)
+	GlueDatabase string `mapstructure:"glue_database"`
+	Location     string `mapstructure:"location"` // the lake's S3 location, when read from elsewhere
 }
 
 // Defaults, as SPEC.md gives them.
