@@ -136,9 +136,13 @@ func (p *partitionScan) result(s schema.Schema, types map[string]schema.Type) []
 		case !folder && s.Index(st.name) >= 0:
 			part.Type, part.Source = s.Columns[s.Index(st.name)].Type, s.Columns[s.Index(st.name)].Name
 		case !folder:
-			// <col>_part of a file column: the column's values.
+			// <col>_part (or a time unit whose values do not parse) of a
+			// file column: integers as int64, else strings.
 			base := st.name[:strings.LastIndex(st.name, "_")]
-			part.Type, part.Source = s.Columns[s.Index(base)].Type, s.Columns[s.Index(base)].Name
+			part.Source = s.Columns[s.Index(base)].Name
+			if st.allInts {
+				part.Type = schema.TInt64
+			}
 		default:
 			if t, ok := lookupType(types, st.name); ok {
 				part.Type = t

@@ -269,8 +269,9 @@ func (p *publisher) upsertTable(ctx context.Context, want *types.TableInput) (st
 			return err
 		})
 		var cm *types.ConcurrentModificationException
-		if errors.As(err, &cm) && attempt < 3 {
-			continue // changed under us: read it again
+		var nf *types.EntityNotFoundException
+		if (errors.As(err, &cm) || errors.As(err, &nf)) && attempt < 3 {
+			continue // changed or dropped under us: read it again
 		}
 		return "updated", err
 	}

@@ -3,6 +3,8 @@ package glue
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -184,5 +186,50 @@ func TestPublishOfALocalLakeWithoutLocationSaysItIsNotOnS3(t *testing.T) {
 	_, err := Publish(context.Background(), store, Options{Database: "lake", Client: api})
 	if err == nil || !strings.Contains(err.Error(), ErrNotS3.Error()) {
 		t.Fatalf("err = %v, want ErrNotS3", err)
+	}
+}
+
+func TestPublishRereadsATableChangedOrDroppedUnderIt(t *testing.T) {
+	store := testLake(t)
+	g, api := startGlue(t)
+	publish(t, store, api, false)
+	put(t, store, "tables/orders/created_at_day=2026-02-01/z.parquet") // projection range moves
+	crawl(t, store)
+	g.GlueFail("UpdateTable", "EntityNotFoundException", "ConcurrentModificationException")
+	res := publish(t, store, api, false)
+	if res.Tables[1].Action != "updated" || g.GlueTable("lake", "orders")["Parameters"].(map[string]any)["projection.created_at_day.range"] != "2026-02-01,NOW" {
+		t.Fatalf("publish after faults on UpdateTable: %+v", res.Tables)
+	}
+}
+
+// A dry run against a Glue that cannot be reached plans as if the
+// catalog were empty, and says so; a Glue that accepts and never answers
+// costs the idle-read timeout, not a hang.
+func TestPublishBoundsItsWaitsAndPlansOffline(t *testing.T) {
+	store := testLake(t)
+	done := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-done:
+		}
+	}))
+	t.Cleanup(hang.Close)
+	t.Cleanup(func() { close(done) }) // runs first: the handlers return, then Close
+	g := awsfake.StartGlue(t)
+	g.GlueEnv(t)
+	t.Setenv("AWS_ENDPOINT_URL_GLUE", hang.URL)
+	c, err := NewClient(context.Background(), ClientOptions{MaxBackoff: 10 * time.Millisecond, ConnectTimeout: time.Second, IOTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = Publish(context.Background(), store, Options{Database: "lake", Location: "s3://bkt/lake", Client: c})
+	if err == nil || time.Since(start) > 10*time.Second {
+		t.Fatalf("publish to a silent endpoint: %v after %s", err, time.Since(start))
+	}
+	res, err := Publish(context.Background(), store, Options{Database: "lake", Location: "s3://bkt/lake", Client: c, DryRun: true})
+	if err != nil || res.Unreachable == "" || res.Changes != 4 {
+		t.Fatalf("offline dry run: %+v, %v", res, err)
 	}
 }
