@@ -216,7 +216,15 @@ func (p *publisher) publishTable(ctx context.Context, name string) (TableResult,
 	if err != nil {
 		return tr, err
 	}
-	h, err := catalog.NewHiveTable(name, v.Schema, v.Partitions, loc)
+	var dirs []catalog.PartitionDir
+	parts := v.Partitions
+	if len(parts) > 0 {
+		if dirs, err = catalog.PartitionDirs(ctx, p.store, name); err != nil {
+			return tr, err
+		}
+		parts = firstValues(parts, dirs)
+	}
+	h, err := catalog.NewHiveTable(name, v.Schema, parts, loc)
 	if err != nil {
 		return tr, err
 	}
@@ -229,13 +237,28 @@ func (p *publisher) publishTable(ctx context.Context, name string) (TableResult,
 	if len(h.PartitionKeys) == 0 || h.Projected {
 		return tr, nil
 	}
-	dirs, err := catalog.PartitionDirs(ctx, p.store, name)
-	if err != nil {
-		return tr, err
-	}
 	tr.Partitions = len(dirs)
 	tr.PartitionsAdded, err = p.addPartitions(ctx, h, dirs)
 	return tr, err
+}
+
+// firstValues sets each partition's First to the smallest value of the
+// live folders (a version keeps the one it was recorded with), so that a
+// projection's range starts at the oldest partition there is.
+func firstValues(parts []catalog.Partition, dirs []catalog.PartitionDir) []catalog.Partition {
+	out := append([]catalog.Partition(nil), parts...)
+	for i := range out {
+		first := ""
+		for _, d := range dirs {
+			if i < len(d.Values) && (first == "" || d.Values[i] < first) {
+				first = d.Values[i]
+			}
+		}
+		if first != "" {
+			out[i].First = first
+		}
+	}
+	return out
 }
 
 // upsertTable creates the table, or updates it when it differs from want;
