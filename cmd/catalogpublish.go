@@ -29,6 +29,9 @@ type catalogPublishOptions struct {
 	GlueDatabase string
 	Location     string
 	DryRun       bool
+	// RegisterTimePartitions registers projected partitions too, for
+	// Redshift Spectrum.
+	RegisterTimePartitions bool
 	// ConnectTimeout and IOTimeout bound each Glue call's network waits
 	// (0: 30s and 5m).
 	ConnectTimeout time.Duration
@@ -67,6 +70,7 @@ AWS_ENDPOINT_URL_GLUE and the AWS credential chain are honoured.`,
 	c.Flags().StringVar(&opts.GlueDatabase, "glue-database", "", "the Glue database to publish into (created when missing)")
 	c.Flags().StringVar(&opts.Location, "location", "", "the lake's S3 location s3://BUCKET/PREFIX, when the lake is read from elsewhere")
 	c.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the Glue API calls that would change the catalog; change nothing")
+	c.Flags().BoolVar(&opts.RegisterTimePartitions, "register-time-partitions", false, "also register the partitions Athena projects, for Redshift Spectrum (which ignores projection)")
 	return c
 }
 
@@ -103,8 +107,9 @@ func publishCatalog(opts *catalogPublishOptions) (*glue.Result, error) {
 	}
 	res, err := glue.Publish(opts.ctx, store, glue.Options{
 		Database: opts.GlueDatabase, Tables: opts.Tables, Location: opts.Location, DryRun: opts.DryRun,
-		ClientOptions: glue.ClientOptions{ConnectTimeout: opts.ConnectTimeout, IOTimeout: opts.IOTimeout},
-		Logger:        opts.f.Logger(),
+		RegisterProjected: opts.RegisterTimePartitions,
+		ClientOptions:     glue.ClientOptions{ConnectTimeout: opts.ConnectTimeout, IOTimeout: opts.IOTimeout},
+		Logger:            opts.f.Logger(),
 	})
 	if errors.Is(err, glue.ErrNotS3) {
 		return res, clierr.Usage(fmt.Errorf("%w: pass --location s3://BUCKET/PREFIX (the lake's S3 location), or use an s3:// lake", err))
@@ -141,7 +146,8 @@ func printPublish(w io.Writer, res *glue.Result) error {
 
 // runPublishJob runs a publish job of `lakectl run`.
 func runPublishJob(ctx context.Context, f *Factory, j config.Job, dryRun bool) (*glue.Result, error) {
-	opts := &catalogPublishOptions{f: f, ctx: ctx, Tables: j.Tables, GlueDatabase: j.GlueDatabase, Location: j.Location, DryRun: dryRun}
+	opts := &catalogPublishOptions{f: f, ctx: ctx, Tables: j.Tables, GlueDatabase: j.GlueDatabase, Location: j.Location, DryRun: dryRun,
+		RegisterTimePartitions: j.RegisterTimePartitions}
 	if j.GlueDatabase == "" {
 		return nil, clierr.Usagef("job %s of type publish needs glue_database: NAME in the config file", j.Name)
 	}

@@ -25,8 +25,8 @@ func TestCatalogPublishParsesFlagsIntoOptions(t *testing.T) {
 		code int
 	}{
 		{[]string{"--glue-database", "lake"}, catalogPublishOptions{GlueDatabase: "lake"}, 0},
-		{[]string{"orders", "clicks", "--glue-database", "lake", "--dry-run", "--location", "s3://b/lake"},
-			catalogPublishOptions{Tables: []string{"orders", "clicks"}, GlueDatabase: "lake", DryRun: true, Location: "s3://b/lake"}, 0},
+		{[]string{"orders", "clicks", "--glue-database", "lake", "--dry-run", "--location", "s3://b/lake", "--register-time-partitions"},
+			catalogPublishOptions{Tables: []string{"orders", "clicks"}, GlueDatabase: "lake", DryRun: true, Location: "s3://b/lake", RegisterTimePartitions: true}, 0},
 		{nil, catalogPublishOptions{}, clierr.ExitUsage},
 		{[]string{"--glue-database", "Lake-DB"}, catalogPublishOptions{}, clierr.ExitUsage},
 		{[]string{"--glue-database", "lake", "--location", "/srv/lake"}, catalogPublishOptions{}, clierr.ExitUsage},
@@ -47,7 +47,7 @@ func TestCatalogPublishParsesFlagsIntoOptions(t *testing.T) {
 			continue
 		}
 		if got == nil || fmt.Sprint(got.Tables) != fmt.Sprint(tc.want.Tables) || got.GlueDatabase != tc.want.GlueDatabase ||
-			got.DryRun != tc.want.DryRun || got.Location != tc.want.Location {
+			got.DryRun != tc.want.DryRun || got.Location != tc.want.Location || got.RegisterTimePartitions != tc.want.RegisterTimePartitions {
 			t.Errorf("%v: options %+v, want %+v", tc.args, got, tc.want)
 		}
 	}

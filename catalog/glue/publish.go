@@ -45,6 +45,11 @@ type Options struct {
 	// the calls that would change it. When Glue cannot be reached it plans
 	// as if the catalog were empty.
 	DryRun bool
+	// RegisterProjected also registers the partitions of tables whose
+	// partitions Athena projects: Redshift Spectrum ignores projection and
+	// reads only registered partitions (Athena ignores them when
+	// projection is on).
+	RegisterProjected bool
 	// Client is the Glue API (nil: NewClient with ClientOptions).
 	Client        API
 	ClientOptions ClientOptions
@@ -234,10 +239,10 @@ func (p *publisher) publishTable(ctx context.Context, name string) (TableResult,
 	if tr.Action, err = p.upsertTable(ctx, want); err != nil {
 		return tr, err
 	}
-	if len(h.PartitionKeys) == 0 || h.Projected {
+	tr.Partitions = len(dirs)
+	if len(h.PartitionKeys) == 0 || h.Projected && !p.opts.RegisterProjected {
 		return tr, nil
 	}
-	tr.Partitions = len(dirs)
 	tr.PartitionsAdded, err = p.addPartitions(ctx, h, dirs)
 	return tr, err
 }

@@ -233,3 +233,15 @@ func TestPublishBoundsItsWaitsAndPlansOffline(t *testing.T) {
 		t.Fatalf("offline dry run: %+v, %v", res, err)
 	}
 }
+
+func TestPublishRegistersProjectedPartitionsForSpectrumWhenAsked(t *testing.T) {
+	store := testLake(t)
+	g, api := startGlue(t)
+	_, err := Publish(context.Background(), store, Options{Database: "lake", Location: "s3://bkt/lake", Client: api, RegisterProjected: true, Tables: []string{"orders"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := g.GluePartitionValues("lake", "orders"); len(got) != 2 || got[0][0] != "2026-03-01" {
+		t.Fatalf("orders partitions: %v", got)
+	}
+}

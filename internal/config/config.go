@@ -98,6 +98,8 @@ type Job struct {
 	// publish (tables as above)
 	GlueDatabase string `mapstructure:"glue_database"`
 	Location     string `mapstructure:"location"` // the lake's S3 location, when read from elsewhere
+	// RegisterTimePartitions registers projected partitions too (Spectrum).
+	RegisterTimePartitions bool `mapstructure:"register_time_partitions"`
 }
 
 // Defaults, as SPEC.md gives them.
