@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/lake/table"
 )
 
@@ -30,12 +32,24 @@ type TableCheck struct {
 	Note     string   `json:"note,omitempty"`
 }
 
+// CheckOptions tune a check.
+type CheckOptions struct {
+	// PartitionTypes: as CrawlOptions.PartitionTypes.
+	PartitionTypes map[string]map[string]schema.Type
+}
+
 // Check compares, for each table (every table when tables is empty), the
 // schema of its live files with the latest recorded version, and that
 // version with the one before. It records nothing. When a change is
 // breaking it returns the result and a *clierr.BreakingChangeError (exit
-// 3) naming each breaking column and why.
-func Check(ctx context.Context, store lake.Store, tables []string) (*CheckResult, error) {
+// 3) naming each breaking column and why. Live files that do not unify
+// make it return a *ConflictError (also breaking); a table whose live
+// files use two partition layouts is breaking too.
+func Check(ctx context.Context, store lake.Store, tables []string, options ...CheckOptions) (*CheckResult, error) {
+	var opts CheckOptions
+	if len(options) > 0 {
+		opts = options[0]
+	}
 	start := time.Now()
 	if len(tables) == 0 {
 		var err error
@@ -50,7 +64,11 @@ func Check(ctx context.Context, store lake.Store, tables []string) (*CheckResult
 		errs     []error
 	)
 	for _, name := range tables {
-		tc, err := checkTable(ctx, store, name)
+		tc, err := checkTable(ctx, store, name, opts.PartitionTypes[name])
+		var conflict *ConflictError
+		if errors.As(err, &conflict) {
+			res.Tables, res.Breaking = append(res.Tables, tc), true
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -95,7 +113,7 @@ func prefixTable(n int, table, what string, version int, c Change) string {
 	return s
 }
 
-func checkTable(ctx context.Context, store lake.Store, name string) (TableCheck, error) {
+func checkTable(ctx context.Context, store lake.Store, name string, types map[string]schema.Type) (TableCheck, error) {
 	tc := TableCheck{Table: name, Live: []Change{}, Recorded: []Change{}}
 	if err := validTable(name); err != nil {
 		return tc, err
@@ -115,19 +133,24 @@ func checkTable(ctx context.Context, store lake.Store, name string) (TableCheck,
 		if err != nil {
 			return tc, err
 		}
-		tc.Recorded = Compare(prev.Schema, latest.Schema)
+		tc.Recorded = compareVersions(prev, latest)
 	}
 	l, err := listTable(ctx, store, name)
 	if err != nil {
 		return tc, err
 	}
-	sc, err := scanTable(ctx, store, name, l, st.index, DefaultConcurrency, progress.Nop())
+	sc, err := scanTable(ctx, store, name, l, st.index, DefaultConcurrency, progress.Nop(), types)
+	var conflict *ConflictError
+	if errors.As(err, &conflict) {
+		tc.Live, tc.Breaking = []Change{conflict.change()}, true
+		return tc, err
+	}
 	if err != nil {
 		return tc, err
 	}
-	tc.Live = Compare(latest.Schema, sc.schema)
-	if c, torn := layoutChange(l); torn {
-		tc.Live = append(tc.Live, c)
+	tc.Live = compareVersions(latest, &Version{Schema: sc.schema, Partitions: sc.partitions})
+	if a, b, ok := sc.parts.mixed(); ok {
+		tc.Live = append(tc.Live, mixedChange(tablePrefix(name), a, b))
 	}
 	tc.Breaking = Breaking(tc.Live) || Breaking(tc.Recorded)
 	return tc, nil

@@ -22,6 +22,10 @@ const (
 	Narrowed    ChangeKind = "narrowed"
 	Changed     ChangeKind = "changed"
 	Nullability ChangeKind = "nullability"
+	// Layout is a change of the partition folders; Conflict is two live
+	// files whose types of a column no type holds.
+	Layout   ChangeKind = "layout"
+	Conflict ChangeKind = "conflict"
 )
 
 // Change is one column-level difference. From and To are types as
@@ -39,6 +43,9 @@ type Change struct {
 // String is the one-line form used in messages: "column amount: dropped (...)".
 func (c Change) String() string {
 	s := fmt.Sprintf("column %s: %s", c.Column, c.Kind)
+	if c.Kind == Layout {
+		s = "partition layout: changed"
+	}
 	if c.From != "" || c.To != "" {
 		s += fmt.Sprintf(" %s -> %s", orDash(c.From), orDash(c.To))
 	}

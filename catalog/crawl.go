@@ -24,6 +24,9 @@ type CrawlOptions struct {
 	// bytes of the files whose footers were read).
 	Logger   *slog.Logger
 	Progress progress.Reporter
+	// PartitionTypes are the declared types of folder keys, by table and
+	// key (tables.<t>.partition_types); undeclared keys are strings.
+	PartitionTypes map[string]map[string]schema.Type
 }
 
 // CrawlResult is what a crawl found, per table and in total.
@@ -50,6 +53,9 @@ type TableCrawl struct {
 	Changes     []Change `json:"changes,omitempty"`
 	Breaking    bool     `json:"breaking"`
 	Error       string   `json:"error,omitempty"`
+	// Note says what the crawl recorded around a problem: files left out
+	// of the schema, partition layouts mixed.
+	Note string `json:"note,omitempty"`
 }
 
 // Crawl reads the footers of the live files of tables (every table with
@@ -113,9 +119,16 @@ func crawlTable(ctx context.Context, store lake.Store, name string, opts CrawlOp
 		return tc, err
 	}
 	latest := st.latest
-	sc, err := scanTable(ctx, store, name, l, st.index, opts.Concurrency, rep)
-	if err != nil {
+	sc, err := scanTable(ctx, store, name, l, st.index, opts.Concurrency, rep, opts.PartitionTypes[name])
+	var conflict *ConflictError
+	if errors.As(err, &conflict) {
+		// Record what the other files say; say what was left out.
+		tc.Note = fmt.Sprintf("recorded without the files of %s's schema: %v", conflict.FileB, conflict)
+	} else if err != nil {
 		return tc, err
+	}
+	if a, b, ok := sc.parts.mixed(); ok {
+		tc.Note = strings.TrimPrefix(tc.Note+"; ", "; ") + mixedChange(tablePrefix(name), a, b).Reason
 	}
 	tc.Files, tc.FootersRead, tc.Rows, tc.Bytes = sc.files, sc.footersRead, sc.rows, sc.bytes
 	s := sc.schema
@@ -140,6 +153,9 @@ func crawlTable(ctx context.Context, store lake.Store, name string, opts CrawlOp
 		if err := saveIndex(ctx, store, name, sc.index); err != nil {
 			return tc, err
 		}
+	}
+	if conflict != nil {
+		return tc, conflict
 	}
 	return tc, nil
 }

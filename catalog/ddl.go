@@ -29,7 +29,8 @@ type DDLOptions struct {
 	Location string
 	// Partitions are the table's Hive partition columns. Athena declares
 	// them in PARTITIONED BY (with projection for time partitions); the
-	// other dialects create tables from the files' columns only.
+	// other dialects add the folder columns (values only in folder names,
+	// as other tools write dt=.../) after the files' columns.
 	Partitions []Partition
 	// DistKey and SortKey are Redshift's DISTKEY column and COMPOUND
 	// SORTKEY columns.
@@ -62,11 +63,11 @@ func DDL(d Dialect, table string, s schema.Schema, opts DDLOptions) (string, err
 	}
 	switch d {
 	case Redshift:
-		return redshiftDDL(table, s, opts)
+		return redshiftDDL(table, WithFolderColumns(s, opts.Partitions), opts)
 	case Athena:
 		return athenaDDL(table, s, opts)
 	case Postgres, DuckDB:
-		return createTable(d, table, s.Columns, opts) + ";\n", nil
+		return createTable(d, table, WithFolderColumns(s, opts.Partitions).Columns, opts) + ";\n", nil
 	}
 	_, err := ParseDialect(string(d))
 	return "", err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -38,6 +37,10 @@ type scan struct {
 	index       *fileIndex // the index describing exactly the live files
 	dirty       bool       // index differs from the stored one
 	newGroups   []string   // fingerprints not in the stored index
+	// conflict, when set, is the first file group whose schema does not
+	// unify with the older ones; schema is then the union of the others.
+	conflict *ConflictError
+	parts    *partitionScan
 }
 
 func tablePrefix(name string) string { return table.TablePrefix(name) }
@@ -46,15 +49,12 @@ func tablePrefix(name string) string { return table.TablePrefix(name) }
 type listing struct {
 	files []liveFile
 	parts *partitionScan
-	// layouts: the partition folder keys ("k1/k2", "" for none) of the
-	// files, with one file of each; more than one is a torn table.
-	layouts map[string]string
 }
 
 // listTable lists a table's live files. An empty table is an error.
 func listTable(ctx context.Context, store lake.Store, name string) (*listing, error) {
 	prefix := tablePrefix(name)
-	l := &listing{parts: newPartitionScan(), layouts: map[string]string{}}
+	l := &listing{parts: newPartitionScan()}
 	err := store.List(ctx, prefix, func(o lake.ObjectInfo) error {
 		if !strings.HasSuffix(o.Key, ".parquet") {
 			return nil
@@ -64,9 +64,6 @@ func listTable(ctx context.Context, store lake.Store, name string) (*listing, er
 			return fmt.Errorf("file %s: %w", o.Key, err)
 		}
 		l.files = append(l.files, liveFile{rel: rel, size: o.Size, etag: o.ETag, modTime: o.ModTime})
-		if keys := folderKeys(rel); l.layouts[keys] == "" {
-			l.layouts[keys] = o.Key
-		}
 		return nil
 	})
 	if err != nil {
@@ -120,12 +117,14 @@ func listAndLoad(ctx context.Context, store lake.Store, name string) (*listing, 
 
 // scanTable reads the footers of the listed files the index does not know
 // (concurrency at a time), and unifies their schemas. A file that is not
-// Parquet, and two files whose schemas do not unify, are errors naming the
-// table and the files.
-func scanTable(ctx context.Context, store lake.Store, name string, l *listing, idx *fileIndex, concurrency int, rep progress.Reporter) (*scan, error) {
+// Parquet is an error naming the table and the file. Files whose schemas
+// do not unify with the older ones are left out of the schema and return
+// the scan with a *ConflictError naming the column, both files and both
+// types. types are the declared types of folder keys.
+func scanTable(ctx context.Context, store lake.Store, name string, l *listing, idx *fileIndex, concurrency int, rep progress.Reporter, types map[string]schema.Type) (*scan, error) {
 	prefix := tablePrefix(name)
 	files, parts := l.files, l.parts
-	sc := &scan{files: len(files), index: newIndex()}
+	sc := &scan{files: len(files), index: newIndex(), parts: parts}
 	var unknown []int
 	for i, f := range files {
 		sc.bytes += f.size
@@ -158,10 +157,6 @@ func scanTable(ctx context.Context, store lake.Store, name string, l *listing, i
 
 	// One representative (the oldest file) per schema group, groups in
 	// the order of their oldest file.
-	type group struct {
-		fp     string
-		oldest liveFile
-	}
 	byFP := map[string]*group{}
 	for _, f := range files {
 		entry := sc.index.Files[f.rel]
@@ -188,20 +183,10 @@ func scanTable(ctx context.Context, store lake.Store, name string, l *listing, i
 		u, err := schema.Union(acc, next)
 		var ce *schema.ConflictError
 		if errors.As(err, &ce) {
-			// Name a file of an earlier group that disagrees.
-			other := groups[0].oldest.rel
-			for _, g := range groups[:gi] {
-				s := sc.index.Groups[g.fp].Schema
-				if i := s.Index(ce.Column); i >= 0 {
-					if _, ok := schema.Unify(s.Columns[i].Type, ce.B); !ok {
-						other = g.oldest.rel
-						ce.A = s.Columns[i].Type
-						break
-					}
-				}
+			if sc.conflict == nil {
+				sc.conflict = conflictWith(name, prefix, sc, groups[:gi], groups[gi].oldest.rel, ce)
 			}
-			return nil, fmt.Errorf("table %s: files %s and %s cannot be unified: column %s is %s in the first and %s in the second, and neither type holds the other; rewrite one of them (nothing was recorded)",
-				name, prefix+other, prefix+groups[gi].oldest.rel, ce.Column, ce.A, ce.B)
+			continue
 		}
 		if err != nil {
 			return nil, err
@@ -209,8 +194,33 @@ func scanTable(ctx context.Context, store lake.Store, name string, l *listing, i
 		acc = u
 	}
 	sc.schema = acc
-	sc.partitions = parts.result(acc)
+	sc.partitions = parts.result(acc, types)
+	if sc.conflict != nil {
+		return sc, sc.conflict
+	}
 	return sc, nil
+}
+
+// group is the files of one schema fingerprint, by their oldest file.
+type group struct {
+	fp     string
+	oldest liveFile
+}
+
+// conflictWith names a file of an earlier group that disagrees with file
+// rel on the column of ce.
+func conflictWith(name, prefix string, sc *scan, earlier []*group, rel string, ce *schema.ConflictError) *ConflictError {
+	e := &ConflictError{Table: name, Column: ce.Column, FileA: prefix + earlier[0].oldest.rel, TypeA: ce.A, FileB: prefix + rel, TypeB: ce.B}
+	for _, g := range earlier {
+		s := sc.index.Groups[g.fp].Schema
+		if i := s.Index(ce.Column); i >= 0 {
+			if _, ok := schema.Unify(s.Columns[i].Type, ce.B); !ok {
+				e.FileA, e.TypeA = prefix+g.oldest.rel, s.Columns[i].Type
+				break
+			}
+		}
+	}
+	return e
 }
 
 func older(a, b liveFile) bool {
@@ -286,35 +296,4 @@ feed:
 		return nil, err
 	}
 	return out, nil
-}
-
-// folderKeys returns the Hive keys of a file key's folders, "k1/k2".
-func folderKeys(rel string) string {
-	segs := strings.Split(rel, "/")
-	keys := make([]string, 0, len(segs)-1)
-	for _, s := range segs[:len(segs)-1] {
-		k, _, _ := strings.Cut(s, "=")
-		keys = append(keys, strings.ToLower(k))
-	}
-	return strings.Join(keys, "/")
-}
-
-// layoutChange is a breaking change when the files sit in more than one
-// folder layout: engines refuse such a table (DuckDB: "Hive partition
-// mismatch").
-func layoutChange(l *listing) (Change, bool) {
-	if len(l.layouts) < 2 {
-		return Change{}, false
-	}
-	var parts []string
-	for keys, file := range l.layouts {
-		if keys == "" {
-			keys = "no partition folders"
-		}
-		parts = append(parts, keys+" (e.g. "+file+")")
-	}
-	sort.Strings(parts)
-	return Change{Column: "(partition folders)", Kind: Changed, Breaking: true,
-		Reason: "the files sit in " + strconv.Itoa(len(parts)) + " folder layouts, which engines refuse to read together: " + strings.Join(parts, "; ") +
-			"; rewrite the table under one rule (a full extract, or extract api --replay)"}, true
 }

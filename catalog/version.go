@@ -247,7 +247,8 @@ func History(ctx context.Context, store lake.Store, table string) ([]Version, er
 	return out, nil
 }
 
-// Diff returns the column changes from version a to version b of table.
+// Diff returns the column changes (folder columns included) and the
+// partition layout change from version a to version b of table.
 // b = 0 means the latest; a = 0 means the one before b (with a single
 // version, every column shows as added).
 func Diff(ctx context.Context, store lake.Store, table string, a, b int) ([]Change, error) {
@@ -264,15 +265,13 @@ func Diff(ctx context.Context, store lake.Store, table string, a, b int) ([]Chan
 	if a == 0 {
 		a = vb.N - 1
 	}
-	var old schema.Schema
+	var va *Version
 	if a > 0 {
-		va, err := Get(ctx, store, table, a)
-		if err != nil {
+		if va, err = Get(ctx, store, table, a); err != nil {
 			return nil, err
 		}
-		old = va.Schema
 	}
-	return Compare(old, vb.Schema), nil
+	return compareVersions(va, vb), nil
 }
 
 func readVersion(ctx context.Context, store lake.Store, table string, n int) (*Version, error) {

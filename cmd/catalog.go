@@ -18,15 +18,18 @@ func newCatalogCmd(f *Factory) *cobra.Command {
 	}
 	show.Flags().IntVar(&version, "version", 0, "schema version (default: latest)")
 
-	var dialect string
+	var dialect, location string
 	ddl := &cobra.Command{
 		Use:     "ddl TABLE --dialect redshift|athena|postgres|duckdb",
 		Short:   "Print the DDL that creates the table in a dialect",
-		Example: "  lakectl catalog ddl orders --dialect athena",
+		Example: "  lakectl catalog ddl orders --dialect athena\n  lakectl catalog ddl orders --dialect athena --location s3://bucket/lake",
 		Args:    cobra.ExactArgs(1),
-		RunE:    func(cmd *cobra.Command, args []string) error { return runCatalogDDL(cmd, f, args[0], dialect) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runCatalogDDL(cmd, f, args[0], dialect, location)
+		},
 	}
 	ddl.Flags().StringVar(&dialect, "dialect", "", "redshift, athena, postgres or duckdb")
+	ddl.Flags().StringVar(&location, "location", "", "athena: the lake's S3 location s3://BUCKET/PREFIX (default: the lake's own, which must be on S3)")
 	_ = ddl.MarkFlagRequired("dialect")
 
 	c.AddCommand(
@@ -57,6 +60,7 @@ narrowed or changed incompatibly), naming the column and the reason.`,
 			RunE: func(cmd *cobra.Command, args []string) error { return runCatalogCheck(cmd, f, args) },
 		},
 		ddl,
+		newCmdCatalogPublish(f, nil),
 	)
 	return c
 }

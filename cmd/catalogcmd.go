@@ -21,7 +21,12 @@ func runCatalogCrawl(cmd *cobra.Command, f *Factory, tables []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := catalog.Crawl(ctx, store, tables, catalog.CrawlOptions{Logger: f.Logger(), Progress: f.IO.Progress("crawl", f.Logger())})
+	types, err := partitionTypes(f.Config())
+	if err != nil {
+		return err
+	}
+	res, err := catalog.Crawl(ctx, store, tables, catalog.CrawlOptions{Logger: f.Logger(), Progress: f.IO.Progress("crawl", f.Logger()), PartitionTypes: types})
+	err = breakingConflict(err)
 	if res == nil {
 		return err
 	}
@@ -31,10 +36,15 @@ func runCatalogCrawl(cmd *cobra.Command, f *Factory, tables []string) error {
 		for _, t := range res.Tables {
 			change := t.Change
 			switch {
+			case t.Error != "" && t.Recorded:
+				change += "; not recorded: " + t.Error
 			case t.Error != "":
 				change = "error: " + t.Error
 			case !t.Recorded:
 				change = "unchanged"
+			}
+			if t.Note != "" {
+				change += " (" + t.Note + ")"
 			}
 			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\tv%d\t%s\n", t.Table, t.Files, t.FootersRead, t.Rows, t.Version, change)
 		}
@@ -150,7 +160,12 @@ func runCatalogCheck(cmd *cobra.Command, f *Factory, tables []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := catalog.Check(ctx, store, tables)
+	types, err := partitionTypes(f.Config())
+	if err != nil {
+		return err
+	}
+	res, err := catalog.Check(ctx, store, tables, catalog.CheckOptions{PartitionTypes: types})
+	err = breakingConflict(err)
 	if res == nil {
 		return err
 	}
@@ -179,7 +194,7 @@ func runCatalogCheck(cmd *cobra.Command, f *Factory, tables []string) error {
 	return err
 }
 
-func runCatalogDDL(cmd *cobra.Command, f *Factory, name, dialect string) error {
+func runCatalogDDL(cmd *cobra.Command, f *Factory, name, dialect, location string) error {
 	ctx := cmd.Context()
 	d, err := catalog.ParseDialect(dialect)
 	if err != nil {
@@ -194,9 +209,15 @@ func runCatalogDDL(cmd *cobra.Command, f *Factory, name, dialect string) error {
 		return notCrawled(name, err)
 	}
 	tc := f.Config().Tables[name]
+	loc := store.URL(table.TablePrefix(name))
+	if d == catalog.Athena {
+		if loc, err = athenaLocation(loc, location, name); err != nil {
+			return err
+		}
+	}
 	opts := catalog.DDLOptions{
 		IfNotExists: true,
-		Location:    store.URL(table.TablePrefix(name)),
+		Location:    loc,
 		Partitions:  v.Partitions,
 		DistKey:     tc.DistKey,
 		SortKey:     tc.SortKey,

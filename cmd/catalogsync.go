@@ -16,7 +16,8 @@ func (f *Factory) syncCatalog(ctx context.Context, store lake.Store, tables ...s
 		return
 	}
 	// Crawl logs each table it records a version of.
-	if _, err := catalog.Crawl(ctx, store, tables, catalog.CrawlOptions{Logger: f.Logger()}); err != nil {
+	types, _ := partitionTypes(f.Config()) // a bad type is reported by catalog commands
+	if _, err := catalog.Crawl(ctx, store, tables, catalog.CrawlOptions{Logger: f.Logger(), PartitionTypes: types}); err != nil {
 		f.Logger().Warn("catalog not updated; run 'lakectl catalog crawl'", "tables", tables, "error", err)
 	}
 }

@@ -68,7 +68,8 @@ Job types: extract-mysql (dsn, table, as, key, incremental, cursor, lookback,
 partition_by, chunk_rows, parallel, where, tinyint1_as_bool, spatial), extract-api
 (sources, sources_dir, concurrency), compact (tables, target_size),
 catalog (tables), load (tables, into, mode, key, transform),
-check (tables; the rules are tables.<t>.checks).`,
+check (tables; the rules are tables.<t>.checks), publish (tables,
+glue_database, location).`,
 		Example: `  # crontab: every five minutes
   */5 * * * * lakectl --config /etc/lakectl.yaml run -q
   lakectl run orders orders-load --dry-run`,
@@ -143,9 +144,9 @@ func selectJobs(all []config.Job, names []string) ([]config.Job, error) {
 		}
 		seen[j.Name] = true
 		switch j.Type {
-		case jobExtractMySQL, jobExtractAPI, jobCompact, jobCatalog, jobLoad, jobCheck:
+		case jobExtractMySQL, jobExtractAPI, jobCompact, jobCatalog, jobLoad, jobCheck, jobPublish:
 		default:
-			return nil, clierr.Usagef("job %q has type %q; use extract-mysql, extract-api, compact, catalog, check or load", j.Name, j.Type)
+			return nil, clierr.Usagef("job %q has type %q; use extract-mysql, extract-api, compact, catalog, check, load or publish", j.Name, j.Type)
 		}
 	}
 	if len(names) == 0 {
@@ -224,17 +225,24 @@ func runJob(ctx context.Context, f *Factory, j config.Job, dryRun bool) JobResul
 			jr.Status, jr.Result = "planned", "crawl and check "+strings.Join(j.Tables, " ")
 			break
 		}
-		r, e := catalog.Crawl(ctx, store, j.Tables, catalog.CrawlOptions{Logger: f.Logger()})
+		types, _ := partitionTypes(f.Config())
+		r, e := catalog.Crawl(ctx, store, j.Tables, catalog.CrawlOptions{Logger: f.Logger(), PartitionTypes: types})
 		if r != nil {
 			jr.Rows, jr.Files, jr.Bytes = r.Rows, int64(r.Files), r.Bytes
 		}
 		err = e
 		if err == nil {
-			cr, e := catalog.Check(ctx, store, j.Tables)
+			cr, e := catalog.Check(ctx, store, j.Tables, catalog.CheckOptions{PartitionTypes: types})
 			jr.Result, err = map[string]any{"crawl": r, "check": cr}, e
 		}
 	case jobCheck:
 		err = runCheckJob(ctx, f, j, dryRun, &jr)
+	case jobPublish:
+		r, e := runPublishJob(ctx, f, j, dryRun)
+		if r != nil {
+			jr.Files, jr.Result = int64(r.Files), r
+		}
+		err = e
 	case jobLoad:
 		var results []any
 		for _, t := range j.Tables {

@@ -80,6 +80,10 @@ func loadTable(ctx context.Context, f *Factory, name string, o *loadFlags) (*war
 		return nil, err
 	}
 	cursor := firstString(o.cursor, tc.Cursor)
+	types, err := tablePartitionTypes(f.Config(), name)
+	if err != nil {
+		return nil, err
+	}
 	p := f.IO.Progress("load "+name, f.Logger())
 	res, err := warehouse.Load(ctx, store, wh, warehouse.LoadOptions{
 		Table:         name,
@@ -92,6 +96,8 @@ func loadTable(ctx context.Context, f *Factory, name string, o *loadFlags) (*war
 		DryRun:        o.dryRun,
 		Logger:        f.Logger(),
 		Progress:      p,
+
+		PartitionTypes: types,
 	})
 	p.Done()
 	return res, err
@@ -112,6 +118,10 @@ func runWarehouseReprocess(cmd *cobra.Command, f *Factory, name string, o *repro
 	if err := f.restoreLeftover(ctx, store, wh, o.dryRun); err != nil {
 		return err
 	}
+	types, err := tablePartitionTypes(f.Config(), name)
+	if err != nil {
+		return err
+	}
 	if err := confirm(f, fmt.Sprintf("reprocess empties %s in %s and reloads every file of lake table %s", into, wh.String(), name), o.yes, o.dryRun); err != nil {
 		return err
 	}
@@ -125,6 +135,8 @@ func runWarehouseReprocess(cmd *cobra.Command, f *Factory, name string, o *repro
 		DryRun:   o.dryRun,
 		Logger:   f.Logger(),
 		Progress: p,
+
+		PartitionTypes: types,
 	})
 	p.Done()
 	if err != nil {

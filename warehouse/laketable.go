@@ -27,8 +27,9 @@ type segment = table.Segment
 // lakeTable is what a load reads of the lake, all through lake/table and
 // lake/parquetfile.
 type lakeTable struct {
-	store lake.Store
-	tbl   *table.Table
+	store  lake.Store
+	tbl    *table.Table
+	folder folderSpec
 }
 
 func openLakeTable(store lake.Store, name string) (lakeTable, error) {

@@ -73,6 +73,7 @@ func Reprocess(ctx context.Context, store lake.Store, wh Warehouse, opts Reproce
 		Table: opts.Table, Into: opts.Into, Mode: mode, Key: opts.Key, Cursor: opts.Cursor,
 		Parallel: opts.Parallel, TransformFile: opts.TransformFile, DryRun: opts.DryRun,
 		LoadID: opts.LoadID, Logger: opts.Logger, Progress: opts.Progress,
+		PartitionTypes: opts.PartitionTypes,
 	}, true)
 }
 
@@ -157,6 +158,7 @@ func run(ctx context.Context, store lake.Store, wh Warehouse, opts LoadOptions, 
 	if err != nil {
 		return nil, err
 	}
+	lt.folder = folderSpec{types: opts.PartitionTypes, dialect: wh.Dialect()}
 	if !opts.DryRun {
 		// Settle transactions of crashed writers first (a dry run changes
 		// nothing, so it plans over the files as they are).

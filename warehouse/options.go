@@ -7,6 +7,7 @@ import (
 
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/progress"
+	"github.com/lakectl/lakectl/lake/schema"
 )
 
 // Load modes.
@@ -48,6 +49,9 @@ type LoadOptions struct {
 	TargetDefined bool
 	Logger        *slog.Logger
 	Progress      progress.Reporter
+	// PartitionTypes are the declared types of the folder keys that other
+	// tools wrote (dt: date); other folder keys load as strings.
+	PartitionTypes map[string]schema.Type
 }
 
 // ReprocessOptions: empty the target and reload every live file.
@@ -62,6 +66,8 @@ type ReprocessOptions struct {
 	LoadID        string
 	Logger        *slog.Logger
 	Progress      progress.Reporter
+	// PartitionTypes: as LoadOptions.PartitionTypes.
+	PartitionTypes map[string]schema.Type
 }
 
 // StatusOptions select the load history to show.

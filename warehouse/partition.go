@@ -11,11 +11,20 @@ import (
 )
 
 // partitionCondition is the SQL condition selecting a partition's rows in
-// the warehouse, from its lake folder "<col>_<unit>=<value>": a half-open
+// the warehouse, from its lake folder "<col>_<unit>=<value>" (or a folder
+// column's "<col>=<value>", compared as text): a half-open
 // time range for day/hour/month folders, a text comparison for plain
 // values, IS NULL for Hive's default partition. The SQL is the same in
 // DuckDB, PostgreSQL and Redshift.
 func partitionCondition(s schema.Schema, key, value string, literal func(string) string) (string, error) {
+	if ci := s.Index(key); ci >= 0 {
+		// A folder column (dt=... of another tool): its value is the text.
+		q := driver.QuoteIdent(s.Columns[ci].Name)
+		if value == table.DefaultPartition {
+			return q + " IS NULL", nil
+		}
+		return fmt.Sprintf("CAST(%s AS VARCHAR) = %s", q, literal(value)), nil
+	}
 	i := strings.LastIndex(key, "_")
 	if i <= 0 {
 		return "", fmt.Errorf("partition folder key %q is not <column>_<unit>", key)

@@ -143,6 +143,9 @@ func makePlan(ctx context.Context, lt lakeTable, files []lakeFile, cov coverage,
 	if err := p.chooseSchema(); err != nil {
 		return nil, err
 	}
+	if err := p.addFolderColumns(lt.folder); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

@@ -98,6 +98,9 @@ type Table struct {
 	SortKey     []string `mapstructure:"sort_key"`    // Redshift DDL
 	Into        string   `mapstructure:"into"`        // warehouse target SCHEMA.TABLE
 	Checks      []Check  `mapstructure:"checks"`      // data-quality rules
+	// PartitionTypes types the keys of Hive folders written by other
+	// tools (dt: date); an undeclared key is a string.
+	PartitionTypes map[string]string `mapstructure:"partition_types"`
 }
 
 // Job is one step of `lakectl run`. Type selects which fields apply.
@@ -131,6 +134,12 @@ type Job struct {
 	Into       string   `mapstructure:"into"`
 	Mode       string   `mapstructure:"mode"`
 	Transform  string   `mapstructure:"transform"`
+
+	// publish (tables as above)
+	GlueDatabase string `mapstructure:"glue_database"`
+	Location     string `mapstructure:"location"` // the lake's S3 location, when read from elsewhere
+	// RegisterTimePartitions registers projected partitions too (Spectrum).
+	RegisterTimePartitions bool `mapstructure:"register_time_partitions"`
 }
 
 // Defaults, as SPEC.md gives them.

@@ -11,7 +11,6 @@ package driver
 import (
 	"context"
 	"log/slog"
-	"slices"
 
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/lake"
@@ -94,6 +93,9 @@ type StageFile struct {
 	// Ordinal is the file's position in the load (0, 1, ...); with the row
 	// number it orders rows for upsert dedupe when there is no cursor.
 	Ordinal int `json:"-"`
+	// Folder are the values of folder columns (keys of Hive folders that
+	// other tools wrote, not in the file) that every row of the file gets.
+	Folder []FolderValue `json:"folder,omitempty"`
 }
 
 // SelectedRows is the number of rows the file contributes.
@@ -129,16 +131,17 @@ type StageJob struct {
 }
 
 // ColumnRuns splits files into runs of consecutive files with the same
-// column list, in file order: a statement that loads Parquet by column
-// position (COPY) names one column list, so it loads one run.
+// column list and folder values, in file order: a statement that loads
+// Parquet by column position (COPY) names one column list, and adds one
+// set of folder values, so it loads one run.
 func ColumnRuns(files []StageFile) [][]StageFile {
 	var runs [][]StageFile
-	var last []string
+	var last string
 	for i, f := range files {
-		names := f.Schema.Names()
-		if i == 0 || !slices.Equal(names, last) {
+		key := runKey(f)
+		if i == 0 || key != last {
 			runs = append(runs, nil)
-			last = names
+			last = key
 		}
 		runs[len(runs)-1] = append(runs[len(runs)-1], f)
 	}

@@ -276,6 +276,9 @@ func copies(job *driver.StageJob) []*copyStmt {
 			if c == nil || perFile || c.RowNumbers || len(c.files) >= maxFilesPerInsert {
 				names := driver.QuoteIdents(f.Schema.Names())
 				c = &copyStmt{Table: job.Table, RowNumbers: perFile, Ranges: f.Ranges, Columns: names, Select: slices.Clone(names)}
+				// Folder columns: the same value for every row of the run.
+				c.Columns = append(c.Columns, driver.FolderNames(f)...)
+				c.Select = append(c.Select, driver.FolderExprs(f, driver.Literal)...)
 				if job.SeqColumn != "" {
 					c.Columns = append(c.Columns, driver.QuoteIdent(job.SeqColumn))
 					c.Select = append(c.Select, fmt.Sprintf("(%d::BIGINT << 32) + file_row_number::BIGINT", f.Ordinal))

@@ -118,12 +118,16 @@ func decodeFile(ctx context.Context, job *driver.StageJob, f driver.StageFile, c
 	for i, c := range f.Schema.Columns {
 		conv[i] = converter(c.Type)
 	}
-	width := len(conv)
+	folder, err := folderValues(f.Folder)
+	if err != nil {
+		return fmt.Errorf("lake file %s: %w", f.Key, err)
+	}
+	width := len(conv) + len(folder)
 	if job.SeqColumn != "" {
 		width++
 	}
 	seqBase := int64(f.Ordinal) << 32
-	err := driver.EachBatch(ctx, job.Store, f, func(first int64, rows []schema.Row) error {
+	err = driver.EachBatch(ctx, job.Store, f, func(first int64, rows []schema.Row) error {
 		vals := make([]any, len(rows)*width)
 		batch := make([][]any, len(rows))
 		for r, row := range rows {
@@ -134,6 +138,7 @@ func decodeFile(ctx context.Context, job *driver.StageJob, f driver.StageFile, c
 			for c, v := range row {
 				out[c] = conv[c](v)
 			}
+			copy(out[len(conv):], folder)
 			if job.SeqColumn != "" {
 				out[width-1] = seqBase | (first + int64(r))
 			}

@@ -107,6 +107,10 @@ func groupFiles(job *driver.StageJob) []*copyGroup {
 	for _, files := range driver.ColumnRuns(job.Files) {
 		names := files[0].Schema.Names()
 		g := &copyGroup{Table: job.Table, Columns: driver.QuoteIdents(names), Files: files, names: names}
+		for _, v := range files[0].Folder {
+			g.names = append(g.names, v.Name)
+			g.Columns = append(g.Columns, driver.QuoteIdent(v.Name))
+		}
 		if job.SeqColumn != "" {
 			g.Columns = append(g.Columns, driver.QuoteIdent(job.SeqColumn))
 		}

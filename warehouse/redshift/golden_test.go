@@ -40,7 +40,7 @@ func TestEveryTemplateRendersAsItsGoldenFile(t *testing.T) {
 	st := whtest.Statement("public")
 	st.Partitions = append(st.Partitions, driver.PartitionFilter{Conditions: []string{`"updated_at" IS NULL`}})
 	st.PartitionPaths = append(st.PartitionPaths, "updated_at_day=__HIVE_DEFAULT_PARTITION__")
-	whtest.CheckTemplates(t, openTest(t, testURL).tmpl, st, *update, "copy", "insert_values", "insert_plan", "load_errors", "stage_stamp")
+	whtest.CheckTemplates(t, openTest(t, testURL).tmpl, st, *update, "copy", "insert_values", "insert_plan", "load_errors", "stage_stamp", "folder_stage_create", "folder_stage_insert")
 }
 
 func testJob(t *testing.T) *driver.StageJob {
@@ -183,4 +183,22 @@ func TestDefaultRoleIsAKeywordAndBackslashesAreEscaped(t *testing.T) {
 	if got := w.Literal(`it's \`); got != `'it''s \\'` {
 		t.Errorf("Literal = %s", got)
 	}
+}
+
+// Files with folder values (dt=... written by another tool) are COPYed
+// into a temporary table, then inserted with the values as literals.
+func TestCopyOfFolderValuesGoesThroughATemporaryTable(t *testing.T) {
+	w := openTest(t, testURL)
+	job := testJob(t)
+	dt := driver.FolderValue{Name: "dt", Type: schema.TDate, SQLType: "DATE", Value: "2026-03-02"}
+	for i := range job.Files {
+		job.Files[i].Schema = job.Files[2].Schema
+		job.Files[i].Folder = []driver.FolderValue{dt}
+	}
+	job.Files[2].Folder = []driver.FolderValue{{Name: "dt", Type: schema.TDate, SQLType: "DATE", Null: true}}
+	stmts, _, err := w.PlanStage(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "copy_folder_statements", strings.Join(stmts, "\n\n")+"\n")
 }

@@ -16,7 +16,8 @@ import (
 func insertGroups(job *driver.StageJob) []*insertPlan {
 	var out []*insertPlan
 	for _, files := range driver.ColumnRuns(job.Files) {
-		out = append(out, &insertPlan{Table: job.Table, Columns: driver.QuoteIdents(files[0].Schema.Names()), Files: files, Batch: insertBatch})
+		cols := append(driver.QuoteIdents(files[0].Schema.Names()), driver.FolderNames(files[0])...)
+		out = append(out, &insertPlan{Table: job.Table, Columns: cols, Files: files, Batch: insertBatch})
 	}
 	return out
 }
@@ -51,6 +52,7 @@ func (t *tx) insertFile(ctx context.Context, job *driver.StageJob, g *insertPlan
 	for i, c := range f.Schema.Columns {
 		types[i] = c.Type
 	}
+	folder := driver.FolderExprs(f, stringLit)
 	var total int64
 	data := struct {
 		Table   string
@@ -73,10 +75,11 @@ func (t *tx) insertFile(ctx context.Context, job *driver.StageJob, g *insertPlan
 	}
 	err := driver.EachBatch(ctx, job.Store, f, func(_ int64, rows []schema.Row) error {
 		for _, row := range rows {
-			lits := make([]string, len(row))
+			lits := make([]string, len(row), len(row)+len(folder))
 			for i, v := range row {
 				lits[i] = Literal(types[i], v)
 			}
+			lits = append(lits, folder...)
 			data.Rows = append(data.Rows, lits)
 			if len(data.Rows) >= insertBatch {
 				if err := flush(); err != nil {

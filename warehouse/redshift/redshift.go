@@ -300,12 +300,12 @@ func (w *Warehouse) PlanStage(job *driver.StageJob) ([]string, []byte, error) {
 	}
 	var out []string
 	var manifests [][]byte
-	for _, c := range cs {
-		s, err := w.tmpl.Render("copy", c)
+	for i, c := range cs {
+		stmts, _, err := w.copySQL(c, i)
 		if err != nil {
 			return nil, nil, err
 		}
-		out = append(out, s)
+		out = append(out, stmts...)
 		if c.stamp != "" {
 			out = append(out, c.stamp)
 		}
@@ -337,7 +337,7 @@ func (t *tx) Stage(ctx context.Context, job *driver.StageJob) (int64, error) {
 		return 0, err
 	}
 	var total int64
-	for _, c := range cs {
+	for i, c := range cs {
 		for _, f := range c.Files {
 			// COPY would fail with a vague error on a missing file.
 			if _, err := job.Store.Stat(ctx, f.Key); err != nil {
@@ -347,16 +347,13 @@ func (t *tx) Stage(ctx context.Context, job *driver.StageJob) (int64, error) {
 		if _, err := job.Store.Put(ctx, c.ManifestKey, bytes.NewReader(c.manifest), int64(len(c.manifest)), lake.PutOptions{}); err != nil {
 			return total, fmt.Errorf("write COPY manifest %s: %w", c.ManifestKey, err)
 		}
-		sql, err := t.w.tmpl.Render("copy", c)
+		stmts, copyAt, err := t.w.copySQL(c, i)
 		if err != nil {
 			return total, err
 		}
-		if _, err := t.Exec(ctx, sql); err != nil {
-			return total, fmt.Errorf("COPY from manifest %s: %w%s", c.ManifestURL, err, t.w.loadErrors(ctx, job, c))
-		}
-		n, err := t.copyCount(ctx)
+		n, err := t.execCopy(ctx, stmts, copyAt)
 		if err != nil {
-			return total, fmt.Errorf("COPY from manifest %s: read pg_last_copy_count(): %w", c.ManifestURL, err)
+			return total, fmt.Errorf("COPY from manifest %s: %w%s", c.ManifestURL, err, t.w.loadErrors(ctx, job, c))
 		}
 		if c.stamp != "" {
 			if _, err := t.Exec(ctx, c.stamp); err != nil {

@@ -1,0 +1,1 @@
+CREATE TEMP TABLE {{.Stage}} (LIKE {{.Table}});
