@@ -23,6 +23,7 @@ const (
 	jobCompact      = "compact"
 	jobCatalog      = "catalog"
 	jobLoad         = "load"
+	jobExtractFiles = "extract-files"
 )
 
 // JobResult is one job of a run.
@@ -61,7 +62,9 @@ the only trouble was a job whose lock another run holds, else 0.
 
 Job types: extract-mysql (dsn, table, as, key, incremental, cursor, lookback,
 partition_by, chunk_rows, parallel, where, tinyint1_as_bool), extract-api
-(sources, sources_dir, concurrency), compact (tables, target_size),
+(sources, sources_dir, concurrency), extract-files (from, routes, format,
+job, since, key, cursor, partition_by, skip_bad_records, reingest_changed),
+compact (tables, target_size),
 catalog (tables), load (tables, into, mode, key, transform).`,
 		Example: `  # crontab: every five minutes
   */5 * * * * lakectl --config /etc/lakectl.yaml run -q
@@ -130,8 +133,9 @@ func selectJobs(all []config.Job, names []string) ([]config.Job, error) {
 		seen[j.Name] = true
 		switch j.Type {
 		case jobExtractMySQL, jobExtractAPI, jobCompact, jobCatalog, jobLoad:
+		case jobExtractFiles:
 		default:
-			return nil, clierr.Usagef("job %q has type %q; use extract-mysql, extract-api, compact, catalog or load", j.Name, j.Type)
+			return nil, clierr.Usagef("job %q has type %q; use extract-mysql, extract-api, extract-files, compact, catalog or load", j.Name, j.Type)
 		}
 	}
 	if len(names) == 0 {
@@ -181,6 +185,14 @@ func runJob(ctx context.Context, f *Factory, j config.Job, dryRun bool) JobResul
 		r, e := extractAPI(ctx, f, &extractAPIFlags{sources: j.Sources, sourcesDir: j.SourcesDir, concurrency: j.Concurrency})
 		if r != nil {
 			jr.Rows, jr.Files, jr.Bytes, jr.Result = r.Rows, r.Files, r.Bytes, r
+		}
+		err = e
+	case jobExtractFiles:
+		r, plan, e := extractFilesJob(ctx, f, j, dryRun)
+		if r != nil {
+			jr.Rows, jr.Files, jr.Bytes, jr.Result = r.Rows, r.Files, r.Bytes, r
+		} else if plan != "" {
+			jr.Status, jr.Result = "planned", plan
 		}
 		err = e
 	case jobCompact:
