@@ -78,7 +78,7 @@ func TestExtractFilesCommandIngestsAFolder(t *testing.T) {
 	zw.Write([]byte(`{"id":1,"kind":"open"}{"id":2,"kind":"open"}`))
 	zw.Close()
 	for name, body := range map[string][]byte{
-		"open/2026/11/30/10/feed-1": gz.Bytes(),
+		"open/2026/11/30/10/feed-1":  gz.Bytes(),
 		"click/2026/11/30/10/feed-1": []byte("{\"id\":3}\n{\"id\":oops}\n"),
 		"notes.txt":                  []byte("hello"),
 	} {
