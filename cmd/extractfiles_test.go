@@ -3,6 +3,7 @@ package cmd
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -123,5 +124,55 @@ func TestExtractFilesCommandIngestsAFolder(t *testing.T) {
 	}
 	if code, _, stderr = run(t, "--lake", lk, "extract", "files", "--from", filepath.Join(dir, "nope"), "--route", "x=y"); code != 2 {
 		t.Fatalf("missing folder: exit %d %s", code, stderr)
+	}
+}
+
+// run --every runs the extract-files job each cycle, picks up objects
+// landed between cycles, and stops with exit 0 when its context ends (as
+// SIGTERM does), reporting one JSON document.
+func TestRunEveryIngestsWhatLandsUntilStopped(t *testing.T) {
+	dir := t.TempDir()
+	land := filepath.Join(dir, "landing", "open")
+	if err := os.MkdirAll(land, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "lakectl.yaml")
+	conf := "lake: " + filepath.Join(dir, "lake") + "\njobs:\n" +
+		"  - {name: landed, type: extract-files, from: " + filepath.Join(dir, "landing") + ", routes: ['^(?P<s>open)/=push_{s}'], skip_bad_records: true}\n" +
+		"  - {name: broken, type: extract-files, from: " + filepath.Join(dir, "missing") + ", routes: ['x=y']}\n"
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	land1 := func(i int) {
+		body := []byte(`{"id":` + string(rune('0'+i)) + `}` + "\n")
+		if err := os.WriteFile(filepath.Join(land, "obj-"+string(rune('a'+i))+".jsonl"), body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	land1(0)
+	ctx, cancel := context.WithCancel(context.Background())
+	io, _, out, errOut := iostreams.Test()
+	done := make(chan int)
+	go func() { done <- Run(ctx, io, []string{"--config", cfg, "-o", "json", "run", "--every", "150ms"}) }()
+	time.Sleep(400 * time.Millisecond)
+	land1(1)
+	land1(2)
+	time.Sleep(500 * time.Millisecond)
+	cancel()
+	var code int
+	select {
+	case code = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("run --every did not stop")
+	}
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var res EveryResult
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if res.Cycles < 3 || res.Rows != 3 || res.FailedCycles != res.Cycles {
+		t.Fatalf("cycles %d failed %d rows %d: %s", res.Cycles, res.FailedCycles, res.Rows, out)
 	}
 }

@@ -53,6 +53,7 @@ type RunResult struct {
 
 func newRunCmd(f *Factory) *cobra.Command {
 	var dryRun bool
+	var every time.Duration
 	c := &cobra.Command{
 		Use:   "run [JOB ...]",
 		Short: "Run the configured jobs (extract, compact, catalog, load): the entry point for cron",
@@ -68,41 +69,29 @@ compact (tables, target_size),
 catalog (tables), load (tables, into, mode, key, transform).`,
 		Example: `  # crontab: every five minutes
   */5 * * * * lakectl --config /etc/lakectl.yaml run -q
-  lakectl run orders orders-load --dry-run`,
-		RunE: func(cmd *cobra.Command, args []string) error { return runJobs(cmd.Context(), f, args, dryRun) },
+  lakectl run orders orders-load --dry-run
+  lakectl run --every 1m   # a service: SIGTERM finishes the job in hand`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if every > 0 {
+				return runEvery(cmd.Context(), f, args, every, dryRun)
+			}
+			if every < 0 {
+				return clierr.Usagef("--every %s: want a positive duration such as 5s or 1m", every)
+			}
+			return runJobs(cmd.Context(), f, args, dryRun)
+		},
 	}
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan of each job; change nothing")
+	c.Flags().DurationVar(&every, "every", 0, "run the jobs again every DUR until SIGINT/SIGTERM, which finish the job in hand")
 	return c
 }
 
 func runJobs(ctx context.Context, f *Factory, names []string, dryRun bool) error {
-	start := time.Now()
 	jobs, err := selectJobs(f.Config().Jobs, names)
 	if err != nil {
 		return err
 	}
-	res := &RunResult{Jobs: []JobResult{}, DryRun: dryRun}
-	for _, j := range jobs {
-		if ctx.Err() != nil {
-			break
-		}
-		jr := runJob(ctx, f, j, dryRun)
-		switch jr.Status {
-		case "failed":
-			res.Failed++
-			f.Logger().Error("job failed", "job", j.Name, "error", jr.Error)
-		case "locked":
-			res.Locked++
-			f.Logger().Warn("job skipped: another run holds its lock", "job", j.Name, "error", jr.Error)
-		default:
-			f.Logger().Info("job done", "job", j.Name, "rows", jr.Rows, "files", jr.Files, "duration_s", jr.DurationS)
-		}
-		res.Rows += jr.Rows
-		res.Files += jr.Files
-		res.Bytes += jr.Bytes
-		res.Jobs = append(res.Jobs, jr)
-	}
-	res.DurationS = time.Since(start).Seconds()
+	res := runCycle(ctx, ctx, f, jobs, dryRun)
 	if rerr := f.IO.Render(res, func(w io.Writer) error { return printRun(w, res) }); rerr != nil {
 		return rerr
 	}
