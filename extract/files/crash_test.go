@@ -28,6 +28,9 @@ func TestMain(m *testing.M) {
 	if spec := os.Getenv(envChild); spec != "" {
 		os.Exit(runChild(spec))
 	}
+	if spec := os.Getenv(envBenchChild); spec != "" {
+		os.Exit(runBenchChild(spec))
+	}
 	os.Exit(m.Run())
 }
 
