@@ -71,6 +71,7 @@ func (r *run) batch(ctx context.Context, name string, inf *records.Inference) (*
 	}
 	b = &batch{tbl: tbl, tx: tx, w: w, lay: lay, objects: map[string]ingested{}}
 	r.batches[name] = b
+	r.layouts.Store(name, lay)
 	return b, nil
 }
 
@@ -83,18 +84,33 @@ func hasColumn(cols []schema.Column, name string) bool {
 	return false
 }
 
-// write converts an object's records into rows of the batch's layout.
-func (b *batch) write(ctx context.Context, key string, recs []map[string]any, reserved []schema.Value) error {
-	width := len(b.lay.Cols) + len(reserved)
-	slab := make([]schema.Value, width*len(recs))
-	vals := make([]any, len(b.lay.Cols))
+// convert turns an object's records into rows of lay.
+func convert(lay *records.Layout, key string, recs []map[string]any, reserved []schema.Value) ([]schema.Row, error) {
+	width := len(lay.Cols) + len(reserved)
+	slab := make([]schema.Value, width*len(recs)) // one allocation for the object's rows
+	vals := make([]any, len(lay.Cols))
+	rows := make([]schema.Row, len(recs))
 	for i, rec := range recs {
-		row, err := b.lay.Row(rec, reserved, vals, slab[i*width:(i+1)*width:(i+1)*width])
+		row, err := lay.Row(rec, reserved, vals, slab[i*width:(i+1)*width:(i+1)*width])
 		if err != nil {
-			return fmt.Errorf("%s record %d: %w", key, i+1, err)
+			return nil, fmt.Errorf("%s record %d: %w", key, i+1, err)
 		}
-		b.rows = append(b.rows, row)
+		rows[i] = row
 	}
+	return rows, nil
+}
+
+// write adds an object's rows, converted by the fetcher when it had the
+// batch's layout, else now.
+func (b *batch) write(ctx context.Context, key string, f *fetched, reserved []schema.Value) error {
+	rows := f.rows
+	if f.lay != b.lay {
+		var err error
+		if rows, err = convert(b.lay, key, f.recs, reserved); err != nil {
+			return err
+		}
+	}
+	b.rows = append(b.rows, rows...)
 	if len(b.rows) >= writeBatchRows {
 		return b.flush(ctx)
 	}

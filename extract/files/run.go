@@ -26,6 +26,7 @@ type run struct {
 	batches   map[string]*batch // open transactions by table
 	failed    []string          // keys left un-ingested this run
 	rule      table.PartitionRule
+	layouts   sync.Map // table -> *records.Layout of its open batch, for the fetchers
 }
 
 // What the listing found for a key.
@@ -79,7 +80,7 @@ func (r *run) ingest(ctx context.Context) error {
 				}
 				workers.Go(func() {
 					defer func() { <-sem }()
-					it.done <- r.fetch(lctx, it.info)
+					it.done <- r.fetch(lctx, it.info, it.table)
 				})
 			}
 			select {
@@ -194,7 +195,7 @@ func (r *run) add(ctx context.Context, it *item, f fetched) error {
 	if err != nil {
 		return err
 	}
-	if err := b.write(ctx, key, f.recs, r.reservedValues(key)); err != nil {
+	if err := b.write(ctx, key, &f, r.reservedValues(key)); err != nil {
 		return err
 	}
 	b.objects[key] = ingested{Size: it.info.Size, ETag: it.info.ETag}
@@ -249,15 +250,37 @@ func (r *run) abortAll(ctx context.Context) {
 	}
 }
 
-// fetched is a downloaded, decoded object.
+// fetched is a downloaded, decoded object, with its rows when the
+// fetcher could convert them with its table's layout.
 type fetched struct {
 	decoded
-	inf *records.Inference
-	err error
+	inf  *records.Inference
+	lay  *records.Layout
+	rows []schema.Row
+	err  error
 }
 
-// fetch downloads and decodes one object and infers its records' types.
-func (r *run) fetch(ctx context.Context, info lake.ObjectInfo) fetched {
+// fetch downloads and decodes one object, infers its records' types and
+// converts them when the table's open layout holds them (so conversion
+// runs in the fetchers, not in the one goroutine that writes).
+func (r *run) fetch(ctx context.Context, info lake.ObjectInfo, tbl string) fetched {
+	f := r.download(ctx, info)
+	if f.err != nil || len(f.bad) > 0 && (!r.opts.SkipBadRecords || f.fatal) {
+		return f
+	}
+	if v, ok := r.layouts.Load(tbl); ok {
+		lay := v.(*records.Layout)
+		if lay.Holds(f.inf) {
+			if rows, err := convert(lay, info.Key, f.recs, r.reservedValues(info.Key)); err == nil {
+				f.lay, f.rows = lay, rows
+			}
+		}
+	}
+	return f
+}
+
+// download reads and decodes one object and infers its records' types.
+func (r *run) download(ctx context.Context, info lake.ObjectInfo) fetched {
 	rc, err := r.src.Get(ctx, info.Key)
 	if err != nil {
 		return fetched{err: fmt.Errorf("read landed object: %w", err)}
