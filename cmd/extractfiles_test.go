@@ -139,7 +139,8 @@ func TestRunEveryIngestsWhatLandsUntilStopped(t *testing.T) {
 	cfg := filepath.Join(dir, "lakectl.yaml")
 	conf := "lake: " + filepath.Join(dir, "lake") + "\njobs:\n" +
 		"  - {name: landed, type: extract-files, from: " + filepath.Join(dir, "landing") + ", routes: ['^(?P<s>open)/=push_{s}'], skip_bad_records: true}\n" +
-		"  - {name: broken, type: extract-files, from: " + filepath.Join(dir, "missing") + ", routes: ['x=y']}\n"
+		"  - {name: broken, type: extract-files, from: " + filepath.Join(dir, "missing") + ", routes: ['x=y']}\n" +
+		"  - {name: hourly, type: catalog, tables: [push_open], every: 1h}\n"
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +173,12 @@ func TestRunEveryIngestsWhatLandsUntilStopped(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	if res.Cycles < 3 || res.Rows != 3 || res.FailedCycles != res.Cycles {
+	// 3 rows extracted, and the hourly catalog job's crawl counted the 1
+	// row of the first cycle.
+	if res.Cycles < 3 || res.Rows != 3+1 || res.FailedCycles != res.Cycles {
 		t.Fatalf("cycles %d failed %d rows %d: %s", res.Cycles, res.FailedCycles, res.Rows, out)
+	}
+	if n := len(res.Last.Jobs); n != 2 {
+		t.Fatalf("the last cycle ran %d jobs, want 2 (the hourly one ran in the first cycle only)", n)
 	}
 }

@@ -66,7 +66,8 @@ partition_by, chunk_rows, parallel, where, tinyint1_as_bool), extract-api
 (sources, sources_dir, concurrency), extract-files (from, routes, format,
 job, since, key, cursor, partition_by, skip_bad_records, reingest_changed),
 compact (tables, target_size),
-catalog (tables), load (tables, into, mode, key, transform).`,
+catalog (tables), load (tables, into, mode, key, transform).
+Under --every, a job with every: DUR runs at most that often (compact hourly).`,
 		Example: `  # crontab: every five minutes
   */5 * * * * lakectl --config /etc/lakectl.yaml run -q
   lakectl run orders orders-load --dry-run

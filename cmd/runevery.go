@@ -38,10 +38,14 @@ func runEvery(ctx context.Context, f *Factory, names []string, every time.Durati
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
 	go cancelOnSecondSignal(ctx, jobCtx, cancelJobs)
+	due, err := dueJobs(jobs)
+	if err != nil {
+		return err
+	}
 	res := &EveryResult{EveryS: every.Seconds()}
 	for ctx.Err() == nil {
 		cycleStart := time.Now()
-		cyc := runCycle(ctx, jobCtx, f, jobs, dryRun)
+		cyc := runCycle(ctx, jobCtx, f, due(cycleStart), dryRun)
 		res.Cycles++
 		res.Rows, res.Files, res.Bytes, res.Last = res.Rows+cyc.Rows, res.Files+cyc.Files, res.Bytes+cyc.Bytes, cyc
 		log := f.Logger().With("cycle", res.Cycles, "jobs", len(cyc.Jobs), "rows", cyc.Rows, "files", cyc.Files, "duration_s", cyc.DurationS)
@@ -59,6 +63,32 @@ func runEvery(ctx context.Context, f *Factory, names []string, every time.Durati
 	res.DurationS = time.Since(start).Seconds()
 	f.Logger().Info("stopped by signal", "cycles", res.Cycles)
 	return f.IO.Render(res, func(w io.Writer) error { return printEvery(w, res) })
+}
+
+// dueJobs returns, for a cycle's start, the jobs due then: every job
+// each cycle, except those with an `every:` of their own, which run when
+// that long has passed since they last started.
+func dueJobs(jobs []config.Job) (func(time.Time) []config.Job, error) {
+	every := make([]time.Duration, len(jobs))
+	for i, j := range jobs {
+		d, err := config.ParseDuration("job "+j.Name+" every", j.Every)
+		if err != nil {
+			return nil, err
+		}
+		every[i] = d
+	}
+	last := make([]time.Time, len(jobs))
+	return func(now time.Time) []config.Job {
+		var out []config.Job
+		for i, j := range jobs {
+			if every[i] > 0 && !last[i].IsZero() && now.Sub(last[i]) < every[i] {
+				continue
+			}
+			last[i] = now
+			out = append(out, j)
+		}
+		return out
+	}, nil
 }
 
 // cancelOnSecondSignal cancels the jobs when a signal arrives after the

@@ -94,6 +94,10 @@ type Job struct {
 	SkipBadRecords  bool     `mapstructure:"skip_bad_records"`
 	ReingestChanged bool     `mapstructure:"reingest_changed"`
 
+	// any job under `run --every`: run it at most this often (a compact
+	// job every hour while extracts and loads run every minute)
+	Every string `mapstructure:"every"`
+
 	// compact, catalog, load
 	Tables     []string `mapstructure:"tables"`
 	TargetSize string   `mapstructure:"target_size"`
