@@ -172,6 +172,8 @@ func filesError(err error) error {
 		return fmt.Errorf("%w; fix or replace them, or rerun with --skip-bad-records to ingest their good records", err)
 	case errors.Is(err, files.ErrNoSource):
 		return clierr.Usagef("%v; check --from", err)
+	case errors.Is(err, files.ErrOtherSource):
+		return clierr.Usagef("%v; name another --job for another source", err)
 	case errors.Is(err, files.ErrNoObjects):
 		return fmt.Errorf("%w; check --from", err)
 	}

@@ -72,7 +72,7 @@ func Extract(ctx context.Context, store, src lake.Store, opts Options) (*Result,
 		return nil, err
 	}
 	if st.Source != "" && st.Source != opts.From && opts.From != "" {
-		return nil, fmt.Errorf("job %s reads %s, not %s; name another job for another source", opts.Job, st.Source, opts.From)
+		return nil, fmt.Errorf("%w: job %s reads %s, not %s", ErrOtherSource, opts.Job, st.Source, opts.From)
 	}
 	st.Source = opts.From
 	r := &run{opts: opts, store: store, src: src, job: job, lock: lock, committed: st,

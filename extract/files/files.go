@@ -105,6 +105,8 @@ var (
 	ErrBadObjects = errors.New("objects with undecodable records were not ingested")
 	// ErrNoObjects: the source holds no object at all.
 	ErrNoObjects = errors.New("no objects under the source")
+	// ErrOtherSource: the job's ingest record is of another source.
+	ErrOtherSource = errors.New("the job ingests another source")
 	// ErrNoSource: a local source folder does not exist.
 	ErrNoSource = errors.New("source folder does not exist")
 )

@@ -19,6 +19,7 @@ func (r *run) list(ctx context.Context, st jobState, fn func(*item) error) error
 		err := lake.ListFrom(ctx, r.src, "", after, func(o lake.ObjectInfo) error {
 			if stream, hour, ok := streamOf(o.Key); ok {
 				if hz := st.Horizons[stream]; hz != "" && hour < hz {
+					r.sawOld = true
 					seekTo = stream + hz
 					return errSeek
 				}

@@ -27,6 +27,7 @@ type run struct {
 	failed    []string          // keys left un-ingested this run
 	rule      table.PartitionRule
 	layouts   sync.Map // table -> *records.Layout of its open batch, for the fetchers
+	sawOld    bool     // the listing sought past ingested hour folders (set by the lister)
 }
 
 // What the listing found for a key.
@@ -103,7 +104,10 @@ func (r *run) ingest(ctx context.Context) error {
 		r.abortAll(ctx)
 		return err
 	}
-	if r.res.Listed == 0 {
+	if r.res.Listed == 0 && !r.sawOld && len(r.committed.Objects) == 0 && len(r.committed.Horizons) == 0 {
+		// A job that never ingested anything finds nothing: most likely a
+		// wrong URL. Later, an empty prefix (a lifecycle rule expired the
+		// objects) is just nothing new.
 		return fmt.Errorf("%s: %w; check the URL and that objects have landed", r.src.URL(""), ErrNoObjects)
 	}
 	return r.commitAll(ctx)
