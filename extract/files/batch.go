@@ -3,6 +3,7 @@ package files
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"github.com/lakectl/lakectl/extract/records"
 	"github.com/lakectl/lakectl/lake/schema"
@@ -131,10 +132,29 @@ func (b *batch) abort(ctx context.Context) {
 	b.tx.Abort(context.WithoutCancel(ctx))
 }
 
-// commit closes a batch's files and commits them with the job's state:
-// the objects committed before, these, and the table's columns. The
-// horizons never pass an object still in another open batch.
+// commit commits b, after the open batches that began before it: the
+// job's state cache follows the latest transaction id (begin order), so
+// commits must come in that order for the state to only ever grow.
 func (r *run) commit(ctx context.Context, b *batch) error {
+	var older []*batch
+	for _, o := range r.batches {
+		if o != b && o.tx.ID() < b.tx.ID() {
+			older = append(older, o)
+		}
+	}
+	sort.Slice(older, func(i, j int) bool { return older[i].tx.ID() < older[j].tx.ID() })
+	for _, o := range append(older, b) {
+		if err := r.commitOne(ctx, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// commitOne closes a batch's files and commits them with the job's
+// state: the objects committed before, these, and the table's columns.
+// The horizons never pass an object still in another open batch.
+func (r *run) commitOne(ctx context.Context, b *batch) error {
 	name := b.tbl.Name()
 	delete(r.batches, name)
 	defer b.tx.Abort(context.WithoutCancel(ctx)) // a no-op after the commit

@@ -231,18 +231,20 @@ func reserved(col string) bool {
 	return false
 }
 
-// commitAll commits the open transactions, in table order.
+// commitAll commits the open transactions, in the order they began.
 func (r *run) commitAll(ctx context.Context) error {
-	names := make([]string, 0, len(r.batches))
-	for n := range r.batches {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		if err := r.commit(ctx, r.batches[n]); err != nil {
-			r.abortAll(ctx)
-			return err
+	var last *batch
+	for _, b := range r.batches {
+		if last == nil || b.tx.ID() > last.tx.ID() {
+			last = b
 		}
+	}
+	if last == nil {
+		return nil
+	}
+	if err := r.commit(ctx, last); err != nil { // the others first
+		r.abortAll(ctx)
+		return err
 	}
 	return nil
 }
