@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -180,5 +181,28 @@ func TestRunEveryIngestsWhatLandsUntilStopped(t *testing.T) {
 	}
 	if n := len(res.Last.Jobs); n != 2 {
 		t.Fatalf("the last cycle ran %d jobs, want 2 (the hourly one ran in the first cycle only)", n)
+	}
+}
+
+func TestRunPlansAndChecksExtractFilesJobs(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "lakectl.yaml")
+	write := func(job string) {
+		if err := os.WriteFile(cfg, []byte("lake: "+filepath.Join(dir, "lake")+"\njobs:\n  - "+job+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`{name: landed, type: extract-files, from: "s3://landing/feed/", routes: ['^open/=push_open'], format: jsonl, since: "2026-11-01", key: [id], cursor: ts, partition_by: "ts:day", skip_bad_records: true, reingest_changed: true, job: feed}`)
+	code, out, errOut := run(t, "--config", cfg, "-o", "json", "run", "--dry-run")
+	if code != 0 || !strings.Contains(out, `"planned"`) || !strings.Contains(out, "s3://landing/feed/") {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	write(`{name: landed, type: extract-files, from: "s3://landing/feed/", routes: ['(=t']}`)
+	if code, out, _ = run(t, "--config", cfg, "run", "--dry-run"); code != 1 || !strings.Contains(out, "--route") {
+		t.Fatalf("a bad route: exit %d: %s", code, out)
+	}
+	write(`{name: landed, type: extract-files, from: "s3://landing/feed/", routes: ['x=y'], unknown_key: 1}`)
+	if code, _, errOut = run(t, "--config", cfg, "run", "--dry-run"); code != 2 {
+		t.Fatalf("an unknown key: exit %d: %s", code, errOut)
 	}
 }
