@@ -17,7 +17,7 @@ import (
 )
 
 // Flags that docs name but that belong to other tools (go test, psql, pg_ctlcluster...).
-var otherToolsFlags = []string{"--bench", "--benchtime", "--skip-systemctl-redirect", "--oknodo", "--start", "--background", "--exec"}
+var otherToolsFlags = []string{"--collector", "--bench", "--benchtime", "--skip-systemctl-redirect", "--oknodo", "--start", "--background", "--exec"}
 
 // docFiles are the prose that users read next to --help.
 func docFiles(t *testing.T) map[string]string {

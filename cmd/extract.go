@@ -11,9 +11,9 @@ import (
 func newExtractCmd(f *Factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "extract",
-		Short: "Extract sources (MySQL tables, partner APIs) into the lake",
+		Short: "Extract sources (MySQL tables, partner APIs, landed files) into the lake",
 	}
-	c.AddCommand(newExtractMySQLCmd(f), newExtractAPICmd(f))
+	c.AddCommand(newExtractMySQLCmd(f), newExtractAPICmd(f), newCmdExtractFiles(f, nil))
 	return c
 }
 

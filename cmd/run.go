@@ -23,6 +23,7 @@ const (
 	jobCompact      = "compact"
 	jobCatalog      = "catalog"
 	jobLoad         = "load"
+	jobExtractFiles = "extract-files"
 )
 
 // JobResult is one job of a run.
@@ -55,6 +56,7 @@ type RunResult struct {
 
 func newRunCmd(f *Factory) *cobra.Command {
 	var dryRun, force bool
+	var every time.Duration
 	c := &cobra.Command{
 		Use:   "run [JOB ...]",
 		Short: "Run the configured jobs (extract, compact, catalog, load): the entry point for cron",
@@ -66,53 +68,38 @@ in the same run (--force loads them anyway) and makes the run exit 4.
 
 Job types: extract-mysql (dsn, table, as, key, incremental, cursor, lookback,
 partition_by, chunk_rows, parallel, where, tinyint1_as_bool, spatial), extract-api
-(sources, sources_dir, concurrency), compact (tables, target_size),
-catalog (tables), load (tables, into, mode, key, transform),
-check (tables; the rules are tables.<t>.checks), publish (tables,
-glue_database, location).`,
+(sources, sources_dir, concurrency), extract-files (from, routes, format,
+job, since, key, cursor, partition_by, skip_bad_records, reingest_changed),
+compact (tables, target_size), catalog (tables), load (tables, into, mode,
+key, transform), check (tables; the rules are tables.<t>.checks), publish
+(tables, glue_database, location).
+Under --every, a job with every: DUR runs at most that often (compact hourly).`,
 		Example: `  # crontab: every five minutes
   */5 * * * * lakectl --config /etc/lakectl.yaml run -q
-  lakectl run orders orders-load --dry-run`,
-		RunE: func(cmd *cobra.Command, args []string) error { return runJobs(cmd.Context(), f, args, dryRun, force) },
+  lakectl run orders orders-load --dry-run
+  lakectl run --every 1m   # a service: SIGTERM finishes the job in hand`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if every > 0 {
+				return runEvery(cmd.Context(), f, args, every, dryRun, force)
+			}
+			if every < 0 {
+				return clierr.Usagef("--every %s: want a positive duration such as 5s or 1m", every)
+			}
+			return runJobs(cmd.Context(), f, args, dryRun, force)
+		},
 	}
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan of each job; change nothing")
 	c.Flags().BoolVar(&force, "force", false, "load tables even when a check job of this run failed on them (exit 4 all the same)")
+	c.Flags().DurationVar(&every, "every", 0, "run the jobs again every DUR until SIGINT/SIGTERM, which finish the job in hand")
 	return c
 }
 
 func runJobs(ctx context.Context, f *Factory, names []string, dryRun, force bool) error {
-	start := time.Now()
 	jobs, err := selectJobs(f.Config().Jobs, names)
 	if err != nil {
 		return err
 	}
-	res := &RunResult{Jobs: []JobResult{}, DryRun: dryRun}
-	gate := &qualityGate{force: force}
-	for _, j := range jobs {
-		if ctx.Err() != nil {
-			break
-		}
-		jr := gate.run(ctx, f, j, dryRun)
-		switch jr.Status {
-		case statusQualityFailed:
-			res.QualityFailed++
-		case statusSkipped:
-		case "failed":
-			res.Failed++
-			f.Logger().Error("job failed", "job", j.Name, "error", jr.Error)
-		case "locked":
-			res.Locked++
-			f.Logger().Warn("job skipped: another run holds its lock", "job", j.Name, "error", jr.Error)
-		default:
-			f.Logger().Info("job done", "job", j.Name, "rows", jr.Rows, "files", jr.Files, "duration_s", jr.DurationS)
-		}
-		res.Rows += jr.Rows
-		res.Files += jr.Files
-		res.Bytes += jr.Bytes
-		res.Jobs = append(res.Jobs, jr)
-	}
-	res.DurationS = time.Since(start).Seconds()
-	finishRun(ctx, f, res)
+	res := runCycle(ctx, ctx, f, jobs, dryRun, force)
 	if rerr := f.IO.Render(res, func(w io.Writer) error { return printRun(w, res) }); rerr != nil {
 		return rerr
 	}
@@ -144,9 +131,9 @@ func selectJobs(all []config.Job, names []string) ([]config.Job, error) {
 		}
 		seen[j.Name] = true
 		switch j.Type {
-		case jobExtractMySQL, jobExtractAPI, jobCompact, jobCatalog, jobLoad, jobCheck, jobPublish:
+		case jobExtractMySQL, jobExtractAPI, jobExtractFiles, jobCompact, jobCatalog, jobLoad, jobCheck, jobPublish:
 		default:
-			return nil, clierr.Usagef("job %q has type %q; use extract-mysql, extract-api, compact, catalog, check, load or publish", j.Name, j.Type)
+			return nil, clierr.Usagef("job %q has type %q; use extract-mysql, extract-api, extract-files, compact, catalog, check, load or publish", j.Name, j.Type)
 		}
 	}
 	if len(names) == 0 {
@@ -196,6 +183,14 @@ func runJob(ctx context.Context, f *Factory, j config.Job, dryRun bool) JobResul
 		r, e := extractAPI(ctx, f, &extractAPIFlags{sources: j.Sources, sourcesDir: j.SourcesDir, concurrency: j.Concurrency})
 		if r != nil {
 			jr.Rows, jr.Files, jr.Bytes, jr.Result = r.Rows, r.Files, r.Bytes, r
+		}
+		err = e
+	case jobExtractFiles:
+		r, plan, e := extractFilesJob(ctx, f, j, dryRun)
+		if r != nil {
+			jr.Rows, jr.Files, jr.Bytes, jr.Result = r.Rows, r.Files, r.Bytes, r
+		} else if plan != "" {
+			jr.Status, jr.Result = "planned", plan
 		}
 		err = e
 	case jobCompact:

@@ -291,11 +291,20 @@ func (r *retryStore) Stat(ctx context.Context, key string) (ObjectInfo, error) {
 
 // List restarts a failed listing after the last key it delivered.
 func (r *retryStore) List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error {
+	return r.ListFrom(ctx, prefix, "", fn)
+}
+
+// ListFrom implements ListerFrom over the wrapped store (see ListFrom).
+func (r *retryStore) ListFrom(ctx context.Context, prefix, startAfter string, fn func(ObjectInfo) error) error {
 	var last string
 	delivered := false
 	var fnErr error
 	err := r.do(ctx, "list "+prefix, func() error {
-		err := r.s.List(ctx, prefix, func(o ObjectInfo) error {
+		from := startAfter
+		if delivered {
+			from = last // a retry goes on after the last key delivered
+		}
+		err := ListFrom(ctx, r.s, prefix, from, func(o ObjectInfo) error {
 			if delivered && o.Key <= last {
 				return nil
 			}

@@ -316,13 +316,22 @@ func (s *S3Store) Stat(ctx context.Context, key string) (ObjectInfo, error) {
 
 // List implements Store with ListObjectsV2, one page (1000 keys) at a time.
 func (s *S3Store) List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error {
+	return s.ListFrom(ctx, prefix, "", fn)
+}
+
+// ListFrom implements ListerFrom with ListObjectsV2's StartAfter.
+func (s *S3Store) ListFrom(ctx context.Context, prefix, startAfter string, fn func(ObjectInfo) error) error {
 	if strings.HasPrefix(prefix, "/") {
 		return fmt.Errorf("list %q: prefixes are relative to the lake root and must not start with '/'", prefix)
 	}
-	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{
+	in := &s3.ListObjectsV2Input{
 		Bucket: aws.String(s.bucket),
 		Prefix: aws.String(s.key(prefix)),
-	})
+	}
+	if startAfter != "" {
+		in.StartAfter = aws.String(s.key(startAfter))
+	}
+	p := s3.NewListObjectsV2Paginator(s.client, in)
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {

@@ -89,3 +89,26 @@ func Sync(ctx context.Context, s Store) error {
 	}
 	return nil
 }
+
+// ListerFrom is implemented by stores that can start a listing after a
+// key without reading the keys before it (S3's StartAfter), which keeps
+// the listing of a long-lived landing prefix proportional to what is new.
+type ListerFrom interface {
+	// ListFrom is List over the keys under prefix that sort after
+	// startAfter ("" lists them all).
+	ListFrom(ctx context.Context, prefix, startAfter string, fn func(ObjectInfo) error) error
+}
+
+// ListFrom lists the keys under prefix after startAfter, with the store's
+// own ListFrom when it has one, else by skipping the keys before it.
+func ListFrom(ctx context.Context, s Store, prefix, startAfter string, fn func(ObjectInfo) error) error {
+	if lf, ok := s.(ListerFrom); ok {
+		return lf.ListFrom(ctx, prefix, startAfter, fn)
+	}
+	return s.List(ctx, prefix, func(o ObjectInfo) error {
+		if o.Key <= startAfter {
+			return nil
+		}
+		return fn(o)
+	})
+}

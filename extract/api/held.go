@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lakectl/lakectl/extract/records"
 	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/lake/table"
 )
@@ -98,7 +99,7 @@ func (r *runner) loadHeld(ctx context.Context, ep *Endpoint, st jobState, seen *
 			return fmt.Errorf("held versions to %q: %w", to, err)
 		}
 	}
-	inf := newInference()
+	inf := records.NewInference()
 	var pages []storedPage
 	_, err = listFetches(ctx, r.store, r.spec.Name, ep.Name, lo, hi, func(f rawFetch) error {
 		for i, base := range f.bases {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lakectl/lakectl/extract/records"
 	"github.com/lakectl/lakectl/internal/redact"
 )
 
@@ -15,7 +16,7 @@ import (
 type fetched struct {
 	u     unit
 	pages []storedPage
-	inf   *inference
+	inf   *records.Inference
 	kept  int64 // body bytes of the pages whose records are kept (the runner's budget)
 	err   error
 }
@@ -70,7 +71,7 @@ const (
 // while the next page is requested; fetchUnit returns once every page it
 // lists is stored, so the caller may commit their records.
 func (r *runner) fetchUnit(ctx context.Context, ep *Endpoint, u unit) fetched {
-	out := fetched{u: u, inf: newInference()}
+	out := fetched{u: u, inf: records.NewInference()}
 	landing := make(chan error, 1)
 	inFlight := false
 	landed := func() error { // waits for the previous page's store
@@ -237,7 +238,7 @@ func nextPage(pg *Pagination, ps pageState, body any, h http.Header, recs []any,
 		return ps, true, "empty page"
 	}
 	total := func() (int, bool) {
-		v, ok := mustPath(pg.TotalPath).lookup(body)
+		v, ok := mustPath(pg.TotalPath).Lookup(body)
 		if !ok {
 			return 0, false
 		}
@@ -271,7 +272,7 @@ func nextPage(pg *Pagination, ps pageState, body any, h http.Header, recs []any,
 		}
 		next.offset += pg.Size
 	case "cursor":
-		v, _ := mustPath(pg.CursorPath).lookup(body)
+		v, _ := mustPath(pg.CursorPath).Lookup(body)
 		tok := scalarString(v)
 		if tok == "" {
 			return ps, true, "no next cursor"
@@ -284,7 +285,7 @@ func nextPage(pg *Pagination, ps pageState, body any, h http.Header, recs []any,
 	case "next_url", "link_header":
 		var link string
 		if pg.Type == "next_url" {
-			v, _ := mustPath(pg.NextURLPath).lookup(body)
+			v, _ := mustPath(pg.NextURLPath).Lookup(body)
 			link = scalarString(v)
 		} else {
 			link = linkNext(h.Values("Link"))

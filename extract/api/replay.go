@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/lakectl/lakectl/extract/records"
 	"github.com/lakectl/lakectl/lake/parquetfile"
 	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/lake/table"
@@ -31,7 +32,7 @@ func (r *runner) replayEndpoint(ctx context.Context, ep *Endpoint) error {
 		return err
 	}
 	from, to := r.opts.From, r.opts.To
-	inf := newInference()
+	inf := records.NewInference()
 	skipped, err := listFetches(ctx, r.store, r.spec.Name, ep.Name, from, to, func(f rawFetch) error {
 		for _, base := range f.bases {
 			body, _, _, err := readPage(ctx, r.store, base)
@@ -203,5 +204,5 @@ func recast(v schema.Value, from, to schema.Type) (schema.Value, error) {
 	default:
 		j = x
 	}
-	return convert(j, to, "")
+	return records.Convert(j, to, "")
 }

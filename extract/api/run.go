@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lakectl/lakectl/extract/records"
 	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/lake/table"
 )
@@ -92,7 +93,7 @@ func (r *runner) extractEndpoint(ctx context.Context, ep *Endpoint, accs []unitA
 		fetchers.Wait()
 	}
 
-	tw := &transformer{r: r, tbl: tbl, ep: ep, job: job, st: &st, seen: seen, covered: covered, inf: newInference(),
+	tw := &transformer{r: r, tbl: tbl, ep: ep, job: job, st: &st, seen: seen, covered: covered, inf: records.NewInference(),
 		stopped: map[string]bool{}, batchUnits: ahead, pub: &pub}
 	defer tw.abort(ctx)
 	for ch := range order {
@@ -146,10 +147,10 @@ type transformer struct {
 	tbl        *table.Table
 	ep         *Endpoint
 	job        string
-	st         *jobState  // the state of the last commit, done or in flight
-	seen       *seenSet   // record versions stored, committed or in the open transaction
-	covered    string     // first window day seen is complete for (coveredFrom)
-	inf        *inference // every type seen in this run
+	st         *jobState          // the state of the last commit, done or in flight
+	seen       *seenSet           // record versions stored, committed or in the open transaction
+	covered    string             // first window day seen is complete for (coveredFrom)
+	inf        *records.Inference // every type seen in this run
 	stopped    map[string]bool
 	batchUnits int
 	pub        *atomic.Pointer[layout] // lay, published to the fetchers
@@ -165,7 +166,7 @@ type transformer struct {
 // it when the unit needs a column or type its layout lacks.
 func (t *transformer) add(ctx context.Context, f fetched) error {
 	if f.err == nil {
-		t.inf.merge(f.inf)
+		t.inf.Merge(f.inf)
 		if t.lay == nil || !t.lay.holds(f.inf) {
 			if err := t.commit(ctx); err != nil {
 				return err
@@ -352,9 +353,9 @@ func (r *runner) convertPage(ctx context.Context, ep *Endpoint, lay *layout, p *
 	}
 	reserved := rowMeta{source: r.spec.Name, account: meta.Account, windowStart: meta.WindowStart, extractedAt: meta.ReceivedAt}.reserved()
 	pr := &pageRows{lay: lay, rows: make([]schema.Row, len(recs)), fps: make([]uint64, len(recs))}
-	width := len(lay.cols) + len(reserved)
+	width := len(lay.Cols) + len(reserved)
 	slab := make([]schema.Value, width*len(recs)) // one allocation for the page's rows
-	vals := make([]any, len(lay.cols))
+	vals := make([]any, len(lay.Cols))
 	for i, rec := range recs {
 		obj, ok := rec.(map[string]any)
 		if !ok {

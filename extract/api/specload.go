@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/lakectl/lakectl/extract/records"
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/lake"
 )
@@ -84,7 +85,7 @@ func checkShape(v any, t reflect.Type, path string) error {
 	case reflect.Struct:
 		obj, ok := v.(map[string]any)
 		if !ok {
-			return fmt.Errorf("at %s: want an object, got %s", path, jsonKind(v))
+			return fmt.Errorf("at %s: want an object, got %s", path, records.Kind(v))
 		}
 		fields := map[string]reflect.StructField{}
 		for i := 0; i < t.NumField(); i++ {
@@ -111,7 +112,7 @@ func checkShape(v any, t reflect.Type, path string) error {
 	case reflect.Slice:
 		arr, ok := v.([]any)
 		if !ok {
-			return fmt.Errorf("at %s: want an array, got %s", path, jsonKind(v))
+			return fmt.Errorf("at %s: want an array, got %s", path, records.Kind(v))
 		}
 		for i, e := range arr {
 			if err := checkShape(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
@@ -121,7 +122,7 @@ func checkShape(v any, t reflect.Type, path string) error {
 	case reflect.Map:
 		obj, ok := v.(map[string]any)
 		if !ok {
-			return fmt.Errorf("at %s: want an object, got %s", path, jsonKind(v))
+			return fmt.Errorf("at %s: want an object, got %s", path, records.Kind(v))
 		}
 		for k, e := range obj {
 			if err := checkShape(e, t.Elem(), path+"."+k); err != nil {
@@ -130,23 +131,23 @@ func checkShape(v any, t reflect.Type, path string) error {
 		}
 	case reflect.String:
 		if _, ok := v.(string); !ok {
-			return fmt.Errorf("at %s: want a string, got %s", path, jsonKind(v))
+			return fmt.Errorf("at %s: want a string, got %s", path, records.Kind(v))
 		}
 	case reflect.Bool:
 		if _, ok := v.(bool); !ok {
-			return fmt.Errorf("at %s: want true or false, got %s", path, jsonKind(v))
+			return fmt.Errorf("at %s: want true or false, got %s", path, records.Kind(v))
 		}
 	case reflect.Int, reflect.Int64:
 		n, ok := v.(json.Number)
 		if !ok {
-			return fmt.Errorf("at %s: want an integer, got %s", path, jsonKind(v))
+			return fmt.Errorf("at %s: want an integer, got %s", path, records.Kind(v))
 		}
 		if _, err := n.Int64(); err != nil {
 			return fmt.Errorf("at %s: want an integer, got %s", path, n)
 		}
 	case reflect.Float64:
 		if _, ok := v.(json.Number); !ok {
-			return fmt.Errorf("at %s: want a number, got %s", path, jsonKind(v))
+			return fmt.Errorf("at %s: want a number, got %s", path, records.Kind(v))
 		}
 	}
 	return nil
@@ -159,22 +160,6 @@ func knownFields(m map[string]reflect.StructField) string {
 	}
 	sort.Strings(names)
 	return strings.Join(names, ", ")
-}
-
-func jsonKind(v any) string {
-	switch v.(type) {
-	case map[string]any:
-		return "an object"
-	case []any:
-		return "an array"
-	case string:
-		return "a string"
-	case json.Number:
-		return "a number"
-	case bool:
-		return "a boolean"
-	}
-	return "null"
 }
 
 // jsonSyntaxMessage turns a decoder error into "line L, column C: ...".

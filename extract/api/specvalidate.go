@@ -8,6 +8,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/lakectl/lakectl/extract/records"
 	"github.com/lakectl/lakectl/lake/schema"
 )
 
@@ -200,7 +201,7 @@ func (e *Endpoint) validate(p string, s *Spec) error {
 			if err != nil {
 				return fmt.Errorf("at %s.type: %v", fp, err)
 			}
-			if !convertible(t) {
+			if !records.Convertible(t) {
 				return fmt.Errorf("at %s.type: %s is not supported for API fields", fp, t)
 			}
 		}

@@ -3,106 +3,57 @@ package api
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
-	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/lakectl/lakectl/extract/records"
 	"github.com/lakectl/lakectl/lake/schema"
 )
 
-// column is one data column of an endpoint's table.
-type column struct {
-	name   string
-	path   jsonPath // declared fields only
-	typ    schema.Type
-	format string
-}
-
-// layout is the table's columns: data columns then the reserved ones.
+// layout is the table's columns (data columns then the reserved ones),
+// with the positions of the key and cursor columns for fingerprints.
 type layout struct {
-	cols     []column
-	index    map[string]int // data column name -> position
-	declared bool
-	key      []int // positions of the key columns
-	cursor   int   // position of the cursor column, -1 when none
-	// byKey caches JSON key -> position (-1: no column); a layout is read
-	// by every fetcher at once.
-	byKey  sync.Map
-	nByKey atomic.Int32
-}
-
-// indexOfKey is the position of the column of a JSON key.
-func (l *layout) indexOfKey(k string) (int, bool) {
-	if v, ok := l.byKey.Load(k); ok {
-		i := v.(int)
-		return i, i >= 0
-	}
-	i, ok := l.index[columnName(k)]
-	if !ok {
-		i = -1
-	}
-	if l.nByKey.Add(1) <= maxCachedKeys {
-		l.byKey.Store(k, i)
-	}
-	return i, ok
+	*records.Layout
+	key    []int // positions of the key columns
+	cursor int   // position of the cursor column, -1 when none
 }
 
 // newLayout builds the columns from the spec's fields, or from the
 // inferred types (state's order first, new columns sorted after them).
-func newLayout(ep *Endpoint, prior []stateColumn, inf *inference) (*layout, error) {
-	l := &layout{index: map[string]int{}, cursor: -1}
+func newLayout(ep *Endpoint, prior []stateColumn, inf *records.Inference) (*layout, error) {
+	l := &layout{cursor: -1}
 	if len(ep.Fields) > 0 {
-		l.declared = true
+		cols := make([]records.Column, 0, len(ep.Fields))
 		for _, f := range ep.Fields {
-			c := column{name: f.Name, path: mustPath(orDefault(f.Path, f.Name)), format: f.Format}
+			c := records.Column{Name: f.Name, Path: records.MustPath(orDefault(f.Path, f.Name)), Format: f.Format}
 			if f.Type != "" {
 				t, err := schema.ParseType(f.Type)
 				if err != nil {
 					return nil, err
 				}
-				c.typ = t
+				c.Type = t
 			} else {
-				c.typ = inf.types[f.Name]
+				c.Type = inf.Types[f.Name]
 			}
-			if c.typ.Kind == schema.Invalid {
-				c.typ = schema.TString // never seen with a value
-			}
-			l.index[c.name] = len(l.cols)
-			l.cols = append(l.cols, c)
+			cols = append(cols, c)
 		}
+		l.Layout = records.Declared(cols)
 	} else {
+		cols := make([]schema.Column, 0, len(prior))
 		for _, pc := range prior {
 			t, err := schema.ParseType(pc.Type)
 			if err != nil {
 				return nil, fmt.Errorf("state column %s: %w", pc.Name, err)
 			}
-			t = widen(t, inf.types[pc.Name])
-			l.index[pc.Name] = len(l.cols)
-			l.cols = append(l.cols, column{name: pc.Name, typ: t})
+			cols = append(cols, schema.Column{Name: pc.Name, Type: t})
 		}
-		var added []string
-		for name := range inf.types {
-			if _, ok := l.index[name]; !ok {
-				added = append(added, name)
-			}
-		}
-		sort.Strings(added)
-		for _, name := range added {
-			t := inf.types[name]
-			if t.Kind == schema.Invalid {
-				t = schema.TString
-			}
-			l.index[name] = len(l.cols)
-			l.cols = append(l.cols, column{name: name, typ: t})
-		}
+		l.Layout = records.Inferred(cols, inf)
 	}
 	for _, k := range ep.Key {
-		if i, ok := l.index[k]; ok {
+		if i, ok := l.Index[k]; ok {
 			l.key = append(l.key, i)
 		}
 	}
-	if i, ok := l.index[ep.Cursor]; ok && ep.Cursor != "" {
+	if i, ok := l.Index[ep.Cursor]; ok && ep.Cursor != "" {
 		l.cursor = i
 	}
 	return l, nil
@@ -111,54 +62,43 @@ func newLayout(ep *Endpoint, prior []stateColumn, inf *inference) (*layout, erro
 // schema is the lake schema: data columns, then _source, _account,
 // _window_start, _extracted_at.
 func (l *layout) schema() schema.Schema {
-	var s schema.Schema
-	for _, c := range l.cols {
-		s.Columns = append(s.Columns, schema.Column{Name: c.name, Type: c.typ, Nullable: true})
-	}
-	s.Columns = append(s.Columns,
+	return l.Schema(
 		schema.Column{Name: "_source", Type: schema.TString},
 		schema.Column{Name: "_account", Type: schema.TString},
 		schema.Column{Name: "_window_start", Type: schema.TTimestamp},
 		schema.Column{Name: "_extracted_at", Type: schema.TTimestamp},
 	)
-	return s
 }
 
 func (l *layout) stateColumns() []stateColumn {
-	if l.declared {
+	if l.Declared {
 		return nil
 	}
-	out := make([]stateColumn, len(l.cols))
-	for i, c := range l.cols {
-		out[i] = stateColumn{Name: c.name, Type: c.typ.String()}
+	out := make([]stateColumn, len(l.Cols))
+	for i, c := range l.Cols {
+		out[i] = stateColumn{Name: c.Name, Type: c.Type.String()}
 	}
 	return out
 }
 
 // observe adds a page's records to the inference (undeclared types only).
-func observe(ep *Endpoint, inf *inference, recs []any) error {
+func observe(ep *Endpoint, inf *records.Inference, recs []any) error {
 	for i, r := range recs {
 		obj, ok := r.(map[string]any)
 		if !ok {
-			return fmt.Errorf("record %d is %s, want an object", i, jsonKind(r))
+			return fmt.Errorf("record %d is %s, want an object", i, records.Kind(r))
 		}
 		if len(ep.Fields) > 0 {
 			for _, f := range ep.Fields {
 				if f.Type != "" {
 					continue
 				}
-				v, _ := mustPath(orDefault(f.Path, f.Name)).lookup(obj)
-				inf.types[f.Name] = widen(inf.types[f.Name], valueType(v))
+				v, _ := records.MustPath(orDefault(f.Path, f.Name)).Lookup(obj)
+				inf.Types[f.Name] = records.Widen(inf.Types[f.Name], records.ValueType(v))
 			}
 			continue
 		}
-		for k, v := range obj {
-			name := inf.column(k)
-			old, seen := inf.types[name]
-			if t := widen(old, valueType(v)); t != old || !seen {
-				inf.types[name] = t
-			}
-		}
+		inf.Observe(obj)
 	}
 	return nil
 }
@@ -177,29 +117,9 @@ func (m rowMeta) reserved() []schema.Value {
 }
 
 // row converts one record into dst (which has room for every column),
-// after the decoded value of each data column in vals (len(l.cols)).
+// after the decoded value of each data column in vals (len(l.Cols)).
 func (l *layout) row(obj map[string]any, reserved []schema.Value, vals []any, dst schema.Row) (schema.Row, error) {
-	clear(vals)
-	if l.declared {
-		for i, c := range l.cols {
-			vals[i], _ = c.path.lookup(obj)
-		}
-	} else {
-		for k, v := range obj {
-			if i, ok := l.indexOfKey(k); ok && v != nil {
-				vals[i] = v
-			}
-		}
-	}
-	row := dst[:0]
-	for i, c := range l.cols {
-		v, err := convert(vals[i], c.typ, c.format)
-		if err != nil {
-			return nil, fmt.Errorf("field %s: %v", c.name, err)
-		}
-		row = append(row, v)
-	}
-	return append(row, reserved...), nil
+	return l.Row(obj, reserved, vals, dst)
 }
 
 // fingerprint identifies a record version: account + key + cursor when a
@@ -268,18 +188,4 @@ func plainJSONString(s string) bool {
 
 // holds reports whether every type in inf fits the layout's columns as
 // they are (no new column, no widening).
-func (l *layout) holds(inf *inference) bool {
-	for name, t := range inf.types {
-		i, ok := l.index[name]
-		if !ok {
-			if l.declared {
-				continue
-			}
-			return false
-		}
-		if widen(l.cols[i].typ, t) != l.cols[i].typ {
-			return false
-		}
-	}
-	return true
-}
+func (l *layout) holds(inf *records.Inference) bool { return l.Holds(inf) }

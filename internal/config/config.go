@@ -128,6 +128,19 @@ type Job struct {
 	SourcesDir  string   `mapstructure:"sources_dir"`
 	Concurrency int      `mapstructure:"concurrency"`
 
+	// extract-files (also key, cursor, partition_by)
+	From            string   `mapstructure:"from"`
+	Routes          []string `mapstructure:"routes"`
+	Format          string   `mapstructure:"format"`
+	FilesJob        string   `mapstructure:"job"` // the ingest record's name (default: the job's name)
+	Since           string   `mapstructure:"since"`
+	SkipBadRecords  bool     `mapstructure:"skip_bad_records"`
+	ReingestChanged bool     `mapstructure:"reingest_changed"`
+
+	// any job under `run --every`: run it at most this often (a compact
+	// job every hour while extracts and loads run every minute)
+	Every string `mapstructure:"every"`
+
 	// compact, catalog, load
 	Tables     []string `mapstructure:"tables"`
 	TargetSize string   `mapstructure:"target_size"`

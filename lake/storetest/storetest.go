@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) lake.Store) {
 		{"GetRangeReturnsTheRequestedBytes", testGetRange},
 		{"ListIsLexicalAndFilteredByPrefix", testList},
 		{"ListStopsAtCallbackError", testListStops},
+		{"ListFromStartsAfterTheKey", testListFrom},
 		{"DeleteRemovesAndIgnoresMissing", testDelete},
 		{"MoveIsIdempotentForRollForward", testMove},
 		{"IfNoneMatchLetsExactlyOneCreatorWin", testIfNoneMatchRace},
@@ -243,6 +244,29 @@ func testList(t *testing.T, s lake.Store) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func testListFrom(t *testing.T, s lake.Store) {
+	for _, k := range []string{"s/2026/01/01/00/a", "s/2026/01/01/01/b", "s/2026/01/02/00/c", "t/x"} {
+		put(t, s, k, []byte(k))
+	}
+	for _, tc := range []struct{ prefix, after, want string }{
+		{"", "", "s/2026/01/01/00/a,s/2026/01/01/01/b,s/2026/01/02/00/c,t/x"},
+		{"", "s/2026/01/01/01", "s/2026/01/01/01/b,s/2026/01/02/00/c,t/x"},
+		{"s/", "s/2026/01/01/01/b", "s/2026/01/02/00/c"},
+		{"s/", "u", ""},
+	} {
+		var got []string
+		if err := lake.ListFrom(context.Background(), s, tc.prefix, tc.after, func(o lake.ObjectInfo) error {
+			got = append(got, o.Key)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, ",") != tc.want {
+			t.Errorf("list %q after %q = %q, want %q", tc.prefix, tc.after, got, tc.want)
+		}
 	}
 }
 

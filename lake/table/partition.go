@@ -81,13 +81,15 @@ func (r PartitionRule) String() string {
 }
 
 // Key is the Hive key of the rule's folders: "<col>_<unit>" or
-// "<col>_part", lowercase.
+// "<col>_part", lowercase, without leading '_' (Hive, Spark and Athena
+// skip folders whose name starts with '_': _ingested_at:hour writes
+// ingested_at_hour=...).
 func (r PartitionRule) Key() string {
 	unit := r.Unit
 	if unit == UnitValue {
 		unit = "part"
 	}
-	return strings.ToLower(r.Column) + "_" + unit
+	return strings.TrimLeft(strings.ToLower(r.Column), "_") + "_" + unit
 }
 
 // Check reports whether the rule can partition rows of schema s (the

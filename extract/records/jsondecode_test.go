@@ -1,4 +1,4 @@
-package api
+package records
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// stdDecode is what parseJSON must match: encoding/json with UseNumber,
+// stdDecode is what ParseJSON must match: encoding/json with UseNumber,
 // one value, nothing but white space after it.
 func stdDecode(b []byte) (any, bool) {
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -37,13 +37,13 @@ var jsonCorpus = []string{
 func TestParseJSONMatchesEncodingJSON(t *testing.T) {
 	for _, in := range jsonCorpus {
 		want, wantOK := stdDecode([]byte(in))
-		got, err := parseJSON([]byte(in))
+		got, err := ParseJSON([]byte(in))
 		if (err == nil) != wantOK {
-			t.Errorf("parseJSON(%q) error = %v, encoding/json ok = %v", in, err, wantOK)
+			t.Errorf("ParseJSON(%q) error = %v, encoding/json ok = %v", in, err, wantOK)
 			continue
 		}
 		if wantOK && !reflect.DeepEqual(got, want) {
-			t.Errorf("parseJSON(%q) = %#v, encoding/json = %#v", in, got, want)
+			t.Errorf("ParseJSON(%q) = %#v, encoding/json = %#v", in, got, want)
 		}
 	}
 }
@@ -54,12 +54,12 @@ func FuzzParseJSONMatchesEncodingJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		want, wantOK := stdDecode(in)
-		got, err := parseJSON(in)
+		got, err := ParseJSON(in)
 		if (err == nil) != wantOK {
-			t.Fatalf("parseJSON(%q) error = %v, encoding/json ok = %v", in, err, wantOK)
+			t.Fatalf("ParseJSON(%q) error = %v, encoding/json ok = %v", in, err, wantOK)
 		}
 		if wantOK && !reflect.DeepEqual(got, want) {
-			t.Fatalf("parseJSON(%q) = %#v, encoding/json = %#v", in, got, want)
+			t.Fatalf("ParseJSON(%q) = %#v, encoding/json = %#v", in, got, want)
 		}
 	})
 }

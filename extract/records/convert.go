@@ -1,4 +1,4 @@
-package api
+package records
 
 import (
 	"encoding/json"
@@ -12,8 +12,8 @@ import (
 	"github.com/lakectl/lakectl/lake/schema"
 )
 
-// convertible reports whether API values can be converted to t.
-func convertible(t schema.Type) bool {
+// Convertible reports whether API values can be converted to t.
+func Convertible(t schema.Type) bool {
 	switch t.Kind {
 	case schema.Bool, schema.Int8, schema.Int16, schema.Int32, schema.Int64, schema.Float32, schema.Float64,
 		schema.Decimal, schema.String, schema.JSON, schema.Date, schema.Timestamp:
@@ -22,9 +22,9 @@ func convertible(t schema.Type) bool {
 	return false
 }
 
-// convert turns a decoded JSON value into a lake value of type t. A value
+// Convert turns a decoded JSON value into a lake value of type t. A value
 // that does not fit is an error, never rounded or dropped silently.
-func convert(v any, t schema.Type, format string) (schema.Value, error) {
+func Convert(v any, t schema.Type, format string) (schema.Value, error) {
 	if v == nil {
 		return schema.NullValue(), nil
 	}
@@ -94,7 +94,7 @@ func convert(v any, t schema.Type, format string) (schema.Value, error) {
 		}
 		return schema.ParseDecimal(t, s)
 	case schema.Timestamp, schema.Date:
-		tm, err := parseTimeValue(v, format)
+		tm, err := ParseTime(v, format)
 		if err != nil {
 			return schema.Value{}, err
 		}
@@ -103,7 +103,7 @@ func convert(v any, t schema.Type, format string) (schema.Value, error) {
 		}
 		return schema.TimestampValue(tm), nil
 	}
-	return schema.Value{}, fmt.Errorf("a JSON %s cannot be a %s", strings.TrimPrefix(strings.TrimPrefix(jsonKind(v), "an "), "a "), t)
+	return schema.Value{}, fmt.Errorf("a JSON %s cannot be a %s", strings.TrimPrefix(strings.TrimPrefix(Kind(v), "an "), "a "), t)
 }
 
 // numberText is the literal of a number or numeric string.
@@ -118,14 +118,14 @@ func numberText(v any) (string, bool) {
 	return "", false
 }
 
-// parseTimeValue reads a timestamp: format "unix" / "unix_ms" for epoch
+// ParseTime reads a timestamp: format "unix" / "unix_ms" for epoch
 // numbers, a Go layout, or (default) RFC 3339, "2006-01-02 15:04:05" and
 // "2006-01-02", all UTC unless the text carries an offset.
-func parseTimeValue(v any, format string) (time.Time, error) {
+func ParseTime(v any, format string) (time.Time, error) {
 	if format == "unix" || format == "unix_ms" {
 		s, ok := numberText(v)
 		if !ok {
-			return time.Time{}, fmt.Errorf("want epoch seconds, got %s", jsonKind(v))
+			return time.Time{}, fmt.Errorf("want epoch seconds, got %s", Kind(v))
 		}
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil {
@@ -138,7 +138,7 @@ func parseTimeValue(v any, format string) (time.Time, error) {
 	}
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, fmt.Errorf("want a time string, got %s", jsonKind(v))
+		return time.Time{}, fmt.Errorf("want a time string, got %s", Kind(v))
 	}
 	layouts := []string{format}
 	if format == "" {
@@ -153,4 +153,21 @@ func parseTimeValue(v any, format string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time; set the field's format", s)
 	}
 	return time.Time{}, fmt.Errorf("%q does not match format %q", s, format)
+}
+
+// Kind names a decoded JSON value's kind with its article, for messages.
+func Kind(v any) string {
+	switch v.(type) {
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "an array"
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	}
+	return "null"
 }

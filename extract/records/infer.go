@@ -1,4 +1,9 @@
-package api
+// Package records turns decoded JSON records into typed lake rows: the
+// type each value needs, widening a column's type as values arrive,
+// column names from JSON keys, and the conversion of values into
+// schema.Values. Both the API extractor and the landed-files extractor
+// use it, so a record becomes the same row whichever way it came.
+package records
 
 import (
 	"encoding/json"
@@ -14,8 +19,8 @@ import (
 // value needs into what the column has, never splitting it.
 const inferPrecision = 38
 
-// valueType is the type a JSON value needs; Invalid for null.
-func valueType(v any) schema.Type {
+// ValueType is the type a JSON value needs; Invalid for null.
+func ValueType(v any) schema.Type {
 	switch x := v.(type) {
 	case nil:
 		return schema.Type{}
@@ -47,7 +52,7 @@ func valueType(v any) schema.Type {
 }
 
 // widen returns the narrowest type holding every value of a and of b.
-func widen(a, b schema.Type) schema.Type {
+func Widen(a, b schema.Type) schema.Type {
 	switch {
 	case a.Kind == schema.Invalid:
 		return b
@@ -67,9 +72,9 @@ func widen(a, b schema.Type) schema.Type {
 	return schema.TString
 }
 
-// columnName turns a JSON key into a lake column name: lowercase, every
+// ColumnName turns a JSON key into a lake column name: lowercase, every
 // run of other characters as one '_'.
-func columnName(key string) string {
+func ColumnName(key string) string {
 	var sb strings.Builder
 	under := false
 	for _, r := range strings.ToLower(key) {
@@ -88,33 +93,46 @@ func columnName(key string) string {
 	return s
 }
 
-// inference accumulates column types over records.
-type inference struct {
-	types map[string]schema.Type
+// Inference accumulates column types over records.
+type Inference struct {
+	Types map[string]schema.Type
 	names map[string]string // JSON key -> column name, a cache
 }
 
-func newInference() *inference {
-	return &inference{types: map[string]schema.Type{}, names: map[string]string{}}
+// NewInference returns an empty inference.
+func NewInference() *Inference {
+	return &Inference{Types: map[string]schema.Type{}, names: map[string]string{}}
 }
 
-// column is columnName(key), cached: records of a page repeat their keys.
-func (in *inference) column(key string) string {
+// column is ColumnName(key), cached: records of a page repeat their keys.
+func (in *Inference) ColumnOf(key string) string {
 	if n, ok := in.names[key]; ok {
 		return n
 	}
-	n := columnName(key)
-	if len(in.names) < maxCachedKeys {
+	n := ColumnName(key)
+	if len(in.names) < MaxCachedKeys {
 		in.names[key] = n
 	}
 	return n
 }
 
-// maxCachedKeys bounds the key caches, for APIs whose keys are data.
-const maxCachedKeys = 4096
+// MaxCachedKeys bounds the key caches, for APIs whose keys are data.
+const MaxCachedKeys = 4096
 
-func (in *inference) merge(o *inference) {
-	for k, t := range o.types {
-		in.types[k] = widen(in.types[k], t)
+// Merge widens in by every type of o.
+func (in *Inference) Merge(o *Inference) {
+	for k, t := range o.Types {
+		in.Types[k] = Widen(in.Types[k], t)
+	}
+}
+
+// Observe widens the types by one record's top-level keys.
+func (in *Inference) Observe(obj map[string]any) {
+	for k, v := range obj {
+		name := in.ColumnOf(k)
+		old, seen := in.Types[name]
+		if t := Widen(old, ValueType(v)); t != old || !seen {
+			in.Types[name] = t
+		}
 	}
 }

@@ -1,13 +1,15 @@
-package api
+package records
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// parseJSON decodes one JSON document into the values encoding/json's
+// ParseJSON decodes one JSON document into the values encoding/json's
 // Decoder gives with UseNumber (map[string]any, []any, string,
 // json.Number, bool, nil), with the same unescaping (invalid UTF-8 and
 // lone surrogates become U+FFFD) and the same grammar, in one pass over
@@ -15,7 +17,7 @@ import (
 // decoding, which goes byte by byte through a scanner state machine and
 // copies the input; decoding is most of the per-record cost of an
 // extraction. Anything after the value but white space is an error.
-func parseJSON(b []byte) (any, error) {
+func ParseJSON(b []byte) (any, error) {
 	p := jsonParser{b: b}
 	p.skipSpace()
 	v, err := p.value(0)
@@ -24,13 +26,27 @@ func parseJSON(b []byte) (any, error) {
 	}
 	p.skipSpace()
 	if p.i < len(p.b) {
-		return nil, errTrailing
+		return nil, ErrTrailing
 	}
 	return v, nil
 }
 
-// errTrailing: the body holds more than the first JSON value.
-var errTrailing = fmt.Errorf("body holds more than one JSON value")
+// ErrTrailing: the body holds more than the first JSON value.
+var ErrTrailing = errors.New("body holds more than one JSON value")
+
+// ParseNext decodes the JSON value that starts at b[from:] after white
+// space, for streams of values (JSON lines, objects concatenated without
+// separators). It returns the value and the offset just past it; at the
+// end of b (white space only) it returns io.EOF.
+func ParseNext(b []byte, from int) (any, int, error) {
+	p := jsonParser{b: b, i: from}
+	p.skipSpace()
+	if p.i >= len(p.b) {
+		return nil, p.i, io.EOF
+	}
+	v, err := p.value(0)
+	return v, p.i, err
+}
 
 // maxJSONDepth is encoding/json's nesting limit.
 const maxJSONDepth = 10000
