@@ -237,4 +237,3 @@ func send(ctx context.Context, out chan<- batch, b batch) error {
 		return ctx.Err()
 	}
 }
-
