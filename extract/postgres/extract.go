@@ -73,6 +73,10 @@ type Options struct {
 
 	Logger   *slog.Logger
 	Progress progress.Reporter
+
+	// beforeAdvance, in tests, runs between the lake commit and the slot
+	// advance; an error stands for a crash there.
+	beforeAdvance func() error
 }
 
 // Result is the run summary; docs/postgres.md documents every field.

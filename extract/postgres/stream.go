@@ -75,6 +75,11 @@ func (r *run) changes(ctx context.Context, src *pgx.Conn, tbl *table.Table, ti *
 	}
 	// The lake holds the changes: now the slot may let them go. A crash
 	// before this line re-reads them and skips them by LSN.
+	if r.opts.beforeAdvance != nil {
+		if err := r.opts.beforeAdvance(); err != nil {
+			return err
+		}
+	}
 	return r.advanceSlot(ctx, src, max(s.last, s.stop))
 }
 

@@ -1,0 +1,112 @@
+package postgres
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// latest is the lake's current state of table t: for each key the latest
+// version by _lsn, deletes dropped.
+const latestSQL = `SELECT id || ':' || coalesce(v, '-') FROM (
+	SELECT *, row_number() OVER (PARTITION BY id ORDER BY _lsn DESC) AS rn FROM lk) WHERE rn = 1 AND _op <> 'd' ORDER BY id`
+
+func TestCDCSnapshotThenChangesKeepDeletes(t *testing.T) {
+	f := newFixture(t, true)
+	f.exec(`CREATE TABLE items (id int PRIMARY KEY, v text, big text)`,
+		`INSERT INTO items SELECT g, 'v' || g, NULL FROM generate_series(1, 50) g`)
+	o := f.opts("public.items")
+	o.CDC = true
+	res := f.mustExtract(o)
+	if res.Mode != "cdc-snapshot" || res.Rows != 50 || res.LSNAfter == "" || res.Slot != "lakectl_items" {
+		t.Fatalf("first run: %+v", res)
+	}
+	// Changes after the snapshot, in several transactions.
+	f.exec(`INSERT INTO items VALUES (51, 'new', NULL), (52, 'gone soon', NULL)`,
+		`UPDATE items SET v = 'changed' WHERE id IN (1, 2)`,
+		`DELETE FROM items WHERE id IN (3, 52)`,
+		`UPDATE items SET v = 'twice' WHERE id = 1`)
+	res = f.mustExtract(o)
+	if res.Mode != "cdc" || res.Changes != 7 || res.Inserts != 2 || res.Updates != 3 || res.Deletes != 2 || res.Rows != 7 || res.Transactions != 4 {
+		t.Fatalf("second run: %+v", res)
+	}
+	// Nothing new: no commit, slot position unchanged.
+	res = f.mustExtract(o)
+	if res.Op != "none" || res.Changes != 0 {
+		t.Fatalf("idle run: %+v", res)
+	}
+	db := f.duck("items")
+	got := strs(t, db, latestSQL)
+	want := f.pgStrs(`SELECT id || ':' || coalesce(v, '-') FROM items ORDER BY id`)
+	if !slices.Equal(got, want) {
+		t.Fatalf("lake latest versions differ from the source:\n lake   %v\n source %v", got, want)
+	}
+	if n := strs(t, db, "SELECT count(*) FROM lk WHERE _op = 'd' AND v IS NULL AND id IN (3, 52)"); n[0] != "2" {
+		t.Fatalf("deletes: %v", n)
+	}
+}
+
+func TestCDCRereadAfterCrashIsNotStoredTwice(t *testing.T) {
+	f := newFixture(t, true)
+	f.exec(`CREATE TABLE k (id int PRIMARY KEY, v text)`, `INSERT INTO k VALUES (1, 'a')`)
+	o := f.opts("k")
+	o.CDC = true
+	f.mustExtract(o)
+	f.exec(`INSERT INTO k VALUES (2, 'b')`, `DELETE FROM k WHERE id = 1`)
+	crash := o
+	crash.beforeAdvance = func() error { return errors.New("crash after the lake commit") }
+	if _, err := f.extract(crash); err == nil {
+		t.Fatal("the simulated crash did not fail the run")
+	}
+	f.exec(`INSERT INTO k VALUES (3, 'c')`)
+	res := f.mustExtract(o)
+	// The run starts the slot at the job's position (past the crashed
+	// run's commit), so the server does not even send those changes again.
+	if res.Changes != 1 || res.LSNBefore == "" {
+		t.Fatalf("after the crash: %+v", res)
+	}
+	got := strs(t, f.duck("k"), "SELECT count(*) || '/' || count(DISTINCT _lsn) FROM lk")
+	if got[0] != "4/4" { // snapshot row (lsn 0) + 3 changes, each once
+		t.Fatalf("lake rows/distinct lsn = %v", got)
+	}
+}
+
+func TestCDCFaultsSayWhatToSet(t *testing.T) {
+	f := newFixture(t, true)
+	f.exec(`CREATE TABLE nokey (a int, b text)`,
+		`CREATE TABLE nothing (id int PRIMARY KEY)`, `ALTER TABLE nothing REPLICA IDENTITY NOTHING`,
+		`CREATE ROLE plain LOGIN`, `GRANT ALL ON ALL TABLES IN SCHEMA public TO plain`,
+		`CREATE TABLE ok (id int PRIMARY KEY)`)
+	for _, c := range []struct {
+		table string
+		url   string
+		is    error
+		want  string
+	}{
+		{"nokey", f.url, ErrNoKey, "REPLICA IDENTITY FULL"},
+		{"nothing", f.url, ErrNoKey, "REPLICA IDENTITY DEFAULT"},
+		{"ok", strings.Replace(f.url, "postgres@", "plain@", 1), ErrReplication, "ALTER ROLE"},
+	} {
+		o := f.opts(c.table)
+		o.DSN, o.CDC = c.url, true
+		_, err := f.extract(o)
+		if !errors.Is(err, c.is) || !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want %v naming %q", c.table, err, c.is, c.want)
+		}
+		f.lakeUntouched(c.table)
+	}
+	// A dropped slot is reported, nothing written.
+	o := f.opts("ok")
+	o.CDC = true
+	f.mustExtract(o)
+	f.exec(`SELECT pg_drop_replication_slot('lakectl_ok')`)
+	_, err := f.extract(o)
+	if !errors.Is(err, ErrSlotDropped) || !strings.Contains(err.Error(), "new snapshot") {
+		t.Fatalf("dropped slot: err = %v", err)
+	}
+	o.Resnapshot = true
+	if res := f.mustExtract(o); res.Mode != "cdc-snapshot" {
+		t.Fatalf("resnapshot: %+v", res)
+	}
+}
