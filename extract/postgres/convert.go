@@ -222,7 +222,7 @@ func parseYMD(b []byte) (y, m, d, next int, ok bool) {
 
 // bc handles the " BC" suffix: year 1 BC is year 0 (ISO 8601).
 func bc(b []byte, y int) ([]byte, int) {
-	if n := len(b); n > 3 && string(b[n-3:]) == " BC" {
+	if n := len(b); n >= 3 && string(b[n-3:]) == " BC" {
 		return b[:n-3], 1 - y
 	}
 	return b, y
