@@ -9,7 +9,7 @@ func newExtractCmd(f *Factory) *cobra.Command {
 		Use:   "extract",
 		Short: "Extract sources (MySQL tables, partner APIs) into the lake",
 	}
-	c.AddCommand(newExtractMySQLCmd(f), newExtractAPICmd(f))
+	c.AddCommand(newExtractMySQLCmd(f), newExtractAPICmd(f), newCmdExtractPostgres(f, nil))
 	return c
 }
 
