@@ -202,3 +202,22 @@ func printExtractPostgres(w io.Writer, res *postgres.Result) error {
 	}
 	return nil
 }
+
+// runExtractPostgresJob is the extract-postgres job of `lakectl run`.
+func runExtractPostgresJob(ctx context.Context, f *Factory, j config.Job, dryRun bool, jr *JobResult) error {
+	if dryRun {
+		jr.Status, jr.Result = "planned", fmt.Sprintf("extract %s into tables/%s", j.Table, lakeTableName(j.Table, j.As))
+		return nil
+	}
+	o := &extractPostgresOptions{DSN: j.DSN, Table: j.Table, As: j.As, Key: j.Key, Incremental: j.Incremental,
+		Cursor: j.Cursor, Lookback: j.Lookback, CDC: j.CDC, Slot: j.Slot, Publication: j.Publication,
+		MaxSlotRetained: j.MaxSlotRetained, PartitionBy: j.PartitionBy, ChunkRows: j.ChunkRows, Parallel: max(j.Parallel, 1)}
+	if o.CDC && o.Incremental {
+		return clierr.Usagef("job %s: cdc and incremental exclude each other", j.Name)
+	}
+	r, err := extractPostgres(ctx, f, o)
+	if r != nil {
+		jr.Rows, jr.Files, jr.Bytes, jr.Result = r.Rows, r.Files, r.Bytes, r
+	}
+	return err
+}

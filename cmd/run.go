@@ -23,6 +23,7 @@ const (
 	jobCompact      = "compact"
 	jobCatalog      = "catalog"
 	jobLoad         = "load"
+	jobExtractPG    = "extract-postgres"
 )
 
 // JobResult is one job of a run.
@@ -60,7 +61,9 @@ A failing job does not stop the next ones. Exit 1 when a job failed, 75 when
 the only trouble was a job whose lock another run holds, else 0.
 
 Job types: extract-mysql (dsn, table, as, key, incremental, cursor, lookback,
-partition_by, chunk_rows, parallel, where, tinyint1_as_bool), extract-api
+partition_by, chunk_rows, parallel, where, tinyint1_as_bool), extract-postgres
+(dsn, table, as, key, cdc, slot, publication, max_slot_retained, partition_by,
+chunk_rows, parallel), extract-api
 (sources, sources_dir, concurrency), compact (tables, target_size),
 catalog (tables), load (tables, into, mode, key, transform).`,
 		Example: `  # crontab: every five minutes
@@ -130,8 +133,9 @@ func selectJobs(all []config.Job, names []string) ([]config.Job, error) {
 		seen[j.Name] = true
 		switch j.Type {
 		case jobExtractMySQL, jobExtractAPI, jobCompact, jobCatalog, jobLoad:
+		case jobExtractPG:
 		default:
-			return nil, clierr.Usagef("job %q has type %q; use extract-mysql, extract-api, compact, catalog or load", j.Name, j.Type)
+			return nil, clierr.Usagef("job %q has type %q; use extract-mysql, extract-postgres, extract-api, compact, catalog or load", j.Name, j.Type)
 		}
 	}
 	if len(names) == 0 {
@@ -173,6 +177,8 @@ func runJob(ctx context.Context, f *Factory, j config.Job, dryRun bool) JobResul
 			jr.Rows, jr.Files, jr.Bytes, jr.Result = r.Rows, r.Files, r.Bytes, r
 		}
 		err = e
+	case jobExtractPG:
+		err = runExtractPostgresJob(ctx, f, j, dryRun, &jr)
 	case jobExtractAPI:
 		if dryRun {
 			jr.Status, jr.Result = "planned", fmt.Sprintf("call the APIs of %s", strings.Join(append(append([]string{}, j.Sources...), j.SourcesDir), " "))

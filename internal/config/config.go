@@ -80,6 +80,12 @@ type Job struct {
 	Where          string   `mapstructure:"where"`
 	TinyInt1AsBool bool     `mapstructure:"tinyint1_as_bool"`
 
+	// extract-postgres (with dsn, table, as, key, partition_by, chunk_rows, parallel)
+	CDC             bool   `mapstructure:"cdc"`
+	Slot            string `mapstructure:"slot"`
+	Publication     string `mapstructure:"publication"`
+	MaxSlotRetained string `mapstructure:"max_slot_retained"`
+
 	// extract-api
 	Sources     []string `mapstructure:"sources"`
 	SourcesDir  string   `mapstructure:"sources_dir"`
