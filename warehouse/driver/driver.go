@@ -151,9 +151,6 @@ type Statement struct {
 	Key          []string // quoted key columns (upsert)
 	Cursor       string   // quoted cursor column (upsert), may be empty
 	SeqColumn    string   // quoted sequence column of the stage, may be empty
-	// OpColumn is the quoted _op column of a change-data-capture table
-	// (upsert): a key whose latest version is a delete ('d') is deleted.
-	OpColumn string
 	Partitions   []PartitionFilter
 	// PartitionPaths are the lake partitions ("dt=2024-01-01") whose
 	// ledger rows a replace deletes.
@@ -163,6 +160,9 @@ type Statement struct {
 	Ledger         string     // quoted ledger table (lakectl_loads)
 	Targets        string     // quoted table of target schemas (lakectl_targets)
 	Limit          int        // row limit (status)
+	// OpColumn is the quoted _op column of a change-data-capture table
+	// (upsert): a key whose latest version is a delete ('d') is deleted.
+	OpColumn string
 }
 
 // PartitionFilter is one partition to delete in replace mode: rows for
