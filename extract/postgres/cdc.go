@@ -123,7 +123,9 @@ func (r *run) cdcSnapshot(ctx context.Context, src *pgx.Conn, tbl *table.Table, 
 	}
 	if info.exists {
 		if info.active {
-			return fmt.Errorf("replication slot %s is in use by another session; stop it or name another slot", slot)
+			if err := waitSlotFree(ctx, src, slot); err != nil {
+				return err
+			}
 		}
 		r.log.Warn("dropping a replication slot that has no snapshot in the lake for this job, to take one consistent with a new slot", "slot", slot)
 		if _, err := src.Exec(ctx, "SELECT pg_drop_replication_slot($1)", slot); err != nil {
@@ -147,6 +149,29 @@ func (r *run) cdcSnapshot(ctx context.Context, src *pgx.Conn, tbl *table.Table, 
 		r.dropSlot(context.WithoutCancel(ctx), src, slot)
 	}
 	return err
+}
+
+// slotBusyWait is how long a run waits for a slot still held by the
+// session of a run that was killed: the server ends it on the closed socket.
+const slotBusyWait = 15 * time.Second
+
+// waitSlotFree waits until no session uses the slot.
+func waitSlotFree(ctx context.Context, conn *pgx.Conn, slot string) error {
+	deadline := time.Now().Add(slotBusyWait)
+	for {
+		info, err := readSlot(ctx, conn, slot)
+		if err != nil || !info.active {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("replication slot %s is in use by another session; stop it or name another slot", slot)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // dropSlot drops a slot this run created, waiting for its session to end.

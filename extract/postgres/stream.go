@@ -39,6 +39,11 @@ func (r *run) changes(ctx context.Context, src *pgx.Conn, tbl *table.Table, ti *
 		return badInput("%w: replication slot %s no longer exists, so changes after %s may be lost; take a new snapshot to start again",
 			ErrSlotDropped, r.opts.Slot, st.LSN)
 	}
+	if info.active {
+		if err := waitSlotFree(ctx, src, r.opts.Slot); err != nil {
+			return err
+		}
+	}
 	r.res.SlotRetainedBytes = info.retained
 	if info.retained > r.opts.MaxSlotRetained {
 		r.res.SlotOverLimit = true
