@@ -1,7 +1,11 @@
 package cmd
 
 import (
+	"strconv"
+
 	"github.com/spf13/cobra"
+
+	"github.com/lakectl/lakectl/internal/clierr"
 )
 
 func newExtractCmd(f *Factory) *cobra.Command {
@@ -15,6 +19,7 @@ func newExtractCmd(f *Factory) *cobra.Command {
 
 type extractMySQLFlags struct {
 	dsn, table, as, cursor, lookback, partitionBy, where string
+	spatial                                              string
 	key                                                  []string
 	incremental, tinyInt1AsBool                          bool
 	chunkRows, parallel                                  int
@@ -34,7 +39,15 @@ stored watermark minus --lookback, never writing a (key, cursor) pair twice.`,
 		Example: `  lakectl extract mysql --dsn 'mysql://etl:${DB_PW}@db:3306/shop' --table shop.orders
   lakectl extract mysql --dsn "$DSN" --table shop.orders --incremental --cursor updated_at --lookback 10m --partition-by created_at:day`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runExtractMySQL(cmd, f, &o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := positiveFlags(cmd, "chunk-rows", "parallel"); err != nil {
+				return err
+			}
+			if o.spatial != "wkb" && o.spatial != "wkt" {
+				return clierr.Usagef("--spatial %q: want wkb or wkt", o.spatial)
+			}
+			return runExtractMySQL(cmd, f, &o)
+		},
 	}
 	fl := c.Flags()
 	fl.StringVar(&o.dsn, "dsn", "", "source: mysql://user:password@host:port/db?param=value or user:password@tcp(host:port)/db")
@@ -45,10 +58,11 @@ stored watermark minus --lookback, never writing a (key, cursor) pair twice.`,
 	fl.StringVar(&o.cursor, "cursor", "", "cursor column for --incremental (integer, DATE, DATETIME or TIMESTAMP)")
 	fl.StringVar(&o.lookback, "lookback", "", "re-read this far behind the watermark for late commits, e.g. 10m")
 	fl.StringVar(&o.partitionBy, "partition-by", "", "partition rule COL or COL:day|hour|month")
-	fl.IntVar(&o.chunkRows, "chunk-rows", 0, "rows per keyset chunk (default 50000)")
+	fl.IntVar(&o.chunkRows, "chunk-rows", 0, "rows per keyset chunk (default 100000)")
 	fl.IntVar(&o.parallel, "parallel", 1, "connections reading the snapshot in parallel")
 	fl.StringVar(&o.where, "where", "", "extra SQL filter on the source rows")
 	fl.BoolVar(&o.tinyInt1AsBool, "tinyint1-as-bool", false, "map TINYINT(1) to bool instead of int8")
+	fl.StringVar(&o.spatial, "spatial", "wkb", "spatial columns as wkb (bytes: 4-byte little-endian SRID, then WKB) or wkt (text)")
 	_ = c.MarkFlagRequired("dsn")
 	_ = c.MarkFlagRequired("table")
 	return c
@@ -74,7 +88,12 @@ every response under raw/, and write the records to Parquet under tables/.
   lakectl extract api --sources s3://bucket/sources/ --from 2026-11-01T00:00:00Z --to 2026-11-02T00:00:00Z
   lakectl extract api --sources sources/ --replay`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runExtractAPI(cmd, f, &o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := positiveFlags(cmd, "concurrency"); err != nil {
+				return err
+			}
+			return runExtractAPI(cmd, f, &o)
+		},
 	}
 	fl := c.Flags()
 	fl.StringArrayVar(&o.sources, "source", nil, "source spec: a JSON file or a lake URL (repeatable)")
@@ -84,4 +103,19 @@ every response under raw/, and write the records to Parquet under tables/.
 	fl.IntVar(&o.concurrency, "concurrency", 0, "requests in flight across all sources (default 32)")
 	fl.BoolVar(&o.replay, "replay", false, "rebuild tables from raw/ without calling any API")
 	return c
+}
+
+// positiveFlags refuses an integer flag given explicitly as 0 or less
+// (leaving it out keeps its default), before anything runs.
+func positiveFlags(cmd *cobra.Command, names ...string) error {
+	for _, n := range names {
+		fl := cmd.Flags().Lookup(n)
+		if fl == nil || !fl.Changed {
+			continue
+		}
+		if v, err := strconv.Atoi(fl.Value.String()); err == nil && v < 1 {
+			return clierr.Usagef("--%s %d: must be 1 or more", n, v)
+		}
+	}
+	return nil
 }

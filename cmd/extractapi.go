@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/lakectl/lakectl/extract/api"
 	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/lake/table"
 )
 
 func runExtractAPI(cmd *cobra.Command, f *Factory, o *extractAPIFlags) error {
@@ -55,6 +57,10 @@ func extractAPI(ctx context.Context, f *Factory, o *extractAPIFlags) (*api.Resul
 		Progress:    p,
 	})
 	p.Done()
+	var rule *table.PartitionRuleError
+	if errors.As(err, &rule) {
+		err = clierr.Usagef("%v; nothing of that endpoint was written. To rewrite its table under the spec's partition_by, run `lakectl extract api --source SPEC --replay` (it rebuilds the table from raw/ and replaces every file); or restore the spec's partition_by", err)
+	}
 	if res == nil {
 		return nil, err
 	}

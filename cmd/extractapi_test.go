@@ -95,3 +95,44 @@ func TestExtractAPICommand(t *testing.T) {
 		t.Fatalf("no sources: exit %d, want 2", code)
 	}
 }
+
+func TestExtractAPIPartitionRuleChangeExits2AndReplayRewrites(t *testing.T) {
+	const token = "tok-cmd-test-91c3"
+	srv := newPagedPartner(t, token)
+	t.Setenv("PARTNER_TOKEN", token)
+	dir := t.TempDir()
+	spec := func(partition string) string {
+		p := filepath.Join(dir, "partner.json")
+		body := fmt.Sprintf(`{"name": "partner", "base_url": %q, "auth": {"type": "bearer", "token_env": "PARTNER_TOKEN"},
+  "accounts": [{"id": "1"}],
+  "endpoints": [{"name": "tx", "path": "/tx", "window": {"granularity": "day", "start": "2026-11-20"},
+    "pagination": {"type": "page", "page_param": "page", "size": 10, "stop": "short"}, "records_path": "data",
+    "fields": [{"name": "id", "type": "int64"}, {"name": "at", "type": "timestamp"}], "key": ["id"],
+    "table": "partner_tx"%s}]}`, srv.URL, partition)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	lakeDir := filepath.Join(dir, "lake")
+	window := []string{"--from", "2026-11-20", "--to", "2026-11-21"}
+	if code, _, errOut := run(t, append([]string{"--lake", lakeDir, "extract", "api", "--source", spec("")}, window...)...); code != 0 {
+		t.Fatalf("first run: exit %d: %s", code, errOut)
+	}
+	p := spec(`, "partition_by": "at:day"`)
+	code, _, errOut := run(t, append([]string{"--lake", lakeDir, "extract", "api", "--source", p}, window...)...)
+	if code != 2 || !strings.Contains(errOut, "--replay") {
+		t.Fatalf("partition_by changed: exit %d: %s; want 2 naming --replay", code, errOut)
+	}
+	if code, _, errOut := run(t, "--lake", lakeDir, "extract", "api", "--source", p, "--replay"); code != 0 {
+		t.Fatalf("replay: exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := run(t, append([]string{"--lake", lakeDir, "extract", "api", "--source", p}, window...)...); code != 0 {
+		t.Fatalf("after the replay: exit %d: %s", code, errOut)
+	}
+	files, _ := filepath.Glob(filepath.Join(lakeDir, "tables", "partner_tx", "*.parquet"))
+	parted, _ := filepath.Glob(filepath.Join(lakeDir, "tables", "partner_tx", "at_day=*", "*.parquet"))
+	if len(files) != 0 || len(parted) == 0 {
+		t.Fatalf("layout after the replay: %d unpartitioned, %d partitioned files; want only partitioned", len(files), len(parted))
+	}
+}

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -9,8 +10,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lakectl/lakectl/extract/mysql"
+	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/config"
 	"github.com/lakectl/lakectl/internal/redact"
+	"github.com/lakectl/lakectl/lake/table"
 )
 
 func runExtractMySQL(cmd *cobra.Command, f *Factory, o *extractMySQLFlags) error {
@@ -43,6 +46,7 @@ func extractMySQL(ctx context.Context, f *Factory, o *extractMySQLFlags) (*mysql
 		Parallel:       o.parallel,
 		Where:          o.where,
 		TinyInt1AsBool: o.tinyInt1AsBool,
+		Spatial:        o.spatial,
 		Codec:          tc.Codec,
 		Logger:         f.Logger(),
 	}
@@ -62,7 +66,7 @@ func extractMySQL(ctx context.Context, f *Factory, o *extractMySQLFlags) (*mysql
 	res, err := mysql.Extract(ctx, store, opts)
 	p.Done()
 	if err != nil {
-		return nil, err
+		return nil, extractMySQLError(err, o)
 	}
 	if res.Rows > 0 || res.RemovedFiles > 0 {
 		f.syncCatalog(ctx, store, res.Table)
@@ -116,4 +120,30 @@ func dsnPassword(dsn string) string {
 		return ""
 	}
 	return pw
+}
+
+// extractMySQLError turns the refusals of a run whose settings no longer
+// fit the lake table into one line naming the command that fixes it.
+func extractMySQLError(err error, o *extractMySQLFlags) error {
+	var (
+		source *mysql.SourceChangedError
+		rule   *table.PartitionRuleError
+		types  *table.AppendSchemaError
+	)
+	switch {
+	case errors.As(err, &source):
+		return clierr.Usagef("%v; nothing was written. To replace tables/%s with %s, run the same command without --incremental (a full extract starts the job over); to keep both, extract %s into another table with --as NAME",
+			source, source.Table, source.Want, source.Want)
+	case errors.As(err, &rule):
+		want := "without --partition-by"
+		if !rule.Want.IsZero() {
+			want = "with --partition-by " + rule.Want.String()
+		}
+		return clierr.Usagef("%v; nothing was written. To rewrite the table under the new rule, run `lakectl extract mysql --dsn DSN --table %s %s` without --incremental (a full extract replaces every file); or keep the table's rule",
+			rule, o.table, want)
+	case errors.As(err, &types):
+		return fmt.Errorf("%w; nothing was written. To rewrite the table with the source's types, run the same command without --incremental (a full extract replaces every file), or extract a view that casts %s back to %s",
+			err, types.Column, types.Have)
+	}
+	return err
 }

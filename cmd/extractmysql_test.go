@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -67,5 +68,42 @@ func TestExtractMySQLCommandBadPasswordNeverPrinted(t *testing.T) {
 	code, out, errOut := run(t, "--lake", t.TempDir(), "extract", "mysql", "--dsn", dsn, "--table", db.Name+".nope")
 	if code != 1 || strings.Contains(out+errOut, "Wr0ngPassw0rd") || errOut == "" {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+func TestExtractNumericFlagsRefusedBeforeAnything(t *testing.T) {
+	lakeDir := t.TempDir()
+	for _, args := range [][]string{
+		{"extract", "mysql", "--dsn", "mysql://u@127.0.0.1:1/db", "--table", "db.t", "--parallel", "0"},
+		{"extract", "mysql", "--dsn", "mysql://u@127.0.0.1:1/db", "--table", "db.t", "--chunk-rows", "0"},
+		{"extract", "mysql", "--dsn", "mysql://u@127.0.0.1:1/db", "--table", "db.t", "--parallel", "-2"},
+		{"extract", "api", "--source", "nope.json", "--concurrency", "0"},
+		{"extract", "api", "--source", "nope.json", "--concurrency", "-3"},
+	} {
+		code, _, errOut := run(t, append([]string{"--lake", lakeDir}, args...)...)
+		flag := args[len(args)-2]
+		if code != 2 || !strings.Contains(errOut, flag) {
+			t.Errorf("%v: exit %d (%s), want 2 naming %s", args, code, strings.TrimSpace(errOut), flag)
+		}
+	}
+	if entries, _ := os.ReadDir(lakeDir); len(entries) > 0 {
+		t.Errorf("refused flags left %d entries in the lake", len(entries))
+	}
+}
+
+func TestExtractMySQLPartitionRuleChangeExits2NamingTheRewrite(t *testing.T) {
+	db := testenv.MySQL(t)
+	if _, err := db.DB.Exec(`CREATE TABLE pr (id INT PRIMARY KEY, updated_at DATETIME NOT NULL);
+		INSERT INTO pr VALUES (1, '2026-11-20 10:00:00')`); err != nil {
+		t.Fatal(err)
+	}
+	lakeDir := t.TempDir()
+	base := []string{"--lake", lakeDir, "extract", "mysql", "--dsn", db.URL, "--table", db.Name + ".pr", "--incremental", "--cursor", "updated_at"}
+	if code, _, errOut := run(t, base...); code != 0 {
+		t.Fatalf("first run: exit %d: %s", code, errOut)
+	}
+	code, _, errOut := run(t, append(base, "--partition-by", "updated_at:day")...)
+	if code != 2 || !strings.Contains(errOut, "--partition-by updated_at:day` without --incremental") {
+		t.Fatalf("rule change: exit %d: %s; want 2 naming the full extract that rewrites the table", code, errOut)
 	}
 }

@@ -61,7 +61,7 @@ A failing job does not stop the next ones. Exit 1 when a job failed, 75 when
 the only trouble was a job whose lock another run holds, else 0.
 
 Job types: extract-mysql (dsn, table, as, key, incremental, cursor, lookback,
-partition_by, chunk_rows, parallel, where, tinyint1_as_bool), extract-postgres
+partition_by, chunk_rows, parallel, where, tinyint1_as_bool, spatial), extract-postgres
 (dsn, table, as, key, cdc, slot, publication, max_slot_retained, partition_by,
 chunk_rows, parallel), extract-api
 (sources, sources_dir, concurrency), compact (tables, target_size),
@@ -171,7 +171,7 @@ func runJob(ctx context.Context, f *Factory, j config.Job, dryRun bool) JobResul
 		}
 		o := &extractMySQLFlags{dsn: j.DSN, table: j.Table, as: j.As, cursor: j.Cursor, lookback: j.Lookback,
 			partitionBy: j.PartitionBy, where: j.Where, key: j.Key, incremental: j.Incremental,
-			tinyInt1AsBool: j.TinyInt1AsBool, chunkRows: j.ChunkRows, parallel: j.Parallel}
+			tinyInt1AsBool: j.TinyInt1AsBool, chunkRows: j.ChunkRows, parallel: j.Parallel, spatial: j.Spatial}
 		r, e := extractMySQL(ctx, f, o)
 		if r != nil {
 			jr.Rows, jr.Files, jr.Bytes, jr.Result = r.Rows, r.Files, r.Bytes, r

@@ -63,7 +63,18 @@ type SourceResult struct {
 	Bytes    int64    `json:"bytes"` // response bytes received (extract) or Parquet bytes written (replay)
 	Tables   []string `json:"tables"`
 	Error    string   `json:"error,omitempty"`
+	refused  error    // a typed refusal (partition rule change) among the errors
 }
+
+// refusedError is the run's error when a source was refused for a reason
+// the caller may map (errors.As finds the typed cause).
+type refusedError struct {
+	msg   string
+	cause error
+}
+
+func (e *refusedError) Error() string { return e.msg }
+func (e *refusedError) Unwrap() error { return e.cause }
 
 // Extract runs every source spec: fetch to raw/, records to tables/. A
 // bad spec stops everything before any request (*clierr.UsageError); a
@@ -112,7 +123,11 @@ func Extract(ctx context.Context, store lake.Store, opts Options) (*Result, erro
 	}
 	wg.Wait()
 	var failed []string
+	var refused error
 	for _, s := range res.Sources {
+		if refused == nil {
+			refused = s.refused
+		}
 		res.Requests += s.Requests
 		res.Retries += s.Retries
 		res.Records += s.Records
@@ -129,7 +144,11 @@ func Extract(ctx context.Context, store lake.Store, opts Options) (*Result, erro
 		return res, ctx.Err()
 	}
 	if len(failed) > 0 {
-		return res, fmt.Errorf("%d of %d sources failed: %s", len(failed), len(specs), strings.Join(failed, "; "))
+		msg := fmt.Sprintf("%d of %d sources failed: %s", len(failed), len(specs), strings.Join(failed, "; "))
+		if refused != nil {
+			return res, &refusedError{msg: msg, cause: refused}
+		}
+		return res, errors.New(msg)
 	}
 	return res, nil
 }
@@ -208,6 +227,16 @@ type runner struct {
 	rows      int64
 	files     int64
 	outBytes  int64
+	refused   error // the first typed refusal, for SourceResult.refused
+}
+
+// noteRefused keeps the first typed refusal of the run.
+func (r *runner) noteRefused(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.refused == nil {
+		r.refused = err
+	}
 }
 
 func newRunner(s *Spec, store lake.Store, opts Options, global chan struct{}, prog progress.Reporter) *runner {
@@ -284,6 +313,7 @@ func (r *runner) run(ctx context.Context) SourceResult {
 	wg.Wait()
 	sort.Strings(errs)
 	sr.Error = strings.Join(errs, "; ")
+	sr.refused = r.refused
 	sr.Requests, sr.Retries = r.stats.requests.Load(), r.stats.retries.Load()
 	sr.Records, sr.Bytes = r.stats.records.Load(), r.stats.bytes.Load()
 	sr.Rows, sr.Files = r.rows, r.files

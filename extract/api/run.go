@@ -35,6 +35,14 @@ func (r *runner) extractEndpoint(ctx context.Context, ep *Endpoint, accs []unitA
 	if err != nil {
 		return err
 	}
+	rule, err := table.ParsePartitionRule(ep.PartitionBy)
+	if err != nil {
+		return err
+	}
+	if err := tbl.CheckAppend(ctx, schema.Schema{}, rule); err != nil {
+		r.noteRefused(err)
+		return err
+	}
 	units := planUnits(ep, accs, st, r.opts.From, r.opts.To, r.opts.Now())
 	ahead := max(256, 8*cap(r.local))
 

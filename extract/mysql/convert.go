@@ -130,7 +130,7 @@ func (c *converter) value(i int, b []byte) (schema.Value, error) {
 	case convTime:
 		us, ok := parseTime(b)
 		if !ok {
-			return schema.Value{}, fmt.Errorf("column %q: TIME value %q is not a time of day (00:00:00 to 23:59:59.999999); extract a view that casts it", col.Name, b)
+			return badValue(col, b)
 		}
 		return schema.Int64Value(us), nil
 	case convYear:
@@ -430,21 +430,33 @@ func parseFraction(b []byte) (int64, bool) {
 	return int64(f), true
 }
 
-// parseTime reads a TIME that is a time of day, "HH:MM:SS[.ffffff]";
-// negative values and hours beyond 23 are not.
+// parseTime reads a MySQL TIME, a signed duration "[-]H..HHH:MM:SS[.ffffff]"
+// (-838:59:59 to 838:59:59), as microseconds.
 func parseTime(b []byte) (int64, bool) {
-	if len(b) < 8 || b[2] != ':' || b[5] != ':' {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	colon := 0
+	for colon < len(b) && b[colon] != ':' {
+		colon++
+	}
+	if colon < 1 || colon > 3 || len(b) < colon+6 || b[colon+3] != ':' {
 		return 0, false
 	}
-	h, ok1 := num(b[0:2])
-	m, ok2 := num(b[3:5])
-	s, ok3 := num(b[6:8])
-	if !ok1 || !ok2 || !ok3 || h > 23 || m > 59 || s > 59 {
+	h, ok1 := num(b[:colon])
+	m, ok2 := num(b[colon+1 : colon+3])
+	s, ok3 := num(b[colon+4 : colon+6])
+	if !ok1 || !ok2 || !ok3 || m > 59 || s > 59 {
 		return 0, false
 	}
-	frac, ok := parseFraction(b[8:])
+	frac, ok := parseFraction(b[colon+6:])
 	if !ok {
 		return 0, false
 	}
-	return (int64(h)*3600+int64(m)*60+int64(s))*1_000_000 + frac, true
+	us := (int64(h)*3600+int64(m)*60+int64(s))*1_000_000 + frac
+	if neg {
+		us = -us
+	}
+	return us, true
 }

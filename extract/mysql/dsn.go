@@ -68,6 +68,14 @@ func parseDSN(ctx context.Context, dsn string, logger *slog.Logger) (*mysql.Conf
 			cfg.Params[k] = v
 		}
 	}
+	// TIMESTAMP values are instants: the session must be UTC whatever the
+	// DSN asks, or they land shifted (DATETIME is unaffected by it).
+	if tz := cfg.Params["time_zone"]; tz != sessionParams["time_zone"] {
+		if logger != nil {
+			logger.Info("the DSN's time_zone is overridden: the session runs in UTC so TIMESTAMP values land as UTC instants", "dsn_time_zone", tz)
+		}
+		cfg.Params["time_zone"] = sessionParams["time_zone"]
+	}
 	cfg.InterpolateParams = true
 	cfg.ParseTime = false
 	cfg.MultiStatements = false

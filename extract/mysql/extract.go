@@ -47,6 +47,7 @@ type Options struct {
 	Parallel       int    // connections for a full snapshot (default 1)
 	Where          string // extra SQL filter, ANDed to every read
 	TinyInt1AsBool bool   // TINYINT(1) as bool (default: integer)
+	Spatial        string // spatial columns: SpatialWKB (default) or SpatialWKT
 
 	TargetFileBytes int64  // Parquet file size target (default: the lake writer's)
 	Codec           string // Parquet codec (default: the lake writer's)
@@ -164,6 +165,8 @@ func newRun(ctx context.Context, store lake.Store, opts Options) (*run, error) {
 		return nil, clierr.Usagef("--chunk-rows %d: must be positive", opts.ChunkRows)
 	case opts.Lookback < 0:
 		return nil, clierr.Usagef("--lookback %s: must not be negative", opts.Lookback)
+	case opts.Spatial != "" && opts.Spatial != SpatialWKB && opts.Spatial != SpatialWKT:
+		return nil, clierr.Usagef("--spatial %q: want %s or %s", opts.Spatial, SpatialWKB, SpatialWKT)
 	}
 	if r.opts.Parallel == 0 {
 		r.opts.Parallel = 1
@@ -199,9 +202,13 @@ func (r *run) run(ctx context.Context, rep progress.Reporter) error {
 	defer db.Close()
 	db.SetMaxOpenConns(r.opts.Parallel + 2)
 	if err := db.PingContext(ctx); err != nil {
+		var me *mysql.MySQLError
+		if errors.As(err, &me) && me.Number == errUnknownDB {
+			return clierr.Usagef("database %q does not exist on the MySQL server (or the user may not see it): fix the database of --dsn", r.cfg.DBName)
+		}
 		return fmt.Errorf("connect to MySQL at %s as %q: %w; check the --dsn host, port, user and password", r.cfg.Addr, r.cfg.User, err)
 	}
-	ti, err := describeTable(ctx, db, r.db, r.tbl, r.opts.TinyInt1AsBool)
+	ti, err := describeTable(ctx, db, r.db, r.tbl, mapOptions{tinyInt1AsBool: r.opts.TinyInt1AsBool, spatialWKT: r.opts.Spatial == SpatialWKT})
 	if err != nil {
 		return err
 	}
@@ -221,6 +228,9 @@ func (r *run) run(ctx context.Context, rep progress.Reporter) error {
 	}
 	r.res.Key = ti.Key
 	rep.SetTotal(ti.RowEstimate)
+	if err := r.validate(ctx, db, ti); err != nil {
+		return err
+	}
 
 	var cur *cursorInfo
 	if r.opts.Cursor != "" {
@@ -239,7 +249,57 @@ func (r *run) run(ctx context.Context, rep progress.Reporter) error {
 	if snapshot {
 		return r.snapshot(ctx, db, tbl, ti, cur, rep)
 	}
+	if st.Source != "" && !strings.EqualFold(st.Source, r.res.Source) {
+		return &SourceChangedError{Job: r.res.Job, Table: r.res.Table, Have: st.Source, Want: r.res.Source}
+	}
+	if err := tbl.CheckAppend(ctx, ti.Schema(), r.rule); err != nil {
+		return err
+	}
 	return r.incremental(ctx, db, tbl, ti, cur, &st, rep)
+}
+
+// MySQL error numbers that mean bad input rather than a failure.
+const (
+	errUnknownDB     = 1049 // ER_BAD_DB_ERROR
+	errUnknownColumn = 1054 // ER_BAD_FIELD_ERROR
+	errParse         = 1064 // ER_PARSE_ERROR
+)
+
+// validate refuses bad input that only the table can reveal (a partition
+// column it lacks, a --where it cannot run) before any transaction opens,
+// so bad input leaves no trace in the lake.
+func (r *run) validate(ctx context.Context, db *sql.DB, ti *tableInfo) error {
+	if err := r.rule.Check(ti.Schema()); err != nil {
+		return err
+	}
+	where := r.userWhere()
+	if len(where) == 0 {
+		return nil
+	}
+	q := fmt.Sprintf("SELECT 1 FROM %s WHERE %s LIMIT 0", quoteTable(ti.DB, ti.Name), where[0])
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		var me *mysql.MySQLError
+		if errors.As(err, &me) && (me.Number == errUnknownColumn || me.Number == errParse || string(me.SQLState[:2]) == "42") {
+			return clierr.Usagef("--where %q does not run on %s: %s", r.opts.Where, r.res.Source, me.Message)
+		}
+		return fmt.Errorf("check --where on %s: %w", r.res.Source, err)
+	}
+	return rows.Close()
+}
+
+// SourceChangedError is an incremental run of a job whose watermark
+// belongs to another source table: appending would mix two tables' rows
+// under a watermark that means nothing for this one. A full extract
+// (a replace) starts the job over on the new source.
+type SourceChangedError struct {
+	Job, Table string
+	Have, Want string // db.table of the job's state, of this run
+}
+
+func (e *SourceChangedError) Error() string {
+	return fmt.Sprintf("job %s (lake table %s) extracts %s and its watermark belongs to that table, not to %s",
+		e.Job, e.Table, e.Have, e.Want)
 }
 
 // redactedError carries a redacted message. It unwraps only to the
@@ -255,9 +315,14 @@ func (e *redactedError) Unwrap() error { return e.err }
 // redactErr makes err one redacted line, keeping what decides the exit
 // code: usage errors stay usage errors, lock errors stay as they are.
 func redactErr(ctx context.Context, err error) error {
-	var locked *clierr.LockedError
-	if errors.As(err, &locked) {
-		return err
+	var (
+		locked  *clierr.LockedError
+		changed *SourceChangedError
+		rule    *table.PartitionRuleError
+		types   *table.AppendSchemaError
+	)
+	if errors.As(err, &locked) || errors.As(err, &changed) || errors.As(err, &rule) || errors.As(err, &types) {
+		return err // typed, and free of secrets: cmd maps them
 	}
 	msg := strings.Join(strings.Fields(redact.String(ctx, err.Error())), " ")
 	var usage *clierr.UsageError

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -182,7 +183,7 @@ func (r *run) snapshot(ctx context.Context, db *sql.DB, tbl *table.Table, ti *ta
 			}
 			r.res.NullCursorRows += f.nulls
 		}
-		r.setCursorState(&state, cur, merged, upper)
+		r.setCursorState(&state, cur, merged, upper, math.MinInt64)
 	}
 	return r.commit(ctx, tx, state, st)
 }
@@ -200,8 +201,12 @@ func identity(ti *tableInfo, keyIdx []int) []int {
 	return all
 }
 
-func (r *run) setCursorState(state *jobState, cur *cursorInfo, seen *seenSet, watermark int64) {
-	groups, seenFrom, trimmed := seen.state(watermark - cur.lookback)
+// setCursorState stores the new watermark with the pairs the next run's
+// window needs. covered is the lowest cursor the seen set is complete
+// from (the window this run read): a lookback raised since the last run
+// must not claim pairs below it, or the run after would store them again.
+func (r *run) setCursorState(state *jobState, cur *cursorInfo, seen *seenSet, watermark, covered int64) {
+	groups, seenFrom, trimmed := seen.state(max(watermark-cur.lookback, covered))
 	if trimmed {
 		r.log.Warn("more rows changed inside the lookback window than the job's state keeps; the next run's window starts later",
 			"max_pairs", maxSeen, "window_from", cur.typ.format(seenFrom))
@@ -230,7 +235,13 @@ func (r *run) incremental(ctx context.Context, db *sql.DB, tbl *table.Table, ti 
 		if err != nil {
 			return err
 		}
-		lo = max(lo, sf)
+		if sf > lo {
+			// The state only knows the pairs written from sf on: reading
+			// below it would store rows the lake already holds.
+			r.log.Info("the lookback reaches below the window the job's state covers; this run starts at the covered window (a full extract re-reads everything)",
+				"window_from", cur.typ.format(sf), "lookback_from", cur.typ.format(lo))
+			lo = sf
+		}
 	}
 	r.res.WindowFrom = cur.typ.format(lo)
 	seen, err := loadSeen(cur.typ, prev.Seen)
@@ -299,7 +310,7 @@ func (r *run) incremental(ctx context.Context, db *sql.DB, tbl *table.Table, ti 
 		return nil // nothing new: no commit
 	}
 	state := jobState{Source: r.res.Source, Mode: "incremental"}
-	r.setCursorState(&state, cur, seen, newWM)
+	r.setCursorState(&state, cur, seen, newWM, lo)
 	return r.commit(ctx, tx, state, st)
 }
 

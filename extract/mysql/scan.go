@@ -91,8 +91,8 @@ func (s *scanSpec) keyCond(op string, vals []any) (string, []any) {
 // query renders the next chunk's SELECT after the key values `after`.
 func (s *scanSpec) query(after []any) (string, []any) {
 	cols := make([]string, len(s.ti.Columns))
-	for i, c := range s.ti.Columns {
-		cols[i] = quoteIdent(c.Name)
+	for i := range s.ti.Columns {
+		cols[i] = s.ti.Columns[i].selectExpr()
 	}
 	q := "SELECT " + strings.Join(cols, ", ") + " FROM " + quoteTable(s.ti.DB, s.ti.Name)
 	conds := append([]string(nil), s.where...)

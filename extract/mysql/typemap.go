@@ -30,7 +30,7 @@ const (
 	convBytes                  // binary strings and BLOBs
 	convDate                   // DATE
 	convDatetime               // DATETIME and TIMESTAMP, as UTC microseconds
-	convTime                   // TIME of day
+	convTime                   // TIME, a signed duration in microseconds
 	convYear                   // YEAR
 )
 
@@ -40,6 +40,27 @@ type column struct {
 	DataType   string // information_schema DATA_TYPE, lowercase
 	ColumnType string // information_schema COLUMN_TYPE, lowercase
 	conv       conv
+	expr       string // what the SELECT reads instead of the column ("": the column)
+}
+
+// Values of Options.Spatial.
+const (
+	SpatialWKB = "wkb" // bytes: 4-byte little-endian SRID, then WKB (MySQL's own form)
+	SpatialWKT = "wkt" // text: ST_AsText (the SRID is not kept)
+)
+
+// mapOptions are the choices of the type mapping.
+type mapOptions struct {
+	tinyInt1AsBool bool
+	spatialWKT     bool
+}
+
+// selectExpr is what a SELECT reads for the column.
+func (c *column) selectExpr() string {
+	if c.expr != "" {
+		return c.expr
+	}
+	return quoteIdent(c.Name)
 }
 
 // tableInfo is what information_schema says about the source table.
@@ -72,7 +93,7 @@ func (ti *tableInfo) Schema() schema.Schema {
 
 // describeTable reads the table's columns, key and row estimate from
 // information_schema. An unknown database or table is a usage error.
-func describeTable(ctx context.Context, db *sql.DB, dbName, table string, tinyInt1AsBool bool) (*tableInfo, error) {
+func describeTable(ctx context.Context, db *sql.DB, dbName, table string, mo mapOptions) (*tableInfo, error) {
 	ti := &tableInfo{DB: dbName, Name: table}
 	var tableType string
 	err := db.QueryRowContext(ctx,
@@ -120,7 +141,7 @@ func describeTable(ctx context.Context, db *sql.DB, dbName, table string, tinyIn
 		c.Name = r.name
 		c.Nullable = r.nullable == "YES"
 		isJSON := jsonCols[strings.ToLower(r.name)]
-		if err := mapType(&c, r.prec, r.scale, r.charset, isJSON, tinyInt1AsBool); err != nil {
+		if err := mapType(&c, r.prec, r.scale, r.charset, isJSON, mo); err != nil {
 			return nil, fmt.Errorf("column %q of %s.%s: %w", r.name, dbName, table, err)
 		}
 		ti.Columns = append(ti.Columns, c)
@@ -132,7 +153,7 @@ func describeTable(ctx context.Context, db *sql.DB, dbName, table string, tinyIn
 }
 
 // mapType decides the lake type of one column (docs/mysql.md has the table).
-func mapType(c *column, prec, scale int, charset string, isJSON, tinyInt1AsBool bool) error {
+func mapType(c *column, prec, scale int, charset string, isJSON bool, mo mapOptions) error {
 	unsigned := strings.Contains(c.ColumnType, "unsigned")
 	intType := func(signed, uns schema.Type) {
 		if unsigned {
@@ -143,7 +164,7 @@ func mapType(c *column, prec, scale int, charset string, isJSON, tinyInt1AsBool 
 	}
 	switch c.DataType {
 	case "tinyint":
-		if tinyInt1AsBool && strings.HasPrefix(c.ColumnType, "tinyint(1)") {
+		if mo.tinyInt1AsBool && strings.HasPrefix(c.ColumnType, "tinyint(1)") {
 			c.Type, c.conv = schema.TBool, convBool
 			return nil
 		}
@@ -185,9 +206,19 @@ func mapType(c *column, prec, scale int, charset string, isJSON, tinyInt1AsBool 
 	case "datetime", "timestamp":
 		c.Type, c.conv = schema.TTimestamp, convDatetime
 	case "time":
-		c.Type, c.conv = schema.TTime, convTime
+		// A duration (-838:59:59..838:59:59), not a time of day: signed
+		// microseconds, like Debezium's MicroTime (docs/mysql.md).
+		c.Type, c.conv = schema.TInt64, convTime
 	case "year":
 		c.Type, c.conv = schema.TInt16, convYear
+	case "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
+		"geometrycollection", "geomcollection":
+		// MySQL's own value: 4-byte little-endian SRID, then the WKB.
+		c.Type, c.conv = schema.TBytes, convBytes
+		if mo.spatialWKT {
+			c.Type, c.conv = schema.TString, convString
+			c.expr = "ST_AsText(" + quoteIdent(c.Name) + ")"
+		}
 	case "bit":
 		if c.ColumnType == "bit(1)" {
 			c.Type, c.conv = schema.TBool, convBitBool

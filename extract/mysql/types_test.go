@@ -72,7 +72,7 @@ func allTypesChecks() []colCheck {
 	for _, c := range []string{"tm", "tm6"} {
 		out = append(out, colCheck{c,
 			"CAST(HOUR(" + c + ")*3600000000 + MINUTE(" + c + ")*60000000 + SECOND(" + c + ")*1000000 + MICROSECOND(" + c + ") AS CHAR)",
-			"CAST(hour(" + c + ")*3600000000::BIGINT + minute(" + c + ")*60000000::BIGINT + microsecond(" + c + ") AS VARCHAR)", false})
+			"CAST(" + c + " AS VARCHAR)", false}) // signed microseconds
 	}
 	out = append(out,
 		colCheck{"yr", "NULLIF(CAST(yr AS CHAR), '0000')", "CAST(yr AS VARCHAR)", false},
@@ -159,14 +159,9 @@ func TestUnmappableColumnsFailNamingTheColumn(t *testing.T) {
 	f.exec(
 		"CREATE TABLE wide_dec (id INT PRIMARY KEY, amount DECIMAL(65,30))",
 		"INSERT INTO wide_dec VALUES (1, 1.5)",
-		"CREATE TABLE geo (id INT PRIMARY KEY, place POINT)",
-		"CREATE TABLE long_time (id INT PRIMARY KEY, dur TIME)",
-		"INSERT INTO long_time VALUES (1, '12:00:00'), (2, '100:00:00')",
 	)
 	for _, tc := range []struct{ table, want string }{
 		{"wide_dec", `column "amount"`},
-		{"geo", `column "place"`},
-		{"long_time", `column "dur"`},
 	} {
 		t.Run(tc.table, func(t *testing.T) {
 			_, err := f.extract(f.opts(tc.table))

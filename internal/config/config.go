@@ -79,6 +79,7 @@ type Job struct {
 	Parallel       int      `mapstructure:"parallel"`
 	Where          string   `mapstructure:"where"`
 	TinyInt1AsBool bool     `mapstructure:"tinyint1_as_bool"`
+	Spatial        string   `mapstructure:"spatial"` // extract-mysql: wkb (default) or wkt
 
 	// extract-postgres (with dsn, table, as, key, partition_by, chunk_rows, parallel)
 	CDC             bool   `mapstructure:"cdc"`

@@ -90,6 +90,14 @@ func (r PartitionRule) Key() string {
 	return strings.ToLower(r.Column) + "_" + unit
 }
 
+// Check reports whether the rule can partition rows of schema s (the
+// column exists and has a type the unit needs), so callers can refuse bad
+// input before a transaction opens.
+func (r PartitionRule) Check(s schema.Schema) error {
+	_, err := newPartitioner(r, s)
+	return err
+}
+
 // partitioner computes the folder of each row under a rule and schema.
 type partitioner struct {
 	rule PartitionRule
