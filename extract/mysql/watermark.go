@@ -2,44 +2,18 @@ package mysql
 
 import (
 	"database/sql"
-	"encoding/base64"
-	"encoding/binary"
-	"fmt"
-	"hash/fnv"
-	"sort"
-	"strconv"
 	"time"
 
+	"github.com/lakectl/lakectl/extract/internal/watermark"
 	"github.com/lakectl/lakectl/internal/clierr"
 )
 
-// maxSeen bounds the (key, cursor) hashes a job's state keeps: about 11
-// bytes each in the commit record. Beyond it the oldest cursor values are
-// dropped and the next run's window starts after them (docs/mysql.md).
-const maxSeen = 200_000
+// maxSeen bounds the (key, cursor) hashes a job's state keeps (docs/mysql.md).
+const maxSeen = watermark.MaxSeen
 
 // jobState is an extract job's state, stored in the commit record of each
 // run (tx.SetState), so files and watermark advance together.
-type jobState struct {
-	Source     string `json:"source"`                // db.table
-	Mode       string `json:"mode"`                  // mode of the run that wrote it
-	Cursor     string `json:"cursor,omitempty"`      // cursor column
-	CursorType string `json:"cursor_type,omitempty"` // int, date or timestamp
-	// Watermark is the highest cursor value read (the snapshot's MAX), as
-	// text: an integer, YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS.ffffff (UTC).
-	Watermark string `json:"watermark,omitempty"`
-	// SeenFrom and Seen: every (key, cursor) pair already written with
-	// cursor >= SeenFrom has its hash in Seen, grouped by cursor value.
-	SeenFrom string      `json:"seen_from,omitempty"`
-	Seen     []seenGroup `json:"seen,omitempty"`
-}
-
-// seenGroup holds the hashes of the pairs written at one cursor value:
-// 8-byte big-endian FNV-64a hashes, sorted, base64 in one string.
-type seenGroup struct {
-	Cursor string `json:"c"`
-	Hashes string `json:"h"`
-}
+type jobState = watermark.State
 
 // cursorType is how a cursor column's values order and print.
 type cursorType string
@@ -82,53 +56,26 @@ func (t cursorType) ordinal(b []byte) (int64, bool) {
 }
 
 // format renders an ordinal as the text MySQL compares with the column.
-func (t cursorType) format(o int64) string {
-	switch t {
-	case cursorInt:
-		return strconv.FormatInt(o, 10)
-	case cursorDate:
-		return time.Unix(o*86400, 0).UTC().Format("2006-01-02")
-	}
-	return time.UnixMicro(o).UTC().Format("2006-01-02 15:04:05.000000")
-}
+func (t cursorType) format(o int64) string { return watermark.CursorType(t).Format(o) }
 
 // parse reads what format wrote.
-func (t cursorType) parse(s string) (int64, error) {
-	if o, ok := t.ordinal([]byte(s)); ok {
-		return o, nil
-	}
-	return 0, fmt.Errorf("bad %s cursor value %q in the job's state", t, s)
-}
+func (t cursorType) parse(s string) (int64, error) { return watermark.CursorType(t).Parse(s) }
 
 // lookback converts --lookback into ordinal units: microseconds, whole
 // days (rounded up), or an error for integer cursors.
 func (t cursorType) lookback(d time.Duration) (int64, error) {
-	switch {
-	case d < 0:
-		return 0, clierr.Usagef("--lookback %s: must not be negative", d)
-	case d == 0:
-		return 0, nil
-	case t == cursorInt:
+	if d > 0 && t == cursorInt {
 		return 0, clierr.Usagef("--lookback %s: a lookback is a duration and needs a DATE, DATETIME or TIMESTAMP cursor", d)
-	case t == cursorDate:
-		return int64((d + 24*time.Hour - 1) / (24 * time.Hour)), nil
 	}
-	return d.Microseconds(), nil
+	lb, err := watermark.CursorType(t).Lookback(d)
+	if err != nil {
+		return 0, clierr.Usagef("--lookback %s: must not be negative", d)
+	}
+	return lb, nil
 }
 
 // pairHash hashes a row's key bytes with its cursor value.
-func pairHash(keys []sql.RawBytes, cursor int64) uint64 {
-	h := fnv.New64a()
-	var n [8]byte
-	for _, k := range keys {
-		binary.BigEndian.PutUint64(n[:], uint64(len(k)))
-		_, _ = h.Write(n[:])
-		_, _ = h.Write(k)
-	}
-	binary.BigEndian.PutUint64(n[:], uint64(cursor))
-	_, _ = h.Write(n[:])
-	return h.Sum64()
-}
+func pairHash(keys []sql.RawBytes, cursor int64) uint64 { return watermark.PairHash(keys, cursor) }
 
 // seenSet is the dedupe set of one run: the previous state's pairs and the
 // pairs this run writes.
@@ -139,21 +86,15 @@ type seenSet struct {
 	skipped int64
 }
 
-func loadSeen(t cursorType, groups []seenGroup) (*seenSet, error) {
-	s := &seenSet{typ: t, old: map[uint64]struct{}{}, written: map[int64][]uint64{}}
-	for _, g := range groups {
-		o, err := t.parse(g.Cursor)
-		if err != nil {
-			return nil, err
-		}
-		b, err := base64.StdEncoding.DecodeString(g.Hashes)
-		if err != nil || len(b)%8 != 0 {
-			return nil, fmt.Errorf("bad seen hashes in the job's state at cursor %s", g.Cursor)
-		}
-		for i := 0; i < len(b); i += 8 {
-			h := binary.BigEndian.Uint64(b[i:])
+func loadSeen(t cursorType, groups []watermark.Group) (*seenSet, error) {
+	written, err := watermark.DecodeSeen(watermark.CursorType(t), groups)
+	if err != nil {
+		return nil, err
+	}
+	s := &seenSet{typ: t, old: map[uint64]struct{}{}, written: written}
+	for _, hs := range written {
+		for _, h := range hs {
 			s.old[h] = struct{}{}
-			s.written[o] = append(s.written[o], h)
 		}
 	}
 	return s, nil
@@ -162,36 +103,6 @@ func loadSeen(t cursorType, groups []seenGroup) (*seenSet, error) {
 // state returns the groups to keep for a next run whose window starts at
 // keepFrom, and the SeenFrom that goes with them (raised when the groups
 // had to be trimmed to maxSeen).
-func (s *seenSet) state(keepFrom int64) (groups []seenGroup, seenFrom int64, trimmed bool) {
-	var cursors []int64
-	total := 0
-	for o, hs := range s.written {
-		if o >= keepFrom {
-			cursors = append(cursors, o)
-			total += len(hs)
-		}
-	}
-	sort.Slice(cursors, func(i, j int) bool { return cursors[i] < cursors[j] })
-	seenFrom = keepFrom
-	for total > maxSeen && len(cursors) > 0 {
-		total -= len(s.written[cursors[0]])
-		seenFrom = cursors[0] + 1
-		cursors = cursors[1:]
-		trimmed = true
-	}
-	for _, o := range cursors {
-		hs := s.written[o]
-		sort.Slice(hs, func(i, j int) bool { return hs[i] < hs[j] })
-		b := make([]byte, 0, 8*len(hs))
-		var prev uint64
-		for i, h := range hs {
-			if i > 0 && h == prev {
-				continue
-			}
-			b = binary.BigEndian.AppendUint64(b, h)
-			prev = h
-		}
-		groups = append(groups, seenGroup{Cursor: s.typ.format(o), Hashes: base64.StdEncoding.EncodeToString(b)})
-	}
-	return groups, seenFrom, trimmed
+func (s *seenSet) state(keepFrom int64) (groups []watermark.Group, seenFrom int64, trimmed bool) {
+	return watermark.EncodeSeen(watermark.CursorType(s.typ), s.written, keepFrom)
 }
