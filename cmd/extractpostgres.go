@@ -93,8 +93,6 @@ func (o *extractPostgresOptions) validate(cmd *cobra.Command) error {
 	switch {
 	case o.CDC && o.Incremental:
 		return clierr.Usagef("--cdc and --incremental exclude each other: CDC already reads only the changes")
-	case o.Incremental && o.Cursor == "":
-		return clierr.Usagef("--incremental needs --cursor COL (an integer, date or timestamp column)")
 	case !o.Incremental && (o.Cursor != "" || o.Lookback != ""):
 		return clierr.Usagef("--cursor and --lookback apply only with --incremental")
 	case !o.CDC && (fl.Changed("slot") || fl.Changed("publication") || o.Resnapshot || o.MaxSlotRetained != ""):
@@ -119,12 +117,12 @@ func extractPostgresRun(o *extractPostgresOptions) error {
 // extractPostgres runs one extract and keeps the catalog current; the
 // command and `run` share it.
 func extractPostgres(ctx context.Context, f *Factory, o *extractPostgresOptions) (*postgres.Result, error) {
-	if o.Incremental {
-		return nil, clierr.Usagef("--incremental is not available for PostgreSQL yet: use --cdc, which also sees deletes")
+	lookback, err := config.ParseDuration("--lookback", o.Lookback)
+	if err != nil {
+		return nil, err
 	}
 	var maxRetained int64
 	if o.MaxSlotRetained != "" {
-		var err error
 		if maxRetained, err = config.ParseSize("--max-slot-retained", o.MaxSlotRetained); err != nil {
 			return nil, err
 		}
@@ -133,12 +131,19 @@ func extractPostgres(ctx context.Context, f *Factory, o *extractPostgresOptions)
 	tc := f.Config().Tables[name]
 	opts := postgres.Options{
 		DSN: o.DSN, Table: o.Table, As: o.As, Key: firstNonEmpty(o.Key, tc.Key),
+		Incremental: o.Incremental, Cursor: o.Cursor, Lookback: lookback,
 		CDC: o.CDC, Slot: o.Slot, Publication: o.Publication, Resnapshot: o.Resnapshot, MaxSlotRetained: maxRetained,
 		PartitionBy: o.PartitionBy, ChunkRows: o.ChunkRows, Parallel: o.Parallel,
 		Codec: tc.Codec, Logger: f.Logger(),
 	}
 	if opts.PartitionBy == "" {
 		opts.PartitionBy = tc.PartitionBy
+	}
+	if opts.Cursor == "" && opts.Incremental {
+		opts.Cursor = tc.Cursor
+	}
+	if opts.Incremental && opts.Cursor == "" {
+		return nil, clierr.Usagef("--incremental needs --cursor COL (an integer, date, timestamp or timestamptz column)")
 	}
 	redact.Register(ctx, pgPassword(o.DSN))
 	store, err := f.Store(ctx)
@@ -193,6 +198,15 @@ func printExtractPostgres(w io.Writer, res *postgres.Result) error {
 	}
 	if res.SlotOverLimit {
 		fmt.Fprintf(w, "warning: slot %s holds back %s of WAL: run the job more often, or drop the slot if it is retired\n", res.Slot, humanBytes(res.SlotRetainedBytes))
+	}
+	if res.Cursor != "" {
+		fmt.Fprintf(w, "watermark %s: %s -> %s\n", res.Cursor, orNone(res.WatermarkBefore), orNone(res.WatermarkAfter))
+	}
+	if res.SkippedRows > 0 {
+		fmt.Fprintf(w, "skipped %d rows already in the lake (lookback overlap)\n", res.SkippedRows)
+	}
+	if res.NullCursorRows > 0 {
+		fmt.Fprintf(w, "rows with a NULL cursor not extracted: %d\n", res.NullCursorRows)
 	}
 	if res.SpecialsNulled > 0 {
 		fmt.Fprintf(w, "NaN/infinite numerics and infinite dates written as NULL: %d\n", res.SpecialsNulled)

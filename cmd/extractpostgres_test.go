@@ -51,7 +51,6 @@ func TestExtractPostgresFlagConflictsAreUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"--cdc", "--incremental", "--cursor", "x"}, "--cdc and --incremental"},
-		{[]string{"--incremental"}, "--cursor"},
 		{[]string{"--cursor", "x"}, "only with --incremental"},
 		{[]string{"--slot", "s"}, "only with --cdc"},
 		{[]string{"--parallel", "0"}, "--parallel"},

@@ -143,7 +143,7 @@ func (r *run) cdcSnapshot(ctx context.Context, src *pgx.Conn, tbl *table.Table, 
 		return fmt.Errorf("create replication slot %s: %w", slot, err)
 	}
 	r.log.Info("created replication slot", "slot", slot, "consistent_point", created.ConsistentPoint)
-	err = r.full(ctx, tbl, ti, &cdcStart{snapshot: created.SnapshotName, lsn: created.ConsistentPoint})
+	err = r.full(ctx, tbl, ti, &cdcStart{snapshot: created.SnapshotName, lsn: created.ConsistentPoint}, nil)
 	if err != nil {
 		repl.Close(context.WithoutCancel(ctx))
 		r.dropSlot(context.WithoutCancel(ctx), src, slot)

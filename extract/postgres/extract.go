@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lakectl/lakectl/extract/internal/watermark"
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/lake"
@@ -50,6 +51,10 @@ type Options struct {
 	Table string   // SCHEMA.TABLE, or TABLE in schema public
 	As    string   // lake table name; default: the table part, lowercased
 	Key   []string // chunking key; default: the primary key
+
+	Incremental bool          // read only rows past the job's watermark
+	Cursor      string        // cursor column (integer, date, timestamp or timestamptz)
+	Lookback    time.Duration // re-read this far below the watermark (date and timestamp cursors)
 
 	// CDC reads the changes of a logical replication slot; the first run
 	// takes the snapshot at the slot's consistent point.
@@ -96,7 +101,14 @@ type Result struct {
 	Key            []string `json:"key"`
 	Parallel       int      `json:"parallel"`
 	SpecialsNulled int64    `json:"specials_nulled"`
-	TxID           string   `json:"txid"`
+
+	Cursor          string `json:"cursor,omitempty"`
+	WatermarkBefore string `json:"watermark_before,omitempty"`
+	WatermarkAfter  string `json:"watermark_after,omitempty"`
+	WindowFrom      string `json:"window_from,omitempty"`
+	SkippedRows     int64  `json:"skipped_rows"`     // re-read rows already in the lake
+	NullCursorRows  int64  `json:"null_cursor_rows"` // rows an incremental run cannot see
+	TxID            string `json:"txid"`
 
 	Slot              string `json:"slot,omitempty"`
 	Publication       string `json:"publication,omitempty"`
@@ -116,10 +128,9 @@ type Result struct {
 
 // jobState is stored in each run's commit record (tx.SetState).
 type jobState struct {
-	Source      string `json:"source"`
-	Mode        string `json:"mode"`
-	Slot        string `json:"slot,omitempty"`
-	Publication string `json:"publication,omitempty"`
+	watermark.State        // source, mode and, for incremental jobs, the watermark
+	Slot            string `json:"slot,omitempty"`
+	Publication     string `json:"publication,omitempty"`
 	// LSN is the end of the last transaction whose changes are in the
 	// lake (or the snapshot's consistent point): changes of transactions
 	// committed before it are skipped when the slot sends them again.
@@ -223,7 +234,10 @@ func newRun(opts Options) (*run, error) {
 	if r.opts.MaxSlotRetained <= 0 {
 		r.opts.MaxSlotRetained = DefaultMaxSlotRetained
 	}
-	r.res = &Result{Table: lakeName, Source: sch + "." + name, Job: "extract-postgres-" + lakeName}
+	r.res = &Result{Table: lakeName, Source: sch + "." + name, Job: "extract-postgres-" + lakeName, Cursor: opts.Cursor}
+	if opts.Incremental && (opts.CDC || opts.Cursor == "") {
+		return nil, badInput("an incremental extract needs a cursor column, and excludes CDC")
+	}
 	if opts.CDC {
 		def := "lakectl_" + strings.ReplaceAll(lakeName, "-", "_")
 		r.opts.Slot = firstNonEmpty(opts.Slot, def)
@@ -290,8 +304,11 @@ func (r *run) run(ctx context.Context) error {
 		return err
 	}
 	r.rep.SetTotal(ti.RowEstimate)
+	if r.opts.Incremental {
+		return r.incrementalOrFirst(ctx, tbl, ti, st, hasState)
+	}
 	if !r.opts.CDC {
-		return r.full(ctx, tbl, ti, nil)
+		return r.full(ctx, tbl, ti, nil, nil)
 	}
 	if hasState && st.Mode == "cdc" && st.Slot == r.opts.Slot && !r.opts.Resnapshot {
 		return r.changes(ctx, src, tbl, ti, st)

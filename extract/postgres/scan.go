@@ -94,20 +94,47 @@ func (r *run) pump(ctx context.Context, tx *table.Tx, sch schema.Schema, sources
 // keyRange bounds the first key column: lo <= k < hi (nil: open).
 type keyRange struct{ lo, hi *string }
 
-// scanner reads its range of the table in keyset chunks of chunkRows rows,
-// ordered by the key, inside its session's snapshot.
+// bound is one condition "column op value", the value in the column's text form.
+type bound struct {
+	col int
+	op  string // >=, <, <=
+	val string
+}
+
+// scanner reads rows matching its bounds in keyset chunks of chunkRows
+// rows, ordered by its order columns, inside its session's snapshot.
 type scanner struct {
 	conn      *pgx.Conn
 	ti        *tableInfo
-	rng       keyRange
+	order     []int // keyset columns (empty: one unordered stream)
+	bounds    []bound
 	chunkRows int
 	cdc       bool // append _op = 'c' and _lsn = 0
+	// filter sees each row's text before it is converted and may drop
+	// it (the incremental dedupe); raw is valid only during the call.
+	filter func(raw [][]byte) bool
+}
+
+// newScanner reads rng of the table in key order.
+func newScanner(conn *pgx.Conn, ti *tableInfo, rng keyRange, chunkRows int) *scanner {
+	s := &scanner{conn: conn, ti: ti, chunkRows: chunkRows}
+	for _, k := range ti.Key {
+		s.order = append(s.order, ti.index(k))
+	}
+	if rng.lo != nil {
+		s.bounds = append(s.bounds, bound{s.order[0], ">=", *rng.lo})
+	}
+	if rng.hi != nil {
+		s.bounds = append(s.bounds, bound{s.order[0], "<", *rng.hi})
+	}
+	return s
 }
 
 // cast is the SQL that turns the text parameter $n into column c's type.
 func cast(n int, c *column) string { return fmt.Sprintf("CAST($%d::text AS %s)", n, c.TypeName) }
 
-// query builds one chunk's SELECT; after holds the last key read (nil: first chunk).
+// query builds one chunk's SELECT; after holds the last row's order
+// values (nil: first chunk).
 func (s *scanner) query(after []string) (string, []any) {
 	ti := s.ti
 	cols := make([]string, len(ti.Columns))
@@ -115,43 +142,35 @@ func (s *scanner) query(after []string) (string, []any) {
 		cols[i] = quoteIdent(c.Name)
 	}
 	q := "SELECT " + strings.Join(cols, ", ") + " FROM " + ti.qualified()
-	if len(ti.Key) == 0 {
-		return q, nil
-	}
 	var where []string
 	var args []any
-	k0 := &ti.Columns[ti.index(ti.Key[0])]
-	if s.rng.lo != nil {
-		args = append(args, *s.rng.lo)
-		where = append(where, quoteIdent(k0.Name)+" >= "+cast(len(args), k0))
+	for _, b := range s.bounds {
+		args = append(args, b.val)
+		where = append(where, quoteIdent(ti.Columns[b.col].Name)+" "+b.op+" "+cast(len(args), &ti.Columns[b.col]))
 	}
-	if s.rng.hi != nil {
-		args = append(args, *s.rng.hi)
-		where = append(where, quoteIdent(k0.Name)+" < "+cast(len(args), k0))
-	}
-	keys := make([]string, len(ti.Key))
-	for i, k := range ti.Key {
-		keys[i] = quoteIdent(k)
+	keys := make([]string, len(s.order))
+	for i, k := range s.order {
+		keys[i] = quoteIdent(ti.Columns[k].Name)
 	}
 	if after != nil {
-		ps := make([]string, len(ti.Key))
-		for i, k := range ti.Key {
+		ps := make([]string, len(s.order))
+		for i, k := range s.order {
 			args = append(args, after[i])
-			ps[i] = cast(len(args), &ti.Columns[ti.index(k)])
+			ps[i] = cast(len(args), &ti.Columns[k])
 		}
 		where = append(where, "("+strings.Join(keys, ", ")+") > ("+strings.Join(ps, ", ")+")")
 	}
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
+	if len(s.order) == 0 {
+		return q, args
+	}
 	return q + " ORDER BY " + strings.Join(keys, ", ") + fmt.Sprintf(" LIMIT %d", s.chunkRows), args
 }
 
 func (s *scanner) scan(ctx context.Context, out chan<- batch) error {
-	keyIdx := make([]int, len(s.ti.Key))
-	for i, k := range s.ti.Key {
-		keyIdx[i] = s.ti.index(k)
-	}
+	keyIdx := s.order
 	var after []string
 	for {
 		q, args := s.query(after)
@@ -188,6 +207,10 @@ func (s *scanner) chunk(ctx context.Context, q string, args []any, keyIdx []int,
 		for j, k := range keyIdx {
 			last[j] = append(last[j][:0], raw[k]...)
 		}
+		count++
+		if s.filter != nil && !s.filter(raw) {
+			continue
+		}
 		vals := make([]schema.Value, width)
 		for i := range s.ti.Columns {
 			v, err := s.ti.Columns[i].value(raw[i], &n)
@@ -202,7 +225,6 @@ func (s *scanner) chunk(ctx context.Context, q string, args []any, keyIdx []int,
 			vals[ncol+1] = schema.Int64Value(0)
 		}
 		b.rows = append(b.rows, vals)
-		count++
 		if len(b.rows) == batchRows {
 			b.specials, n = n.specials, counts{}
 			if err := send(ctx, out, b); err != nil {

@@ -3,10 +3,12 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/lakectl/lakectl/extract/internal/watermark"
 	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/lake/table"
 )
@@ -30,7 +32,9 @@ var cdcColumns = []schema.Column{{Name: colOp, Type: schema.TString}, {Name: col
 
 // full reads one consistent snapshot of the table (split across
 // connections that share it) and replaces the table's files with it.
-func (r *run) full(ctx context.Context, tbl *table.Table, ti *tableInfo, cdc *cdcStart) error {
+// With a cursor it also sets the watermark, so incremental runs continue
+// from it.
+func (r *run) full(ctx context.Context, tbl *table.Table, ti *tableInfo, cdc *cdcStart, cur *cursor) error {
 	r.res.Mode, r.res.Op = "full", table.OpReplace
 	sch := ti.lakeSchema()
 	if cdc != nil {
@@ -60,14 +64,28 @@ func (r *run) full(ctx context.Context, tbl *table.Table, ti *tableInfo, cdc *cd
 		conns = conns[:len(ranges)]
 	}
 	r.res.Parallel = len(conns)
+	var upper int64
+	hasUpper := false
+	if cur != nil {
+		if upper, hasUpper, err = cur.max(ctx, conns[0], ti); err != nil {
+			return err
+		}
+	}
 	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpReplace, Job: r.res.Job, StaleAfter: r.opts.LockStaleAfter, Logger: r.log})
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Abort(context.WithoutCancel(ctx)) }()
 	sources := make([]source, len(conns))
+	var filters []*pairFilter
 	for i, c := range conns {
-		sc := &scanner{conn: c, ti: ti, rng: ranges[i], chunkRows: r.opts.ChunkRows, cdc: cdc != nil}
+		sc := newScanner(c, ti, ranges[i], r.opts.ChunkRows)
+		sc.cdc = cdc != nil
+		if hasUpper {
+			pf := newPairFilter(cur, ti, upper-cur.lookback, nil)
+			filters = append(filters, pf)
+			sc.filter = pf.keep
+		}
 		sources[i] = sc.scan
 	}
 	st, err := r.pump(ctx, tx, sch, sources)
@@ -77,9 +95,19 @@ func (r *run) full(ctx context.Context, tbl *table.Table, ti *tableInfo, cdc *cd
 	if err := tx.RemoveLive(ctx); err != nil {
 		return fmt.Errorf("list the files of %s to replace: %w", r.res.Table, err)
 	}
-	state := jobState{Source: r.res.Source, Mode: "full"}
+	state := jobState{State: watermark.State{Source: r.res.Source, Mode: "full"}}
+	if hasUpper {
+		written := map[int64][]uint64{}
+		for _, f := range filters {
+			for o, hs := range f.written {
+				written[o] = append(written[o], hs...)
+			}
+			r.res.NullCursorRows += f.nulls
+		}
+		r.setCursorState(&state, cur, written, upper, math.MinInt64)
+	}
 	if cdc != nil {
-		state = jobState{Source: r.res.Source, Mode: "cdc", Slot: r.opts.Slot, Publication: r.opts.Publication, LSN: cdc.lsn}
+		state = jobState{State: watermark.State{Source: r.res.Source, Mode: "cdc"}, Slot: r.opts.Slot, Publication: r.opts.Publication, LSN: cdc.lsn}
 		r.res.LSNAfter = cdc.lsn
 	}
 	return r.commit(ctx, tx, state, st)

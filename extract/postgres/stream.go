@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 
+	"github.com/lakectl/lakectl/extract/internal/watermark"
 	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/lake/table"
 )
@@ -74,7 +75,7 @@ func (r *run) changes(ctx context.Context, src *pgx.Conn, tbl *table.Table, ti *
 		return r.advanceSlot(ctx, src, s.stop)
 	}
 	r.res.LSNAfter = s.last.String()
-	state := jobState{Source: r.res.Source, Mode: "cdc", Slot: r.opts.Slot, Publication: r.opts.Publication, LSN: r.res.LSNAfter}
+	state := jobState{State: watermark.State{Source: r.res.Source, Mode: "cdc"}, Slot: r.opts.Slot, Publication: r.opts.Publication, LSN: r.res.LSNAfter}
 	if err := r.commit(ctx, tx, state, pst); err != nil {
 		return err
 	}
