@@ -14,7 +14,7 @@ const latestSQL = `SELECT id || ':' || coalesce(v, '-') FROM (
 
 func TestCDCSnapshotThenChangesKeepDeletes(t *testing.T) {
 	f := newFixture(t, true)
-	f.exec(`CREATE TABLE items (id int PRIMARY KEY, v text, big text)`,
+	f.exec(`CREATE TABLE items (id int PRIMARY KEY, v text, big text, n int NOT NULL DEFAULT 1)`,
 		`INSERT INTO items SELECT g, 'v' || g, NULL FROM generate_series(1, 50) g`)
 	o := f.opts("public.items")
 	o.CDC = true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -30,6 +31,19 @@ const (
 // rows of the first snapshot, which precede every change).
 var cdcColumns = []schema.Column{{Name: colOp, Type: schema.TString}, {Name: colLSN, Type: schema.TInt64}}
 
+// changeSchema is the lake schema of a CDC table: the table's columns,
+// nullable but for the key (a delete carries only the key), then _op and
+// _lsn.
+func (ti *tableInfo) changeSchema() schema.Schema {
+	s := ti.lakeSchema(cdcColumns...)
+	for i := range ti.Columns {
+		if !slices.Contains(ti.Key, ti.Columns[i].Name) {
+			s.Columns[i].Nullable = true
+		}
+	}
+	return s
+}
+
 // full reads one consistent snapshot of the table (split across
 // connections that share it) and replaces the table's files with it.
 // With a cursor it also sets the watermark, so incremental runs continue
@@ -39,7 +53,7 @@ func (r *run) full(ctx context.Context, tbl *table.Table, ti *tableInfo, cdc *cd
 	sch := ti.lakeSchema()
 	if cdc != nil {
 		r.res.Mode = "cdc-snapshot"
-		sch = ti.lakeSchema(cdcColumns...)
+		sch = ti.changeSchema()
 	}
 	n := r.opts.Parallel
 	if len(ti.Key) == 0 && n > 1 {

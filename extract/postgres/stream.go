@@ -66,7 +66,7 @@ func (r *run) changes(ctx context.Context, src *pgx.Conn, tbl *table.Table, ti *
 	}
 	defer func() { _ = tx.Abort(context.WithoutCancel(ctx)) }()
 	s := &stream{r: r, ti: ti, from: from, upto: upto, rels: map[uint32]*relInfo{}}
-	pst, err := r.pump(ctx, tx, ti.lakeSchema(cdcColumns...), []source{s.run})
+	pst, err := r.pump(ctx, tx, ti.changeSchema(), []source{s.run})
 	if err != nil {
 		return err
 	}
