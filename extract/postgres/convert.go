@@ -4,8 +4,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
-	"time"
 
 	"github.com/lakectl/lakectl/lake/schema"
 )
@@ -46,9 +46,22 @@ var sessionParams = map[string]string{
 	"client_encoding":    "UTF8",
 }
 
-// counts are the values a run changed on purpose (docs/postgres.md).
+// counts are the values a run changed on purpose (docs/postgres.md), and
+// the arena that string values of the current batch are copied into.
 type counts struct {
 	specials int64 // NaN/±Infinity numerics and ±infinity dates/timestamps written as NULL
+	arena    []byte
+}
+
+// bytes copies b into the arena: one allocation per 64 KiB of text, not
+// one per value. The values stay valid as long as the batch.
+func (n *counts) bytes(b []byte) []byte {
+	if cap(n.arena)-len(n.arena) < len(b) {
+		n.arena = make([]byte, 0, max(64<<10, len(b)))
+	}
+	start := len(n.arena)
+	n.arena = append(n.arena, b...)
+	return n.arena[start:len(n.arena):len(n.arena)]
 }
 
 // value converts one column's text; nil is NULL.
@@ -56,7 +69,7 @@ func (c *column) value(b []byte, n *counts) (schema.Value, error) {
 	if b == nil {
 		return schema.NullValue(), nil
 	}
-	v, special, err := convert(c, b)
+	v, special, err := convert(c, b, n)
 	if err != nil {
 		return v, fmt.Errorf("column %q (%s): %w", c.Name, c.TypeName, err)
 	}
@@ -67,10 +80,10 @@ func (c *column) value(b []byte, n *counts) (schema.Value, error) {
 	return v, nil
 }
 
-func convert(c *column, b []byte) (v schema.Value, special bool, err error) {
+func convert(c *column, b []byte, n *counts) (v schema.Value, special bool, err error) {
 	switch c.conv {
-	case convText:
-		return schema.StringValue(string(b)), false, nil
+	case convText, convNumericText:
+		return schema.BytesValue(n.bytes(b)), false, nil
 	case convBool:
 		return schema.BoolValue(len(b) > 0 && b[0] == 't'), false, nil
 	case convInt16, convInt32, convInt64, convUint32:
@@ -98,10 +111,13 @@ func convert(c *column, b []byte) (v schema.Value, special bool, err error) {
 		if len(b) > 0 && (b[0] == 'N' || b[0] == 'I' || (b[0] == '-' && len(b) > 1 && b[1] == 'I')) {
 			return v, true, nil
 		}
+		if c.Type.Precision <= 18 {
+			if u, ok := unscaled(b, c.Type.Scale); ok {
+				return schema.DecimalFromUnscaled(c.Type, big.NewInt(u)), false, nil
+			}
+		}
 		v, err := schema.ParseDecimal(c.Type, string(b))
 		return v, false, err
-	case convNumericText:
-		return schema.StringValue(string(b)), false, nil
 	case convMoney:
 		v, err := parseMoney(c.Type, b)
 		return v, false, err
@@ -124,9 +140,45 @@ func convert(c *column, b []byte) (v schema.Value, special bool, err error) {
 		return schema.Int64Value(us), false, err
 	case convArray:
 		out, err := arrayJSON(nil, b, c.elem)
-		return schema.StringValue(string(out)), false, err
+		return schema.BytesValue(out), false, err
 	}
 	return v, false, fmt.Errorf("no converter %d", c.conv)
+}
+
+// unscaled reads numeric text with at most scale fraction digits as an
+// unscaled integer, without allocating; ok is false when it cannot (the
+// exact slow path then decides).
+func unscaled(b []byte, scale int) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	var u int64
+	frac, digits := -1, 0
+	for _, c := range b {
+		switch {
+		case c == '.' && frac < 0:
+			frac = 0
+		case c >= '0' && c <= '9':
+			u = u*10 + int64(c-'0')
+			digits++
+			if frac >= 0 {
+				frac++
+			}
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 || digits > 18 || frac > scale {
+		return 0, false
+	}
+	for range scale - max(frac, 0) {
+		u *= 10
+	}
+	if neg {
+		u = -u
+	}
+	return u, true
 }
 
 // atoi parses a decimal integer without allocating.
@@ -228,6 +280,23 @@ func bc(b []byte, y int) ([]byte, int) {
 	return b, y
 }
 
+// daysFromCivil counts days from 1970-01-01 to a proleptic Gregorian
+// date (year 0 is 1 BC), without time.Date (H. Hinnant's algorithm).
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
+}
+
 // parseDate returns days since 1970-01-01; ok is false for ±infinity.
 func parseDate(b []byte) (int64, bool, error) {
 	if len(b) > 0 && (b[0] == 'i' || b[0] == '-') {
@@ -241,8 +310,7 @@ func parseDate(b []byte) (int64, bool, error) {
 	if len(rest) != 0 {
 		return 0, false, fmt.Errorf("bad date %q", b)
 	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-	return schema.DaysSinceEpoch(t), true, nil
+	return daysFromCivil(y, m, d), true, nil
 }
 
 // parseClock reads HH:MM:SS[.ffffff] at b and returns microseconds since
@@ -314,6 +382,5 @@ func parseTimestamp(b []byte, tz bool) (int64, bool, error) {
 	if len(rest) != 0 {
 		return 0, false, fmt.Errorf("bad timestamp %q", b)
 	}
-	days := schema.DaysSinceEpoch(time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC))
-	return days*86_400_000_000 + us - off, true, nil
+	return daysFromCivil(y, m, d)*86_400_000_000 + us - off, true, nil
 }

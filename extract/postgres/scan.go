@@ -202,6 +202,7 @@ func (s *scanner) chunk(ctx context.Context, q string, args []any, keyIdx []int,
 	var n counts
 	count := 0
 	last := make([][]byte, len(keyIdx)) // the last row's key text, copied
+	var backing []schema.Value          // the batch's values, one allocation
 	for rows.Next() {
 		raw := rows.RawValues()
 		for j, k := range keyIdx {
@@ -211,7 +212,11 @@ func (s *scanner) chunk(ctx context.Context, q string, args []any, keyIdx []int,
 		if s.filter != nil && !s.filter(raw) {
 			continue
 		}
-		vals := make([]schema.Value, width)
+		if len(backing) < width {
+			backing = make([]schema.Value, width*batchRows)
+		}
+		vals := backing[:width:width]
+		backing = backing[width:]
 		for i := range s.ti.Columns {
 			v, err := s.ti.Columns[i].value(raw[i], &n)
 			if err != nil {
@@ -226,7 +231,7 @@ func (s *scanner) chunk(ctx context.Context, q string, args []any, keyIdx []int,
 		}
 		b.rows = append(b.rows, vals)
 		if len(b.rows) == batchRows {
-			b.specials, n = n.specials, counts{}
+			b.specials, n.specials = n.specials, 0
 			if err := send(ctx, out, b); err != nil {
 				return 0, nil, err
 			}

