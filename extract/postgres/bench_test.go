@@ -31,6 +31,7 @@ import (
 const (
 	envBenchRows    = "LAKECTL_BENCH_PG_ROWS"
 	envBenchChanges = "LAKECTL_BENCH_PG_CHANGES"
+	envBenchRounds  = "LAKECTL_BENCH_ROUNDS" // interleaved rounds of the full extract, best of each (default 3)
 )
 
 func benchSize(b *testing.B, env string, def int) int {
@@ -74,27 +75,36 @@ func BenchmarkFullExtract(b *testing.B) {
 	}
 	defer conn.Close(ctx)
 	benchExec(b, conn, mixedTable, mixedRows(1, n), "VACUUM ANALYZE mixed")
+	rounds := benchSize(b, envBenchRounds, 3)
 	b.ResetTimer()
 	for range b.N {
-		bare := timeIt(b, func() error { return bareScan(ctx, u) })
-		psql := time.Duration(0)
-		if p, err := exec.LookPath("psql"); err == nil {
-			psql = timeIt(b, func() error {
-				return exec.Command(p, u, "-qc", `\copy (SELECT * FROM mixed) TO '/dev/null'`).Run()
-			})
+		// Interleaved rounds, best of each: the machine is shared.
+		var bare, psql, lk time.Duration
+		best := func(d *time.Duration, v time.Duration) {
+			if *d == 0 || v < *d {
+				*d = v
+			}
 		}
-		store, err := lake.NewFileStore(b.TempDir())
-		if err != nil {
-			b.Fatal(err)
-		}
-		var res *Result
-		lk := timeIt(b, func() error {
-			var err error
-			res, err = Extract(redact.WithSecrets(ctx, &redact.Secrets{}), store, Options{DSN: u, Table: "public.mixed"})
-			return err
-		})
-		if res.Rows != int64(n) {
-			b.Fatalf("extracted %d rows, want %d", res.Rows, n)
+		for range rounds {
+			best(&bare, timeIt(b, func() error { return bareScan(ctx, u) }))
+			if p, err := exec.LookPath("psql"); err == nil {
+				best(&psql, timeIt(b, func() error {
+					return exec.Command(p, u, "-qc", `\copy (SELECT * FROM mixed) TO '/dev/null'`).Run()
+				}))
+			}
+			store, err := lake.NewFileStore(b.TempDir())
+			if err != nil {
+				b.Fatal(err)
+			}
+			var res *Result
+			best(&lk, timeIt(b, func() error {
+				var err error
+				res, err = Extract(redact.WithSecrets(ctx, &redact.Secrets{}), store, Options{DSN: u, Table: "public.mixed"})
+				return err
+			}))
+			if res.Rows != int64(n) {
+				b.Fatalf("extracted %d rows, want %d", res.Rows, n)
+			}
 		}
 		rate := func(d time.Duration) float64 { return float64(n) / d.Seconds() }
 		b.ReportMetric(rate(lk), "rows/s")
