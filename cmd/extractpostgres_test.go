@@ -2,7 +2,11 @@ package cmd
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -96,4 +100,65 @@ func pgConnect(t *testing.T, u string) *pgx.Conn {
 	}
 	t.Cleanup(func() { _ = c.Close(context.Background()) })
 	return c
+}
+
+func TestRunExtractPostgresCDCJobThenUpsertLoad(t *testing.T) {
+	u := testenv.PostgresLogical(t)
+	conn := pgConnect(t, u)
+	exec := func(q string) {
+		t.Helper()
+		if _, err := conn.Exec(context.Background(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(`CREATE TABLE orders (id int PRIMARY KEY, amount numeric(10,2) NOT NULL)`)
+	exec(`INSERT INTO orders SELECT g, g FROM generate_series(1, 20) g`)
+	dir := t.TempDir()
+	t.Setenv("TEST_PG_DSN", u)
+	cfg := fmt.Sprintf(`lake: %s
+warehouse: duckdb://%s
+jobs:
+  - {name: pg-orders, type: extract-postgres, dsn: "${TEST_PG_DSN}", table: public.orders, cdc: true, slot: orders_slot, publication: orders_pub}
+  - {name: orders-load, type: load, tables: [orders], mode: upsert, key: [id]}
+`, filepath.Join(dir, "lake"), filepath.Join(dir, "wh.duckdb"))
+	cfgFile := filepath.Join(dir, "lakectl.yaml")
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runJobs := func() RunResult {
+		t.Helper()
+		code, out, errOut := run(t, "--config", cfgFile, "-o", "json", "run")
+		var res RunResult
+		if code != 0 || json.Unmarshal([]byte(out), &res) != nil {
+			t.Fatalf("run: exit %d: %s %s", code, out, errOut)
+		}
+		return res
+	}
+	if res := runJobs(); res.Jobs[0].Rows != 20 || res.Jobs[1].Rows != 20 {
+		t.Fatalf("first run: %+v", res.Jobs)
+	}
+	exec(`DELETE FROM orders WHERE id <= 5`)
+	exec(`UPDATE orders SET amount = 99 WHERE id = 6`)
+	exec(`INSERT INTO orders VALUES (21, 21)`)
+	if res := runJobs(); res.Jobs[0].Rows != 7 {
+		t.Fatalf("second run: %+v", res.Jobs)
+	}
+	db, err := sql.Open("duckdb", filepath.Join(dir, "wh.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	var sum float64
+	if err := db.QueryRow(`SELECT count(*), sum(amount) FROM orders`).Scan(&n, &sum); err != nil {
+		t.Fatal(err)
+	}
+	var wn int
+	var wsum float64
+	if err := conn.QueryRow(context.Background(), `SELECT count(*), sum(amount)::float8 FROM orders`).Scan(&wn, &wsum); err != nil {
+		t.Fatal(err)
+	}
+	if n != wn || sum != wsum {
+		t.Fatalf("warehouse %d rows sum %v, source %d rows sum %v", n, sum, wn, wsum)
+	}
 }

@@ -12,7 +12,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -61,6 +63,28 @@ func StopPostgresLogical() {
 	}
 	_ = asPostgres(c.ctl, "-D", filepath.Join(c.dir, "data"), "-m", "immediate", "-w", "stop").Run()
 	_ = os.RemoveAll(c.dir)
+}
+
+// watchdog stops the cluster and removes its files once this test
+// process is gone, for test binaries without a TestMain that calls
+// StopPostgresLogical (and after a kill -9 of the test binary).
+func watchdog(ctl, data, dir string) {
+	stop := asPostgres(ctl, "-D", data, "-m", "immediate", "-w", "stop")
+	script := fmt.Sprintf("while kill -0 %d 2>/dev/null; do sleep 0.5; done; %s >/dev/null 2>&1; rm -rf '%s'",
+		os.Getpid(), shellJoin(stop.Args), dir)
+	w := exec.Command("sh", "-c", script)
+	w.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := w.Start(); err == nil {
+		go func() { _ = w.Wait() }()
+	}
+}
+
+func shellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(out, " ")
 }
 
 // asPostgres runs a PostgreSQL program as the postgres user when root
@@ -133,6 +157,7 @@ func startLogical() {
 			return fmt.Errorf("pg_ctl start: %v: %s", err, out)
 		}
 		c.url = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
+		watchdog(c.ctl, data, c.dir)
 		return nil
 	}()
 }
