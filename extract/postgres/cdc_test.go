@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/lakectl/lakectl/internal/testenv"
 )
 
 // latest is the lake's current state of table t: for each key the latest
@@ -74,9 +76,11 @@ func TestCDCRereadAfterCrashIsNotStoredTwice(t *testing.T) {
 
 func TestCDCFaultsSayWhatToSet(t *testing.T) {
 	f := newFixture(t, true)
+	role := testenv.Name("plain_")
+	t.Cleanup(func() { f.exec(`DROP OWNED BY `+role, `DROP ROLE `+role) })
 	f.exec(`CREATE TABLE nokey (a int, b text)`,
 		`CREATE TABLE nothing (id int PRIMARY KEY)`, `ALTER TABLE nothing REPLICA IDENTITY NOTHING`,
-		`CREATE ROLE plain LOGIN`, `GRANT ALL ON ALL TABLES IN SCHEMA public TO plain`,
+		`CREATE ROLE `+role+` LOGIN`, `GRANT ALL ON ALL TABLES IN SCHEMA public TO `+role,
 		`CREATE TABLE ok (id int PRIMARY KEY)`)
 	for _, c := range []struct {
 		table string
@@ -86,7 +90,7 @@ func TestCDCFaultsSayWhatToSet(t *testing.T) {
 	}{
 		{"nokey", f.url, ErrNoKey, "REPLICA IDENTITY FULL"},
 		{"nothing", f.url, ErrNoKey, "REPLICA IDENTITY DEFAULT"},
-		{"ok", strings.Replace(f.url, "postgres@", "plain@", 1), ErrReplication, "ALTER ROLE"},
+		{"ok", strings.Replace(f.url, "postgres@", role+"@", 1), ErrReplication, "ALTER ROLE"},
 	} {
 		o := f.opts(c.table)
 		o.DSN, o.CDC = c.url, true

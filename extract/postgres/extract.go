@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lakectl/lakectl/extract/internal/jobrun"
 	"github.com/lakectl/lakectl/extract/internal/watermark"
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/internal/redact"
@@ -141,9 +142,9 @@ type jobState struct {
 // and failures change nothing in the lake.
 func Extract(ctx context.Context, store lake.Store, opts Options) (res *Result, err error) {
 	start := time.Now()
-	var lockErr error // passed as is: it carries the exit code and no secret
 	defer func() {
-		if err != nil && err != lockErr {
+		// A lock error passes as is: it carries the exit code and no secret.
+		if err != nil && !errors.As(err, new(*jobrun.LockError)) {
 			err = redactErr(ctx, err)
 		}
 	}()
@@ -156,27 +157,9 @@ func Extract(ctx context.Context, store lake.Store, opts Options) (res *Result, 
 	if err != nil {
 		return nil, err
 	}
-	lock, err := table.AcquireLock(ctx, store, r.res.Job, table.LockOptions{
-		StaleAfter: opts.LockStaleAfter, Command: "extract postgres " + r.res.Table, Logger: opts.Logger})
-	if err != nil {
-		lockErr = err
-		return nil, err
-	}
-	defer func() { _ = lock.Release(context.WithoutCancel(ctx)) }()
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	go func() {
-		select {
-		case <-lock.Lost():
-			cancel(fmt.Errorf("lock %s was lost (taken over by another run?)", r.res.Job))
-		case <-ctx.Done():
-		}
-	}()
 	r.store, r.rep = store, rep
-	if err := r.run(ctx); err != nil {
-		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
-			return nil, cause
-		}
+	err = jobrun.Locked(ctx, store, r.res.Job, "extract postgres "+r.res.Table, opts.LockStaleAfter, opts.Logger, r.run)
+	if err != nil {
 		return nil, err
 	}
 	r.res.DurationS = time.Since(start).Seconds()
@@ -338,23 +321,11 @@ func (r *run) applyKey(ti *tableInfo) error {
 
 // commit sets the job's state and commits, then fills the result.
 func (r *run) commit(ctx context.Context, tx *table.Tx, state jobState, st pumpStats) error {
-	if err := tx.SetState(r.res.Job, state); err != nil {
+	t, err := jobrun.Commit(ctx, tx, r.res.Job, state, r.log)
+	if err != nil {
 		return err
 	}
-	rec, err := tx.Commit(ctx)
-	if err != nil && (rec == nil || errors.Is(err, table.ErrConflict)) {
-		return fmt.Errorf("commit %s: %w", r.res.Table, err)
-	}
-	if err != nil {
-		r.log.Warn("committed; publishing will be finished by the next run", "error", err.Error())
-	}
-	r.res.TxID = rec.TxID
-	for _, e := range rec.Added {
-		r.res.Files++
-		r.res.Rows += e.Rows
-		r.res.Bytes += e.Size
-	}
-	r.res.RemovedFiles = int64(len(rec.Removed))
+	r.res.TxID, r.res.Files, r.res.Rows, r.res.Bytes, r.res.RemovedFiles = t.TxID, t.Files, t.Rows, t.Bytes, t.RemovedFiles
 	r.res.SourceRows, r.res.SourceBytes = st.rows, st.bytes
 	r.res.SpecialsNulled = st.specials
 	return nil
