@@ -2,11 +2,14 @@ package postgres
 
 import (
 	"errors"
+	"net"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lakectl/lakectl/internal/testenv"
+	"github.com/lakectl/lakectl/lake"
 )
 
 // latest is the lake's current state of table t: for each key the latest
@@ -142,5 +145,69 @@ func TestCDCConvertsLikeTheSnapshot(t *testing.T) {
 		if got := strs(t, db, q)[0]; got != "1 2" {
 			t.Errorf("column %s: snapshot and change differ or are NULL (distinct, non-null = %s)", c, got)
 		}
+	}
+}
+
+// TestCDCConnectionLostMidStreamWritesNothing ends the walsender after the
+// first change of a run, as a server restart would: the run fails with one
+// line, the lake is unchanged, and the next run reads every change once.
+func TestCDCConnectionLostMidStreamWritesNothing(t *testing.T) {
+	f := newFixture(t, true)
+	f.exec(`CREATE TABLE s (id int PRIMARY KEY, v text)`, `INSERT INTO s VALUES (1, 'a')`)
+	o := f.opts("s")
+	o.CDC = true
+	f.mustExtract(o)
+	// Enough bytes that they cannot all sit in socket buffers when the
+	// server goes away.
+	f.exec(`INSERT INTO s SELECT g, repeat('b', 4000) FROM generate_series(2, 5000) g`, `DELETE FROM s WHERE id = 1`)
+	cut := o
+	killed := false
+	cut.afterChange = func() {
+		if !killed {
+			killed = true
+			f.exec(`SELECT pg_terminate_backend(active_pid, 5000) FROM pg_replication_slots WHERE slot_name = 'lakectl_s'`)
+		}
+	}
+	before := len(f.liveFiles("s"))
+	_, err := f.extract(cut)
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "run again") {
+		t.Fatalf("err = %v, want one line saying to run again", err)
+	}
+	if n := len(f.liveFiles("s")); n != before {
+		t.Fatalf("the failed run left %d files (had %d)", n, before)
+	}
+	o.MaxSlotRetained = 1 // any WAL held back is reported
+	res := f.mustExtract(o)
+	if res.Changes != 5000 || !res.SlotOverLimit || res.SlotRetainedBytes <= 0 {
+		t.Fatalf("next run: %+v", res)
+	}
+	got := strs(t, f.duck("s"), latestSQL)
+	want := f.pgStrs(`SELECT id || ':' || coalesce(v, '-') FROM s ORDER BY id`)
+	if !slices.Equal(got, want) {
+		t.Fatalf("lake %v, source %v", got, want)
+	}
+}
+
+func TestConnectTimeoutBoundsASilentServer(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // accept and never answer
+		}
+	}()
+	f := &fixture{t: t, dir: t.TempDir()}
+	f.store, _ = lake.NewFileStore(f.dir)
+	start := time.Now()
+	_, err = f.extract(Options{DSN: "postgres://u:Secr3t@" + l.Addr().String() + "/db", Table: "t", ConnectTimeout: time.Second})
+	if err == nil || time.Since(start) > 10*time.Second || strings.Contains(err.Error(), "Secr3t") || !strings.Contains(err.Error(), "127.0.0.1") {
+		t.Fatalf("after %s: err = %v", time.Since(start), err)
 	}
 }

@@ -83,6 +83,8 @@ type Options struct {
 	// beforeAdvance, in tests, runs between the lake commit and the slot
 	// advance; an error stands for a crash there.
 	beforeAdvance func() error
+	// afterChange, in tests, runs after each change read from the slot.
+	afterChange func()
 }
 
 // Result is the run summary; docs/postgres.md documents every field.

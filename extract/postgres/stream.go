@@ -301,6 +301,9 @@ func (s *stream) change(ctx context.Context, rel uint32, op string, lsn pglogrep
 		res.Deletes++
 	}
 	s.b.rows = append(s.b.rows, vals)
+	if s.r.opts.afterChange != nil {
+		s.r.opts.afterChange()
+	}
 	if len(s.b.rows) == batchRows {
 		s.b.specials, s.n = s.n.specials, counts{}
 		if err := send(ctx, out, s.b); err != nil {
