@@ -22,9 +22,9 @@ func TestCDCSnapshotThenChangesKeepDeletes(t *testing.T) {
 	f.exec(`CREATE TABLE items (id int PRIMARY KEY, v text, big text, n int NOT NULL DEFAULT 1)`,
 		`INSERT INTO items SELECT g, 'v' || g, NULL FROM generate_series(1, 50) g`)
 	o := f.opts("public.items")
-	o.CDC = true
+	o.CDC, o.Parallel, o.ChunkRows = true, 2, 7 // both sessions import the slot's snapshot
 	res := f.mustExtract(o)
-	if res.Mode != "cdc-snapshot" || res.Rows != 50 || res.LSNAfter == "" || res.Slot != "lakectl_items" {
+	if res.Mode != "cdc-snapshot" || res.Rows != 50 || res.Parallel != 2 || res.LSNAfter == "" || res.Slot != "lakectl_items" {
 		t.Fatalf("first run: %+v", res)
 	}
 	// Changes after the snapshot, in several transactions.
