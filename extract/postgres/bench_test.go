@@ -79,14 +79,15 @@ func BenchmarkFullExtract(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		// Interleaved rounds, best of each: the machine is shared.
-		var bare, psql, lk time.Duration
+		var bare, binary, psql, lk time.Duration
 		best := func(d *time.Duration, v time.Duration) {
 			if *d == 0 || v < *d {
 				*d = v
 			}
 		}
 		for range rounds {
-			best(&bare, timeIt(b, func() error { return bareScan(ctx, u) }))
+			best(&bare, timeIt(b, func() error { return bareScan(ctx, u, pgx.TextFormatCode) }))
+			best(&binary, timeIt(b, func() error { return bareScan(ctx, u, pgx.BinaryFormatCode) }))
 			if p, err := exec.LookPath("psql"); err == nil {
 				best(&psql, timeIt(b, func() error {
 					return exec.Command(p, u, "-qc", `\copy (SELECT * FROM mixed) TO '/dev/null'`).Run()
@@ -110,6 +111,7 @@ func BenchmarkFullExtract(b *testing.B) {
 		b.ReportMetric(rate(lk), "rows/s")
 		b.ReportMetric(rate(lk)/rate(bare), "x_bare_scan")
 		fmt.Printf("full extract of %d rows: lakectl %.0f rows/s (%.2fx the bare pgx scan's %.0f rows/s)", n, rate(lk), rate(lk)/rate(bare), rate(bare))
+		fmt.Printf("; bare pgx scan in the binary format %.0f rows/s", rate(binary))
 		if psql > 0 {
 			fmt.Printf("; psql \\copy to /dev/null %.0f rows/s", rate(psql))
 		}
@@ -126,15 +128,16 @@ func timeIt(b *testing.B, fn func() error) time.Duration {
 	return time.Since(start)
 }
 
-// bareScan is the floor: one query in the text format, every value's
-// bytes touched, nothing converted or written.
-func bareScan(ctx context.Context, u string) error {
+// bareScan is the floor: one query in the given format (lakectl reads
+// text, the form pgoutput sends), every value's bytes touched, nothing
+// converted or written.
+func bareScan(ctx context.Context, u string, format int16) error {
 	conn, err := pgx.Connect(ctx, u)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, "SELECT * FROM mixed", pgx.QueryResultFormats{pgx.TextFormatCode})
+	rows, err := conn.Query(ctx, "SELECT * FROM mixed", pgx.QueryResultFormats{format})
 	if err != nil {
 		return err
 	}

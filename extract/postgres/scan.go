@@ -18,7 +18,7 @@ const (
 	batchRows = 2048
 	// readAhead batches wait between a reader and its writer: the server
 	// keeps streaming while a page is encoded, and memory stays bounded.
-	readAhead = 4
+	readAhead = 16
 	// minRowGroupBytes is the smallest row group a writer buffers when
 	// parallel readers split the budget.
 	minRowGroupBytes = 16 << 20
