@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -33,6 +34,11 @@ type extractPostgresOptions struct {
 	PartitionBy      string
 	ChunkRows        int
 	Parallel         int
+	// ConnectTimeout and IOTimeout bound every network wait (0: the
+	// library's defaults, 30s and 5m); the global --connect-timeout and
+	// --io-timeout set them.
+	ConnectTimeout time.Duration
+	IOTimeout      time.Duration
 }
 
 func newCmdExtractPostgres(f *Factory, runF func(*extractPostgresOptions) error) *cobra.Command {
@@ -134,6 +140,7 @@ func extractPostgres(ctx context.Context, f *Factory, o *extractPostgresOptions)
 		Incremental: o.Incremental, Cursor: o.Cursor, Lookback: lookback,
 		CDC: o.CDC, Slot: o.Slot, Publication: o.Publication, Resnapshot: o.Resnapshot, MaxSlotRetained: maxRetained,
 		PartitionBy: o.PartitionBy, ChunkRows: o.ChunkRows, Parallel: o.Parallel,
+		ConnectTimeout: o.ConnectTimeout, IdleTimeout: o.IOTimeout,
 		Codec: tc.Codec, Logger: f.Logger(),
 	}
 	if opts.PartitionBy == "" {

@@ -16,6 +16,8 @@ import (
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/iostreams"
 	"github.com/lakectl/lakectl/internal/testenv"
+	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/table"
 )
 
 // parseExtractPostgres runs the command's flag parsing only.
@@ -84,6 +86,21 @@ func TestExtractPostgresCommandFullJSON(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(out), &s); err != nil || s.Rows != 10 || s.Files != 1 || s.Bytes == 0 || s.DurationS == nil || s.Mode != "full" {
 		t.Fatalf("%v: %s", err, out)
+	}
+	// Another run holds the job's lock: exit 75, nothing done.
+	lakeDir := t.TempDir()
+	store, err := lake.NewFileStore(lakeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock, err := table.AcquireLock(context.Background(), store, "extract-postgres-orders", table.LockOptions{Command: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = run(t, "--lake", lakeDir, "extract", "postgres", "--dsn", u, "--table", "public.orders")
+	_ = lock.Release(context.Background())
+	if code != 75 {
+		t.Fatalf("locked: exit %d: %s", code, errOut)
 	}
 	bad := strings.Replace(u, "postgres@", "postgres:S3cretPw@", 1)
 	code, out, errOut = run(t, "--lake", t.TempDir(), "extract", "postgres", "--dsn", bad+"&port=1", "--table", "public.nope")

@@ -72,3 +72,18 @@ func TestCDCOnServerWithoutLogicalWAL(t *testing.T) {
 	}
 	f.lakeUntouched("t")
 }
+
+func TestFullPartitionedByDay(t *testing.T) {
+	f := newFixture(t, false)
+	f.exec(`CREATE TABLE ev (id int PRIMARY KEY, at timestamptz NOT NULL)`,
+		`INSERT INTO ev SELECT g, '2026-11-20 23:00:00+00'::timestamptz + g * interval '1 hour' FROM generate_series(1, 48) g`)
+	o := f.opts("ev")
+	o.PartitionBy = "at:day"
+	if res := f.mustExtract(o); res.Rows != 48 || res.Files != 2 {
+		t.Fatalf("%+v", res)
+	}
+	got := strs(t, f.duck("ev"), "SELECT at_day || '=' || count(*) FROM lk GROUP BY at_day ORDER BY at_day")
+	if !slices.Equal(got, []string{"2026-11-21=24", "2026-11-22=24"}) {
+		t.Fatalf("partitions %v", got)
+	}
+}
