@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,7 +65,7 @@ func listTable(ctx context.Context, store lake.Store, name string) (*listing, er
 			return fmt.Errorf("file %s: %w", o.Key, err)
 		}
 		l.files = append(l.files, liveFile{rel: rel, size: o.Size, etag: o.ETag, modTime: o.ModTime})
-		if keys := folderKeys(rel); l.layouts[keys] == "" {
+		if keys := table.FolderKeys(path.Dir(rel)); l.layouts[keys] == "" {
 			l.layouts[keys] = o.Key
 		}
 		return nil
@@ -285,17 +286,6 @@ feed:
 		return nil, err
 	}
 	return out, nil
-}
-
-// folderKeys returns the Hive keys of a file key's folders, "k1/k2".
-func folderKeys(rel string) string {
-	segs := strings.Split(rel, "/")
-	keys := make([]string, 0, len(segs)-1)
-	for _, s := range segs[:len(segs)-1] {
-		k, _, _ := strings.Cut(s, "=")
-		keys = append(keys, strings.ToLower(k))
-	}
-	return strings.Join(keys, "/")
 }
 
 // layoutChange is a breaking change when the files sit in more than one
