@@ -172,7 +172,7 @@ func (r *run) incremental(ctx context.Context, db *sql.DB, tbl *table.Table, ti 
 	r.res.Mode, r.res.Op = "incremental", table.OpAppend
 	r.res.Parallel = 1
 	r.res.WatermarkAfter = prev.Watermark
-	wm, lo, err := r.window(prev, cur)
+	wm, lo, seenFrom, err := r.window(prev, cur)
 	if err != nil {
 		return err
 	}
@@ -230,7 +230,12 @@ func (r *run) incremental(ctx context.Context, db *sql.DB, tbl *table.Table, ti 
 		return err
 	}
 	defer func() { _ = tx.Abort(context.WithoutCancel(ctx)) }()
-	f := &pairFilter{cur: cur, keyIdx: identity(ti, keyIdx), keepFrom: newWM - cur.lookback, seen: seen}
+	f := &pairFilter{cur: cur, keyIdx: identity(ti, keyIdx), keepFrom: newWM - cur.lookback, seen: seen, types: columnTypes(ti.Schema())}
+	if lo < seenFrom {
+		if f.held, err = r.loadLakeHeld(ctx, tbl, ti, f.keyIdx, cur, lo, seenFrom); err != nil {
+			return err
+		}
+	}
 	rd := reader{conn: conns[0], spec: spec, cv: newConverter(ti.Columns), filter: f.filter()}
 	st, err := r.pump(ctx, tx, ti.Schema(), []reader{rd}, rep)
 	if err != nil {

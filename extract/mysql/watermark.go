@@ -210,13 +210,16 @@ type pairFilter struct {
 	keyIdx   []int // columns that identify a row (the key, else every column)
 	keepFrom int64
 	seen     *seenSet // old pairs (read-only) and written pairs (this filter's)
+	held     *lakeHeld     // pairs below the state's seen_from that the lake holds (nil: none)
+	types    []schema.Type // the row's column types, for held's hashes
 	keys     []sql.RawBytes
+	buf      []byte
 	nulls    int64
 }
 
 func (f *pairFilter) filter() rowFilter {
 	f.keys = make([]sql.RawBytes, len(f.keyIdx))
-	return func(raw []sql.RawBytes, _ schema.Row) bool {
+	return func(raw []sql.RawBytes, row schema.Row) bool {
 		o, ok := f.cur.typ.ordinal(raw[f.cur.idx])
 		if !ok {
 			f.nulls++
@@ -226,8 +229,19 @@ func (f *pairFilter) filter() rowFilter {
 			f.keys[j] = raw[ki]
 		}
 		h := pairHash(f.keys, o)
-		if _, dup := f.seen.old[h]; dup {
+		dup := false
+		if f.held != nil && o >= f.held.from && o < f.held.to {
+			var vh uint64
+			vh, f.buf = valueHash(f.types, row, f.keyIdx, o, f.buf)
+			_, dup = f.held.pairs[vh]
+		} else {
+			_, dup = f.seen.old[h]
+		}
+		if dup {
 			f.seen.skipped++
+			if o >= f.keepFrom { // the next run's window needs it too
+				f.seen.written[o] = append(f.seen.written[o], h)
+			}
 			return false
 		}
 		if o >= f.keepFrom {
@@ -237,28 +251,21 @@ func (f *pairFilter) filter() rowFilter {
 	}
 }
 
-// window returns the previous watermark and the start of the next window:
-// watermark - lookback, but never below the state's seen_from.
-func (r *run) window(prev *jobState, cur *cursorInfo) (wm, lo int64, err error) {
+// window returns the previous watermark, the start of the next window
+// (watermark - lookback) and the state's seen_from (lo when it has none):
+// the pairs of a window below seen_from are not in the state.
+func (r *run) window(prev *jobState, cur *cursorInfo) (wm, lo, seenFrom int64, err error) {
 	if wm, err = cur.typ.parse(prev.Watermark); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	lo = wm - cur.lookback
 	if prev.SeenFrom == "" {
-		return wm, lo, nil
+		return wm, lo, lo, nil
 	}
-	sf, err := cur.typ.parse(prev.SeenFrom)
-	if err != nil {
-		return 0, 0, err
+	if seenFrom, err = cur.typ.parse(prev.SeenFrom); err != nil {
+		return 0, 0, 0, err
 	}
-	if sf > lo {
-		// The state only knows the pairs written from sf on: reading
-		// below it would store rows the lake already holds.
-		r.log.Info("the lookback reaches below the window the job's state covers; this run starts at the covered window (a full extract re-reads everything)",
-			"window_from", cur.typ.format(sf), "lookback_from", cur.typ.format(lo))
-		lo = sf
-	}
-	return wm, lo, nil
+	return wm, lo, seenFrom, nil
 }
 
 // setCursorState stores the new watermark with the pairs the next run's
