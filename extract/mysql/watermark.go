@@ -209,7 +209,7 @@ type pairFilter struct {
 	cur      *cursorInfo
 	keyIdx   []int // columns that identify a row (the key, else every column)
 	keepFrom int64
-	seen     *seenSet // old pairs (read-only) and written pairs (this filter's)
+	seen     *seenSet      // old pairs (read-only) and written pairs (this filter's)
 	held     *lakeHeld     // pairs below the state's seen_from that the lake holds (nil: none)
 	types    []schema.Type // the row's column types, for held's hashes
 	keys     []sql.RawBytes
