@@ -21,7 +21,8 @@ import (
 
 // maxSeen bounds the (key, cursor) hashes a job's state keeps: about 11
 // bytes each in the commit record. Beyond it the oldest cursor values are
-// dropped and the next run's window starts after them (docs/mysql.md).
+// dropped and the next run reads the lake's files back for them
+// (docs/mysql.md).
 const maxSeen = 200_000
 
 // jobState is an extract job's state, stored in the commit record of each
@@ -275,7 +276,7 @@ func (r *run) window(prev *jobState, cur *cursorInfo) (wm, lo, seenFrom int64, e
 func (r *run) setCursorState(state *jobState, cur *cursorInfo, seen *seenSet, watermark, covered int64) {
 	groups, seenFrom, trimmed := seen.state(max(watermark-cur.lookback, covered))
 	if trimmed {
-		r.log.Warn("more rows changed inside the lookback window than the job's state keeps; the next run's window starts later",
+		r.log.Warn("more rows changed inside the lookback window than the job's state keeps; the next run reads the lake's files back for the pairs below window_from",
 			"max_pairs", maxSeen, "window_from", cur.typ.format(seenFrom))
 	}
 	state.Cursor, state.CursorType = cur.col.Name, string(cur.typ)
