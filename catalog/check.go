@@ -126,6 +126,9 @@ func checkTable(ctx context.Context, store lake.Store, name string) (TableCheck,
 		return tc, err
 	}
 	tc.Live = Compare(latest.Schema, sc.schema)
+	if c, torn := layoutChange(l); torn {
+		tc.Live = append(tc.Live, c)
+	}
 	tc.Breaking = Breaking(tc.Live) || Breaking(tc.Recorded)
 	return tc, nil
 }

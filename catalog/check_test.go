@@ -20,6 +20,9 @@ func TestCheckExitCodes(t *testing.T) {
 		want  []string // in the error message
 	}{
 		{"unchanged table passes", func(t *testing.T, store lake.Store) {}, clierr.ExitOK, nil},
+		{"files in two partition layouts exit 3", func(t *testing.T, store lake.Store) {
+			writeParquet(t, store, "tables/t/id_part=1/b.parquet", v1, nil)
+		}, clierr.ExitBreaking, []string{"partition folders", "2 folder layouts", "id_part", "no partition folders"}},
 		{"a compatible new file passes", func(t *testing.T, store lake.Store) {
 			writeParquet(t, store, "tables/t/b.parquet", schemaOf(col("id", schema.TInt64, false), col("amount", schema.DecimalOf(14, 2), true), col("x", schema.TString, true)), nil)
 		}, clierr.ExitOK, nil},

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -45,12 +47,15 @@ func tablePrefix(name string) string { return table.TablePrefix(name) }
 type listing struct {
 	files []liveFile
 	parts *partitionScan
+	// layouts: the partition folder keys ("k1/k2", "" for none) of the
+	// files, with one file of each; more than one is a torn table.
+	layouts map[string]string
 }
 
 // listTable lists a table's live files. An empty table is an error.
 func listTable(ctx context.Context, store lake.Store, name string) (*listing, error) {
 	prefix := tablePrefix(name)
-	l := &listing{parts: newPartitionScan()}
+	l := &listing{parts: newPartitionScan(), layouts: map[string]string{}}
 	err := store.List(ctx, prefix, func(o lake.ObjectInfo) error {
 		if !strings.HasSuffix(o.Key, ".parquet") {
 			return nil
@@ -60,6 +65,9 @@ func listTable(ctx context.Context, store lake.Store, name string) (*listing, er
 			return fmt.Errorf("file %s: %w", o.Key, err)
 		}
 		l.files = append(l.files, liveFile{rel: rel, size: o.Size, etag: o.ETag, modTime: o.ModTime})
+		if keys := table.FolderKeys(path.Dir(rel)); l.layouts[keys] == "" {
+			l.layouts[keys] = o.Key
+		}
 		return nil
 	})
 	if err != nil {
@@ -278,4 +286,24 @@ feed:
 		return nil, err
 	}
 	return out, nil
+}
+
+// layoutChange is a breaking change when the files sit in more than one
+// folder layout: engines refuse such a table (DuckDB: "Hive partition
+// mismatch").
+func layoutChange(l *listing) (Change, bool) {
+	if len(l.layouts) < 2 {
+		return Change{}, false
+	}
+	var parts []string
+	for keys, file := range l.layouts {
+		if keys == "" {
+			keys = "no partition folders"
+		}
+		parts = append(parts, keys+" (e.g. "+file+")")
+	}
+	sort.Strings(parts)
+	return Change{Column: "(partition folders)", Kind: Changed, Breaking: true,
+		Reason: "the files sit in " + strconv.Itoa(len(parts)) + " folder layouts, which engines refuse to read together: " + strings.Join(parts, "; ") +
+			"; rewrite the table under one rule (a full extract, or extract api --replay)"}, true
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/lakectl/lakectl/internal/redact"
@@ -79,6 +80,17 @@ func (c credential) apply(req *http.Request) {
 
 // safeURL is u as it may be logged or stored: the query credential and
 // any secret-looking parameter masked, registered secrets removed.
+// safeText redacts s (a header value, which may echo the request URL):
+// the query credential's parameter wherever it appears, then every known
+// secret and secret-shaped text.
+func (c credential) safeText(ctx context.Context, s string) string {
+	if c.kind == "query" && c.param != "" {
+		re := regexp.MustCompile(`([?&;]` + regexp.QuoteMeta(url.QueryEscape(c.param)) + `=)[^&\s>;,"']*`)
+		s = re.ReplaceAllString(s, "${1}"+redact.Mask)
+	}
+	return redact.String(ctx, s)
+}
+
 func (c credential) safeURL(ctx context.Context, u *url.URL) string {
 	cp := *u
 	if c.kind == "query" {

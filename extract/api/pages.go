@@ -140,7 +140,7 @@ func (r *runner) fetchPages(ctx context.Context, ep *Endpoint, u unit, out *fetc
 			Source: r.spec.Name, Endpoint: ep.Name, Table: ep.TableName(r.spec), Account: u.account.ID,
 			WindowStart: u.start, WindowEnd: u.end, Run: r.runID, Page: page,
 			Method: strings.ToUpper(orDefault(ep.Method, "GET")), URL: u.cred.safeURL(ctx, target),
-			Status: res.status, Headers: selectHeaders(res.header, r.spec.RawHeaders, redact.IsSecretName),
+			Status: res.status, Headers: selectHeaders(res.header, r.spec.RawHeaders, func(v string) string { return u.cred.safeText(ctx, v) }),
 			RequestedAt: res.requestedAt, ReceivedAt: res.receivedAt, Attempt: res.attempt,
 			Bytes: int64(len(res.body)),
 		}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/lake"
 )
 
@@ -81,15 +82,25 @@ func rawBase(source, endpoint, account string, start time.Time, run string, page
 var defaultRawHeaders = []string{"Content-Type", "Date", "ETag", "Last-Modified", "Retry-After", "X-Request-Id",
 	"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Link"}
 
-// selectHeaders keeps the named headers, never a secret-looking one.
-func selectHeaders(h http.Header, names []string, isSecret func(string) bool) map[string]string {
+// authHeaders are never kept, whatever the spec names: they carry
+// credentials or session state.
+var authHeaders = map[string]bool{"Authorization": true, "Proxy-Authorization": true, "Cookie": true,
+	"Set-Cookie": true, "Set-Cookie2": true, "X-Api-Key": true, "Api-Key": true, "X-Auth-Token": true,
+	"X-Amz-Security-Token": true, "X-Csrf-Token": true, "X-Xsrf-Token": true, "Www-Authenticate": true,
+	"Proxy-Authenticate": true}
+
+// selectHeaders keeps the named headers, never an authentication or
+// secret-looking one, each value through safe (secret redaction: a Link
+// header may echo ?api_key=...).
+func selectHeaders(h http.Header, names []string, safe func(string) string) map[string]string {
 	if len(names) == 0 {
 		names = defaultRawHeaders
 	}
 	out := map[string]string{}
 	for _, n := range names {
-		if v := h.Get(n); v != "" && !isSecret(n) {
-			out[http.CanonicalHeaderKey(n)] = v
+		cn := http.CanonicalHeaderKey(n)
+		if v := h.Get(n); v != "" && !authHeaders[cn] && !redact.IsSecretName(n) {
+			out[cn] = safe(v)
 		}
 	}
 	return out

@@ -35,15 +35,14 @@ func (r *runner) extractEndpoint(ctx context.Context, ep *Endpoint, accs []unitA
 	if err != nil {
 		return err
 	}
-	rule, err := table.ParsePartitionRule(ep.PartitionBy)
-	if err != nil {
-		return err
-	}
-	if err := tbl.CheckAppend(ctx, schema.Schema{}, rule); err != nil {
-		r.noteRefused(err)
+	if err := r.checkLayout(ctx, tbl, ep); err != nil {
 		return err
 	}
 	units := planUnits(ep, accs, st, r.opts.From, r.opts.To, r.opts.Now())
+	seen, covered, err := r.heldVersions(ctx, ep, st, units)
+	if err != nil {
+		return err
+	}
 	ahead := max(256, 8*cap(r.local))
 
 	fctx, stop := context.WithCancel(ctx)
@@ -93,7 +92,7 @@ func (r *runner) extractEndpoint(ctx context.Context, ep *Endpoint, accs []unitA
 		fetchers.Wait()
 	}
 
-	tw := &transformer{r: r, tbl: tbl, ep: ep, job: job, st: &st, seen: decodeSeen(st.Seen), inf: newInference(),
+	tw := &transformer{r: r, tbl: tbl, ep: ep, job: job, st: &st, seen: seen, covered: covered, inf: newInference(),
 		stopped: map[string]bool{}, batchUnits: ahead, pub: &pub}
 	defer tw.abort(ctx)
 	for ch := range order {
@@ -149,6 +148,7 @@ type transformer struct {
 	job        string
 	st         *jobState  // the state of the last commit, done or in flight
 	seen       *seenSet   // record versions stored, committed or in the open transaction
+	covered    string     // first window day seen is complete for (coveredFrom)
 	inf        *inference // every type seen in this run
 	stopped    map[string]bool
 	batchUnits int
@@ -246,7 +246,11 @@ func (t *transformer) commit(ctx context.Context) error {
 	}
 	tx, w, lay := t.tx, t.w, t.lay
 	t.tx, t.w = nil, nil
-	newState := jobState{Watermarks: next, Columns: lay.stateColumns(), Seen: t.seen.encode(keepSeenFrom(t.ep, next))}
+	keep := keepSeenFrom(t.ep, next)
+	newState := jobState{Watermarks: next, Columns: lay.stateColumns(), Seen: t.seen.encode(keep)}
+	if keep != "" {
+		newState.SeenFrom = max(keep, t.covered)
+	}
 	*t.st = newState // what the next commit builds on; nothing follows a failed commit
 	done := make(chan error, 1)
 	t.committing = done

@@ -20,6 +20,9 @@ type jobState struct {
 	// uint64s; kept as far back as a later run can re-fetch, so that
 	// re-fetched unchanged records are not stored twice.
 	Seen map[string]string `json:"seen,omitempty"`
+	// SeenFrom: Seen is complete for window days at or after this one
+	// (YYYY-MM-DD); older days re-fetched are read back from raw/.
+	SeenFrom string `json:"seen_from,omitempty"`
 }
 
 type stateColumn struct {

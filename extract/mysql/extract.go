@@ -255,7 +255,7 @@ const (
 // so bad input leaves no trace in the lake.
 func (r *run) validate(ctx context.Context, db *sql.DB, ti *tableInfo) error {
 	if err := r.rule.Check(ti.Schema()); err != nil {
-		return err
+		return clierr.Usagef("--partition-by %s: %v", r.rule, err)
 	}
 	where := r.userWhere()
 	if len(where) == 0 {
@@ -271,20 +271,6 @@ func (r *run) validate(ctx context.Context, db *sql.DB, ti *tableInfo) error {
 		return fmt.Errorf("check --where on %s: %w", r.res.Source, err)
 	}
 	return rows.Close()
-}
-
-// SourceChangedError is an incremental run of a job whose watermark
-// belongs to another source table: appending would mix two tables' rows
-// under a watermark that means nothing for this one. A full extract
-// (a replace) starts the job over on the new source.
-type SourceChangedError struct {
-	Job, Table string
-	Have, Want string // db.table of the job's state, of this run
-}
-
-func (e *SourceChangedError) Error() string {
-	return fmt.Sprintf("job %s (lake table %s) extracts %s and its watermark belongs to that table, not to %s",
-		e.Job, e.Table, e.Have, e.Want)
 }
 
 // redactedError carries a redacted message. It unwraps only to the

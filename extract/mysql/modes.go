@@ -11,7 +11,6 @@ import (
 	"github.com/lakectl/lakectl/extract/internal/jobrun"
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/progress"
-	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/lake/table"
 )
 
@@ -77,41 +76,6 @@ func keyIndexes(ti *tableInfo) []int {
 		idx = append(idx, i)
 	}
 	return idx
-}
-
-// pairFilter dedupes (key, cursor) pairs against the job's state and
-// records the pairs it lets through whose cursor is >= keepFrom (the next
-// run's window). Rows without a cursor value pass and are counted.
-type pairFilter struct {
-	cur      *cursorInfo
-	keyIdx   []int // columns that identify a row (the key, else every column)
-	keepFrom int64
-	seen     *seenSet // old pairs (read-only) and written pairs (this filter's)
-	keys     []sql.RawBytes
-	nulls    int64
-}
-
-func (f *pairFilter) filter() rowFilter {
-	f.keys = make([]sql.RawBytes, len(f.keyIdx))
-	return func(raw []sql.RawBytes, _ schema.Row) bool {
-		o, ok := f.cur.typ.ordinal(raw[f.cur.idx])
-		if !ok {
-			f.nulls++
-			return true
-		}
-		for j, ki := range f.keyIdx {
-			f.keys[j] = raw[ki]
-		}
-		h := pairHash(f.keys, o)
-		if _, dup := f.seen.old[h]; dup {
-			f.seen.skipped++
-			return false
-		}
-		if o >= f.keepFrom {
-			f.seen.written[o] = append(f.seen.written[o], h)
-		}
-		return true
-	}
 }
 
 // snapshot is a full extract: one consistent snapshot of the table (split
@@ -201,23 +165,6 @@ func identity(ti *tableInfo, keyIdx []int) []int {
 	return all
 }
 
-// setCursorState stores the new watermark with the pairs the next run's
-// window needs. covered is the lowest cursor the seen set is complete
-// from (the window this run read): a lookback raised since the last run
-// must not claim pairs below it, or the run after would store them again.
-func (r *run) setCursorState(state *jobState, cur *cursorInfo, seen *seenSet, watermark, covered int64) {
-	groups, seenFrom, trimmed := seen.state(max(watermark-cur.lookback, covered))
-	if trimmed {
-		r.log.Warn("more rows changed inside the lookback window than the job's state keeps; the next run's window starts later",
-			"max_pairs", maxSeen, "window_from", cur.typ.format(seenFrom))
-	}
-	state.Cursor, state.CursorType = cur.col.Name, string(cur.typ)
-	state.Watermark = cur.typ.format(watermark)
-	state.SeenFrom = cur.typ.format(seenFrom)
-	state.Seen = groups
-	r.res.WatermarkAfter = state.Watermark
-}
-
 // incremental reads the rows whose cursor lies in [watermark - lookback,
 // MAX(cursor)] in one snapshot, in (cursor, key) order, skips the (key,
 // cursor) pairs earlier runs wrote, and appends the rest.
@@ -225,23 +172,9 @@ func (r *run) incremental(ctx context.Context, db *sql.DB, tbl *table.Table, ti 
 	r.res.Mode, r.res.Op = "incremental", table.OpAppend
 	r.res.Parallel = 1
 	r.res.WatermarkAfter = prev.Watermark
-	wm, err := cur.typ.parse(prev.Watermark)
+	wm, lo, seenFrom, err := r.window(prev, cur)
 	if err != nil {
 		return err
-	}
-	lo := wm - cur.lookback
-	if prev.SeenFrom != "" {
-		sf, err := cur.typ.parse(prev.SeenFrom)
-		if err != nil {
-			return err
-		}
-		if sf > lo {
-			// The state only knows the pairs written from sf on: reading
-			// below it would store rows the lake already holds.
-			r.log.Info("the lookback reaches below the window the job's state covers; this run starts at the covered window (a full extract re-reads everything)",
-				"window_from", cur.typ.format(sf), "lookback_from", cur.typ.format(lo))
-			lo = sf
-		}
 	}
 	r.res.WindowFrom = cur.typ.format(lo)
 	seen, err := loadSeen(cur.typ, prev.Seen)
@@ -297,7 +230,12 @@ func (r *run) incremental(ctx context.Context, db *sql.DB, tbl *table.Table, ti 
 		return err
 	}
 	defer func() { _ = tx.Abort(context.WithoutCancel(ctx)) }()
-	f := &pairFilter{cur: cur, keyIdx: identity(ti, keyIdx), keepFrom: newWM - cur.lookback, seen: seen}
+	f := &pairFilter{cur: cur, keyIdx: identity(ti, keyIdx), keepFrom: newWM - cur.lookback, seen: seen, types: columnTypes(ti.Schema())}
+	if lo < seenFrom {
+		if f.held, err = r.loadLakeHeld(ctx, tbl, ti, f.keyIdx, cur, lo, seenFrom); err != nil {
+			return err
+		}
+	}
 	rd := reader{conn: conns[0], spec: spec, cv: newConverter(ti.Columns), filter: f.filter()}
 	st, err := r.pump(ctx, tx, ti.Schema(), []reader{rd}, rep)
 	if err != nil {

@@ -50,7 +50,7 @@ func (r *run) pump(ctx context.Context, tx *table.Tx, sch schema.Schema, readers
 	}
 	for i, rd := range readers {
 		w, err := tx.NewWriter(sch, table.WriterOptions{Partition: r.rule, TargetFileBytes: r.opts.TargetFileBytes,
-			Codec: r.opts.Codec, Progress: rep, RowGroupBytes: rgBytes})
+			Codec: r.opts.Codec, Progress: rep, RowGroupBytes: rgBytes, NoStatistics: rd.spec.ti.longText()})
 		if err != nil {
 			return pumpStats{}, err
 		}

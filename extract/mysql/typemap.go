@@ -213,12 +213,7 @@ func mapType(c *column, prec, scale int, charset string, isJSON bool, mo mapOpti
 		c.Type, c.conv = schema.TInt16, convYear
 	case "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
 		"geometrycollection", "geomcollection":
-		// MySQL's own value: 4-byte little-endian SRID, then the WKB.
-		c.Type, c.conv = schema.TBytes, convBytes
-		if mo.spatialWKT {
-			c.Type, c.conv = schema.TString, convString
-			c.expr = "ST_AsText(" + quoteIdent(c.Name) + ")"
-		}
+		mapSpatial(c, mo.spatialWKT)
 	case "bit":
 		if c.ColumnType == "bit(1)" {
 			c.Type, c.conv = schema.TBool, convBitBool
@@ -235,6 +230,16 @@ func mapType(c *column, prec, scale int, charset string, isJSON bool, mo mapOpti
 		c.Nullable = true
 	}
 	return nil
+}
+
+// mapSpatial maps a spatial column: MySQL's own value (a 4-byte
+// little-endian SRID, then the WKB) as bytes, or its WKT as text.
+func mapSpatial(c *column, wkt bool) {
+	c.Type, c.conv = schema.TBytes, convBytes
+	if wkt {
+		c.Type, c.conv = schema.TString, convString
+		c.expr = "ST_AsText(" + quoteIdent(c.Name) + ")"
+	}
 }
 
 // mariaDBJSONColumns returns the columns that MariaDB declares JSON: a
@@ -305,4 +310,17 @@ func findKey(ctx context.Context, db *sql.DB, ti *tableInfo) error {
 		}
 	}
 	return nil
+}
+
+// longText names the TEXT, MEDIUMTEXT and LONGTEXT columns: values up to
+// gigabytes, whose min/max statistics would be stored whole.
+func (ti *tableInfo) longText() []string {
+	var out []string
+	for _, c := range ti.Columns {
+		switch c.DataType {
+		case "text", "mediumtext", "longtext":
+			out = append(out, c.Name)
+		}
+	}
+	return out
 }

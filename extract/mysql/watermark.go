@@ -2,18 +2,31 @@ package mysql
 
 import (
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/lakectl/lakectl/extract/internal/watermark"
 	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/lake/schema"
 )
 
-// maxSeen bounds the (key, cursor) hashes a job's state keeps (docs/mysql.md).
+// This file is an extract job's watermark, kept in one place so that other
+// table sources can share it: the state a commit carries, cursor types, the
+// (key, cursor) dedupe set and its coverage (seen_from), and the rule that
+// a watermark belongs to the source table it was read from.
+
+// maxSeen bounds the (key, cursor) hashes a job's state keeps: beyond it
+// the oldest cursor values are dropped and the next run reads the lake's
+// files back for them (docs/mysql.md).
 const maxSeen = watermark.MaxSeen
 
 // jobState is an extract job's state, stored in the commit record of each
-// run (tx.SetState), so files and watermark advance together.
+// run (tx.SetState), so files and watermark advance together; its shape is
+// shared with every SQL source (extract/internal/watermark).
 type jobState = watermark.State
+
+// seenGroup holds the hashes of the pairs written at one cursor value.
+type seenGroup = watermark.Group
 
 // cursorType is how a cursor column's values order and print.
 type cursorType string
@@ -86,7 +99,7 @@ type seenSet struct {
 	skipped int64
 }
 
-func loadSeen(t cursorType, groups []watermark.Group) (*seenSet, error) {
+func loadSeen(t cursorType, groups []seenGroup) (*seenSet, error) {
 	written, err := watermark.DecodeSeen(watermark.CursorType(t), groups)
 	if err != nil {
 		return nil, err
@@ -103,6 +116,103 @@ func loadSeen(t cursorType, groups []watermark.Group) (*seenSet, error) {
 // state returns the groups to keep for a next run whose window starts at
 // keepFrom, and the SeenFrom that goes with them (raised when the groups
 // had to be trimmed to maxSeen).
-func (s *seenSet) state(keepFrom int64) (groups []watermark.Group, seenFrom int64, trimmed bool) {
+func (s *seenSet) state(keepFrom int64) (groups []seenGroup, seenFrom int64, trimmed bool) {
 	return watermark.EncodeSeen(watermark.CursorType(s.typ), s.written, keepFrom)
+}
+
+// pairFilter dedupes (key, cursor) pairs against the job's state and
+// records the pairs it lets through whose cursor is >= keepFrom (the next
+// run's window). Rows without a cursor value pass and are counted.
+type pairFilter struct {
+	cur      *cursorInfo
+	keyIdx   []int // columns that identify a row (the key, else every column)
+	keepFrom int64
+	seen     *seenSet      // old pairs (read-only) and written pairs (this filter's)
+	held     *lakeHeld     // pairs below the state's seen_from that the lake holds (nil: none)
+	types    []schema.Type // the row's column types, for held's hashes
+	keys     []sql.RawBytes
+	buf      []byte
+	nulls    int64
+}
+
+func (f *pairFilter) filter() rowFilter {
+	f.keys = make([]sql.RawBytes, len(f.keyIdx))
+	return func(raw []sql.RawBytes, row schema.Row) bool {
+		o, ok := f.cur.typ.ordinal(raw[f.cur.idx])
+		if !ok {
+			f.nulls++
+			return true
+		}
+		for j, ki := range f.keyIdx {
+			f.keys[j] = raw[ki]
+		}
+		h := pairHash(f.keys, o)
+		dup := false
+		if f.held != nil && o >= f.held.from && o < f.held.to {
+			var vh uint64
+			vh, f.buf = valueHash(f.types, row, f.keyIdx, o, f.buf)
+			_, dup = f.held.pairs[vh]
+		} else {
+			_, dup = f.seen.old[h]
+		}
+		if dup {
+			f.seen.skipped++
+			if o >= f.keepFrom { // the next run's window needs it too
+				f.seen.written[o] = append(f.seen.written[o], h)
+			}
+			return false
+		}
+		if o >= f.keepFrom {
+			f.seen.written[o] = append(f.seen.written[o], h)
+		}
+		return true
+	}
+}
+
+// window returns the previous watermark, the start of the next window
+// (watermark - lookback) and the state's seen_from (lo when it has none):
+// the pairs of a window below seen_from are not in the state.
+func (r *run) window(prev *jobState, cur *cursorInfo) (wm, lo, seenFrom int64, err error) {
+	if wm, err = cur.typ.parse(prev.Watermark); err != nil {
+		return 0, 0, 0, err
+	}
+	lo = wm - cur.lookback
+	if prev.SeenFrom == "" {
+		return wm, lo, lo, nil
+	}
+	if seenFrom, err = cur.typ.parse(prev.SeenFrom); err != nil {
+		return 0, 0, 0, err
+	}
+	return wm, lo, seenFrom, nil
+}
+
+// setCursorState stores the new watermark with the pairs the next run's
+// window needs. covered is the lowest cursor the seen set is complete
+// from (the window this run read): a lookback raised since the last run
+// must not claim pairs below it, or the run after would store them again.
+func (r *run) setCursorState(state *jobState, cur *cursorInfo, seen *seenSet, watermark, covered int64) {
+	groups, seenFrom, trimmed := seen.state(max(watermark-cur.lookback, covered))
+	if trimmed {
+		r.log.Warn("more rows changed inside the lookback window than the job's state keeps; the next run reads the lake's files back for the pairs below window_from",
+			"max_pairs", maxSeen, "window_from", cur.typ.format(seenFrom))
+	}
+	state.Cursor, state.CursorType = cur.col.Name, string(cur.typ)
+	state.Watermark = cur.typ.format(watermark)
+	state.SeenFrom = cur.typ.format(seenFrom)
+	state.Seen = groups
+	r.res.WatermarkAfter = state.Watermark
+}
+
+// SourceChangedError is an incremental run of a job whose watermark
+// belongs to another source table: appending would mix two tables' rows
+// under a watermark that means nothing for this one. A full extract
+// (a replace) starts the job over on the new source.
+type SourceChangedError struct {
+	Job, Table string
+	Have, Want string // db.table of the job's state, of this run
+}
+
+func (e *SourceChangedError) Error() string {
+	return fmt.Sprintf("job %s (lake table %s) extracts %s and its watermark belongs to that table, not to %s",
+		e.Job, e.Table, e.Have, e.Want)
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,6 +48,10 @@ type Options struct {
 	// Parallelism is how many goroutines encode and compress columns
 	// (default GOMAXPROCS, at most the number of columns).
 	Parallelism int
+	// NoStatistics names columns (besides bytes and json ones, which never
+	// have any) that get no min/max statistics: long text, whose bounds
+	// would be stored whole several times over (statsOptions).
+	NoStatistics []string
 }
 
 // Writer writes rows of one lake schema to one Parquet file. It is not safe
@@ -99,6 +104,7 @@ func NewWriter(w io.Writer, s schema.Schema, opts Options) (*Writer, error) {
 		parquet.DefaultEncodingFor(parquet.ByteArray, &parquet.Plain),
 		parquet.DefaultEncodingFor(parquet.FixedLenByteArray, &parquet.Plain),
 	}
+	config = append(config, statsOptions(s, opts.NoStatistics)...)
 	for k, v := range opts.KeyValue {
 		if k != KeySchema && k != KeyFingerprint {
 			config = append(config, parquet.KeyValueMetadata(k, v))
@@ -403,4 +409,28 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// statsOptions keeps min/max statistics off byte-array columns where they
+// cost more than they prune. parquet-go stores a page's bounds whole, four
+// times in each data page header (deprecated and current fields), and the
+// chunk's twice in the footer: a 36 KB blob became a 258 KB file. Page
+// header statistics are dropped for every byte-array column (readers prune
+// with the footer's and the column index's, which parquet-go truncates to
+// 16 bytes); bytes, json and the columns named in noStats get no bounds at
+// all, as parquet-mr does for values above 4 KB.
+func statsOptions(s schema.Schema, noStats []string) []parquet.WriterOption {
+	var out []parquet.WriterOption
+	for _, c := range s.Columns {
+		switch c.Type.Kind {
+		case schema.String, schema.Bytes, schema.JSON:
+			out = append(out, parquet.SkipPageStatistics(c.Name))
+		default:
+			continue
+		}
+		if c.Type.Kind != schema.String || slices.ContainsFunc(noStats, func(n string) bool { return strings.EqualFold(n, c.Name) }) {
+			out = append(out, parquet.SkipPageBounds(c.Name))
+		}
+	}
+	return out
 }

@@ -39,6 +39,9 @@ type WriterOptions struct {
 	// DefaultMaxOpenPartitions).
 	MaxOpenPartitions int
 	Progress          progress.Reporter // rows and bytes written; nil: none
+	// NoStatistics names long-text columns to write without min/max
+	// statistics (parquetfile.Options.NoStatistics).
+	NoStatistics []string
 }
 
 // WriterStats count what a Writer wrote.
@@ -200,7 +203,7 @@ func (w *Writer) file(ctx context.Context, partition string) (*openFile, error) 
 	key := w.tx.NewFileKey(partition)
 	pr, pwr := io.Pipe()
 	of := &openFile{partition: partition, key: key, pipe: pwr, out: &countingWriter{w: pwr}, done: make(chan error, 1), lastUse: w.clock}
-	pw, err := parquetfile.NewWriter(of.out, w.schema, parquetfile.Options{Codec: w.opts.Codec, RowGroupBytes: w.opts.RowGroupBytes})
+	pw, err := parquetfile.NewWriter(of.out, w.schema, parquetfile.Options{Codec: w.opts.Codec, RowGroupBytes: w.opts.RowGroupBytes, NoStatistics: w.opts.NoStatistics})
 	if err != nil {
 		return nil, fmt.Errorf("new file %s: %w", key, err)
 	}

@@ -19,7 +19,7 @@ import (
 
 // MaxSeen bounds the (key, cursor) hashes a job's state keeps: about 11
 // bytes each in the commit record. Beyond it the oldest cursor values are
-// dropped and the next run's window starts after them.
+// dropped and SeenFrom rises above them.
 const MaxSeen = 200_000
 
 // ErrLookback is wrapped by a lookback that does not fit the cursor.
