@@ -13,7 +13,7 @@ func newExtractCmd(f *Factory) *cobra.Command {
 		Use:   "extract",
 		Short: "Extract sources (MySQL tables, partner APIs, landed files) into the lake",
 	}
-	c.AddCommand(newExtractMySQLCmd(f), newExtractAPICmd(f), newCmdExtractFiles(f, nil))
+	c.AddCommand(newExtractMySQLCmd(f), newCmdExtractPostgres(f, nil), newExtractAPICmd(f), newCmdExtractFiles(f, nil))
 	return c
 }
 

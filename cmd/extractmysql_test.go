@@ -107,3 +107,30 @@ func TestExtractMySQLPartitionRuleChangeExits2NamingTheRewrite(t *testing.T) {
 		t.Fatalf("rule change: exit %d: %s; want 2 naming the full extract that rewrites the table", code, errOut)
 	}
 }
+
+func TestExtractMySQLSourceSwitchAndTypeChangeNameTheFix(t *testing.T) {
+	db := testenv.MySQL(t)
+	if _, err := db.DB.Exec(`CREATE TABLE sa (id INT PRIMARY KEY, n INT, updated_at DATETIME NOT NULL);
+		CREATE TABLE sb (id VARCHAR(5) PRIMARY KEY, n INT, updated_at DATETIME NOT NULL);
+		INSERT INTO sa VALUES (1, 1, '2026-11-20 10:00:00'); INSERT INTO sb VALUES ('x', 1, '2026-11-20 10:00:00')`); err != nil {
+		t.Fatal(err)
+	}
+	lakeDir := t.TempDir()
+	extract := func(tbl string) (int, string) {
+		code, _, errOut := run(t, "--lake", lakeDir, "extract", "mysql", "--dsn", db.URL, "--table", db.Name+"."+tbl,
+			"--as", "t", "--incremental", "--cursor", "updated_at")
+		return code, errOut
+	}
+	if code, errOut := extract("sa"); code != 0 {
+		t.Fatalf("first run: exit %d: %s", code, errOut)
+	}
+	if code, errOut := extract("sb"); code != 2 || !strings.Contains(errOut, "without --incremental") || !strings.Contains(errOut, "--as NAME") {
+		t.Fatalf("another source table: exit %d: %s; want 2 naming the full extract and --as", code, errOut)
+	}
+	if _, err := db.DB.Exec(`ALTER TABLE sa MODIFY n VARCHAR(10); INSERT INTO sa VALUES (2, 'two', '2026-11-21 10:00:00')`); err != nil {
+		t.Fatal(err)
+	}
+	if code, errOut := extract("sa"); code != 1 || !strings.Contains(errOut, "column n is int32") || !strings.Contains(errOut, "without --incremental") {
+		t.Fatalf("a type no type unifies: exit %d: %s; want 1 naming the column, both types and the full extract", code, errOut)
+	}
+}

@@ -24,6 +24,7 @@ const (
 	jobCatalog      = "catalog"
 	jobLoad         = "load"
 	jobExtractFiles = "extract-files"
+	jobExtractPG    = "extract-postgres"
 )
 
 // JobResult is one job of a run.
@@ -67,7 +68,9 @@ A check job whose error rule fails holds back the later loads of its tables
 in the same run (--force loads them anyway) and makes the run exit 4.
 
 Job types: extract-mysql (dsn, table, as, key, incremental, cursor, lookback,
-partition_by, chunk_rows, parallel, where, tinyint1_as_bool, spatial), extract-api
+partition_by, chunk_rows, parallel, where, tinyint1_as_bool, spatial), extract-postgres
+(dsn, table, as, key, cdc, slot, publication, max_slot_retained, partition_by,
+chunk_rows, parallel), extract-api
 (sources, sources_dir, concurrency), extract-files (from, routes, format,
 job, since, key, cursor, partition_by, skip_bad_records, reingest_changed),
 compact (tables, target_size), catalog (tables), load (tables, into, mode,
@@ -131,9 +134,9 @@ func selectJobs(all []config.Job, names []string) ([]config.Job, error) {
 		}
 		seen[j.Name] = true
 		switch j.Type {
-		case jobExtractMySQL, jobExtractAPI, jobExtractFiles, jobCompact, jobCatalog, jobLoad, jobCheck, jobPublish:
+		case jobExtractMySQL, jobExtractPG, jobExtractAPI, jobExtractFiles, jobCompact, jobCatalog, jobLoad, jobCheck, jobPublish:
 		default:
-			return nil, clierr.Usagef("job %q has type %q; use extract-mysql, extract-api, extract-files, compact, catalog, check, load or publish", j.Name, j.Type)
+			return nil, clierr.Usagef("job %q has type %q; use extract-mysql, extract-postgres, extract-api, extract-files, compact, catalog, check, load or publish", j.Name, j.Type)
 		}
 	}
 	if len(names) == 0 {
@@ -175,6 +178,8 @@ func runJob(ctx context.Context, f *Factory, j config.Job, dryRun bool) JobResul
 			jr.Rows, jr.Files, jr.Bytes, jr.Result = r.Rows, r.Files, r.Bytes, r
 		}
 		err = e
+	case jobExtractPG:
+		err = runExtractPostgresJob(ctx, f, j, dryRun, &jr)
 	case jobExtractAPI:
 		if dryRun {
 			jr.Status, jr.Result = "planned", fmt.Sprintf("call the APIs of %s", strings.Join(append(append([]string{}, j.Sources...), j.SourcesDir), " "))

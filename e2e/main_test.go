@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lakectl/lakectl/internal/testenv"
 )
 
 // binPath is the lakectl binary under test, set once by TestMain before
@@ -18,7 +20,9 @@ var binPath string
 // so the binary's own data races fail the run too) or takes
 // LAKECTL_E2E_BIN, then runs the tests.
 func TestMain(m *testing.M) {
-	os.Exit(runMain(m))
+	code := runMain(m)
+	testenv.StopPostgresLogical() // the cluster a test started when none was given
+	os.Exit(code)
 }
 
 func runMain(m *testing.M) int {

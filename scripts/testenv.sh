@@ -101,6 +101,35 @@ ensure_postgres() {
 	STARTED+=(postgres)
 }
 
+# ensure_postgres_logical starts a second PostgreSQL cluster with
+# wal_level=logical for change-data-capture tests (the shared server on 5432
+# keeps wal_level=replica and is never reconfigured). Data under
+# $PG_LOGICAL_DIR, owned by postgres; log in $PG_LOGICAL_DIR/log.
+PG_LOGICAL_PORT=${LAKECTL_PG_LOGICAL_PORT:-55432}
+PG_LOGICAL_DIR=${LAKECTL_PG_LOGICAL_DIR:-/var/tmp/lakectl-pg-logical}
+ensure_postgres_logical() {
+	if answers 127.0.0.1 "$PG_LOGICAL_PORT"; then
+		log "PostgreSQL (wal_level=logical) answers on 127.0.0.1:$PG_LOGICAL_PORT"
+		return
+	fi
+	local ver bin run=()
+	ver=$(pg_version)
+	[[ -n $ver ]] || die "no PostgreSQL under /usr/lib/postgresql for the logical-replication cluster"
+	bin=/usr/lib/postgresql/$ver/bin
+	[[ $(id -u) == 0 ]] && run=(runuser -u postgres --)
+	if [[ ! -f $PG_LOGICAL_DIR/data/PG_VERSION ]]; then
+		log "initdb of a wal_level=logical cluster in $PG_LOGICAL_DIR"
+		mkdir -p "$PG_LOGICAL_DIR"
+		[[ $(id -u) == 0 ]] && chown postgres: "$PG_LOGICAL_DIR"
+		"${run[@]}" "$bin/initdb" -D "$PG_LOGICAL_DIR/data" -U postgres --auth=trust -E UTF8 --no-sync >&2
+	fi
+	log "starting PostgreSQL $ver with wal_level=logical on 127.0.0.1:$PG_LOGICAL_PORT"
+	"${run[@]}" "$bin/pg_ctl" -D "$PG_LOGICAL_DIR/data" -l "$PG_LOGICAL_DIR/log" -w -t "$WAIT_S" \
+		-o "-c wal_level=logical -c port=$PG_LOGICAL_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PG_LOGICAL_DIR -c max_wal_senders=20 -c max_replication_slots=40 -c fsync=off" \
+		start >&2
+	wait_for "PostgreSQL (wal_level=logical)" 127.0.0.1 "$PG_LOGICAL_PORT"
+}
+
 # minio_ready: MinIO's liveness endpoint answers (a bare TCP check without curl).
 minio_ready() {
 	if command -v curl >/dev/null; then
@@ -177,11 +206,13 @@ fi
 
 ensure_mariadb
 ensure_postgres
+ensure_postgres_logical
 ensure_minio
 
 cat <<EOF
 export LAKECTL_TEST_MYSQL='root@tcp(127.0.0.1:3306)/'
 export LAKECTL_TEST_POSTGRES='postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable'
+export LAKECTL_TEST_POSTGRES_LOGICAL='postgres://postgres@127.0.0.1:$PG_LOGICAL_PORT/postgres?sslmode=disable'
 export LAKECTL_TEST_S3='http://$MINIO_ADDR'
 export LAKECTL_TEST_S3_ACCESS='$MINIO_USER'
 export LAKECTL_TEST_S3_SECRET='$MINIO_PASSWORD'

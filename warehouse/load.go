@@ -509,6 +509,7 @@ func (l *loader) upsertColumns(s schema.Schema, st *driver.Statement) error {
 		}
 		st.Cursor = driver.QuoteIdent(s.Columns[i].Name)
 	}
+	changeColumns(s, st)
 	return nil
 }
 

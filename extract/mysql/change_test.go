@@ -71,6 +71,9 @@ func TestLookbackRaisedAndLoweredNeverStoresDuplicates(t *testing.T) {
 		h.check(step)
 	}
 	run("snapshot without lookback", 0, false)
+	// Late commits below the watermark: only a wider lookback sees them.
+	f.exec("INSERT INTO lb VALUES (9001, 'late', TIMESTAMP'2025-01-01 00:16:40' - INTERVAL 30 MINUTE)",
+		"UPDATE lb SET v = 'late', updated_at = TIMESTAMP'2025-01-01 00:16:40' - INTERVAL 20 MINUTE WHERE id = 3")
 	run("lookback added", time.Hour, true)
 	run("rerun with the lookback", time.Hour, true)
 	run("rerun again", time.Hour, false)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/lakectl/lakectl/extract/internal/jobrun"
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/internal/progress"
@@ -105,26 +106,10 @@ func Extract(ctx context.Context, store lake.Store, opts Options) (res *Result, 
 	if err != nil {
 		return nil, err
 	}
-	lock, err := table.AcquireLock(ctx, store, r.res.Job, table.LockOptions{
-		StaleAfter: opts.LockStaleAfter, Command: "extract mysql " + r.res.Table, Logger: opts.Logger})
+	err = jobrun.Locked(ctx, store, r.res.Job, "extract mysql "+r.res.Table, opts.LockStaleAfter, opts.Logger,
+		func(ctx context.Context) error { return lostErr(r.run(ctx, rep), r.cfg) })
 	if err != nil {
 		return nil, err
-	}
-	defer func() { _ = lock.Release(context.WithoutCancel(ctx)) }()
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	go func() {
-		select {
-		case <-lock.Lost():
-			cancel(fmt.Errorf("lock %s was lost (taken over by another run?)", r.res.Job))
-		case <-ctx.Done():
-		}
-	}()
-	if err := r.run(ctx, rep); err != nil {
-		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
-			return nil, cause
-		}
-		return nil, lostErr(err, r.cfg)
 	}
 	r.res.DurationS = time.Since(start).Seconds()
 	return r.res, nil

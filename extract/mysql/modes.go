@@ -3,12 +3,12 @@ package mysql
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"time"
 
+	"github.com/lakectl/lakectl/extract/internal/jobrun"
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/lake/table"
@@ -172,7 +172,7 @@ func (r *run) incremental(ctx context.Context, db *sql.DB, tbl *table.Table, ti 
 	r.res.Mode, r.res.Op = "incremental", table.OpAppend
 	r.res.Parallel = 1
 	r.res.WatermarkAfter = prev.Watermark
-	wm, lo, err := r.window(prev, cur)
+	wm, lo, seenFrom, err := r.window(prev, cur)
 	if err != nil {
 		return err
 	}
@@ -230,7 +230,12 @@ func (r *run) incremental(ctx context.Context, db *sql.DB, tbl *table.Table, ti 
 		return err
 	}
 	defer func() { _ = tx.Abort(context.WithoutCancel(ctx)) }()
-	f := &pairFilter{cur: cur, keyIdx: identity(ti, keyIdx), keepFrom: newWM - cur.lookback, seen: seen}
+	f := &pairFilter{cur: cur, keyIdx: identity(ti, keyIdx), keepFrom: newWM - cur.lookback, seen: seen, types: columnTypes(ti.Schema())}
+	if lo < seenFrom {
+		if f.held, err = r.loadLakeHeld(ctx, tbl, ti, f.keyIdx, cur, lo, seenFrom); err != nil {
+			return err
+		}
+	}
 	rd := reader{conn: conns[0], spec: spec, cv: newConverter(ti.Columns), filter: f.filter()}
 	st, err := r.pump(ctx, tx, ti.Schema(), []reader{rd}, rep)
 	if err != nil {
@@ -249,23 +254,11 @@ func (r *run) incremental(ctx context.Context, db *sql.DB, tbl *table.Table, ti 
 
 // commit sets the job's state and commits, then fills the result.
 func (r *run) commit(ctx context.Context, tx *table.Tx, state jobState, st pumpStats) error {
-	if err := tx.SetState(r.res.Job, state); err != nil {
+	t, err := jobrun.Commit(ctx, tx, r.res.Job, state, r.log)
+	if err != nil {
 		return err
 	}
-	rec, err := tx.Commit(ctx)
-	if err != nil && (rec == nil || errors.Is(err, table.ErrConflict)) {
-		return fmt.Errorf("commit %s: %w", r.res.Table, err)
-	}
-	if err != nil {
-		r.log.Warn("committed; publishing will be finished by the next run", "error", err.Error())
-	}
-	r.res.TxID = rec.TxID
-	for _, e := range rec.Added {
-		r.res.Files++
-		r.res.Rows += e.Rows
-		r.res.Bytes += e.Size
-	}
-	r.res.RemovedFiles = int64(len(rec.Removed))
+	r.res.TxID, r.res.Files, r.res.Rows, r.res.Bytes, r.res.RemovedFiles = t.TxID, t.Files, t.Rows, t.Bytes, t.RemovedFiles
 	r.res.SourceRows, r.res.SourceBytes = st.sourceRows, st.sourceBytes
 	r.res.ZeroDatesNulled = st.zeroDates
 	return nil

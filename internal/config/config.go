@@ -123,6 +123,12 @@ type Job struct {
 	TinyInt1AsBool bool     `mapstructure:"tinyint1_as_bool"`
 	Spatial        string   `mapstructure:"spatial"` // extract-mysql: wkb (default) or wkt
 
+	// extract-postgres (with dsn, table, as, key, partition_by, chunk_rows, parallel)
+	CDC             bool   `mapstructure:"cdc"`
+	Slot            string `mapstructure:"slot"`
+	Publication     string `mapstructure:"publication"`
+	MaxSlotRetained string `mapstructure:"max_slot_retained"`
+
 	// extract-api
 	Sources     []string `mapstructure:"sources"`
 	SourcesDir  string   `mapstructure:"sources_dir"`

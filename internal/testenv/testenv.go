@@ -23,7 +23,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	_ "github.com/go-sql-driver/mysql" // the MySQL driver under test
-	"github.com/jackc/pgx/v5"
 )
 
 // Env var names and their defaults.
@@ -121,32 +120,7 @@ func mysqlURL(driverDSN, db string) string {
 // ends. It returns its postgres:// URL.
 func Postgres(t testing.TB) string {
 	t.Helper()
-	base := getenv(envPostgres, defPostgres)
-	ctx, cancel := context.WithTimeout(context.Background(), serviceWaitS*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		Unavailable(t, "PostgreSQL", err)
-	}
-	defer conn.Close(context.Background())
-	name := Name("lt_")
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err != nil {
-			return
-		}
-		_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		_ = c.Close(context.Background())
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
+	return createPostgresDB(t, getenv(envPostgres, defPostgres), "PostgreSQL")
 }
 
 // S3Env is a fresh bucket on the test S3 server.

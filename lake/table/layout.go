@@ -66,7 +66,7 @@ func (t *Table) CheckAppend(ctx context.Context, s schema.Schema, rule Partition
 	var bad *PartitionRuleError
 	var newest File
 	err := t.Files(ctx, func(f File) error {
-		if have := folderKeys(f.Partition); have != want {
+		if have := FolderKeys(f.Partition); have != want {
 			bad = &PartitionRuleError{Table: t.name, Have: have, File: f.Key, Want: rule}
 			return errStop
 		}
@@ -94,9 +94,10 @@ func (t *Table) CheckAppend(ctx context.Context, s schema.Schema, rule Partition
 	return nil
 }
 
-// folderKeys returns the Hive keys of a partition path, "k1/k2".
-func folderKeys(partition string) string {
-	if partition == "" {
+// FolderKeys returns the Hive keys of a partition path, "k1/k2" ("" for
+// none): files whose keys differ are two layouts of one table.
+func FolderKeys(partition string) string {
+	if partition == "" || partition == "." {
 		return ""
 	}
 	segs := strings.Split(partition, "/")

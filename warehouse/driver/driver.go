@@ -174,6 +174,9 @@ type Statement struct {
 	Targets        string     // quoted table of target schemas (lakectl_targets)
 	Modes          string     // quoted table of target load modes (lakectl_target_modes)
 	Limit          int        // row limit (status)
+	// OpColumn is the quoted _op column of a change-data-capture table
+	// (upsert): a key whose latest version is a delete ('d') is deleted.
+	OpColumn string
 }
 
 // PartitionFilter is one partition to delete in replace mode: rows for

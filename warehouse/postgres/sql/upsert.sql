@@ -7,4 +7,4 @@ SELECT {{join .Columns ", "}} FROM (
         ORDER BY {{if .Cursor}}{{.Cursor}} DESC NULLS LAST, {{end}}{{.SeqColumn}} DESC) AS lakectl_rn
     FROM {{.Stage}}
 ) d
-WHERE lakectl_rn = 1;
+WHERE lakectl_rn = 1{{if .OpColumn}} AND ({{.OpColumn}} IS NULL OR {{.OpColumn}} <> 'd'){{end}};
