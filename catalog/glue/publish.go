@@ -103,6 +103,9 @@ func Publish(ctx context.Context, store lake.Store, opts Options) (*Result, erro
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
+	if lakeURL := store.URL(""); opts.Location == "" && !strings.HasPrefix(lakeURL, "s3://") {
+		return nil, fmt.Errorf("the lake is at %s: %w", lakeURL, ErrNotS3)
+	}
 	p.res = &Result{Database: p.db, Tables: []TableResult{}, Calls: []Call{}, DryRun: opts.DryRun}
 	tables := opts.Tables
 	if len(tables) == 0 {
@@ -136,8 +139,28 @@ func Publish(ctx context.Context, store lake.Store, opts Options) (*Result, erro
 	}
 	p.res.Changes = len(p.res.Calls)
 	p.res.DurationS = time.Since(start).Seconds()
-	return p.res, errors.Join(errs...)
+	return p.res, joinErrors(errs)
 }
+
+// joinErrors joins errors on one line; errors.Is/As still see each.
+func joinErrors(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return &joined{errs}
+}
+
+type joined struct{ errs []error }
+
+func (j *joined) Error() string {
+	msgs := make([]string, len(j.errs))
+	for i, e := range j.errs {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (j *joined) Unwrap() []error { return j.errs }
 
 type publisher struct {
 	store   lake.Store
