@@ -88,6 +88,7 @@ type Call struct {
 	Op       string `json:"op"`
 	Database string `json:"database"`
 	Table    string `json:"table,omitempty"`
+	Summary  string `json:"summary,omitempty"` // e.g. "2 partitions: 2026-03-01/eu, 2026-03-01/us"
 	Input    any    `json:"input"`
 }
 
@@ -175,12 +176,33 @@ type publisher struct {
 // change makes (or, on a dry run, records) a call that changes the
 // catalog.
 func (p *publisher) change(ctx context.Context, op, tbl string, input any, do func(context.Context) error) error {
-	p.res.Calls = append(p.res.Calls, Call{Op: op, Database: p.db, Table: tbl, Input: input})
+	p.res.Calls = append(p.res.Calls, Call{Op: op, Database: p.db, Table: tbl, Input: input, Summary: summary(input)})
 	if p.opts.DryRun {
 		return nil
 	}
 	p.log.Info("glue", "op", op, "database", p.db, "table", tbl)
 	return apiErr(op, p.db, tbl, do(ctx))
+}
+
+// summary says what a call does beyond its name.
+func summary(input any) string {
+	switch in := input.(type) {
+	case *glue.BatchCreatePartitionInput:
+		vals := make([]string, 0, 4)
+		for i, p := range in.PartitionInputList {
+			if i == 3 {
+				vals = append(vals, "...")
+				break
+			}
+			vals = append(vals, strings.Join(p.Values, "/"))
+		}
+		return fmt.Sprintf("%d partitions: %s", len(in.PartitionInputList), strings.Join(vals, ", "))
+	case *glue.UpdateTableInput:
+		return "schema version " + in.TableInput.Parameters[paramVersion]
+	case *glue.CreateTableInput:
+		return "schema version " + in.TableInput.Parameters[paramVersion]
+	}
+	return ""
 }
 
 // read runs a call that only reads; on a dry run an unreachable Glue is
