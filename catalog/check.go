@@ -91,13 +91,10 @@ func Check(ctx context.Context, store lake.Store, tables []string, options ...Ch
 		}
 	}
 	res.DurationS = time.Since(start).Seconds()
-	if err := joinErrors(errs); err != nil {
-		return res, err
+	if len(lines) > 0 {
+		errs = append(errs, &clierr.BreakingChangeError{Table: strings.Join(breaking, ", "), Changes: lines})
 	}
-	if res.Breaking {
-		return res, &clierr.BreakingChangeError{Table: strings.Join(breaking, ", "), Changes: lines}
-	}
-	return res, nil
+	return res, joinErrors(errs)
 }
 
 func prefixTable(n int, table, what string, version int, c Change) string {

@@ -123,7 +123,7 @@ func crawlTable(ctx context.Context, store lake.Store, name string, opts CrawlOp
 	var conflict *ConflictError
 	if errors.As(err, &conflict) {
 		// Record what the other files say; say what was left out.
-		tc.Note = fmt.Sprintf("recorded without the files of %s's schema: %v", conflict.FileB, conflict)
+		tc.Note = fmt.Sprintf("recorded without %s and the other files of its schema", conflict.FileB)
 	} else if err != nil {
 		return tc, err
 	}

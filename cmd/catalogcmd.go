@@ -210,6 +210,9 @@ func runCatalogDDL(cmd *cobra.Command, f *Factory, name, dialect, location strin
 	}
 	tc := f.Config().Tables[name]
 	loc := store.URL(table.TablePrefix(name))
+	if location != "" && d != catalog.Athena {
+		return clierr.Usagef("--location applies to --dialect athena only (the %s DDL names no location)", d)
+	}
 	if d == catalog.Athena {
 		if loc, err = athenaLocation(loc, location, name); err != nil {
 			return err

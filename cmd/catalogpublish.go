@@ -136,7 +136,7 @@ func printPublish(w io.Writer, res *glue.Result) error {
 	if res.DryRun {
 		fmt.Fprintf(w, "dry run: %d calls would change the catalog\n", len(res.Calls))
 		for _, c := range res.Calls {
-			fmt.Fprintf(w, "  %s %s%s\n", c.Op, c.Database, strings.TrimSuffix("."+c.Table, "."))
+			fmt.Fprintf(w, "  %s %s%s%s\n", c.Op, c.Database, strings.TrimSuffix("."+c.Table, "."), strings.TrimSuffix(" ("+c.Summary+")", " ()"))
 		}
 		return nil
 	}

@@ -135,13 +135,17 @@ func runReprocessScaled(ctx context.Context, f *Factory, name string, o *reproce
 	}
 	tc := f.Config().Tables[name]
 	into := firstString(o.into, tc.Into, name)
+	types, err := tablePartitionTypes(f.Config(), name)
+	if err != nil {
+		return err
+	}
 	if err := confirm(f, fmt.Sprintf("reprocess resizes %s %s to %d %s, empties %s in %s, reloads every file of lake table %s and restores the size", s.Kind(), s.Name(), o.scaleTo, s.Unit(), into, wh.String(), name), o.yes, o.dryRun); err != nil {
 		return err
 	}
 	p := f.IO.Progress("reprocess "+name, f.Logger())
 	res, err := s.Reprocess(ctx, store, wh, o.scaleTo, warehouse.ReprocessOptions{
 		Table: name, Into: into, Key: firstNonEmpty(o.key, tc.Key), Cursor: firstString(o.cursor, tc.Cursor), Parallel: o.parallel, DryRun: o.dryRun,
-		Logger: f.Logger(), Progress: p,
+		Logger: f.Logger(), Progress: p, PartitionTypes: types,
 	})
 	p.Done()
 	if err != nil {

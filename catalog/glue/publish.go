@@ -88,6 +88,7 @@ type Call struct {
 	Op       string `json:"op"`
 	Database string `json:"database"`
 	Table    string `json:"table,omitempty"`
+	Summary  string `json:"summary,omitempty"` // e.g. "2 partitions: 2026-03-01/eu, 2026-03-01/us"
 	Input    any    `json:"input"`
 }
 
@@ -102,6 +103,9 @@ func Publish(ctx context.Context, store lake.Store, opts Options) (*Result, erro
 	p := &publisher{store: store, opts: opts, log: opts.Logger, db: strings.ToLower(opts.Database)}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
+	}
+	if lakeURL := store.URL(""); opts.Location == "" && !strings.HasPrefix(lakeURL, "s3://") {
+		return nil, fmt.Errorf("the lake is at %s: %w", lakeURL, ErrNotS3)
 	}
 	p.res = &Result{Database: p.db, Tables: []TableResult{}, Calls: []Call{}, DryRun: opts.DryRun}
 	tables := opts.Tables
@@ -136,8 +140,28 @@ func Publish(ctx context.Context, store lake.Store, opts Options) (*Result, erro
 	}
 	p.res.Changes = len(p.res.Calls)
 	p.res.DurationS = time.Since(start).Seconds()
-	return p.res, errors.Join(errs...)
+	return p.res, joinErrors(errs)
 }
+
+// joinErrors joins errors on one line; errors.Is/As still see each.
+func joinErrors(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return &joined{errs}
+}
+
+type joined struct{ errs []error }
+
+func (j *joined) Error() string {
+	msgs := make([]string, len(j.errs))
+	for i, e := range j.errs {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (j *joined) Unwrap() []error { return j.errs }
 
 type publisher struct {
 	store   lake.Store
@@ -152,12 +176,33 @@ type publisher struct {
 // change makes (or, on a dry run, records) a call that changes the
 // catalog.
 func (p *publisher) change(ctx context.Context, op, tbl string, input any, do func(context.Context) error) error {
-	p.res.Calls = append(p.res.Calls, Call{Op: op, Database: p.db, Table: tbl, Input: input})
+	p.res.Calls = append(p.res.Calls, Call{Op: op, Database: p.db, Table: tbl, Input: input, Summary: summary(input)})
 	if p.opts.DryRun {
 		return nil
 	}
 	p.log.Info("glue", "op", op, "database", p.db, "table", tbl)
 	return apiErr(op, p.db, tbl, do(ctx))
+}
+
+// summary says what a call does beyond its name.
+func summary(input any) string {
+	switch in := input.(type) {
+	case *glue.BatchCreatePartitionInput:
+		vals := make([]string, 0, 4)
+		for i, p := range in.PartitionInputList {
+			if i == 3 {
+				vals = append(vals, "...")
+				break
+			}
+			vals = append(vals, strings.Join(p.Values, "/"))
+		}
+		return fmt.Sprintf("%d partitions: %s", len(in.PartitionInputList), strings.Join(vals, ", "))
+	case *glue.UpdateTableInput:
+		return "schema version " + in.TableInput.Parameters[paramVersion]
+	case *glue.CreateTableInput:
+		return "schema version " + in.TableInput.Parameters[paramVersion]
+	}
+	return ""
 }
 
 // read runs a call that only reads; on a dry run an unreachable Glue is

@@ -91,7 +91,7 @@ func (s *GlueServer) GluePartitionValues(db, table string) [][]string {
 	defer s.mu.Unlock()
 	var out [][]string
 	for _, p := range s.parts[db+"."+strings.ToLower(table)] {
-		out = append(out, partValues(p))
+		out = append(out, gluePartValues(p))
 	}
 	sort.Slice(out, func(i, j int) bool { return strings.Join(out[i], "/") < strings.Join(out[j], "/") })
 	return out
@@ -166,26 +166,26 @@ func (s *GlueServer) handle(op string, in map[string]any) (any, *glueError) {
 	return nil, &glueError{"UnknownOperationException", "the fake does not serve " + op}
 }
 
-func str(m map[string]any, k string) string {
+func glueStr(m map[string]any, k string) string {
 	v, _ := m[k].(string)
 	return v
 }
 
-func obj(m map[string]any, k string) map[string]any {
+func glueObj(m map[string]any, k string) map[string]any {
 	v, _ := m[k].(map[string]any)
 	return v
 }
 
-func notFound(what string) *glueError {
+func glueNotFound(what string) *glueError {
 	return &glueError{"EntityNotFoundException", what + " not found"}
 }
 
 // https://docs.aws.amazon.com/glue/latest/webapi/API_GetDatabase.html:
 // EntityNotFoundException when the database does not exist.
 func (s *GlueServer) getDatabase(in map[string]any) (any, *glueError) {
-	db, ok := s.dbs[str(in, "Name")]
+	db, ok := s.dbs[glueStr(in, "Name")]
 	if !ok {
-		return nil, notFound("Database " + str(in, "Name"))
+		return nil, glueNotFound("Database " + glueStr(in, "Name"))
 	}
 	return map[string]any{"Database": db}, nil
 }
@@ -193,8 +193,8 @@ func (s *GlueServer) getDatabase(in map[string]any) (any, *glueError) {
 // https://docs.aws.amazon.com/glue/latest/webapi/API_CreateDatabase.html:
 // AlreadyExistsException when it exists.
 func (s *GlueServer) createDatabase(in map[string]any) (any, *glueError) {
-	di := obj(in, "DatabaseInput")
-	name := strings.ToLower(str(di, "Name"))
+	di := glueObj(in, "DatabaseInput")
+	name := strings.ToLower(glueStr(di, "Name"))
 	if name == "" {
 		return nil, &glueError{"InvalidInputException", "DatabaseInput.Name is required"}
 	}
@@ -210,13 +210,13 @@ func (s *GlueServer) createDatabase(in map[string]any) (any, *glueError) {
 // https://docs.aws.amazon.com/glue/latest/webapi/API_GetTable.html:
 // EntityNotFoundException for a missing database or table.
 func (s *GlueServer) getTable(in map[string]any) (any, *glueError) {
-	tables, ok := s.tables[str(in, "DatabaseName")]
+	tables, ok := s.tables[glueStr(in, "DatabaseName")]
 	if !ok {
-		return nil, notFound("Database " + str(in, "DatabaseName"))
+		return nil, glueNotFound("Database " + glueStr(in, "DatabaseName"))
 	}
-	t, ok := tables[strings.ToLower(str(in, "Name"))]
+	t, ok := tables[strings.ToLower(glueStr(in, "Name"))]
 	if !ok {
-		return nil, notFound("Table " + str(in, "Name"))
+		return nil, glueNotFound("Table " + glueStr(in, "Name"))
 	}
 	return map[string]any{"Table": t}, nil
 }
@@ -225,13 +225,13 @@ func (s *GlueServer) getTable(in map[string]any) (any, *glueError) {
 // Glue lowercases table names; AlreadyExistsException when the table
 // exists, EntityNotFoundException when the database does not.
 func (s *GlueServer) createTable(in map[string]any) (any, *glueError) {
-	db := str(in, "DatabaseName")
+	db := glueStr(in, "DatabaseName")
 	tables, ok := s.tables[db]
 	if !ok {
-		return nil, notFound("Database " + db)
+		return nil, glueNotFound("Database " + db)
 	}
-	ti := obj(in, "TableInput")
-	name := strings.ToLower(str(ti, "Name"))
+	ti := glueObj(in, "TableInput")
+	name := strings.ToLower(glueStr(ti, "Name"))
 	if _, ok := tables[name]; ok {
 		return nil, &glueError{"AlreadyExistsException", "Table already exists."}
 	}
@@ -254,17 +254,17 @@ func (s *GlueServer) stored(db, name string, ti map[string]any, version int) map
 // replaces the table definition; EntityNotFoundException when missing,
 // ConcurrentModificationException when VersionId is not the current one.
 func (s *GlueServer) updateTable(in map[string]any) (any, *glueError) {
-	db := str(in, "DatabaseName")
-	ti := obj(in, "TableInput")
-	name := strings.ToLower(str(ti, "Name"))
+	db := glueStr(in, "DatabaseName")
+	ti := glueObj(in, "TableInput")
+	name := strings.ToLower(glueStr(ti, "Name"))
 	old, ok := s.tables[db][name]
 	if !ok {
-		return nil, notFound("Table " + name)
+		return nil, glueNotFound("Table " + name)
 	}
-	if v := str(in, "VersionId"); v != "" && v != str(old, "VersionId") {
+	if v := glueStr(in, "VersionId"); v != "" && v != glueStr(old, "VersionId") {
 		return nil, &glueError{"ConcurrentModificationException", "Update table failed due to concurrent modifications."}
 	}
-	n, _ := strconv.Atoi(str(old, "VersionId"))
+	n, _ := strconv.Atoi(glueStr(old, "VersionId"))
 	s.tables[db][name] = s.stored(db, name, ti, n+1)
 	return map[string]any{}, nil
 }
@@ -272,9 +272,9 @@ func (s *GlueServer) updateTable(in map[string]any) (any, *glueError) {
 // https://docs.aws.amazon.com/glue/latest/webapi/API_GetPartitions.html:
 // pages of at most MaxResults (1..1000) with a NextToken.
 func (s *GlueServer) getPartitions(in map[string]any) (any, *glueError) {
-	db, name := str(in, "DatabaseName"), strings.ToLower(str(in, "TableName"))
+	db, name := glueStr(in, "DatabaseName"), strings.ToLower(glueStr(in, "TableName"))
 	if _, ok := s.tables[db][name]; !ok {
-		return nil, notFound("Table " + name)
+		return nil, glueNotFound("Table " + name)
 	}
 	all := s.parts[db+"."+name]
 	size := s.GluePageSize
@@ -284,7 +284,7 @@ func (s *GlueServer) getPartitions(in map[string]any) (any, *glueError) {
 	if m, ok := in["MaxResults"].(float64); ok && int(m) < size {
 		size = int(m)
 	}
-	start, _ := strconv.Atoi(str(in, "NextToken"))
+	start, _ := strconv.Atoi(glueStr(in, "NextToken"))
 	end := min(start+size, len(all))
 	out := map[string]any{"Partitions": all[start:end]}
 	if end < len(all) {
@@ -298,9 +298,9 @@ func (s *GlueServer) getPartitions(in map[string]any) (any, *glueError) {
 // that exists is reported in Errors as AlreadyExistsException, and the
 // others are still created.
 func (s *GlueServer) batchCreatePartition(in map[string]any) (any, *glueError) {
-	db, name := str(in, "DatabaseName"), strings.ToLower(str(in, "TableName"))
+	db, name := glueStr(in, "DatabaseName"), strings.ToLower(glueStr(in, "TableName"))
 	if _, ok := s.tables[db][name]; !ok {
-		return nil, notFound("Table " + name)
+		return nil, glueNotFound("Table " + name)
 	}
 	list, _ := in["PartitionInputList"].([]any)
 	if len(list) == 0 || len(list) > 100 {
@@ -309,12 +309,12 @@ func (s *GlueServer) batchCreatePartition(in map[string]any) (any, *glueError) {
 	key := db + "." + name
 	have := map[string]bool{}
 	for _, p := range s.parts[key] {
-		have[strings.Join(partValues(p), "\x00")] = true
+		have[strings.Join(gluePartValues(p), "\x00")] = true
 	}
 	var errs []any
 	for _, item := range list {
 		p, _ := item.(map[string]any)
-		vals := partValues(p)
+		vals := gluePartValues(p)
 		if have[strings.Join(vals, "\x00")] {
 			errs = append(errs, map[string]any{"PartitionValues": vals,
 				"ErrorDetail": map[string]any{"ErrorCode": "AlreadyExistsException", "ErrorMessage": "Partition already exists."}})
@@ -327,7 +327,7 @@ func (s *GlueServer) batchCreatePartition(in map[string]any) (any, *glueError) {
 	return map[string]any{"Errors": errs}, nil
 }
 
-func partValues(p map[string]any) []string {
+func gluePartValues(p map[string]any) []string {
 	raw, _ := p["Values"].([]any)
 	out := make([]string, len(raw))
 	for i, v := range raw {
