@@ -156,7 +156,7 @@ func jobMetrics(res *RunResult) []metrics.Job {
 }
 
 // tableFreshness is the newest cursor value the freshness rules of each
-// configured table have seen.
+// configured table have seen, in checked rows or in the last check's.
 func tableFreshness(ctx context.Context, f *Factory) []metrics.Table {
 	store, err := f.Store(ctx)
 	if err != nil {
@@ -173,8 +173,10 @@ func tableFreshness(ctx context.Context, f *Factory) []metrics.Table {
 		}
 		var newest time.Time
 		for _, r := range st.Rules {
-			if r.Newest != nil && r.Newest.After(newest) {
-				newest = *r.Newest
+			for _, t := range []*time.Time{r.Newest, r.Latest} {
+				if t != nil && t.After(newest) {
+					newest = *t
+				}
 			}
 		}
 		if !newest.IsZero() {

@@ -90,6 +90,12 @@ func replaceIDs(t *testing.T, store lake.Store, ids ...int64) {
 
 func exitCodeMetric(t *testing.T, path, job string) float64 {
 	t.Helper()
+	return metricValue(t, path, "lakectl_job_exit_code", job)
+}
+
+// metricValue reads one series of the textfile with Prometheus' parser.
+func metricValue(t *testing.T, path, family, label string) float64 {
+	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -100,12 +106,12 @@ func exitCodeMetric(t *testing.T, path, job string) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range mfs["lakectl_job_exit_code"].GetMetric() {
-		if m.GetLabel()[0].GetValue() == job {
-			return m.GetGauge().GetValue()
+	for _, m := range mfs[family].GetMetric() {
+		if m.GetLabel()[0].GetValue() == label {
+			return m.GetGauge().GetValue() + m.GetCounter().GetValue()
 		}
 	}
-	t.Fatalf("no lakectl_job_exit_code{job=%q}", job)
+	t.Fatalf("no %s{%q}", family, label)
 	return 0
 }
 
@@ -148,6 +154,12 @@ metrics: {textfile: `+prom+`}
 	}
 	if got := exitCodeMetric(t, prom, "quality"); got != 4 {
 		t.Errorf("exit code metric %v", got)
+	}
+	if got := metricValue(t, prom, "lakectl_table_freshness_seconds", "t"); got < 60 || got > 600 {
+		t.Errorf("freshness of t: %vs", got)
+	}
+	if got := metricValue(t, prom, "lakectl_job_failures_total", "quality"); got != 2 {
+		t.Errorf("failures of quality: %v", got)
 	}
 	db, err := sql.Open("duckdb", whFile)
 	if err != nil {

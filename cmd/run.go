@@ -112,7 +112,7 @@ func runJobs(ctx context.Context, f *Factory, names []string, dryRun, force bool
 	case res.Failed > 0:
 		return fmt.Errorf("%d of %d jobs failed; see the report above", res.Failed, len(res.Jobs))
 	case res.QualityFailed > 0:
-		return &clierr.QualityError{Err: fmt.Errorf("%d check jobs found failing rules; see the report above", res.QualityFailed)}
+		return &clierr.QualityError{Err: fmt.Errorf("%d check job(s) found failing rules; see the report above", res.QualityFailed)}
 	case res.Locked > 0:
 		return &clierr.LockedError{Lock: fmt.Sprintf("of %d jobs", res.Locked), Owner: "another run"}
 	}

@@ -220,6 +220,7 @@ func record(st *State, rules []rule, results []RuleResult, outcomes []outcome, d
 	for i, r := range rules {
 		rs := st.Rules[r.id]
 		rs.Type, rs.Status, rs.Observed, rs.Value, rs.Time = r.Type, results[i].Status, results[i].Observed, results[i].Value, now
+		rs.Latest = outcomes[i].newest
 		if passed {
 			rs.Baseline = outcomes[i].value
 			if outcomes[i].newest != nil {

@@ -38,8 +38,10 @@ type RuleState struct {
 	// Baseline is the value of the last passing check (row_count's
 	// max_change compares against it).
 	Baseline *float64 `json:"baseline,omitempty"`
-	// Newest is freshness's newest cursor value among checked rows.
+	// Newest is freshness's newest cursor value among checked rows;
+	// Latest, among the rows of the last check, passing or not.
 	Newest *time.Time `json:"newest,omitempty"`
+	Latest *time.Time `json:"latest,omitempty"`
 }
 
 // StateKey is where a table's check state lives.
