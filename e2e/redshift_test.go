@@ -7,9 +7,10 @@ import (
 )
 
 // TestRedshiftUpsertLoadsThroughTheBinaryEqualTheSource extracts rounds of
-// a changing MySQL table into an S3 lake and upserts them with the binary
-// into Redshift (internal/redshiftsim: COPY from the lake's manifests);
-// after every round the warehouse equals the source.
+// a changing MySQL table into an S3 lake, compacts it and upserts with the
+// binary into Redshift (internal/redshiftsim: COPY from the lake's
+// manifests, INSERTs for compactions of partly loaded files); after every
+// round the warehouse equals the source.
 func TestRedshiftUpsertLoadsThroughTheBinaryEqualTheSource(t *testing.T) {
 	lk := s3Lake(t)
 	src := newSource(t, seededRand(t))
@@ -24,6 +25,7 @@ func TestRedshiftUpsertLoadsThroughTheBinaryEqualTheSource(t *testing.T) {
 			src.mutate(t, roundInserts, roundUpdates, roundLateRows)
 		}
 		c.runOK(t, nil, extractArgs(src)...)
+		c.runOK(t, nil, compactArgs()...)
 		c.runOK(t, nil, loadArgs(w)...)
 		checkWarehouse(t, w, src.digest(t))
 		if t.Failed() {
