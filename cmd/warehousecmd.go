@@ -161,6 +161,9 @@ func printLoad(w io.Writer, verb string, res *warehouse.LoadResult) error {
 			fmt.Fprintf(w, "-- manifest\n%s\n", res.Manifest)
 		}
 	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
 	created, altered := "created %s\n", "altered: %s\n"
 	if res.DryRun {
 		created, altered = "would create %s\n", "would alter: %s\n"
