@@ -26,6 +26,9 @@ type indexedFile struct {
 	ETag        string `json:"etag,omitempty"`
 	Rows        int64  `json:"rows"`
 	Fingerprint string `json:"fp"`
+	// MaxBytes is the file's maximum byte length per string column
+	// (parquetfile.KeyMaxBytes), nil when the file does not record it.
+	MaxBytes map[string]int `json:"max_bytes,omitempty"`
 }
 
 type fileGroup struct {

@@ -136,7 +136,8 @@ func scanTable(ctx context.Context, store lake.Store, name string, l *listing, i
 	sc.footersRead = len(unknown)
 	for j, i := range unknown {
 		f, ft := files[i], footers[j]
-		sc.index.Files[f.rel] = indexedFile{Size: f.size, ETag: f.etag, Rows: ft.Rows, Fingerprint: ft.Fingerprint}
+		mb, _ := parquetfile.MaxBytes(ft.KeyValue)
+		sc.index.Files[f.rel] = indexedFile{Size: f.size, ETag: f.etag, Rows: ft.Rows, Fingerprint: ft.Fingerprint, MaxBytes: mb}
 		if idx.Groups[ft.Fingerprint] == nil && sc.index.Groups[ft.Fingerprint] == nil {
 			sc.newGroups = append(sc.newGroups, ft.Fingerprint)
 		}

@@ -194,13 +194,22 @@ func runCatalogDDL(cmd *cobra.Command, f *Factory, name, dialect string) error {
 		return notCrawled(name, err)
 	}
 	tc := f.Config().Tables[name]
-	ddl, err := catalog.DDL(d, name, v.Schema, catalog.DDLOptions{
+	opts := catalog.DDLOptions{
 		IfNotExists: true,
 		Location:    store.URL(table.TablePrefix(name)),
 		Partitions:  v.Partitions,
 		DistKey:     tc.DistKey,
 		SortKey:     tc.SortKey,
-	})
+	}
+	if d == catalog.Redshift {
+		// VARCHAR sized from the data, as warehouse load sizes it.
+		observed, unknown, err := catalog.StringSizes(ctx, store, name)
+		if err != nil {
+			return err
+		}
+		opts.VarcharBytes, opts.VarcharHeadroom = catalog.SizedVarchars(observed, unknown), -1
+	}
+	ddl, err := catalog.DDL(d, name, v.Schema, opts)
 	if err != nil {
 		return err
 	}

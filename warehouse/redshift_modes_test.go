@@ -1,6 +1,7 @@
 package warehouse_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -13,7 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/parquetfile"
 	"github.com/lakectl/lakectl/lake/table"
 	"github.com/lakectl/lakectl/warehouse"
 )
@@ -179,5 +183,68 @@ func waitFor(t *testing.T, ok func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatal("condition not reached in 10s")
 		}
+	}
+}
+
+// foreignRow is a row of a file written by another tool (no lakectl
+// metadata in its footer).
+type foreignRow struct {
+	ID   int64  `parquet:"id"`
+	Name string `parquet:"name"`
+}
+
+// appendForeign commits a Parquet file written with parquet-go itself.
+func appendForeign(t *testing.T, store lake.Store, name string, rows []foreignRow) {
+	t.Helper()
+	ctx := context.Background()
+	var buf bytes.Buffer
+	if err := parquet.Write(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	ft, err := parquetfile.ReadFooter(ctx, bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := table.Open(store, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpAppend})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Abort(ctx) }()
+	key := tx.NewFileKey("")
+	if _, err := store.Put(ctx, tx.StagingKey(key), bytes.NewReader(buf.Bytes()), int64(buf.Len()), lake.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.AddFile(ctx, table.FileEntry{Key: key, Size: int64(buf.Len()), Rows: int64(len(rows)), SchemaFingerprint: ft.Fingerprint}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRedshiftFilesWithoutSizesFallBackAndAFailedCopySaysWhy(t *testing.T) {
+	store := s3Lake(t)
+	tg := redshiftTarget(t)
+	appendForeign(t, store, "ext", []foreignRow{{1, "short"}, {2, strings.Repeat("y", 400)}})
+	_, err := tryLoad(tg, store, warehouse.LoadOptions{Table: "ext"})
+	if err == nil {
+		t.Fatal("a 400-byte value in a file without sizes loaded: the fallback is 256 bytes (+25%)")
+	}
+	t.Log(err)
+	for _, want := range []string{"SYS_LOAD_ERROR_DETAIL", "String length exceeds DDL length", "column name"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+	res := load(t, tg, store, warehouse.LoadOptions{Table: "ext", DryRun: true})
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "256 bytes") {
+		t.Errorf("dry run notes = %q, want the 256-byte fallback named", res.Notes)
+	}
+	if n := tg.count(t, "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('ext', 'lakectl_loads')"); n != 1 {
+		t.Errorf("after the failed load %d of ext and the ledger exist, want only the ledger", n)
 	}
 }

@@ -3,7 +3,6 @@ package warehouse
 import (
 	"context"
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 
@@ -16,18 +15,15 @@ import (
 // VARCHAR sizing from the data. Redshift sizes VARCHAR in bytes and a
 // Parquet COPY cannot truncate, so one value longer than its column fails
 // the whole load. Every file lakectl writes records each string column's
-// maximum byte length (parquetfile.KeyMaxBytes); a load sizes a new
-// column at that maximum plus VarcharHeadroom, at least VarcharMinBytes
-// (Redshift's own default), at most catalog.MaxVarcharBytes, and widens
-// an existing column in place (ALTER COLUMN TYPE, outside a transaction)
-// before it loads files that need more. A file without the metadata
-// (written by another tool) counts as VarcharUnknownBytes, and the load
-// says so.
-const (
-	VarcharHeadroom     = 0.25
-	VarcharMinBytes     = catalog.DefaultVarcharBytes
-	VarcharUnknownBytes = catalog.DefaultVarcharBytes
-)
+// maximum byte length (parquetfile.KeyMaxBytes); a load declares a new
+// column at catalog.VarcharSize of the maximum over its files (+25%, at
+// least 256, at most 65535) and widens an existing column in place (ALTER
+// COLUMN TYPE, outside a transaction) before it loads files that need
+// more. A file without the metadata (written by another tool) counts as
+// holding VarcharUnknownBytes (so a new column is declared VARCHAR(320)),
+// and the load says so in its notes: a longer value there fails the COPY,
+// which then names it.
+const VarcharUnknownBytes = catalog.DefaultVarcharBytes
 
 // maxWidenings bounds the restarts of a load after widening columns (a
 // concurrent load may have needed more again).
@@ -36,12 +32,6 @@ const maxWidenings = 3
 // ddlOptions are the options of the target's and the stage's DDL.
 func (l *loader) ddlOptions() catalog.DDLOptions {
 	return catalog.DDLOptions{Schema: l.schema, IfNotExists: true, VarcharBytes: l.varchar, VarcharHeadroom: -1}
-}
-
-// varcharSize is the declared size for an observed maximum.
-func varcharSize(observed int) int {
-	n := int(math.Ceil(float64(observed) * (1 + VarcharHeadroom)))
-	return min(max(n, VarcharMinBytes), catalog.MaxVarcharBytes)
 }
 
 // sizeStrings sets l.varchar from the plan's files: per string column
@@ -78,7 +68,7 @@ func (l *loader) sizeStrings(p *plan) (map[string]int, error) {
 	}
 	l.varchar = make(map[string]int, len(observed))
 	for k, n := range observed {
-		l.varchar[k] = varcharSize(n)
+		l.varchar[k] = catalog.VarcharSize(n)
 	}
 	if len(unknown) > 0 && l.wh.Dialect() == driver.Redshift {
 		note := fmt.Sprintf("%d lake file(s) do not record their strings' maximum byte length (%s; written by another tool?), e.g. %s: their string columns are taken as at most %d bytes, and a longer value fails the COPY",

@@ -2,7 +2,6 @@ package redshiftsim
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 )
@@ -73,6 +72,7 @@ func (s *session) describe(ctx context.Context, m *pgproto3.Describe) error {
 		if err != nil {
 			return err
 		}
+		st.oids = sd.ParamOIDs // the client encodes its arguments as described
 		s.fe.Send(&pgproto3.ParameterDescription{ParameterOIDs: sd.ParamOIDs})
 		if len(sd.Fields) == 0 {
 			s.fe.Send(&pgproto3.NoData{})
@@ -118,7 +118,7 @@ func (s *session) runPortal(ctx context.Context, p *portal) {
 	}
 	tag, err := rr.Close()
 	if err != nil {
-		p.err = fmt.Errorf("%w", err)
+		p.err = redshiftError(err)
 		return
 	}
 	p.tag = tag.String()

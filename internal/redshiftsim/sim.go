@@ -143,4 +143,5 @@ CREATE TABLE IF NOT EXISTS redshiftsim.stl_load_errors (
     userid integer, slice integer, tbl integer, starttime timestamp, session integer, query integer,
     filename char(256), line_number bigint, colname char(127), type char(10), col_length char(10),
     "position" integer, raw_line char(1024), raw_field_value char(1024), err_code integer, err_reason char(100));
+CREATE TABLE IF NOT EXISTS redshiftsim.table_layout (table_name text, change text, at timestamp DEFAULT clock_timestamp());
 `

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -66,6 +67,20 @@ func TestStartupReportsRedshiftParameters(t *testing.T) {
 	var n int
 	if err := c.QueryRow(context.Background(), "SELECT $1::int + 1", 41).Scan(&n); err != nil || n != 42 {
 		t.Errorf("extended protocol: %d, %v", n, err)
+	}
+	// pgx's default mode: named statements, described, binary formats.
+	cfg := c.Config().Copy()
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheStatement
+	c2, err := pgx.ConnectConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close(context.Background())
+	for range 2 {
+		var ts time.Time
+		if err := c2.QueryRow(context.Background(), "SELECT $1::int * 2, GETDATE()", 21).Scan(&n, &ts); err != nil || n != 42 || ts.IsZero() {
+			t.Errorf("cached statement: %d %v, %v", n, ts, err)
+		}
 	}
 	// Backslash is an escape character in Redshift literals.
 	var s string
@@ -210,9 +225,36 @@ func TestTransactionRules(t *testing.T) {
 		t.Errorf("ALTER TABLE APPEND in a transaction: %v", err)
 	}
 	must("ROLLBACK")
+	must(`ALTER TABLE b ALTER DISTKEY v`)
+	must(`ALTER TABLE b ALTER COMPOUND SORTKEY (v)`)
+	must(`ALTER TABLE b ALTER COLUMN v ENCODE zstd`)
+	if err := exec(t, c, `ALTER TABLE nosuch ALTER DISTSTYLE EVEN`); err == nil {
+		t.Error("ALTER DISTSTYLE of a missing table accepted")
+	}
 	must(`ALTER TABLE b APPEND FROM b2`)
 	_ = c.QueryRow(context.Background(), "SELECT (SELECT count(*) FROM b) * 10 + (SELECT count(*) FROM b2)").Scan(&n)
 	if n != 30 {
 		t.Errorf("after APPEND: b*10+b2 = %d, want 30", n)
+	}
+}
+
+func TestVarcharLengthsAreBytesForInsertsToo(t *testing.T) {
+	srv := redshiftsim.StartServer(t)
+	c := connect(t, srv)
+	if err := exec(t, c, `CREATE TABLE t (v VARCHAR(4))`); err != nil {
+		t.Fatal(err)
+	}
+	if err := exec(t, c, `INSERT INTO t VALUES ('abcd')`); err != nil {
+		t.Fatal(err)
+	}
+	err := exec(t, c, `INSERT INTO t VALUES ('ééé')`) // 3 characters, 6 bytes
+	if err == nil || !strings.Contains(err.Error(), "value too long") {
+		t.Errorf("6 bytes into VARCHAR(4): %v", err)
+	}
+	if err := exec(t, c, `ALTER TABLE t ALTER COLUMN v TYPE VARCHAR(6)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := exec(t, c, `INSERT INTO t VALUES ('ééé')`); err != nil {
+		t.Errorf("6 bytes into VARCHAR(6) after widening: %v", err)
 	}
 }

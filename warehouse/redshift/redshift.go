@@ -1,8 +1,10 @@
 // Package redshift is the Amazon Redshift warehouse driver: SQL over pgx,
 // files loaded with COPY ... FORMAT AS PARQUET MANIFEST from a manifest
 // written to the lake (or, with load_method=insert, with INSERT
-// statements for clusters without an S3 role). Redshift cannot run here,
-// so its SQL is kept in sql/*.sql and covered by golden tests.
+// statements for clusters without an S3 role). Redshift cannot run here:
+// its SQL is kept in sql/*.sql, pinned by golden tests for review, and
+// proven against internal/redshiftsim, a Redshift-semantics endpoint
+// (the warehouse package's Redshift tests).
 package redshift
 
 import (
