@@ -65,7 +65,8 @@ func simLoaded(t *testing.T) (lake.Store, *redshiftsim.Server, warehouse.Warehou
 func TestRebuildWidensVarcharInPlaceOutsideATransaction(t *testing.T) {
 	ctx := context.Background()
 	store, sim, wh := simLoaded(t)
-	m := "-- names get longer\nALTER TABLE {{.Table}} ALTER COLUMN name TYPE VARCHAR(1024);\n"
+	m := "-- names get longer, sorted and distributed by id\nALTER TABLE {{.Table}} ALTER COLUMN name TYPE VARCHAR(1024);\n" +
+		"ALTER TABLE {{.Table}} ALTER SORTKEY (id);\nALTER TABLE {{.Table}} ALTER DISTKEY id;\n"
 	plan, err := rebuild.Plan(ctx, store, wh, rebuild.Options{Table: "orders", Migration: m})
 	if err != nil {
 		t.Fatal(err)
@@ -82,8 +83,13 @@ func TestRebuildWidensVarcharInPlaceOutsideATransaction(t *testing.T) {
 	pgQuery(t, sim.Postgres, "SELECT character_maximum_length FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'name'", &width)
 	pgQuery(t, sim.Postgres, "SELECT count(*) FROM public.orders", &rows)
 	pgQuery(t, sim.Postgres, "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'orders\\_\\_%'", &tables)
-	if run.State != rebuild.RunDone || run.Files != 0 || width != 1024 || rows != 150 || run.TableRows != 150 || tables != 0 {
-		t.Fatalf("run %s, %d files loaded, width %d, %d rows, %d extra tables", run.State, run.Files, width, rows, tables)
+	if run.State != rebuild.RunDone || run.Files != 0 || width != 1024 || rows != 150 || run.TableRows != 150 || tables != 0 || run.Steps[1].Done != 3 {
+		t.Fatalf("run %s, %d files loaded, width %d, %d rows, %d extra tables, %d ALTERs", run.State, run.Files, width, rows, tables, run.Steps[1].Done)
+	}
+	var layout int64
+	pgQuery(t, sim.Postgres, "SELECT count(*) FROM redshiftsim.table_layout WHERE change ILIKE 'ALTER SORTKEY%' OR change ILIKE 'ALTER DISTKEY%'", &layout)
+	if layout != 2 {
+		t.Fatalf("%d key ALTERs reached the warehouse, want 2", layout)
 	}
 }
 
