@@ -179,3 +179,29 @@ func skipOnSimRenameBug(t *testing.T, msg string) {
 		t.Skipf("internal/redshiftsim cannot RENAME a table yet (byte checks looked up under the old name): %s", msg)
 	}
 }
+
+// A whole CREATE TABLE that only widens a VARCHAR and sets keys and an
+// encoding is carried out in place too: the plan derives the ALTERs.
+func TestRebuildDerivesInPlaceAltersFromACreateTable(t *testing.T) {
+	ctx := context.Background()
+	store, sim, wh := simLoaded(t)
+	m := "CREATE TABLE {{.NewTable}} (\n  id BIGINT NOT NULL,\n  amount DOUBLE PRECISION,\n  name VARCHAR(2000) ENCODE zstd\n) DISTKEY (id) SORTKEY (id);\n"
+	run, err := rebuild.Apply(ctx, store, wh, rebuild.Options{Table: "orders", Migration: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !run.InPlace || run.Files != 0 || len(run.InPlaceStatements) != 4 || !strings.Contains(run.InPlaceStatements[0], `ALTER COLUMN "name" TYPE VARCHAR(2000)`) {
+		t.Fatalf("not derived in place: in place %v, %d files, %q", run.InPlace, run.Files, run.InPlaceStatements)
+	}
+	var width, rows int64
+	pgQuery(t, sim.Postgres, "SELECT character_maximum_length FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'name'", &width)
+	pgQuery(t, sim.Postgres, "SELECT count(*) FROM public.orders", &rows)
+	if width != 2000 || rows != 150 || run.State != rebuild.RunDone {
+		t.Fatalf("width %d, %d rows, state %s", width, rows, run.State)
+	}
+	// A type change cannot be derived: a narrowing or another type rebuilds.
+	plan, err := rebuild.Plan(ctx, store, wh, rebuild.Options{Table: "orders", Migration: strings.Replace(m, "DOUBLE PRECISION", "DECIMAL(12,2)", 1)})
+	if err != nil || plan.InPlace {
+		t.Fatalf("a type change planned in place: %v", err)
+	}
+}

@@ -207,6 +207,7 @@ func (r *Run) fillPlan(ctx context.Context, store lake.Store, wh warehouse.Wareh
 	if err := r.readSemantics(ctx, wh); err != nil {
 		return err
 	}
+	r.deriveInPlace(ctx, wh, n)
 	nodes, err := r.planScale(ctx, s)
 	if err != nil {
 		return err
@@ -215,6 +216,10 @@ func (r *Run) fillPlan(ctx context.Context, store lake.Store, wh warehouse.Wareh
 	cr := r.step(StepCreate)
 	cr.Statements, cr.EstimateS = stmts, 1
 	if r.InPlace {
+		if r.InPlaceStatements != nil {
+			stmts = r.InPlaceStatements
+		}
+		cr.Statements = stmts
 		return r.fillInPlace(n, stmts)
 	}
 	cr.Detail = "in one transaction"
