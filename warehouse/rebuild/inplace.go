@@ -96,9 +96,12 @@ func (x *executor) alone(ctx context.Context, st *Step, before int, stmts []stri
 
 // alterInPlace is step 2 of an in-place run.
 func (x *executor) alterInPlace(ctx context.Context) error {
-	stmts, err := renderMigration(x.r.Migration, x.n.migrationData(x.r.Table))
-	if err != nil {
-		return err
+	stmts := x.r.InPlaceStatements
+	if stmts == nil {
+		var err error
+		if stmts, err = renderMigration(x.r.Migration, x.n.migrationData(x.r.Table)); err != nil {
+			return err
+		}
 	}
 	return x.alone(ctx, x.r.step(StepCreate), 0, stmts)
 }

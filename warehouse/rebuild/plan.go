@@ -207,35 +207,19 @@ func (r *Run) fillPlan(ctx context.Context, store lake.Store, wh warehouse.Wareh
 	if err := r.readSemantics(ctx, wh); err != nil {
 		return err
 	}
-	nodes := 0
-	if s != nil && r.ScaleTo > 0 {
-		up, err := s.Scale(ctx, scale.Options{To: r.ScaleTo, DryRun: true})
-		if err != nil {
-			return err
-		}
-		st := r.step(StepScaleUp)
-		st.Detail = strings.Join(up.Plan, "; ")
-		if up.Unreachable != "" {
-			st.Detail += " (" + up.Unreachable + ")"
-		}
-		st.EstimateS = 900
-		if up.Kind == scale.Serverless {
-			st.EstimateS = 300
-		}
-		rs := r.step(StepRestore)
-		rs.Detail = fmt.Sprintf("back to %d %s, also on failure or interrupt", up.From, up.Unit)
-		if up.Unreachable != "" {
-			rs.Detail = "back to the size it has before the resize (unknown offline), also on failure or interrupt"
-		}
-		rs.EstimateS = st.EstimateS
-		if up.Kind == scale.Provisioned {
-			nodes = r.ScaleTo
-		}
+	r.deriveInPlace(ctx, wh, n)
+	nodes, err := r.planScale(ctx, s)
+	if err != nil {
+		return err
 	}
 	stmts, _ := renderMigration(r.Migration, n.migrationData(r.Table))
 	cr := r.step(StepCreate)
 	cr.Statements, cr.EstimateS = stmts, 1
 	if r.InPlace {
+		if r.InPlaceStatements != nil {
+			stmts = r.InPlaceStatements
+		}
+		cr.Statements = stmts
 		return r.fillInPlace(n, stmts)
 	}
 	cr.Detail = "in one transaction"
@@ -270,16 +254,7 @@ func (r *Run) fillPlan(ctx context.Context, store lake.Store, wh warehouse.Wareh
 	vf.Statements = []string{n.countStatement(n.qNew)}
 	vf.EstimateS = 1 + float64(lr.Files)*0.01
 	vf.Detail = "first loads any lake file that appeared since step 3"
-	if r.Mode == warehouse.ModeUpsert {
-		key := make([]string, len(r.Key))
-		for i, k := range r.Key {
-			key[i] = driver.QuoteIdent(k)
-		}
-		if q, err := wh.SQL("key_duplicates", &driver.Statement{Target: n.qNew, Key: key}); err == nil {
-			vf.Statements = append(vf.Statements, q)
-		}
-		vf.Detail += "; upsert keeps one row per key, so the table holds at most the lake's rows and no key twice"
-	}
+	r.planUpsertVerify(wh, n, vf)
 	sw := r.step(StepSwap)
 	sw.Statements, sw.EstimateS, sw.Detail = n.swapStatements(true), 1, "in one transaction"
 	r.planDependents(ctx, wh, n, sw)
@@ -374,4 +349,50 @@ func (r *Run) planDependents(ctx context.Context, wh warehouse.Warehouse, n name
 	} else {
 		sw.Detail += "; no views depend on " + n.target
 	}
+}
+
+// planScale fills the scale steps; nodes is the node count the load runs
+// at (provisioned), for the estimate.
+func (r *Run) planScale(ctx context.Context, s *scale.Scaler) (int, error) {
+	if s == nil || r.ScaleTo == 0 {
+		return 0, nil
+	}
+	up, err := s.Scale(ctx, scale.Options{To: r.ScaleTo, DryRun: true})
+	if err != nil {
+		return 0, err
+	}
+	st := r.step(StepScaleUp)
+	st.Detail = strings.Join(up.Plan, "; ")
+	if up.Unreachable != "" {
+		st.Detail += " (" + up.Unreachable + ")"
+	}
+	st.EstimateS = 900
+	if up.Kind == scale.Serverless {
+		st.EstimateS = 300
+	}
+	rs := r.step(StepRestore)
+	rs.Detail = fmt.Sprintf("back to %d %s, also on failure or interrupt", up.From, up.Unit)
+	if up.Unreachable != "" {
+		rs.Detail = "back to the size it has before the resize (unknown offline), also on failure or interrupt"
+	}
+	rs.EstimateS = st.EstimateS
+	if up.Kind == scale.Provisioned {
+		return r.ScaleTo, nil
+	}
+	return 0, nil
+}
+
+// planUpsertVerify adds what verifying an upsert target checks.
+func (r *Run) planUpsertVerify(wh warehouse.Warehouse, n names, vf *Step) {
+	if r.Mode != warehouse.ModeUpsert {
+		return
+	}
+	key := make([]string, len(r.Key))
+	for i, k := range r.Key {
+		key[i] = driver.QuoteIdent(k)
+	}
+	if q, err := wh.SQL("key_duplicates", &driver.Statement{Target: n.qNew, Key: key}); err == nil {
+		vf.Statements = append(vf.Statements, q)
+	}
+	vf.Detail += "; upsert keeps one row per key, so the table holds at most the lake's rows and no key twice"
 }

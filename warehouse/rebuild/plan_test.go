@@ -7,9 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lakectl/lakectl/warehouse"
 	"github.com/lakectl/lakectl/warehouse/rebuild"
+	"github.com/lakectl/lakectl/warehouse/scale"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -72,5 +74,30 @@ func TestRebuildPlanRefusesMigrationWithoutNewTable(t *testing.T) {
 		if _, err := rebuild.Plan(context.Background(), store, wh, rebuild.Options{Table: "orders", Migration: m + " "}); err == nil {
 			t.Errorf("migration %q accepted", m)
 		}
+	}
+}
+
+// Offline, the restore step cannot know the size and must not invent one
+// ("back to 0 nodes").
+func TestRebuildPlanOfflineNamesNoRestoreSize(t *testing.T) {
+	_, store := writeLake(t)
+	t.Setenv("AWS_ENDPOINT_URL_REDSHIFT", "http://127.0.0.1:1")
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAFAKE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "fake")
+	s, err := scale.New(context.Background(), scale.Config{Cluster: "analytics", MaxBackoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh, err := warehouse.Open(context.Background(), "redshift://etl:pw@127.0.0.1:1/dw?load_method=insert", warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := rebuild.Plan(context.Background(), store, wh, rebuild.Options{Table: "orders", Migration: migration, ScaleTo: 4, Scaler: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := run.Steps[6].Detail; strings.Contains(d, " 0 nodes") || !strings.Contains(d, "unknown offline") {
+		t.Fatalf("restore step offline: %q", d)
 	}
 }

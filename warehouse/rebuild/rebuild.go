@@ -133,6 +133,9 @@ type Run struct {
 	// InPlace says the migration only alters the table in place: no new
 	// table, no load, no swap.
 	InPlace bool `json:"in_place,omitempty"`
+	// InPlaceStatements are the ALTERs derived from a CREATE TABLE
+	// migration that only changes what ALTER changes in place.
+	InPlaceStatements []string `json:"in_place_statements,omitempty"`
 	// Views are views bound to the target that a swap would break (the
 	// run refuses to start while there are any).
 	Views []string `json:"dependent_views,omitempty"`

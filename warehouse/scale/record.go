@@ -182,6 +182,10 @@ func (s *Scaler) RestoreLeftover(ctx context.Context, store lake.Store, dryRun b
 	if err != nil || rec == nil {
 		return nil, err
 	}
+	if dryRun { // no lock taken: a dry run writes nothing
+		return &Result{Kind: rec.Kind, Name: rec.Name, Unit: rec.Unit, To: rec.Original, DryRun: true,
+			Plan: []string{fmt.Sprintf("restore %s to %d %s first: %s", s.what(), rec.Original, rec.Unit, Pending(rec))}}, nil
+	}
 	lock, err := table.AcquireLock(ctx, store, lockName(s.Name()), table.LockOptions{})
 	var locked *clierr.LockedError
 	if errors.As(err, &locked) {
@@ -193,10 +197,6 @@ func (s *Scaler) RestoreLeftover(ctx context.Context, store lake.Store, dryRun b
 	defer func() { _ = lock.Release(context.WithoutCancel(ctx)) }()
 	if rec, err = ReadRecord(ctx, store, s.Name()); err != nil || rec == nil {
 		return nil, err
-	}
-	if dryRun {
-		return &Result{Kind: rec.Kind, Name: rec.Name, Unit: rec.Unit, To: rec.Original, DryRun: true,
-			Plan: []string{fmt.Sprintf("restore %s to %d %s first: %s", s.what(), rec.Original, rec.Unit, Pending(rec))}}, nil
 	}
 	s.log.Warn("restoring the size a killed run left", "compute", s.what(), "original", rec.Original, "unit", rec.Unit,
 		"pid", rec.PID, "host", rec.Host, "recorded", rec.Started)
