@@ -127,6 +127,8 @@ func faultCases(t *testing.T, a *adversary, dead string) []badCase {
 			code: 1, msg: regexp.QuoteMeta(dead) + `.*(connect|io) timeout`, max: 8 * time.Second},
 		{name: "S3 that never answers", args: append(short, "--lake", "s3://bucket/lake", "--s3-endpoint", "http://"+dead, "--s3-path-style", "lake", "ls"),
 			code: 1, msg: regexp.QuoteMeta(dead) + ` sent nothing for 2s .*--io-timeout`, max: 8 * time.Second},
+		{name: "MySQL refuses the password", args: []string{"extract", "mysql", "--dsn", strings.Replace(a.src.db.URL, "root@", "root:adversarialsecret@", 1), "--table", a.src.table(), "--as", "orders"},
+			code: 1, msg: `Access denied for user 'root'.*\(using password: YES\)`},
 		{name: "PostgreSQL unreachable", args: []string{"--warehouse", "postgres://u@127.0.0.1:1/db?sslmode=disable", "warehouse", "load", "orders"},
 			code: 1, msg: `connect to postgres://u@127.0.0.1:1/db.*check that the warehouse server runs`},
 		{name: "MariaDB dying mid-read", args: []string{"extract", "mysql", "--dsn", proxy, "--table", big.table(), "--as", "orders", "--chunk-rows", "100000"},
@@ -147,6 +149,12 @@ func checkBadCase(t *testing.T, bc badCase, r result) {
 	}
 	if strings.Contains(r.stderr, "adversarialsecret") {
 		t.Errorf("secret printed: %s", r)
+	}
+	parts := strings.Split(r.stderr, ": ")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] == parts[i-1] {
+			t.Errorf("prefix %q added twice: %s", parts[i], r)
+		}
 	}
 	if bc.max > 0 && r.dur > bc.max {
 		t.Errorf("took %s, want at most %s", r.dur.Round(time.Millisecond), bc.max)
