@@ -106,7 +106,7 @@ func typoCases(a *adversary) []badCase {
 		{name: "negative chunk rows", args: []string{"extract", "mysql", "--dsn", a.src.db.URL, "--table", a.src.table(), "--chunk-rows", "-1"}, code: 2, msg: `--chunk-rows -1: must not be negative`},
 		{name: "zero connect timeout", args: []string{"--connect-timeout", "0s", "lake", "ls"}, code: 2, msg: `--connect-timeout "0s" is not a positive duration`},
 		{name: "bad io timeout", args: []string{"--io-timeout", "soon", "lake", "ls"}, code: 2, msg: `--io-timeout`},
-		{name: "postgres DSN to extract mysql", args: []string{"extract", "mysql", "--dsn", "postgres://u:pw@127.0.0.1:5432/db", "--table", "db.t"}, code: 2, msg: `--dsn is a postgres:// URL`},
+		{name: "postgres DSN to extract mysql", args: []string{"extract", "mysql", "--dsn", "postgres://u:pw@127.0.0.1:5432/db", "--table", "db.t"}, code: 2, msg: `--dsn is a postgres:// URL but extract mysql reads MySQL`},
 		{name: "config is a folder", args: []string{"--config", cfgDir, "lake", "ls"}, code: 2, msg: `config file .* is a folder`},
 		{name: "schema version past the last", args: []string{"catalog", "show", "orders", "--version", "99"}, code: 2, msg: `no schema version 99: its versions are 1 to \d+`},
 		{name: "missing required flag", args: []string{"extract", "mysql", "--table", "db.t"}, code: 2, msg: `required flag.*dsn`},
@@ -144,6 +144,7 @@ func checkBadCase(t *testing.T, bc badCase, r result) {
 		t.Fatalf("exit %d, want %d: %s", r.code, bc.code, r)
 	}
 	checkOneErrorLine(t, r)
+	t.Logf("exit %d in %.1fs: %s", r.code, r.dur.Seconds(), strings.TrimSpace(r.stderr))
 	if !regexp.MustCompile(bc.msg).MatchString(r.stderr) {
 		t.Errorf("message does not match %q: %s", bc.msg, r)
 	}
