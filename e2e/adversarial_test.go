@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -241,5 +242,33 @@ func pipeAndCut(c net.Conn, target string, after int64) {
 		if err != nil {
 			return
 		}
+	}
+}
+
+// A disk that fills up mid-write (here: a file size limit, which fails
+// writes the same way, with EFBIG instead of ENOSPC) ends the extract
+// with one line naming the write that failed, never "read/write on closed
+// pipe", and leaves tables/ and the job's state as they were.
+func TestFullDiskChangesNothing(t *testing.T) {
+	a := newAdversary(t)
+	big := newSource(t, seededRand(t))
+	big.insert(t, 6000, big.clock(0))
+	big.insert(t, 6000, big.clock(1))
+	before := a.snapshot(t, true)
+	args := []string{"extract", "mysql", "--dsn", big.db.URL, "--table", big.table(), "--as", "orders"}
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	cmd, stdout, stderr := a.c.command(ctx, args)
+	// ulimit -f counts 512-byte blocks in sh: 32 KiB per file.
+	cmd.Path = "/bin/sh"
+	cmd.Args = append([]string{"sh", "-c", `ulimit -f 64 && exec "$0" "$@"`}, cmd.Args...)
+	err := cmd.Run()
+	r := result{args: args, code: exitCode(t, err), stdout: stdout.String(), stderr: stderr.String()}
+	checkBadCase(t, badCase{name: "full disk", code: 1, msg: `(file too large|no space left on device).*free space on the disk`}, r)
+	if strings.Contains(r.stderr, "closed pipe") {
+		t.Errorf("the pipe is named, not the disk: %s", r)
+	}
+	if after := a.snapshot(t, true); after != before {
+		t.Errorf("a failed write changed tables/, a job state, the working directory or the warehouse")
 	}
 }
