@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -129,15 +128,14 @@ func (l *layout) fingerprint(account string, obj map[string]any, vals []any) uin
 	b := append(scratch[:0], account...)
 	b = append(b, 0)
 	if len(l.key) == 0 {
-		m, _ := json.Marshal(obj) // map keys sorted: canonical
-		return fnv64a(append(b, m...))
+		return fnv64a(records.AppendJSON(b, obj)) // map keys sorted: canonical
 	}
 	for _, i := range l.key {
-		b = appendJSON(b, vals[i])
+		b = records.AppendJSON(b, vals[i])
 		b = append(b, 0)
 	}
 	if l.cursor >= 0 {
-		b = appendJSON(b, vals[l.cursor])
+		b = records.AppendJSON(b, vals[l.cursor])
 	}
 	return fnv64a(b)
 }
@@ -150,40 +148,6 @@ func fnv64a(b []byte) uint64 {
 		h *= 1099511628211
 	}
 	return h
-}
-
-// appendJSON appends json.Marshal(v)'s bytes (fingerprints kept in the
-// state depend on them), without reflection for plain strings, numbers
-// from the parser (valid by construction) and null.
-func appendJSON(b []byte, v any) []byte {
-	switch x := v.(type) {
-	case nil:
-		return append(b, "null"...)
-	case json.Number:
-		if x != "" {
-			return append(b, x...)
-		}
-	case string:
-		if plainJSONString(x) {
-			b = append(b, '"')
-			b = append(b, x...)
-			return append(b, '"')
-		}
-	}
-	m, _ := json.Marshal(v)
-	return append(b, m...)
-}
-
-// plainJSONString: json.Marshal writes s between quotes unchanged
-// (printable ASCII, nothing it escapes).
-func plainJSONString(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
-			return false
-		}
-	}
-	return true
 }
 
 // holds reports whether every type in inf fits the layout's columns as

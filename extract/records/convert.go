@@ -38,11 +38,9 @@ func Convert(v any, t schema.Type, format string) (schema.Value, error) {
 		case bool:
 			return schema.StringValue(strconv.FormatBool(x)), nil
 		}
-		b, err := json.Marshal(v)
-		return schema.BytesValue(b), err
+		return schema.BytesValue(AppendJSON(nil, v)), nil
 	case schema.JSON:
-		b, err := json.Marshal(v)
-		return schema.BytesValue(b), err
+		return schema.BytesValue(AppendJSON(nil, v)), nil
 	case schema.Bool:
 		switch x := v.(type) {
 		case bool:

@@ -61,5 +61,41 @@ func FuzzParseJSONMatchesEncodingJSON(f *testing.F) {
 		if wantOK && !reflect.DeepEqual(got, want) {
 			t.Fatalf("ParseJSON(%q) = %#v, encoding/json = %#v", in, got, want)
 		}
+		if wantOK {
+			if m, _ := json.Marshal(got); !bytes.Equal(AppendJSON(nil, got), m) {
+				t.Fatalf("AppendJSON(%q) = %s, json.Marshal = %s", in, AppendJSON(nil, got), m)
+			}
+		}
 	})
+}
+
+// AppendJSON must give json.Marshal's bytes for every parsed value.
+func TestAppendJSONMatchesMarshal(t *testing.T) {
+	for _, in := range jsonCorpus {
+		v, err := ParseJSON([]byte(in))
+		if err != nil {
+			continue
+		}
+		want, _ := json.Marshal(v)
+		if got := AppendJSON(nil, v); !bytes.Equal(got, want) {
+			t.Errorf("AppendJSON(%q) = %s, json.Marshal = %s", in, got, want)
+		}
+	}
+	for _, v := range []any{map[string]any(nil), []any(nil), json.Number(""), 1.5, map[string]any{"b": []any{"<x>", json.Number("2")}, "a": nil}} {
+		want, _ := json.Marshal(v)
+		if got := AppendJSON(nil, v); !bytes.Equal(got, want) {
+			t.Errorf("AppendJSON(%#v) = %s, json.Marshal = %s", v, got, want)
+		}
+	}
+}
+
+// IndexOfKey's fast path relies on ColumnName being idempotent (but for
+// the empty key's "f_", which it excludes).
+func TestColumnNameIsIdempotent(t *testing.T) {
+	for _, k := range []string{"id", "User ID", "1st", "a--b_", "_x", "éa", "f_1", "A.B.c", "-", "", "9"} {
+		c := ColumnName(k)
+		if ColumnName(c) != c && c != "f_" {
+			t.Errorf("ColumnName(%q) = %q, ColumnName of that = %q", k, c, ColumnName(c))
+		}
+	}
 }

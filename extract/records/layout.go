@@ -70,6 +70,12 @@ func Inferred(prior []schema.Column, inf *Inference) *Layout {
 
 // IndexOfKey is the position of the column of a JSON key.
 func (l *Layout) IndexOfKey(k string) (int, bool) {
+	// A key that is a column's name is its own column name (ColumnName
+	// is idempotent, but for "f_", the name of the empty key): the common
+	// case, without the cache.
+	if i, ok := l.Index[k]; ok && k != "f_" {
+		return i, true
+	}
 	if v, ok := l.byKey.Load(k); ok {
 		i := v.(int)
 		return i, i >= 0
