@@ -128,6 +128,7 @@ ensure_postgres_logical() {
 		-o "-c wal_level=logical -c port=$PG_LOGICAL_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PG_LOGICAL_DIR -c max_wal_senders=20 -c max_replication_slots=40 -c fsync=off" \
 		start >&2
 	wait_for "PostgreSQL (wal_level=logical)" 127.0.0.1 "$PG_LOGICAL_PORT"
+	STARTED+=(postgres-logical)
 }
 
 # minio_ready: MinIO's liveness endpoint answers (a bare TCP check without curl).
@@ -186,6 +187,12 @@ stop_started() {
 			log "stopping the MinIO this test run started"
 			[[ -f $CACHE/minio.pid ]] && kill "$(cat "$CACHE/minio.pid")" 2>/dev/null || true
 			rm -f "$CACHE/minio.pid"
+			;;
+		postgres-logical)
+			log "stopping the wal_level=logical PostgreSQL this test run started"
+			local run=()
+			[[ $(id -u) == 0 ]] && run=(runuser -u postgres --)
+			"${run[@]}" "/usr/lib/postgresql/$(pg_version)/bin/pg_ctl" -D "$PG_LOGICAL_DIR/data" -m fast stop >&2 || true
 			;;
 		postgres)
 			log "stopping the PostgreSQL this test run started"
