@@ -257,7 +257,7 @@ func badValue(col *column, b []byte) (schema.Value, error) {
 	if len(b) > 64 {
 		b = b[:64]
 	}
-	return schema.Value{}, fmt.Errorf("column %q (%s): cannot read value %q", col.Name, col.ColumnType, b)
+	return schema.Value{}, fmt.Errorf("column %q (%s): cannot read value %q", col.Name, col.Declared, b)
 }
 
 func parseUint(b []byte) (uint64, bool) {

@@ -94,3 +94,15 @@ func TestLostConnectionMidRunCommitsNothing(t *testing.T) {
 	}
 	f.lakeUntouched("big")
 }
+
+func TestCursorTypeErrorQuotesEnumValuesAsDeclared(t *testing.T) {
+	f := newFixture(t)
+	f.exec("CREATE TABLE st (id INT PRIMARY KEY, state ENUM('Open','Closed'))", "INSERT INTO st VALUES (1, 'Open')")
+	o := f.opts("st")
+	o.Incremental, o.Cursor = true, "state"
+	_, err := f.extract(o)
+	if err == nil || !strings.Contains(err.Error(), "enum('Open','Closed')") {
+		t.Fatalf("err = %v, want the ENUM as declared", err)
+	}
+	f.lakeUntouched("st")
+}

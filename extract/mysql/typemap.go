@@ -39,6 +39,7 @@ type column struct {
 	schema.Column
 	DataType   string // information_schema DATA_TYPE, lowercase
 	ColumnType string // information_schema COLUMN_TYPE, lowercase
+	Declared   string // COLUMN_TYPE as declared, for messages (ENUM values keep their case)
 	conv       conv
 	expr       string // what the SELECT reads instead of the column ("": the column)
 }
@@ -110,7 +111,7 @@ func describeTable(ctx context.Context, db *sql.DB, dbName, table string, mo map
 		return nil, fmt.Errorf("read information_schema.TABLES for %s.%s: %w", dbName, table, err)
 	}
 
-	rows, err := db.QueryContext(ctx, `SELECT COLUMN_NAME, LOWER(DATA_TYPE), LOWER(COLUMN_TYPE), IS_NULLABLE,
+	rows, err := db.QueryContext(ctx, `SELECT COLUMN_NAME, LOWER(DATA_TYPE), COLUMN_TYPE, IS_NULLABLE,
 			COALESCE(NUMERIC_PRECISION, 0), COALESCE(NUMERIC_SCALE, 0), COALESCE(CHARACTER_SET_NAME, '')
 		FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, dbName, table)
 	if err != nil {
@@ -137,7 +138,7 @@ func describeTable(ctx context.Context, db *sql.DB, dbName, table string, mo map
 		return nil, err
 	}
 	for _, r := range raws {
-		c := column{DataType: r.dataType, ColumnType: r.colType}
+		c := column{DataType: r.dataType, ColumnType: strings.ToLower(r.colType), Declared: r.colType}
 		c.Name = r.name
 		c.Nullable = r.nullable == "YES"
 		isJSON := jsonCols[strings.ToLower(r.name)]
@@ -177,7 +178,7 @@ func mapType(c *column, prec, scale int, charset string, isJSON bool, mo mapOpti
 		intType(schema.TInt64, schema.TUint64)
 	case "decimal", "numeric", "fixed":
 		if prec > 38 {
-			return fmt.Errorf("type %s has precision %d, above the lake's 38 digits; extract a view that casts it (e.g. CAST(col AS CHAR) for text, or DECIMAL(38,s)) and name it with --table", c.ColumnType, prec)
+			return fmt.Errorf("type %s has precision %d, above the lake's 38 digits; extract a view that casts it (e.g. CAST(col AS CHAR) for text, or DECIMAL(38,s)) and name it with --table", c.Declared, prec)
 		}
 		c.Type = schema.DecimalOf(prec, scale)
 		c.conv = convDecimal
@@ -221,7 +222,7 @@ func mapType(c *column, prec, scale int, charset string, isJSON bool, mo mapOpti
 			c.Type, c.conv = schema.TUint64, convBit
 		}
 	default:
-		return fmt.Errorf("type %s has no lake mapping; extract a view that casts or leaves out this column and name it with --table", c.ColumnType)
+		return fmt.Errorf("type %s has no lake mapping; extract a view that casts or leaves out this column and name it with --table", c.Declared)
 	}
 	switch c.conv {
 	case convDate, convDatetime, convYear:

@@ -47,7 +47,7 @@ func cursorOf(c *column) (cursorType, error) {
 	case convDatetime:
 		return cursorTimestamp, nil
 	}
-	return "", clierr.Usagef("cursor column %q has type %s; a cursor must be an integer, DATE, DATETIME or TIMESTAMP column", c.Name, c.ColumnType)
+	return "", clierr.Usagef("cursor column %q has type %s; a cursor must be an integer, DATE, DATETIME or TIMESTAMP column", c.Name, c.Declared)
 }
 
 // ordinal reads a cursor value's raw bytes; ok is false for NULL, zero
