@@ -76,7 +76,7 @@ func TestTimeoutsPrecedence(t *testing.T) {
 		root := NewRootCmd(f)
 		var got netx.Timeouts
 		root.AddCommand(&cobra.Command{Use: "probe", RunE: func(*cobra.Command, []string) error { got = f.Timeouts(); return nil }})
-		if code := execute(context.Background(), io, root, append(c.args, "probe")); code != 0 {
+		if code := execute(context.Background(), io, f, root, append(c.args, "probe")); code != 0 {
 			t.Fatalf("%v: exit %d %s", c.args, code, errOut)
 		}
 		if got.Connect != c.connect || got.IO != c.idle {
