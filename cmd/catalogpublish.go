@@ -108,7 +108,7 @@ func publishCatalog(opts *catalogPublishOptions) (*glue.Result, error) {
 	res, err := glue.Publish(opts.ctx, store, glue.Options{
 		Database: opts.GlueDatabase, Tables: opts.Tables, Location: opts.Location, DryRun: opts.DryRun,
 		RegisterProjected: opts.RegisterTimePartitions,
-		ClientOptions:     glue.ClientOptions{ConnectTimeout: opts.ConnectTimeout, IOTimeout: opts.IOTimeout},
+		ClientOptions:     glueClientOptions(opts),
 		Logger:            opts.f.Logger(),
 	})
 	if errors.Is(err, glue.ErrNotS3) {
@@ -155,4 +155,18 @@ func runPublishJob(ctx context.Context, f *Factory, j config.Job, dryRun bool) (
 		return nil, fmt.Errorf("job %s: %w", j.Name, err)
 	}
 	return publishCatalog(opts)
+}
+
+// glueClientOptions bounds Glue's waits by the options, else by
+// --connect-timeout and --io-timeout.
+func glueClientOptions(opts *catalogPublishOptions) glue.ClientOptions {
+	t := opts.f.Timeouts()
+	c := glue.ClientOptions{ConnectTimeout: opts.ConnectTimeout, IOTimeout: opts.IOTimeout}
+	if c.ConnectTimeout <= 0 {
+		c.ConnectTimeout = t.Connect
+	}
+	if c.IOTimeout <= 0 {
+		c.IOTimeout = t.IO
+	}
+	return c
 }

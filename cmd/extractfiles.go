@@ -142,7 +142,7 @@ func extractFiles(ctx context.Context, f *Factory, o *extractFilesOptions) (*fil
 		return nil, err
 	}
 	c := f.Config()
-	src, err := files.OpenSource(ctx, o.From, lake.Options{S3Endpoint: c.S3Endpoint, S3PathStyle: c.S3PathStyle, Logger: f.Logger()})
+	src, err := files.OpenSource(ctx, o.From, lake.Options{S3Endpoint: c.S3Endpoint, S3PathStyle: c.S3PathStyle, Logger: f.Logger(), Timeouts: f.Timeouts()})
 	if err != nil {
 		return nil, filesError(err)
 	}

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -135,6 +136,9 @@ func extractPostgres(ctx context.Context, f *Factory, o *extractPostgresOptions)
 	}
 	name := lakeTableName(o.Table, o.As)
 	tc := f.Config().Tables[name]
+	if t := f.Timeouts(); o.ConnectTimeout <= 0 || o.IOTimeout <= 0 {
+		o.ConnectTimeout, o.IOTimeout = cmp.Or(o.ConnectTimeout, t.Connect), cmp.Or(o.IOTimeout, t.IO)
+	}
 	opts := postgres.Options{
 		DSN: o.DSN, Table: o.Table, As: o.As, Key: firstNonEmpty(o.Key, tc.Key),
 		Incremental: o.Incremental, Cursor: o.Cursor, Lookback: lookback,

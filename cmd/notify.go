@@ -55,7 +55,8 @@ func notifyTargets(cfg *config.Config) []notify.Target {
 // notifyOptions bound delivery (defaults: 30s connect, 5m answer, 3
 // attempts); the global timeouts are wired here.
 func notifyOptions(f *Factory) notify.Options {
-	return notify.Options{Logger: f.Logger()}
+	t := f.Timeouts()
+	return notify.Options{Logger: f.Logger(), ConnectTimeout: t.Connect, IOTimeout: t.IO}
 }
 
 // sendNotifications delivers statuses to the configured targets; it only
