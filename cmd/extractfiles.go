@@ -141,8 +141,7 @@ func extractFiles(ctx context.Context, f *Factory, o *extractFilesOptions) (*fil
 	if err != nil {
 		return nil, err
 	}
-	c := f.Config()
-	src, err := files.OpenSource(ctx, o.From, lake.Options{S3Endpoint: c.S3Endpoint, S3PathStyle: c.S3PathStyle, Logger: f.Logger(), Timeouts: f.Timeouts()})
+	src, err := files.OpenSource(ctx, o.From, sourceOptions(f))
 	if err != nil {
 		return nil, filesError(err)
 	}
@@ -163,6 +162,15 @@ func extractFiles(ctx context.Context, f *Factory, o *extractFilesOptions) (*fil
 		f.syncCatalog(ctx, store, written...)
 	}
 	return res, filesError(err)
+}
+
+// sourceOptions are the options of the landed objects' store: the same
+// S3 settings as the lake's (endpoint, path style, and the connect and
+// idle-read timeouts of --connect-timeout / --io-timeout, whose
+// lake.Options field the global flags fill).
+func sourceOptions(f *Factory) lake.Options {
+	c := f.Config()
+	return lake.Options{S3Endpoint: c.S3Endpoint, S3PathStyle: c.S3PathStyle, Logger: f.Logger(), Timeouts: f.Timeouts()}
 }
 
 // filesError says what to do about the library's errors, naming flags.

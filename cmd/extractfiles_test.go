@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -204,5 +205,47 @@ func TestRunPlansAndChecksExtractFilesJobs(t *testing.T) {
 	write(`{name: landed, type: extract-files, from: "s3://landing/feed/", routes: ['x=y'], unknown_key: 1}`)
 	if code, _, errOut = run(t, "--config", cfg, "run", "--dry-run"); code != 2 {
 		t.Fatalf("an unknown key: exit %d: %s", code, errOut)
+	}
+}
+
+// A stop signal during a job lets it finish: every object landed before
+// is committed, and the run exits 0.
+func TestRunEveryFinishesTheJobInHand(t *testing.T) {
+	dir := t.TempDir()
+	land := filepath.Join(dir, "landing", "open")
+	if err := os.MkdirAll(land, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 400 {
+		body := bytes.Repeat([]byte(`{"id":1,"v":"abcdefghijklmnopqrstuvwxyz"}`+"\n"), 50)
+		if err := os.WriteFile(filepath.Join(land, fmt.Sprintf("o-%04d.jsonl", i)), body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := filepath.Join(dir, "lakectl.yaml")
+	conf := "lake: " + filepath.Join(dir, "lake") + "\njobs:\n" +
+		"  - {name: landed, type: extract-files, from: " + filepath.Join(dir, "landing") + ", routes: ['^open/=push_open']}\n"
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	io, _, out, errOut := iostreams.Test()
+	done := make(chan int)
+	go func() { done <- Run(ctx, io, []string{"--config", cfg, "-o", "json", "run", "--every", "1h"}) }()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if m, _ := filepath.Glob(filepath.Join(dir, "lake", "_lakectl", "tables", "*", "txns", "*.json")); len(m) > 0 {
+			break // the job is writing its transaction
+		}
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var res EveryResult
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if res.Cycles != 1 || res.Rows != 400*50 || res.Last.Jobs[0].Status != "ok" {
+		t.Fatalf("cycles %d rows %d: %s", res.Cycles, res.Rows, out)
 	}
 }

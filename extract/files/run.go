@@ -68,10 +68,11 @@ func (r *run) ingest(ctx context.Context) error {
 	items := make(chan *item, 4*r.opts.Concurrency)
 	var listErr error
 	var workers sync.WaitGroup
+	st := r.committed // the lister's view; commits replace r.committed meanwhile
 	go func() {
 		defer close(items)
 		sem := make(chan struct{}, r.opts.Concurrency)
-		listErr = r.list(lctx, r.committed, func(it *item) error {
+		listErr = r.list(lctx, st, func(it *item) error {
 			if it.kind == kindNew {
 				it.done = make(chan fetched, 1)
 				select {
