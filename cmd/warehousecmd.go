@@ -121,6 +121,9 @@ func printLoad(w io.Writer, verb string, res *warehouse.LoadResult) error {
 			fmt.Fprintf(w, "-- manifest\n%s\n", res.Manifest)
 		}
 	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
 	if res.Created {
 		fmt.Fprintf(w, "created %s\n", res.Into)
 	}

@@ -47,7 +47,11 @@ func extractArgs(src *source) []string {
 func compactArgs() []string { return []string{"-o", "json", "lake", "compact", "orders"} }
 
 func loadArgs(w warehouseUnderTest) []string {
-	return []string{"-o", "json", "--warehouse", w.url, "warehouse", "load", "orders",
+	u := w.url
+	if w.load != "" {
+		u = w.load
+	}
+	return []string{"-o", "json", "--warehouse", u, "warehouse", "load", "orders",
 		"--mode", "upsert", "--key", "id", "--cursor", "updated_at"}
 }
 

@@ -14,6 +14,7 @@ type warehouseUnderTest struct {
 	url   string
 	query string // (id, cents, note, cursor_us) ordered by id
 	path  string // DuckDB file; empty for PostgreSQL
+	load  string // URL the binary loads into, when not url (Redshift through its simulator)
 }
 
 func duckWarehouse(t *testing.T) warehouseUnderTest {

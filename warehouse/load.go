@@ -205,6 +205,7 @@ func run(ctx context.Context, store lake.Store, wh Warehouse, opts LoadOptions, 
 
 func (l *loader) load(ctx context.Context, lt lakeTable, files []lakeFile) error {
 	l.tx = nil
+	l.res.Notes = nil
 	// The ledger tables are created in their own transaction, so that two
 	// first loads do not both create them inside their load.
 	if err := l.ensureLedger(ctx); err != nil {
@@ -282,8 +283,9 @@ func (l *loader) missingTarget(ctx context.Context, cov coverage) (coverage, err
 	if err != nil || exists {
 		return cov, err
 	}
-	l.log.Warn("target table is missing though the load ledger lists files loaded into it; resetting its ledger rows and loading every file again",
-		"into", l.res.Into, "ledger_files", len(cov.files))
+	note := fmt.Sprintf("target %s is missing though the load ledger lists %d files loaded into it: its ledger rows are reset and every file is loaded again", l.res.Into, len(cov.files))
+	l.log.Warn(note)
+	l.res.Notes = append(l.res.Notes, note)
 	l.reset = true
 	return newCoverage(), nil
 }

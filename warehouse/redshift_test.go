@@ -141,6 +141,9 @@ func TestDroppedTargetIsRecreatedAndReloaded(t *testing.T) {
 			if res.Files != 2 || res.Rows != 200 || !res.Created {
 				t.Errorf("load after the target was dropped: %d files, %d rows, created %v; want 2, 200, true", res.Files, res.Rows, res.Created)
 			}
+			if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "missing") {
+				t.Errorf("notes %q do not say the target was missing", res.Notes)
+			}
 			if !strings.Contains(logs.String(), "missing") {
 				t.Errorf("no log line says the target was missing:\n%s", logs.String())
 			}

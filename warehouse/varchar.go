@@ -39,7 +39,6 @@ func (l *loader) ddlOptions() catalog.DDLOptions {
 func (l *loader) sizeStrings(p *plan) (map[string]int, error) {
 	observed := map[string]int{}
 	var unknown []string
-	l.res.Notes = nil
 	for _, c := range p.schema.Columns {
 		if c.Type.Kind != schema.String {
 			continue

@@ -117,8 +117,9 @@ func parseCopy(sql string) (*copyCmd, error) {
 
 // source is one Parquet object to load.
 type source struct {
-	url  string
-	size int64
+	url      string
+	size     int64
+	optional bool // a manifest entry with mandatory false: skipped when missing
 }
 
 // manifestFile is the manifest's shape
@@ -174,7 +175,7 @@ func (s *session) sources(ctx context.Context, c *copyCmd) ([]source, error) {
 		if e.Meta == nil || e.Meta.ContentLength == nil {
 			return nil, &simError{code: "XX000", msg: fmt.Sprintf("Manifest entry %s has no meta.content_length: it is required when loading Parquet (error 15003)", e.URL)}
 		}
-		out = append(out, source{url: e.URL, size: *e.Meta.ContentLength})
+		out = append(out, source{url: e.URL, size: *e.Meta.ContentLength, optional: !e.Mandatory})
 	}
 	return out, nil
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
 )
@@ -30,8 +31,12 @@ type cell struct {
 // (https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html).
 func (s *session) readParquet(ctx context.Context, src source, target []column, fill bool, w io.Writer) (int64, error) {
 	data, err := s.get(ctx, src.url)
+	var missing *types.NoSuchKey
+	if errors.As(err, &missing) && src.optional {
+		return 0, nil // "mandatory": false
+	}
 	if err != nil {
-		return 0, errorf("XX000", "S3ServiceException: %s: %v", src.url, err)
+		return 0, errorf("XX000", "S3ServiceException: %s: %v (a mandatory manifest entry must exist)", src.url, err)
 	}
 	if int64(len(data)) != src.size {
 		return 0, errorf("XX000", "Spectrum Scan Error: file %s has size %d, the manifest's content_length says %d", src.url, len(data), src.size)

@@ -43,12 +43,13 @@ type Server struct {
 	// Addr is host:port of the listener.
 	Addr string
 
-	s3   *s3.Client
-	ln   net.Listener
-	wg   sync.WaitGroup
-	mu   sync.Mutex
-	done bool
-	seq  int64 // query ids of COPYs
+	s3    *s3.Client
+	ln    net.Listener
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	done  bool
+	seq   int64 // query ids of COPYs
+	conns map[net.Conn]bool
 }
 
 // Start starts a simulator over a fresh PostgreSQL database of the test
@@ -88,16 +89,20 @@ func New(pgURL string, client *s3.Client) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Postgres: pgURL, Addr: ln.Addr().String(), s3: client, ln: ln}
+	s := &Server{Postgres: pgURL, Addr: ln.Addr().String(), s3: client, ln: ln, conns: map[net.Conn]bool{}}
 	s.URL = "redshift://awsuser:sim-Passw0rd@" + s.Addr + "/dev?sslmode=disable&iam_role=" + url.QueryEscape(IAMRole)
 	s.wg.Go(s.accept)
 	return s, nil
 }
 
-// Close stops listening and waits for the sessions to end.
+// Close stops listening, closes the client connections left open (their
+// transactions roll back) and waits for the sessions to end.
 func (s *Server) Close() {
 	s.mu.Lock()
 	s.done = true
+	for c := range s.conns {
+		_ = c.Close()
+	}
 	s.mu.Unlock()
 	_ = s.ln.Close()
 	s.wg.Wait()
@@ -117,7 +122,20 @@ func (s *Server) accept() {
 			}
 			return
 		}
-		s.wg.Go(func() { newSession(s, c).run() })
+		s.mu.Lock()
+		if s.done {
+			s.mu.Unlock()
+			_ = c.Close()
+			return
+		}
+		s.conns[c] = true
+		s.mu.Unlock()
+		s.wg.Go(func() {
+			newSession(s, c).run()
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+		})
 	}
 }
 

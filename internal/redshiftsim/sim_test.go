@@ -164,6 +164,7 @@ func TestCopyRefusesWhatRedshiftRefuses(t *testing.T) {
 	u1, n1 := putParquet(t, env, "a.parquet", []row{{1, "short"}, {2, "this is longer than ten"}})
 	put(t, env, "nolen.json", manifest([]string{u1}, []int64{-1}))
 	put(t, env, "ok.json", manifest([]string{u1}, []int64{n1}))
+	put(t, env, "gone.json", manifest([]string{env.URL("nothing.parquet")}, []int64{10}))
 	if err := exec(t, c, `CREATE TABLE t (id BIGINT, name VARCHAR(10))`); err != nil {
 		t.Fatal(err)
 	}
@@ -173,6 +174,7 @@ func TestCopyRefusesWhatRedshiftRefuses(t *testing.T) {
 		{"maxerror", "COPY t FROM '" + env.URL("ok.json") + "' IAM_ROLE default FORMAT AS PARQUET MANIFEST MAXERROR 10", "MAXERROR"},
 		{"region", "COPY t FROM '" + env.URL("ok.json") + "' IAM_ROLE default FORMAT AS PARQUET MANIFEST REGION 'us-east-1'", "REGION"},
 		{"quoted default role", "COPY t FROM '" + env.URL("ok.json") + "' IAM_ROLE 'default' FORMAT AS PARQUET MANIFEST", "Invalid credentials"},
+		{"missing mandatory file", "COPY t FROM '" + env.URL("gone.json") + "' IAM_ROLE default FORMAT AS PARQUET MANIFEST", "mandatory"},
 		{"string too long", "COPY t FROM '" + env.URL("ok.json") + "' IAM_ROLE default FORMAT AS PARQUET MANIFEST", "sys_load_error_detail"},
 	} {
 		err := exec(t, c, tc.sql)

@@ -105,14 +105,16 @@ func TestInsertMethodPlansInsertsAndNeedsNoRole(t *testing.T) {
 	golden(t, "insert_plan", strings.Join(stmts, "\n\n")+"\n")
 }
 
-func TestPartialFilesAreRefusedByCopyWithAClearMessage(t *testing.T) {
+func TestPartialFilesAreInsertedBetweenCopies(t *testing.T) {
 	w := openTest(t, testURL)
 	job := testJob(t)
 	job.Files[1].Ranges = []driver.RowRange{{Start: 5, End: 20}}
-	_, _, err := w.PlanStage(job)
-	if err == nil || !strings.Contains(err.Error(), "load_method=insert") {
-		t.Fatalf("err = %v, want a refusal naming load_method=insert", err)
+	stmts, manifest, err := w.PlanStage(job)
+	if err != nil {
+		t.Fatal(err)
 	}
+	golden(t, "copy_partial_statements", strings.Join(stmts, "\n\n")+"\n")
+	golden(t, "copy_partial_manifest", string(manifest)+"\n")
 }
 
 func TestURLErrorsAreUsageErrorsWithoutThePassword(t *testing.T) {

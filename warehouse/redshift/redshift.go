@@ -280,45 +280,69 @@ type insertPlan struct {
 	Batch   int
 }
 
-// PlanStage returns the COPY statements and the manifest (of the first
-// COPY; a load whose files share one column list has exactly one).
+// PlanStage returns the COPY statements and the manifest (of the only
+// COPY, or a JSON array of every COPY's), and the INSERTs of files of
+// which only row ranges are loaded.
 func (w *Warehouse) PlanStage(job *driver.StageJob) ([]string, []byte, error) {
 	if w.cfg.LoadMethod == MethodInsert {
-		var out []string
-		for _, g := range insertGroups(job) {
-			s, err := w.tmpl.Render("insert_plan", g)
+		out, err := w.planInserts(job)
+		return out, nil, err
+	}
+	var out []string
+	var manifests [][]byte
+	for _, p := range splitParts(job) {
+		if p.insert {
+			s, err := w.planInserts(p.job)
+			if err != nil {
+				return nil, nil, err
+			}
+			out = append(out, s...)
+			continue
+		}
+		cs, err := w.copies(p.job)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, c := range cs {
+			s, err := w.tmpl.Render("copy", c)
 			if err != nil {
 				return nil, nil, err
 			}
 			out = append(out, s)
+			if c.stamp != "" {
+				out = append(out, c.stamp)
+			}
+			manifests = append(manifests, c.manifest)
 		}
-		return out, nil, nil
 	}
-	cs, err := w.copies(job)
-	if err != nil {
-		return nil, nil, err
-	}
+	return out, joinManifests(manifests), nil
+}
+
+func (w *Warehouse) planInserts(job *driver.StageJob) ([]string, error) {
 	var out []string
-	var manifests [][]byte
-	for _, c := range cs {
-		s, err := w.tmpl.Render("copy", c)
+	for _, g := range insertGroups(job) {
+		s, err := w.tmpl.Render("insert_plan", g)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		out = append(out, s)
-		if c.stamp != "" {
-			out = append(out, c.stamp)
-		}
-		manifests = append(manifests, c.manifest)
 	}
-	if len(manifests) == 1 {
-		return out, manifests[0], nil
+	return out, nil
+}
+
+// joinManifests is the one manifest, or a JSON array of several.
+func joinManifests(manifests [][]byte) []byte {
+	switch len(manifests) {
+	case 0:
+		return nil
+	case 1:
+		return manifests[0]
 	}
 	for i, m := range manifests {
 		manifests[i] = bytes.TrimSpace(m)
 	}
 	all := append([]byte("[\n"), bytes.Join(manifests, []byte(",\n"))...)
-	return out, append(all, "\n]\n"...), nil
+	return append(all, "\n]\n"...)
 }
 
 type tx struct {
@@ -332,6 +356,23 @@ func (t *tx) Stage(ctx context.Context, job *driver.StageJob) (int64, error) {
 	if t.w.cfg.LoadMethod == MethodInsert {
 		return t.insertFiles(ctx, job)
 	}
+	var total int64
+	for _, p := range splitParts(job) {
+		stage := t.copyFiles
+		if p.insert {
+			stage = t.insertFiles
+		}
+		n, err := stage(ctx, p.job)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// copyFiles COPYs whole files.
+func (t *tx) copyFiles(ctx context.Context, job *driver.StageJob) (int64, error) {
 	cs, err := t.w.copies(job)
 	if err != nil {
 		return 0, err
