@@ -76,6 +76,14 @@ func TestEveryWarehouseCommandRestoresWhatAKilledRunLeft(t *testing.T) {
 	restored("rebuild apply", code, errOut)
 
 	leave()
+	cfg := filepath.Join(dir, "lakectl.yaml")
+	if err := os.WriteFile(cfg, []byte("jobs:\n  - name: orders-load\n    type: load\n    tables: [orders]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = run(t, append([]string{"--config", cfg}, append(base, "run", "orders-load")...)...)
+	restored("run (load job)", code, errOut)
+
+	leave()
 	code, _, errOut = run(t, append(base, "warehouse", "scale", "--nodes", "2", "--wait", "--yes")...)
 	if rec, _ := scale.ReadRecord(context.Background(), store, "analytics"); code != 0 || rec != nil {
 		t.Fatalf("scale to the recorded size does not clear the record: exit %d %+v %s", code, rec, errOut)

@@ -131,7 +131,8 @@ func (l *loader) semantics(ctx context.Context, p *plan) error {
 		return err
 	}
 	st := l.base
-	st.Rows = [][]string{{driver.Literal(l.base.TargetKey), driver.Literal(want.Mode), driver.Literal(string(keys)), driver.Literal(want.Cursor)}}
+	lit := driver.LiteralFor(l.wh)
+	st.Rows = [][]string{{lit(l.base.TargetKey), lit(want.Mode), lit(string(keys)), lit(want.Cursor)}}
 	return l.exec(ctx, "target_mode_save", &st)
 }
 

@@ -35,7 +35,7 @@ JOIN pg_class v ON r.ev_class = v.oid
 JOIN pg_class t ON d.refobjid = t.oid
 JOIN pg_namespace tn ON t.relnamespace = tn.oid
 JOIN pg_namespace vn ON v.relnamespace = vn.oid
-WHERE tn.nspname = %s AND t.relname = %s AND v.oid <> t.oid`, driver.Literal(n.schema), driver.Literal(n.name))
+WHERE tn.nspname = %s AND t.relname = %s AND v.oid <> t.oid`, driver.LiteralFor(wh)(n.schema), driver.LiteralFor(wh)(n.name))
 	err := wh.Query(ctx, views, nil, func(scan func(...any) error) error {
 		var v string
 		err := scan(&v)
@@ -46,7 +46,7 @@ WHERE tn.nspname = %s AND t.relname = %s AND v.oid <> t.oid`, driver.Literal(n.s
 		return d, fmt.Errorf("look up views on %s: %w", n.target, err)
 	}
 	grants := fmt.Sprintf(`SELECT grantee, privilege_type FROM information_schema.table_privileges
-WHERE table_schema = %s AND table_name = %s AND grantee <> grantor`, driver.Literal(n.schema), driver.Literal(n.name))
+WHERE table_schema = %s AND table_name = %s AND grantee <> grantor`, driver.LiteralFor(wh)(n.schema), driver.LiteralFor(wh)(n.name))
 	err = wh.Query(ctx, grants, nil, func(scan func(...any) error) error {
 		var who, what string
 		err := scan(&who, &what)

@@ -179,7 +179,7 @@ func canonDDL(typ string) (string, int) {
 // currentColumns reads the table's columns in order, typed as DDL.
 func currentColumns(ctx context.Context, wh warehouse.Warehouse, n names) ([]currentColumn, error) {
 	q := fmt.Sprintf(`SELECT column_name, data_type, coalesce(character_maximum_length, 0), coalesce(numeric_precision, 0), coalesce(numeric_scale, 0), is_nullable
-FROM information_schema.columns WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position`, driver.Literal(n.schema), driver.Literal(n.name))
+FROM information_schema.columns WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position`, driver.LiteralFor(wh)(n.schema), driver.LiteralFor(wh)(n.name))
 	var out []currentColumn
 	err := wh.Query(ctx, q, nil, func(scan func(...any) error) error {
 		var name, typ, nullable string

@@ -24,6 +24,7 @@ type names struct {
 	target, newT, oldT  string // schema.table, as in the ledger
 	qTarget, qNew, qOld string // quoted
 	ledger, targets     string // quoted ledger tables
+	lit                 func(string) string
 }
 
 func tableNames(wh warehouse.Warehouse, table, into string) (names, error) {
@@ -38,7 +39,7 @@ func tableNames(wh warehouse.Warehouse, table, into string) (names, error) {
 		return names{}, clierr.Usagef("rebuild --into %q: want SCHEMA.TABLE or TABLE", into)
 	}
 	schemaName, name = strings.ToLower(schemaName), strings.ToLower(name)
-	n := names{schema: schemaName, name: name}
+	n := names{schema: schemaName, name: name, lit: driver.LiteralFor(wh)}
 	n.target = schemaName + "." + name
 	n.newT = n.target + NewSuffix
 	n.oldT = n.target + OldSuffix
@@ -58,20 +59,20 @@ func (n names) swapStatements(hasOld bool) []string {
 	if hasOld {
 		out = append(out,
 			fmt.Sprintf("ALTER TABLE %s RENAME TO %s", n.qTarget, driver.QuoteIdent(n.name+OldSuffix)),
-			fmt.Sprintf("UPDATE %s SET target = %s WHERE target = %s", n.ledger, driver.Literal(n.oldT), driver.Literal(n.target)))
+			fmt.Sprintf("UPDATE %s SET target = %s WHERE target = %s", n.ledger, n.lit(n.oldT), n.lit(n.target)))
 	}
 	return append(out,
 		fmt.Sprintf("ALTER TABLE %s RENAME TO %s", n.qNew, driver.QuoteIdent(n.name)),
-		fmt.Sprintf("UPDATE %s SET target = %s WHERE target = %s", n.ledger, driver.Literal(n.target), driver.Literal(n.newT)),
+		fmt.Sprintf("UPDATE %s SET target = %s WHERE target = %s", n.ledger, n.lit(n.target), n.lit(n.newT)),
 		// The lake schema recorded for the old table does not describe the
 		// new one: the next load records it afresh.
-		fmt.Sprintf("DELETE FROM %s WHERE target IN (%s, %s, %s)", n.targets, driver.Literal(n.target), driver.Literal(n.newT), driver.Literal(n.oldT)))
+		fmt.Sprintf("DELETE FROM %s WHERE target IN (%s, %s, %s)", n.targets, n.lit(n.target), n.lit(n.newT), n.lit(n.oldT)))
 }
 
 func (n names) dropStatements() []string {
 	return []string{
 		"DROP TABLE IF EXISTS " + n.qOld,
-		fmt.Sprintf("DELETE FROM %s WHERE target = %s", n.ledger, driver.Literal(n.oldT)),
+		fmt.Sprintf("DELETE FROM %s WHERE target = %s", n.ledger, n.lit(n.oldT)),
 	}
 }
 
@@ -79,7 +80,7 @@ func (n names) dropStatements() []string {
 func (n names) dropNewStatements() []string {
 	return []string{
 		"DROP TABLE IF EXISTS " + n.qNew,
-		fmt.Sprintf("DELETE FROM %s WHERE target = %s", n.ledger, driver.Literal(n.newT)),
+		fmt.Sprintf("DELETE FROM %s WHERE target = %s", n.ledger, n.lit(n.newT)),
 	}
 }
 
