@@ -68,17 +68,9 @@ type SourceResult struct {
 	Tables   []string `json:"tables"`
 	Error    string   `json:"error,omitempty"`
 	refused  error    // a typed refusal (partition rule change) among the errors
-}
 
-// refusedError is the run's error when a source was refused for a reason
-// the caller may map (errors.As finds the typed cause).
-type refusedError struct {
-	msg   string
-	cause error
+	causes []error // the errors behind Error, for errors.Is/As
 }
-
-func (e *refusedError) Error() string { return e.msg }
-func (e *refusedError) Unwrap() error { return e.cause }
 
 // Extract runs every source spec: fetch to raw/, records to tables/. A
 // bad spec stops everything before any request (*clierr.UsageError); a
@@ -148,11 +140,11 @@ func Extract(ctx context.Context, store lake.Store, opts Options) (*Result, erro
 		return res, ctx.Err()
 	}
 	if len(failed) > 0 {
-		msg := fmt.Sprintf("%d of %d sources failed: %s", len(failed), len(specs), strings.Join(failed, "; "))
+		causes := causesOf(res.Sources)
 		if refused != nil {
-			return res, &refusedError{msg: msg, cause: refused}
+			causes = append(causes, refused)
 		}
-		return res, errors.New(msg)
+		return res, &sourcesError{msg: fmt.Sprintf("%d of %d sources failed: %s", len(failed), len(specs), strings.Join(failed, "; ")), causes: causes}
 	}
 	return res, nil
 }
@@ -309,8 +301,10 @@ func (r *runner) run(ctx context.Context) SourceResult {
 			if err != nil {
 				mu.Lock()
 				errs = append(errs, ep.Name+": "+redact.String(ctx, err.Error()))
+				sr.causes = append(sr.causes, err)
 				mu.Unlock()
-				r.log.Error("endpoint failed", "endpoint", ep.Name, "error", redact.String(ctx, err.Error()))
+				// Debug: the command's one error line lists every failed source.
+				r.log.Debug("endpoint failed", "endpoint", ep.Name, "error", redact.String(ctx, err.Error()))
 			}
 		}()
 	}

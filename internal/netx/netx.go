@@ -121,9 +121,9 @@ func (t Timeouts) Apply(tr *http.Transport) {
 	tr.DialContext = t.DialContext
 	tr.TLSHandshakeTimeout = t.Connect
 	// A backstop for a server that trickles bytes without ever finishing
-	// its headers; set past the io timeout so a silent server is reported
-	// by the connection's typed error first.
-	tr.ResponseHeaderTimeout = t.IO + t.IO/4
+	// its headers; set well past the io timeout so that a silent server
+	// is reported by the connection's typed error, even on a busy host.
+	tr.ResponseHeaderTimeout = 2*t.IO + t.Connect
 }
 
 // HTTPClient is an http.Client over Transport. It sets no overall
