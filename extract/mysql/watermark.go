@@ -131,7 +131,6 @@ type pairFilter struct {
 	held     *lakeHeld     // pairs below the state's seen_from that the lake holds (nil: none)
 	types    []schema.Type // the row's column types, for held's hashes
 	keys     []sql.RawBytes
-	buf      []byte
 	nulls    int64
 }
 
@@ -147,12 +146,8 @@ func (f *pairFilter) filter() rowFilter {
 			f.keys[j] = raw[ki]
 		}
 		h := pairHash(f.keys, o)
-		dup := false
-		if f.held != nil && o >= f.held.from && o < f.held.to {
-			var vh uint64
-			vh, f.buf = valueHash(f.types, row, f.keyIdx, o, f.buf)
-			_, dup = f.held.pairs[vh]
-		} else {
+		in, dup := f.held.Holds(f.types, row, f.keyIdx, o)
+		if !in {
 			_, dup = f.seen.old[h]
 		}
 		if dup {
