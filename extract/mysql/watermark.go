@@ -168,17 +168,7 @@ func (f *pairFilter) filter() rowFilter {
 // (watermark - lookback) and the state's seen_from (lo when it has none):
 // the pairs of a window below seen_from are not in the state.
 func (r *run) window(prev *jobState, cur *cursorInfo) (wm, lo, seenFrom int64, err error) {
-	if wm, err = cur.typ.parse(prev.Watermark); err != nil {
-		return 0, 0, 0, err
-	}
-	lo = wm - cur.lookback
-	if prev.SeenFrom == "" {
-		return wm, lo, lo, nil
-	}
-	if seenFrom, err = cur.typ.parse(prev.SeenFrom); err != nil {
-		return 0, 0, 0, err
-	}
-	return wm, lo, seenFrom, nil
+	return watermark.Window(watermark.CursorType(cur.typ), *prev, cur.lookback)
 }
 
 // setCursorState stores the new watermark with the pairs the next run's
