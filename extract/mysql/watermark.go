@@ -71,9 +71,6 @@ func (t cursorType) ordinal(b []byte) (int64, bool) {
 // format renders an ordinal as the text MySQL compares with the column.
 func (t cursorType) format(o int64) string { return watermark.CursorType(t).Format(o) }
 
-// parse reads what format wrote.
-func (t cursorType) parse(s string) (int64, error) { return watermark.CursorType(t).Parse(s) }
-
 // lookback converts --lookback into ordinal units: microseconds, whole
 // days (rounded up), or an error for integer cursors.
 func (t cursorType) lookback(d time.Duration) (int64, error) {
