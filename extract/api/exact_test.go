@@ -119,3 +119,30 @@ func TestRefetchedWindowsNeverStoreVersionsAlreadyHeld(t *testing.T) {
 		check(step.name, now)
 	}
 }
+
+func TestExtractAfterAReplayFromRawAloneStoresNoVersionTwice(t *testing.T) {
+	setTokens(t)
+	p := newPartner(t, testToken)
+	p.perHour = 12
+	first, firstDir := newLake(t)
+	spec := specFor(t, p, "rebuilt", "cursor", nil)
+	if _, err := run(t, first, runStart, Options{Sources: []string{spec}}); err != nil {
+		t.Fatal(err)
+	}
+	// A lake rebuilt from raw/ alone: the table and the state are gone.
+	store, dir := newLake(t)
+	if err := os.CopyFS(filepath.Join(dir, "raw"), os.DirFS(filepath.Join(firstDir, "raw"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, store, runStart, Options{Sources: []string{spec}, Replay: true}); err != nil {
+		t.Fatal(err)
+	}
+	later := runStart.Add(2 * time.Hour)
+	if _, err := run(t, store, later, Options{Sources: []string{spec}}); err != nil {
+		t.Fatal(err)
+	}
+	wantRows, wantSum := p.expected(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), later, "a1", "a2")
+	if got := tableAggregates(t, dir, "rebuilt_tx"); got.Rows != wantRows || got.DistinctVersions != wantRows || got.SumAmount != wantSum {
+		t.Fatalf("table %+v after replay and extract, want %d versions once each (sum %s)", got, wantRows, wantSum)
+	}
+}

@@ -142,3 +142,25 @@ func (r *runner) loadHeld(ctx context.Context, ep *Endpoint, st jobState, seen *
 		"endpoint", ep.Name, "from", from, "to", to, "pages", len(pages))
 	return nil
 }
+
+// replayedSeen sets the fingerprints of a replayed table: the versions the
+// replay wrote are the table's (with those of the windows a ranged replay
+// carried over), so later runs recognize them whatever fetched them.
+func replayedSeen(ep *Endpoint, st *jobState, wrote *seenSet, ranged bool) {
+	keep := keepSeenFrom(ep, st.Watermarks)
+	if !ranged {
+		st.Seen = wrote.encode(keep)
+		st.SeenFrom = keep
+		return
+	}
+	merged := decodeSeen(st.Seen)
+	for day, fps := range wrote.days {
+		for _, fp := range fps {
+			merged.add(day, fp)
+		}
+	}
+	st.Seen = merged.encode(keep)
+	if keep != "" && keep > st.SeenFrom {
+		st.SeenFrom = keep
+	}
+}

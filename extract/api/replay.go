@@ -110,6 +110,7 @@ func (r *runner) replayEndpoint(ctx context.Context, ep *Endpoint) error {
 		}
 	}
 	st.Columns = lay.stateColumns()
+	replayedSeen(ep, &st, seen, ranged)
 	if err := tx.SetState(job, st); err != nil {
 		return err
 	}
