@@ -71,9 +71,6 @@ func (t cursorType) ordinal(b []byte) (int64, bool) {
 // format renders an ordinal as the text MySQL compares with the column.
 func (t cursorType) format(o int64) string { return watermark.CursorType(t).Format(o) }
 
-// parse reads what format wrote.
-func (t cursorType) parse(s string) (int64, error) { return watermark.CursorType(t).Parse(s) }
-
 // lookback converts --lookback into ordinal units: microseconds, whole
 // days (rounded up), or an error for integer cursors.
 func (t cursorType) lookback(d time.Duration) (int64, error) {
@@ -131,7 +128,6 @@ type pairFilter struct {
 	held     *lakeHeld     // pairs below the state's seen_from that the lake holds (nil: none)
 	types    []schema.Type // the row's column types, for held's hashes
 	keys     []sql.RawBytes
-	buf      []byte
 	nulls    int64
 }
 
@@ -147,12 +143,8 @@ func (f *pairFilter) filter() rowFilter {
 			f.keys[j] = raw[ki]
 		}
 		h := pairHash(f.keys, o)
-		dup := false
-		if f.held != nil && o >= f.held.from && o < f.held.to {
-			var vh uint64
-			vh, f.buf = valueHash(f.types, row, f.keyIdx, o, f.buf)
-			_, dup = f.held.pairs[vh]
-		} else {
+		in, dup := f.held.Holds(f.types, row, f.keyIdx, o)
+		if !in {
 			_, dup = f.seen.old[h]
 		}
 		if dup {
@@ -173,17 +165,7 @@ func (f *pairFilter) filter() rowFilter {
 // (watermark - lookback) and the state's seen_from (lo when it has none):
 // the pairs of a window below seen_from are not in the state.
 func (r *run) window(prev *jobState, cur *cursorInfo) (wm, lo, seenFrom int64, err error) {
-	if wm, err = cur.typ.parse(prev.Watermark); err != nil {
-		return 0, 0, 0, err
-	}
-	lo = wm - cur.lookback
-	if prev.SeenFrom == "" {
-		return wm, lo, lo, nil
-	}
-	if seenFrom, err = cur.typ.parse(prev.SeenFrom); err != nil {
-		return 0, 0, 0, err
-	}
-	return wm, lo, seenFrom, nil
+	return watermark.Window(watermark.CursorType(cur.typ), *prev, cur.lookback)
 }
 
 // setCursorState stores the new watermark with the pairs the next run's

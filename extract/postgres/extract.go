@@ -289,6 +289,10 @@ func (r *run) run(ctx context.Context) error {
 		return err
 	}
 	r.rep.SetTotal(ti.RowEstimate)
+	if hasState && st.Slot != "" && (!r.opts.CDC || st.Slot != r.opts.Slot) {
+		r.log.Warn("this job read changes from a replication slot it no longer uses: the slot holds WAL back until it is dropped",
+			"slot", st.Slot, "drop_with", "SELECT pg_drop_replication_slot('"+st.Slot+"')")
+	}
 	if r.opts.Incremental {
 		return r.incrementalOrFirst(ctx, tbl, ti, st, hasState)
 	}

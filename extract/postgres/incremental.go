@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/lakectl/lakectl/extract/internal/watermark"
+	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/lake/table"
 )
 
@@ -87,13 +88,16 @@ type pairFilter struct {
 	keepFrom int64
 	old      map[uint64]struct{}
 	written  map[int64][]uint64
+	held     *watermark.Held // pairs below the state's seen_from that the lake holds (nil: none)
+	types    []schema.Type   // the row's column types, for held's hashes
 	keys     [][]byte
 	skipped  int64
 	nulls    int64
 }
 
 func newPairFilter(cur *cursor, ti *tableInfo, keepFrom int64, old map[int64][]uint64) *pairFilter {
-	f := &pairFilter{cur: cur, keepFrom: keepFrom, old: map[uint64]struct{}{}, written: map[int64][]uint64{}}
+	f := &pairFilter{cur: cur, keepFrom: keepFrom, old: map[uint64]struct{}{}, written: map[int64][]uint64{},
+		types: watermark.ColumnTypes(ti.lakeSchema())}
 	for _, k := range ti.Key {
 		f.keyIdx = append(f.keyIdx, ti.index(k))
 	}
@@ -112,7 +116,7 @@ func newPairFilter(cur *cursor, ti *tableInfo, keepFrom int64, old map[int64][]u
 	return f
 }
 
-func (f *pairFilter) keep(raw [][]byte) bool {
+func (f *pairFilter) keep(raw [][]byte, row schema.Row) bool {
 	o, ok := f.cur.ordinal(raw[f.cur.idx])
 	if !ok {
 		f.nulls++
@@ -122,14 +126,25 @@ func (f *pairFilter) keep(raw [][]byte) bool {
 		f.keys[j] = raw[k]
 	}
 	h := watermark.PairHash(f.keys, o)
-	if _, dup := f.old[h]; dup {
-		f.skipped++
-		return false
+	in, dup := f.held.Holds(f.types, row, f.keyIdx, o)
+	if !in {
+		_, dup = f.old[h]
 	}
-	if o >= f.keepFrom {
+	if o >= f.keepFrom { // the next run's window needs the pair either way
 		f.written[o] = append(f.written[o], h)
 	}
-	return true
+	if dup {
+		f.skipped++
+	}
+	return !dup
+}
+
+func identityNames(ti *tableInfo, idx []int) []string {
+	out := make([]string, len(idx))
+	for j, i := range idx {
+		out[j] = ti.Columns[i].Name
+	}
+	return out
 }
 
 // setCursorState stores the new watermark with the pairs the next run's
@@ -171,13 +186,9 @@ func (r *run) incrementalOrFirst(ctx context.Context, tbl *table.Table, ti *tabl
 func (r *run) incremental(ctx context.Context, tbl *table.Table, ti *tableInfo, cur *cursor, prev jobState) error {
 	r.res.Mode, r.res.Op, r.res.Parallel = "incremental", table.OpAppend, 1
 	r.res.WatermarkAfter = prev.Watermark
-	wm, lo, clipped, err := watermark.Window(cur.typ, prev.State, cur.lookback)
+	wm, lo, seenFrom, err := watermark.Window(cur.typ, prev.State, cur.lookback)
 	if err != nil {
 		return err
-	}
-	if clipped {
-		r.log.Info("the lookback reaches below the window the job's state covers; this run starts at the covered window (a full extract re-reads everything)",
-			"window_from", cur.typ.Format(lo))
 	}
 	r.res.WindowFrom = cur.typ.Format(lo)
 	old, err := watermark.DecodeSeen(cur.typ, prev.Seen)
@@ -212,6 +223,15 @@ func (r *run) incremental(ctx context.Context, tbl *table.Table, ti *tableInfo, 
 		sc.order = nil // one stream; the bounds still apply
 	}
 	f := newPairFilter(cur, ti, newWM-cur.lookback, old)
+	if lo < seenFrom { // below what the state knows: ask the lake
+		held, files, err := watermark.LoadHeld(ctx, tbl, identityNames(ti, f.keyIdx), cur.col.Name, cur.typ, lo, seenFrom)
+		if err != nil {
+			return err
+		}
+		r.log.Info("the window reaches below the pairs the job's state knows: recognized the rows the lake holds there",
+			"from", cur.typ.Format(lo), "to", cur.typ.Format(seenFrom), "files", files, "pairs", held.Len())
+		f.held = held
+	}
 	sc.filter = f.keep
 	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpAppend, Job: r.res.Job, StaleAfter: r.opts.LockStaleAfter, Logger: r.log})
 	if err != nil {

@@ -21,8 +21,13 @@ func TestIncrementalKeepsEveryVersionOnceAcrossLookbackChanges(t *testing.T) {
 	o := f.opts("lb")
 	o.Incremental, o.Cursor, o.ChunkRows = true, "updated_at", 64
 	second := 0
-	step := func(name string, lookback time.Duration, change bool) {
+	step := func(name string, lookback time.Duration, change bool, late ...bool) {
 		t.Helper()
+		if len(late) > 0 {
+			// A row committed late, below the last window but inside the
+			// new lookback: only a run that reads the lake back finds it.
+			f.exec(`INSERT INTO lb SELECT 9000 + ` + itoa(second) + `, 'late', max(updated_at) - interval '30 minutes' FROM lb`)
+		}
 		if change {
 			second += 7
 			f.exec(`UPDATE lb SET v = 'u', updated_at = '2025-01-01 00:16:40+00'::timestamptz + ` + itoa(second) + ` * interval '1 second' WHERE id % 97 = ` + itoa(second%97))
@@ -55,7 +60,7 @@ func TestIncrementalKeepsEveryVersionOnceAcrossLookbackChanges(t *testing.T) {
 	step("rerun with the lookback", time.Hour, true)
 	step("rerun again", time.Hour, false)
 	step("lookback lowered", time.Minute, true)
-	step("lookback raised again", 2*time.Hour, true)
+	step("lookback raised again, a late row below what the state knows", 2*time.Hour, true, true)
 	step("lookback dropped", 0, true)
 	step("rerun", 3*time.Hour, false)
 }

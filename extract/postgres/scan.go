@@ -110,9 +110,9 @@ type scanner struct {
 	bounds    []bound
 	chunkRows int
 	cdc       bool // append _op = 'c' and _lsn = 0
-	// filter sees each row's text before it is converted and may drop
-	// it (the incremental dedupe); raw is valid only during the call.
-	filter func(raw [][]byte) bool
+	// filter sees each row's text and values and may drop it (the
+	// incremental dedupe); raw is valid only during the call.
+	filter func(raw [][]byte, row schema.Row) bool
 }
 
 // newScanner reads rng of the table in key order.
@@ -209,9 +209,6 @@ func (s *scanner) chunk(ctx context.Context, q string, args []any, keyIdx []int,
 			last[j] = append(last[j][:0], raw[k]...)
 		}
 		count++
-		if s.filter != nil && !s.filter(raw) {
-			continue
-		}
 		if len(backing) < width {
 			backing = make([]schema.Value, width*batchRows)
 		}
@@ -224,6 +221,9 @@ func (s *scanner) chunk(ctx context.Context, q string, args []any, keyIdx []int,
 			}
 			vals[i] = v
 			b.bytes += int64(len(raw[i]))
+		}
+		if s.filter != nil && !s.filter(raw, vals) {
+			continue
 		}
 		if s.cdc {
 			vals[ncol] = schema.StringValue("c")

@@ -183,23 +183,20 @@ func EncodeSeen(t CursorType, written map[int64][]uint64, keepFrom int64) (group
 	return groups, seenFrom, trimmed
 }
 
-// Window is the first cursor value an incremental run reads: the
-// watermark minus the lookback, but never below SeenFrom, the lowest
-// cursor whose pairs the state knows (reading below it would store rows
-// the lake holds). clipped reports that the lookback was cut.
-func Window(t CursorType, st State, lookback int64) (wm, lo int64, clipped bool, err error) {
+// Window returns the previous watermark, the start of the next window
+// (watermark - lookback) and the state's SeenFrom (lo when it has none):
+// the pairs of a window below SeenFrom are not in the state, and a run
+// reads them back from the lake (LoadHeld).
+func Window(t CursorType, st State, lookback int64) (wm, lo, seenFrom int64, err error) {
 	if wm, err = t.Parse(st.Watermark); err != nil {
-		return 0, 0, false, err
+		return 0, 0, 0, err
 	}
 	lo = wm - lookback
-	if st.SeenFrom != "" {
-		sf, err := t.Parse(st.SeenFrom)
-		if err != nil {
-			return 0, 0, false, err
-		}
-		if sf > lo {
-			return wm, sf, true, nil
-		}
+	if st.SeenFrom == "" {
+		return wm, lo, lo, nil
 	}
-	return wm, lo, false, nil
+	if seenFrom, err = t.Parse(st.SeenFrom); err != nil {
+		return 0, 0, 0, err
+	}
+	return wm, lo, seenFrom, nil
 }

@@ -59,13 +59,13 @@ func TestSeenSurvivesTheStateAndIsTrimmedToMaxSeen(t *testing.T) {
 	}
 }
 
-func TestWindowNeverStartsBelowWhatTheStateKnows(t *testing.T) {
+func TestWindowReportsWhatTheStateKnows(t *testing.T) {
 	st := State{Watermark: "100", SeenFrom: "95"}
-	if wm, lo, clipped, err := Window(Int, st, 10); err != nil || wm != 100 || lo != 95 || !clipped {
-		t.Fatalf("wm %d lo %d clipped %v err %v", wm, lo, clipped, err)
+	if wm, lo, sf, err := Window(Int, st, 10); err != nil || wm != 100 || lo != 90 || sf != 95 {
+		t.Fatalf("wm %d lo %d seen_from %d err %v", wm, lo, sf, err)
 	}
-	if _, lo, clipped, _ := Window(Int, st, 2); lo != 98 || clipped {
-		t.Fatalf("lo %d clipped %v", lo, clipped)
+	if _, lo, sf, _ := Window(Int, State{Watermark: "100"}, 2); lo != 98 || sf != 98 {
+		t.Fatalf("lo %d seen_from %d", lo, sf)
 	}
 }
 
