@@ -50,7 +50,7 @@ func TestLoadAddsFolderValuesOfOtherToolsToEveryRow(t *testing.T) {
 				t.Fatalf("opens: %q, want dt strings up to 2026-03-03 on 30 rows", s)
 			}
 			// Replace mode reloads a folder partition without doubling it.
-			res = load(t, tg, store, warehouse.LoadOptions{Table: "opens", Into: "opens_" + tg.name, Mode: warehouse.ModeReplace, Only: nil})
+			load(t, tg, store, warehouse.LoadOptions{Table: "opens", Into: "opens_" + tg.name, Mode: warehouse.ModeReplace, Only: nil})
 			if got := tg.count(t, "SELECT count(*) FROM opens_"+tg.name); got != 30 {
 				t.Fatalf("after replace: %d rows, want 30", got)
 			}
