@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -9,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/lakectl/lakectl/internal/iostreams"
-	"github.com/lakectl/lakectl/lake"
 )
 
 func TestNewCmdRebuildAbandonParsesTheRun(t *testing.T) {
@@ -35,13 +33,7 @@ func TestNewCmdRebuildAbandonParsesTheRun(t *testing.T) {
 // The way out of a failed migration, through the CLI: resume with a
 // corrected file says it used it; abandon frees the table for a new apply.
 func TestRebuildResumeWithCorrectedMigrationAndAbandon(t *testing.T) {
-	dir := t.TempDir()
-	lakeDir := filepath.Join(dir, "lake")
-	store, err := lake.Open(context.Background(), lakeDir, lake.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeTable(t, store, "orders", 0, 10)
+	dir, lakeDir, _ := ordersLake(t)
 	bad, good := filepath.Join(dir, "bad.sql"), filepath.Join(dir, "good.sql")
 	if err := os.WriteFile(bad, []byte("CREATE TABLE {{.NewTable}} (id NO_SUCH_TYPE, created_at TIMESTAMPTZ);\n"), 0o600); err != nil {
 		t.Fatal(err)
