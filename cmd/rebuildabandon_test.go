@@ -54,10 +54,16 @@ func TestRebuildResumeWithCorrectedMigrationAndAbandon(t *testing.T) {
 				State string `json:"state"`
 			} `json:"runs"`
 		}
-		if err := json.Unmarshal([]byte(out), &st); err != nil || len(st.Runs) == 0 {
+		if err := json.Unmarshal([]byte(out), &st); err != nil {
 			t.Fatalf("status: %v\n%s", err, out)
 		}
-		return st.Runs[0].Run
+		for _, r := range st.Runs {
+			if r.State != "done" {
+				return r.Run // the unfinished one (run ids of one second sort at random)
+			}
+		}
+		t.Fatalf("no unfinished run:\n%s", out)
+		return ""
 	}
 	if code, _, _ := run(t, append(base, "rebuild", "apply", "orders", "--migration", bad, "--yes")...); code == 0 {
 		t.Fatal("bad migration applied")
