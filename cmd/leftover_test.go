@@ -20,13 +20,7 @@ func TestEveryWarehouseCommandRestoresWhatAKilledRunLeft(t *testing.T) {
 	fake.Env(t)
 	t.Setenv("LAKECTL_SCALE_POLL_INTERVAL", "10ms")
 	fake.AddCluster(&awsfake.RedshiftCluster{ID: "analytics", NodeType: "ra3.xlplus", Nodes: 2, Allowed: []int{2, 4, 8}, ResizePolls: 1})
-	dir := t.TempDir()
-	lakeDir := filepath.Join(dir, "lake")
-	store, err := lake.Open(context.Background(), lakeDir, lake.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeTable(t, store, "orders", 0, 10)
+	dir, lakeDir, store := ordersLake(t)
 	migration := filepath.Join(dir, "m.sql")
 	if err := os.WriteFile(migration, []byte("CREATE TABLE {{.NewTable}} (id BIGINT, created_at TIMESTAMP);"), 0o600); err != nil {
 		t.Fatal(err)
@@ -88,4 +82,18 @@ func TestEveryWarehouseCommandRestoresWhatAKilledRunLeft(t *testing.T) {
 	if rec, _ := scale.ReadRecord(context.Background(), store, "analytics"); code != 0 || rec != nil {
 		t.Fatalf("scale to the recorded size does not clear the record: exit %d %+v %s", code, rec, errOut)
 	}
+}
+
+// ordersLake is a file lake under a fresh directory holding orders rows
+// 0..9: the directory, the lake's path and the open store.
+func ordersLake(t *testing.T) (string, string, lake.Store) {
+	t.Helper()
+	dir := t.TempDir()
+	lakeDir := filepath.Join(dir, "lake")
+	store, err := lake.Open(context.Background(), lakeDir, lake.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTable(t, store, "orders", 0, 10)
+	return dir, lakeDir, store
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -204,6 +205,23 @@ func TestRedshiftRebuildKilledThenResumed(t *testing.T) {
 	want := r.rows * (r.rows - 1) / 2
 	if n, sum := r.count(t, "public.orders"); n != r.rows || sum != want {
 		t.Fatalf("rebuilt: %d rows, sum %d; lake %d rows, sum %d", n, sum, r.rows, want)
+	}
+	r.settledAt(t, 2)
+}
+
+// SIGTERM while the resize up is still running: the binary waits for the
+// resize to end, restores the original size, removes its record and
+// exits non-zero; nothing is left for the next command.
+func TestRedshiftReprocessScaleToSIGTERMDuringResizeUp(t *testing.T) {
+	r := newRedshiftRig(t, 20)
+	p := r.c.start(t, "warehouse", "reprocess", "orders", "--scale-to", "8", "--yes")
+	waitFor(t, "resize up", func() bool { return r.fake.Count("ResizeCluster") == 1 || p.exited() })
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	res := p.wait(t)
+	if res.code == 0 || r.fake.Count("ResizeCluster") != 2 {
+		t.Fatalf("after SIGTERM: %s\nresizes %d", res, r.fake.Count("ResizeCluster"))
 	}
 	r.settledAt(t, 2)
 }
