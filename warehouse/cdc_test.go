@@ -66,16 +66,16 @@ func TestRedshiftUpsertTemplateAppliesDeletes(t *testing.T) {
 	}
 	defer c.Close(ctx)
 	st := &driver.Statement{Target: `"items"`, Stage: `"stage"`, Columns: []string{`"id"`, `"v"`, `"_op"`, `"_lsn"`},
-		Key: []string{`"id"`}, Cursor: `"_lsn"`, OpColumn: `"_op"`}
+		Key: []string{`"id"`}, Cursor: `"_lsn"`, OpColumn: `"_op"`, SeqColumn: `"_lakectl_seq"`}
 	q, err := redshift.Templates().Render("upsert", st)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range append([]string{
 		`CREATE TABLE items (id bigint, v text, _op text, _lsn bigint)`,
-		`CREATE TABLE stage (id bigint, v text, _op text, _lsn bigint)`,
+		`CREATE TABLE stage (id bigint, v text, _op text, _lsn bigint, _lakectl_file int DEFAULT 0, _lakectl_seq bigserial)`,
 		`INSERT INTO items VALUES (1, 'a', 'c', 0), (2, 'b', 'c', 0)`,
-		`INSERT INTO stage VALUES (2, NULL, 'd', 20), (2, 'b2', 'u', 10), (3, 'c', 'c', 30), (1, NULL, 'd', 40), (1, 'a3', 'c', 50)`,
+		`INSERT INTO stage (id, v, _op, _lsn) VALUES (2, NULL, 'd', 20), (2, 'b2', 'u', 10), (3, 'c', 'c', 30), (1, NULL, 'd', 40), (1, 'a3', 'c', 50)`,
 	}, strings.Split(q, ";")...) {
 		if strings.TrimSpace(s) == "" {
 			continue
