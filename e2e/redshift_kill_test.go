@@ -194,12 +194,6 @@ func TestRedshiftRebuildKilledThenResumed(t *testing.T) {
 		t.Fatalf("rebuild status after kill:\n%s", st.stdout)
 	}
 	if res := r.c.run(t, "rebuild", "resume"); res.code != 0 {
-		// internal/redshiftsim (another branch's) rebuilds its VARCHAR byte
-		// checks under the old name after ALTER TABLE ... RENAME TO, which
-		// then fails there; Redshift renames. Remove once it is fixed.
-		if strings.Contains(res.stderr, "RENAME TO") && strings.Contains(res.stderr, "does not exist") {
-			t.Skipf("internal/redshiftsim cannot RENAME a table yet: %s", res.stderr)
-		}
 		t.Fatalf("resume: %s", res)
 	}
 	want := r.rows * (r.rows - 1) / 2

@@ -28,7 +28,8 @@ func (s *session) statement(ctx context.Context, sql string) error {
 	if err := s.passThrough(ctx, rewritten); err != nil {
 		return redshiftError(err)
 	}
-	if t := tableOfDDL(sql); t != "" && !reAppend.MatchString(sql) {
+	// A renamed table keeps its checks; the old name no longer exists.
+	if t := tableOfDDL(sql); t != "" && !reAppend.MatchString(sql) && !reRenameTable.MatchString(stripComments(sql)) {
 		return s.byteChecks(ctx, t)
 	}
 	return nil
@@ -58,6 +59,7 @@ var (
 	reAppend          = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+(.+?)\s+APPEND\s+FROM\s+(.+?)(\s+(IGNOREEXTRA|FILLTARGET))?\s*$`)
 	reAlterLayout     = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+(.+?)\s+(ALTER\s+(?:DISTKEY\b|DISTSTYLE\b|(?:COMPOUND\s+)?SORTKEY\b|ENCODE\s+AUTO\b|COLUMN\s+\S+\s+ENCODE\b).*)$`)
 	reAddColumn       = regexp.MustCompile(`(?i)\bADD\s+COLUMN\b`)
+	reRenameTable     = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+.+?\s+RENAME\s+TO\s+`)
 	reVarchar         = regexp.MustCompile(`(?i)^\s*(VARCHAR|CHARACTER\s+VARYING|NVARCHAR|TEXT)\b`)
 )
 

@@ -102,9 +102,6 @@ func TestRebuildRunsStatementsThatCannotRunInATransactionAlone(t *testing.T) {
 		"ALTER TABLE {{.NewTable}} ALTER COLUMN name TYPE VARCHAR(300);\n"
 	run, err := rebuild.Apply(ctx, store, wh, rebuild.Options{Table: "orders", Migration: m})
 	if err != nil {
-		if run != nil && run.Steps[1].Status == rebuild.Done && run.Steps[1].Done == 2 {
-			skipOnSimRenameBug(t, err.Error()) // step 2, the subject here, did its work
-		}
 		t.Fatal(err)
 	}
 	var width, rows int64
@@ -168,17 +165,6 @@ func TestRebuildRefusesBoundViewsAndCarriesGrants(t *testing.T) {
 	}
 }
 
-// skipOnSimRenameBug skips, and says why, when the swap failed on a known
-// defect of internal/redshiftsim (owned by another branch): after every
-// ALTER TABLE it rebuilds its VARCHAR byte checks under the name the
-// statement gave, so ALTER TABLE x RENAME TO y fails there with "relation
-// x does not exist". Redshift renames. Remove once the simulator is fixed.
-func skipOnSimRenameBug(t *testing.T, msg string) {
-	t.Helper()
-	if strings.Contains(msg, "RENAME TO") && strings.Contains(msg, "does not exist") {
-		t.Skipf("internal/redshiftsim cannot RENAME a table yet (byte checks looked up under the old name): %s", msg)
-	}
-}
 
 // A whole CREATE TABLE that only widens a VARCHAR and sets keys and an
 // encoding is carried out in place too: the plan derives the ALTERs.
