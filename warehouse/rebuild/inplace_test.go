@@ -165,7 +165,6 @@ func TestRebuildRefusesBoundViewsAndCarriesGrants(t *testing.T) {
 	}
 }
 
-
 // A whole CREATE TABLE that only widens a VARCHAR and sets keys and an
 // encoding is carried out in place too: the plan derives the ALTERs.
 func TestRebuildDerivesInPlaceAltersFromACreateTable(t *testing.T) {
