@@ -58,7 +58,7 @@ func runCatalogShow(cmd *cobra.Command, f *Factory, name string, n int) error {
 		v, err = catalog.Latest(ctx, store, name)
 	}
 	if err != nil {
-		return notCrawled(name, err)
+		return noVersion(ctx, f, store, name, n, err)
 	}
 	return f.IO.Render(v, func(w io.Writer) error {
 		fmt.Fprintf(w, "%s v%d (%s, %d files, fingerprint %s)\n", name, v.N, v.Time.UTC().Format("2006-01-02 15:04:05Z"), v.Files, v.Fingerprint)

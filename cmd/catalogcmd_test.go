@@ -68,10 +68,13 @@ func TestCatalogCommandsFollowSchemaChanges(t *testing.T) {
 	v2 := schema.Schema{Columns: append(append([]schema.Column{}, v1.Columns...), schema.Column{Name: "amount", Type: schema.TInt64, Nullable: true})}
 	lk := []string{"--lake", dir}
 
+	if code, _, errOut := run(t, append(lk, "catalog", "show", "t")...); code != 2 || !strings.Contains(errOut, "lake ls") {
+		t.Fatalf("show of a missing table: exit %d %q", code, errOut)
+	}
+	commitSchema(t, store, "t", v1, 5, false)
 	if code, _, errOut := run(t, append(lk, "catalog", "show", "t")...); code != 1 || !strings.Contains(errOut, "catalog crawl t") {
 		t.Fatalf("show before crawl: exit %d %q", code, errOut)
 	}
-	commitSchema(t, store, "t", v1, 5, false)
 	if code, _, errOut := run(t, append(lk, "catalog", "crawl")...); code != 0 {
 		t.Fatalf("crawl: exit %d %s", code, errOut)
 	}

@@ -13,6 +13,13 @@ import (
 )
 
 func runLakeCompact(cmd *cobra.Command, f *Factory, name string, o *compactFlags) error {
+	store, err := f.Store(cmd.Context())
+	if err != nil {
+		return err
+	}
+	if _, err := requireTable(cmd.Context(), f, store, name); err != nil {
+		return err
+	}
 	res, err := compactTable(cmd.Context(), f, name, o)
 	if res == nil {
 		return err

@@ -51,6 +51,7 @@ func extractAPI(ctx context.Context, f *Factory, o *extractAPIFlags) (*api.Resul
 		To:          to,
 		Concurrency: o.concurrency,
 		Replay:      o.replay,
+		Timeouts:    f.Timeouts(),
 		Logger:      f.Logger(),
 		Progress:    p,
 	})

@@ -45,6 +45,7 @@ func extractMySQL(ctx context.Context, f *Factory, o *extractMySQLFlags) (*mysql
 		TinyInt1AsBool: o.tinyInt1AsBool,
 		Codec:          tc.Codec,
 		Logger:         f.Logger(),
+		Timeouts:       f.Timeouts(),
 	}
 	if opts.PartitionBy == "" {
 		opts.PartitionBy = tc.PartitionBy

@@ -7,6 +7,7 @@ import (
 
 	"github.com/lakectl/lakectl/internal/config"
 	"github.com/lakectl/lakectl/internal/iostreams"
+	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/lake"
 )
 
@@ -49,9 +50,20 @@ func (f *Factory) Store(ctx context.Context) (lake.Store, error) {
 			S3Endpoint:  c.S3Endpoint,
 			S3PathStyle: c.S3PathStyle,
 			Logger:      f.logger,
+			Timeouts:    f.Timeouts(),
 		})
 	})
 	return f.store, f.storeErr
+}
+
+// Timeouts are --connect-timeout and --io-timeout, checked by the root's
+// pre-run; every client a command builds takes them.
+func (f *Factory) Timeouts() netx.Timeouts {
+	t, err := f.Config().Timeouts()
+	if err != nil {
+		return netx.Timeouts{}.WithDefaults()
+	}
+	return t
 }
 
 // Close releases what the factory opened.

@@ -9,7 +9,7 @@ func newLakeCmd(f *Factory) *cobra.Command {
 		Use:   "lake",
 		Short: "Inspect and maintain the lake's tables",
 	}
-	c.AddCommand(newLakeLsCmd(f), newLakeCompactCmd(f))
+	c.AddCommand(newLakeLsCmd(f), newLakeCompactCmd(f), newCmdLakeDoctor(f, nil))
 	return c
 }
 

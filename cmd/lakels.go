@@ -22,6 +22,9 @@ type TableSummary struct {
 	Rows       int64  `json:"rows"`
 	Bytes      int64  `json:"bytes"`
 	SmallFiles int    `json:"small_files"`
+	// UnfinishedCommits counts transactions of runs that died; the next
+	// command on the table or `lake doctor --repair` settles them.
+	UnfinishedCommits int `json:"unfinished_commits"`
 }
 
 // LakeListing is the result of `lake ls`: every table, or one table's
@@ -37,6 +40,9 @@ func runLakeLs(cmd *cobra.Command, f *Factory, args []string) error {
 	ctx := cmd.Context()
 	store, err := f.Store(ctx)
 	if err != nil {
+		return err
+	}
+	if err := requireLake(f, store); err != nil {
 		return err
 	}
 	res := LakeListing{Lake: f.Config().Lake}
@@ -59,6 +65,9 @@ func runLakeLs(cmd *cobra.Command, f *Factory, args []string) error {
 			return err
 		}
 		s := TableSummary{Table: name, Partitions: len(parts)}
+		if s.UnfinishedCommits, err = unfinished(ctx, store, name); err != nil {
+			return err
+		}
 		for _, p := range parts {
 			s.Files += p.Files
 			s.Rows += p.Rows
@@ -75,6 +84,9 @@ func runLakeLs(cmd *cobra.Command, f *Factory, args []string) error {
 // Small files are those compaction would rewrite at the table's target.
 func tablePartitions(ctx context.Context, f *Factory, store lake.Store, name string, mustExist bool) ([]table.PartitionSummary, error) {
 	tbl, err := table.Open(store, name)
+	if mustExist {
+		tbl, err = requireTable(ctx, f, store, name)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +117,23 @@ func printTables(w io.Writer, ts []TableSummary) error {
 	for _, t := range ts {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%d\n", t.Table, t.Partitions, t.Files, t.Rows, humanBytes(t.Bytes), t.SmallFiles)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, t := range ts {
+		if t.UnfinishedCommits > 0 {
+			fmt.Fprintf(w, "%s: %d unfinished commit(s) of a run that died, readers may see it torn; 'lakectl lake doctor --repair' finishes them\n", t.Table, t.UnfinishedCommits)
+		}
+	}
+	return nil
+}
+
+func unfinished(ctx context.Context, store lake.Store, name string) (int, error) {
+	tbl, err := table.Open(store, name)
+	if err != nil {
+		return 0, err
+	}
+	return tbl.Unfinished(ctx)
 }
 
 func printPartitions(w io.Writer, ps []table.PartitionSummary) error {

@@ -94,7 +94,7 @@ func TestLakeLsLocalAndS3(t *testing.T) {
 			}
 
 			code, _, errOut = run(t, append(args, "lake", "ls", "nosuchtable")...)
-			if code != 1 || !strings.Contains(errOut, "nosuchtable") {
+			if code != 2 || !strings.Contains(errOut, "nosuchtable") {
 				t.Fatalf("unknown table: exit %d %q", code, errOut)
 			}
 		})

@@ -5,12 +5,12 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
+
+	"github.com/spf13/cobra"
 
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/iostreams"
@@ -30,41 +30,24 @@ func Run(ctx context.Context, io *iostreams.IO, args []string) int {
 	defer stop()
 	ctx = redact.WithSecrets(ctx, io.Secrets)
 
-	f := NewFactory(io)
-	root := NewRootCmd(f)
+	return execute(ctx, io, NewRootCmd(NewFactory(io)), args)
+}
+
+// execute runs root with args and maps its error to the exit code, typed
+// errors only: a message's text never decides the code.
+func execute(ctx context.Context, io *iostreams.IO, root *cobra.Command, args []string) int {
 	root.SetArgs(args)
 	root.SetIn(io.In)
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
-	cmd, err := root.ExecuteContextC(ctx)
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return clierr.ExitOK
-	}
-	if isFlagError(err) {
-		err = clierr.Usage(err)
 	}
 	code := clierr.Code(err)
 	if ctx.Err() != nil && code == clierr.ExitFailure {
 		err = fmt.Errorf("interrupted: %w; rerun the same command to continue", err)
 	}
-	io.PrintError(err, code)
-	if code == clierr.ExitUsage && cmd != nil && isFlagError(errors.Unwrap(err)) {
-		fmt.Fprintf(io.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
-	}
+	io.PrintError(explain(err), code)
 	return code
-}
-
-// isFlagError recognises cobra's and pflag's argument errors, which carry
-// no type of their own.
-func isFlagError(err error) bool {
-	if err == nil {
-		return false
-	}
-	msg := err.Error()
-	for _, p := range []string{"unknown flag", "unknown shorthand", "flag needs an argument", "invalid argument", "unknown command", "accepts ", "requires at least", "requires at most", "required flag", "if any flags in the group", "none of the others can be"} {
-		if strings.Contains(msg, p) {
-			return true
-		}
-	}
-	return false
 }

@@ -80,7 +80,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad output format", []string{"version", "-o", "yaml"}, clierr.ExitUsage},
 		{"unknown config key", []string{"--config", badConfig, "version"}, clierr.ExitUsage},
 		{"missing config file", []string{"--config", filepath.Join(dir, "none.yaml"), "version"}, clierr.ExitUsage},
-		{"work failed", []string{"--lake", dir, "lake", "ls", "nosuchtable"}, clierr.ExitFailure},
+		{"missing table", []string{"--lake", dir, "lake", "ls", "nosuchtable"}, clierr.ExitUsage},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -97,14 +97,14 @@ func TestExitCodes(t *testing.T) {
 
 func TestErrorsUnderJSONAreJSONOnStderr(t *testing.T) {
 	code, stdout, stderr := run(t, "-o", "json", "--lake", t.TempDir(), "lake", "ls", "nosuchtable")
-	if code != clierr.ExitFailure || stdout != "" {
+	if code != clierr.ExitUsage || stdout != "" {
 		t.Fatalf("exit %d stdout %q", code, stdout)
 	}
 	var e struct {
 		Error    string `json:"error"`
 		ExitCode int    `json:"exit_code"`
 	}
-	if err := json.Unmarshal([]byte(stderr), &e); err != nil || e.ExitCode != 1 || e.Error == "" {
+	if err := json.Unmarshal([]byte(stderr), &e); err != nil || e.ExitCode != 2 || e.Error == "" {
 		t.Fatalf("stderr %q is not a JSON error: %v", stderr, err)
 	}
 }

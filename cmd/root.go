@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/netx"
 )
 
 // NewRootCmd builds the whole command tree over f.
@@ -23,11 +24,14 @@ Results go to stdout (-o json for scripts), logs and progress to stderr.`,
 		SilenceErrors:     true,
 		DisableAutoGenTag: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkRequiredFlags(cmd); err != nil {
+				return err
+			}
 			return f.setup(cmd)
 		},
 		PersistentPostRun: func(*cobra.Command, []string) { f.Close() },
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return clierr.Usage(err) })
+	root.SetFlagErrorFunc(usageError)
 
 	fl := root.PersistentFlags()
 	fl.String("config", "", "config file (default ./lakectl.yaml, then $XDG_CONFIG_HOME/lakectl/config.yaml)")
@@ -42,6 +46,8 @@ Results go to stdout (-o json for scripts), logs and progress to stderr.`,
 	fl.Bool("s3-path-style", false, "path-style S3 addressing, for S3-compatible stores")
 	fl.String("cluster", "", "Redshift cluster identifier to scale")
 	fl.String("workgroup", "", "Redshift Serverless workgroup to scale")
+	fl.Duration("connect-timeout", netx.DefaultConnect, "longest wait to connect to any server (MySQL, PostgreSQL, Redshift, S3, HTTP)")
+	fl.Duration("io-timeout", netx.DefaultIO, "longest wait for a server to send or take any data on an open connection")
 
 	root.AddCommand(
 		newExtractCmd(f),
@@ -55,6 +61,7 @@ Results go to stdout (-o json for scripts), logs and progress to stderr.`,
 	)
 	root.InitDefaultCompletionCmd()
 	addCompletions(f, root)
+	typeUsageErrors(root)
 	return root
 }
 

@@ -17,7 +17,7 @@ import (
 // use, so a dry run can still plan when it is unreachable.
 func (f *Factory) openWarehouse(ctx context.Context) (warehouse.Warehouse, error) {
 	c := f.Config()
-	return warehouse.Open(ctx, c.Warehouse, warehouse.Options{Cluster: c.Cluster, Workgroup: c.Workgroup})
+	return warehouse.Open(ctx, c.Warehouse, warehouse.Options{Cluster: c.Cluster, Workgroup: c.Workgroup, Timeouts: f.Timeouts()})
 }
 
 // storeAndWarehouse opens the lake and the warehouse; the caller closes
@@ -31,7 +31,32 @@ func (f *Factory) storeAndWarehouse(ctx context.Context) (lake.Store, warehouse.
 	return store, wh, err
 }
 
+// checkedStoreAndWarehouse validates the target name and that the lake
+// holds the table before the warehouse is opened, so a typo changes
+// nothing (not even a new DuckDB file).
+func (f *Factory) checkedStoreAndWarehouse(ctx context.Context, name, into string) (lake.Store, warehouse.Warehouse, error) {
+	if err := checkInto("--into", into); err != nil {
+		return nil, nil, err
+	}
+	store, err := f.Store(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := requireTable(ctx, f, store, name); err != nil {
+		return nil, nil, err
+	}
+	wh, err := f.openWarehouse(ctx)
+	return store, wh, err
+}
+
 func runWarehouseLoad(cmd *cobra.Command, f *Factory, name string, o *loadFlags) error {
+	store, err := f.Store(cmd.Context())
+	if err != nil {
+		return err
+	}
+	if _, err := requireTable(cmd.Context(), f, store, name); err != nil {
+		return err
+	}
 	res, err := loadTable(cmd.Context(), f, name, o)
 	if err != nil {
 		return err
@@ -41,13 +66,16 @@ func runWarehouseLoad(cmd *cobra.Command, f *Factory, name string, o *loadFlags)
 
 // loadTable loads one lake table's new files into the warehouse.
 func loadTable(ctx context.Context, f *Factory, name string, o *loadFlags) (*warehouse.LoadResult, error) {
+	tc := f.Config().Tables[name]
+	into := firstString(o.into, tc.Into)
+	if err := checkInto("--into", into); err != nil {
+		return nil, err
+	}
 	store, wh, err := f.storeAndWarehouse(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer wh.Close()
-	tc := f.Config().Tables[name]
-	into := firstString(o.into, tc.Into)
 	cursor := firstString(o.cursor, tc.Cursor)
 	p := f.IO.Progress("load "+name, f.Logger())
 	res, err := warehouse.Load(ctx, store, wh, warehouse.LoadOptions{
@@ -71,13 +99,13 @@ func runWarehouseReprocess(cmd *cobra.Command, f *Factory, name string, o *repro
 	if o.scaleTo > 0 {
 		return runReprocessScaled(ctx, f, name, o)
 	}
-	store, wh, err := f.storeAndWarehouse(ctx)
+	tc := f.Config().Tables[name]
+	into := firstString(o.into, tc.Into, name)
+	store, wh, err := f.checkedStoreAndWarehouse(ctx, name, into)
 	if err != nil {
 		return err
 	}
 	defer wh.Close()
-	tc := f.Config().Tables[name]
-	into := firstString(o.into, tc.Into, name)
 	if err := confirm(f, fmt.Sprintf("reprocess empties %s in %s and reloads every file of lake table %s", into, wh.String(), name), o.yes, o.dryRun); err != nil {
 		return err
 	}

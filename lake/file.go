@@ -46,16 +46,25 @@ type FileStore struct {
 }
 
 // NewFileStore returns a store rooted at the absolute folder root, which
-// is created if missing.
+// is created by the first Put.
 func NewFileStore(root string) (*FileStore, error) {
 	if !filepath.IsAbs(root) {
 		return nil, fmt.Errorf("file store root %q is not an absolute path", root)
 	}
 	root = filepath.Clean(root)
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return nil, fmt.Errorf("create lake folder %s: %w", root, err)
+	// The folder is made by the first Put, so that reading a mistyped
+	// lake path creates nothing.
+	if fi, err := os.Stat(root); err == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("lake folder %s is a file", root)
 	}
 	return &FileStore{root: root}, nil
+}
+
+// Exists reports whether the lake folder exists (it does once anything
+// was put).
+func (s *FileStore) Exists() bool {
+	fi, err := os.Stat(s.root)
+	return err == nil && fi.IsDir()
 }
 
 // Root returns the store's absolute folder.

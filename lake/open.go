@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/internal/redact"
 )
 
@@ -38,6 +39,9 @@ type Options struct {
 	MaxAttempts int
 	// Logger receives retries and other diagnostics (nil: discarded).
 	Logger *slog.Logger
+	// Timeouts bound connecting to S3 and each read or write on a
+	// connection (zero: netx's defaults).
+	Timeouts netx.Timeouts
 }
 
 // Defaults for Options.
@@ -156,7 +160,7 @@ func validBucket(b string) bool {
 
 // Open returns the Store at rawURL: s3://bucket/prefix (S3 or an
 // S3-compatible endpoint, wrapped in the retry wrapper), file:///abs/path
-// or a plain folder path (created if missing). A malformed URL is a
+// or a plain folder path (created by the first write). A malformed URL is a
 // clierr usage error. Open does not contact S3: a missing bucket or bad
 // credentials show up on the first operation, with a message naming the
 // bucket and endpoint. The caller closes the store.

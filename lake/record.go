@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -38,8 +39,34 @@ func GetJSON(ctx context.Context, s Store, key string, v any) error {
 		return err
 	}
 	defer rc.Close()
-	if err := json.NewDecoder(io.LimitReader(rc, maxRecordBytes)).Decode(v); err != nil {
-		return fmt.Errorf("decode %s: %w", key, err)
+	// Read whole first, so that a connection cut mid-body is an I/O error
+	// to retry and only bad bytes are a CorruptError.
+	b, err := io.ReadAll(io.LimitReader(rc, maxRecordBytes))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", key, err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return &CorruptError{Key: key, Err: err}
 	}
 	return nil
 }
+
+// ErrCorrupt matches every *CorruptError (errors.Is).
+var ErrCorrupt = errors.New("unreadable record")
+
+// CorruptError is a record that exists but does not decode: truncated or
+// overwritten by something else. What to do is the caller's call: a cache
+// is rebuilt, anything else is set aside by the lake's repair.
+type CorruptError struct {
+	Key string
+	Err error // the decoder's error
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("record %s is unreadable (%v)", e.Key, e.Err)
+}
+
+func (e *CorruptError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrCorrupt) hold.
+func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }

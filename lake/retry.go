@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+
+	"github.com/lakectl/lakectl/internal/netx"
 )
 
 // Two retry layers, one classifier (Retryable):
@@ -69,6 +71,11 @@ func Retryable(err error) bool {
 	if errors.As(err, &maxed) || errors.As(err, &perm) {
 		return false
 	}
+	if _, ok := netx.AsTimeout(err); ok {
+		// The operator's bound on a silent endpoint: retrying would
+		// multiply it.
+		return false
+	}
 	switch apiCode(err) {
 	case "SlowDown", "Throttling", "ThrottlingException", "RequestThrottled", "TooManyRequestsException",
 		"RequestLimitExceeded", "ServiceUnavailable", "InternalError", "RequestTimeout", "RequestTimeTooSkewed",
@@ -100,6 +107,12 @@ func newSDKRetryer(opts Options) aws.Retryer {
 		o.MaxBackoff = 5 * time.Second
 		o.Backoff = fullJitter{base: 100 * time.Millisecond, max: 5 * time.Second}
 		o.RateLimiter = ratelimit.None
+		o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+			if _, ok := netx.AsTimeout(err); ok {
+				return aws.FalseTernary
+			}
+			return aws.UnknownTernary
+		})}, o.Retryables...)
 		o.Retryables = append(o.Retryables, retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
 			if Retryable(err) {
 				return aws.TrueTernary

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/internal/redact"
 )
 
@@ -57,6 +58,7 @@ func NewS3Store(ctx context.Context, bucket, prefix string, opts Options) (*S3St
 	}
 	load := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer { return newSDKRetryer(opts) }),
+		config.WithHTTPClient(s3HTTPClient(opts.Timeouts)),
 	}
 	if opts.Region != "" {
 		load = append(load, config.WithRegion(opts.Region))
@@ -442,6 +444,9 @@ func (s *S3Store) opErr(ctx context.Context, op, key string, err error) error {
 		return &permanentError{msg: fmt.Sprintf("%s %s: access denied by %s (%s); check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and the bucket policy", op, noun, s.endpoint, codeOr(code, status)), err: err}
 	case code == "PermanentRedirect" || code == "AuthorizationHeaderMalformed" || status == 301:
 		return &permanentError{msg: fmt.Sprintf("%s %s: bucket %s is in another region; set AWS_REGION (or --region) to the bucket's region", op, noun, s.bucket), err: err}
+	}
+	if te, ok := netx.AsTimeout(err); ok {
+		return &permanentError{msg: fmt.Sprintf("%s %s: S3 endpoint %s", op, noun, te), err: err}
 	}
 	var oe *net.OpError
 	var de *net.DNSError

@@ -65,7 +65,7 @@ func makePlan(ctx context.Context, lt lakeTable, files []lakeFile, cov coverage,
 		}
 		segs, err := lt.Lineage(ctx, f)
 		if err != nil {
-			return nil, fmt.Errorf("lineage of %s: %w", f.Key, err)
+			return nil, err // table.Lineage names the file
 		}
 		missed := make([]bool, len(segs))
 		anyMissed := false
@@ -94,7 +94,7 @@ func makePlan(ctx context.Context, lt lakeTable, files []lakeFile, cov coverage,
 			if segs == nil {
 				var err error
 				if segs, err = lt.Lineage(ctx, u.f); err != nil {
-					return nil, fmt.Errorf("lineage of %s: %w", u.f.Key, err)
+					return nil, err // table.Lineage names the file
 				}
 			}
 			missed := make([]bool, len(segs))

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/warehouse/driver"
 	"github.com/lakectl/lakectl/warehouse/duckdb"
@@ -36,6 +37,9 @@ type Options struct {
 	// cluster= / workgroup= parameters).
 	Cluster   string
 	Workgroup string
+	// Timeouts bound connecting to a PostgreSQL or Redshift server and each
+	// read or write on its connections (zero: netx's defaults).
+	Timeouts netx.Timeouts
 }
 
 // Open checks a warehouse URL and returns its driver; connections open on
@@ -58,14 +62,24 @@ func Open(ctx context.Context, rawURL string, opts Options) (Warehouse, error) {
 			return nil, err
 		}
 		registerPassword(ctx, u)
-		return postgres.Open(ctx, rawURL)
+		w, err := postgres.Open(ctx, rawURL)
+		if err != nil {
+			return nil, err
+		}
+		w.SetTimeouts(opts.Timeouts)
+		return w, nil
 	case "redshift":
 		u, err := parseURL(rawURL)
 		if err != nil {
 			return nil, err
 		}
 		registerPassword(ctx, u)
-		return redshift.Open(ctx, u, redshift.Options{Cluster: opts.Cluster, Workgroup: opts.Workgroup})
+		w, err := redshift.Open(ctx, u, redshift.Options{Cluster: opts.Cluster, Workgroup: opts.Workgroup})
+		if err != nil {
+			return nil, err
+		}
+		w.SetTimeouts(opts.Timeouts)
+		return w, nil
 	}
 	return nil, clierr.Usagef("warehouse URL %q: unknown scheme %q (use duckdb, postgres or redshift)", redact.Patterns(rawURL), scheme)
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/lake"
@@ -37,6 +38,9 @@ type Options struct {
 	Progress    progress.Reporter
 	// LookupEnv reads credential variables (default os.LookupEnv).
 	LookupEnv func(string) (string, bool)
+	// Timeouts bound the default client's connects and reads (zero:
+	// netx's defaults); unused when HTTPClient is set.
+	Timeouts netx.Timeouts
 }
 
 // Result is the run's summary (JSON snake_case, documented in docs/api-sources.md).
@@ -87,7 +91,7 @@ func Extract(ctx context.Context, store lake.Store, opts Options) (*Result, erro
 		opts.LookupEnv = os.LookupEnv
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = defaultClient(opts.Concurrency)
+		opts.HTTPClient = defaultClient(opts.Concurrency, opts.Timeouts)
 	}
 	if !opts.From.IsZero() && !opts.To.IsZero() && !opts.From.Before(opts.To) {
 		return nil, clierr.Usagef("--from %s is not before --to %s", opts.From.Format(time.RFC3339), opts.To.Format(time.RFC3339))
@@ -134,8 +138,8 @@ func Extract(ctx context.Context, store lake.Store, opts Options) (*Result, erro
 	return res, nil
 }
 
-func defaultClient(conc int) *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
+func defaultClient(conc int, t netx.Timeouts) *http.Client {
+	tr := t.Transport()
 	tr.MaxIdleConnsPerHost = conc
 	tr.MaxIdleConns = 4 * conc
 	return &http.Client{Transport: tr}

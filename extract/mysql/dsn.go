@@ -42,6 +42,9 @@ func parseDSN(ctx context.Context, dsn string, logger *slog.Logger) (*mysql.Conf
 		cfg *mysql.Config
 		err error
 	)
+	if scheme, _, ok := strings.Cut(dsn, "://"); ok && scheme != "mysql" && scheme != "mariadb" && !strings.ContainsAny(scheme, "@(/") {
+		return nil, clierr.Usagef("--dsn is a %s:// URL: extract mysql reads MySQL/MariaDB, give mysql://user:password@host:port/db", redact.Patterns(scheme))
+	}
 	if strings.HasPrefix(dsn, "mysql://") || strings.HasPrefix(dsn, "mariadb://") {
 		cfg, err = parseURLDSN(ctx, dsn)
 	} else {
@@ -72,9 +75,6 @@ func parseDSN(ctx context.Context, dsn string, logger *slog.Logger) (*mysql.Conf
 	cfg.ParseTime = false
 	cfg.MultiStatements = false
 	cfg.Loc = time.UTC
-	if cfg.Timeout == 0 {
-		cfg.Timeout = 10 * time.Second
-	}
 	cfg.Logger = driverLogger{ctx: ctx, log: logger}
 	return cfg, nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/lake"
@@ -54,6 +55,9 @@ type Options struct {
 
 	Logger   *slog.Logger      // nil: discard
 	Progress progress.Reporter // nil: none
+	// Timeouts bound connecting and each read or write unless the DSN
+	// sets timeout=, readTimeout=, writeTimeout= (zero: netx's defaults).
+	Timeouts netx.Timeouts
 }
 
 // Result is the run summary; docs/mysql.md documents every field.
@@ -119,7 +123,7 @@ func Extract(ctx context.Context, store lake.Store, opts Options) (res *Result, 
 		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
 			return nil, cause
 		}
-		return nil, err
+		return nil, lostErr(err, r.cfg)
 	}
 	r.res.DurationS = time.Since(start).Seconds()
 	return r.res, nil
@@ -142,6 +146,7 @@ func newRun(ctx context.Context, store lake.Store, opts Options) (*run, error) {
 	if r.cfg, err = parseDSN(ctx, opts.DSN, opts.Logger); err != nil {
 		return nil, err
 	}
+	applyTimeouts(r.cfg, opts.Timeouts)
 	if r.db, r.tbl, err = splitTable(r.cfg, opts.Table); err != nil {
 		return nil, err
 	}
@@ -181,7 +186,7 @@ func (r *run) run(ctx context.Context, rep progress.Reporter) error {
 		return err
 	}
 	if _, err := tbl.Recover(ctx); err != nil {
-		return fmt.Errorf("recover table %s: %w", r.res.Table, err)
+		return err // Recover names the table
 	}
 	var st jobState
 	hasState := true
@@ -198,7 +203,7 @@ func (r *run) run(ctx context.Context, rep progress.Reporter) error {
 	db := sql.OpenDB(connector)
 	defer db.Close()
 	db.SetMaxOpenConns(r.opts.Parallel + 2)
-	if err := db.PingContext(ctx); err != nil {
+	if err := ping(ctx, db, r.cfg); err != nil {
 		return fmt.Errorf("connect to MySQL at %s as %q: %w; check the --dsn host, port, user and password", r.cfg.Addr, r.cfg.User, err)
 	}
 	ti, err := describeTable(ctx, db, r.db, r.tbl, r.opts.TinyInt1AsBool)
@@ -246,7 +251,7 @@ func (r *run) run(ctx context.Context, rep progress.Reporter) error {
 // context errors, so no caller can reach the unredacted driver text.
 type redactedError struct {
 	msg string
-	err error // context.Canceled, context.DeadlineExceeded or nil
+	err error // context.Canceled, context.DeadlineExceeded, a typedErrOf error or nil
 }
 
 func (e *redactedError) Error() string { return e.msg }
@@ -264,7 +269,7 @@ func redactErr(ctx context.Context, err error) error {
 	if errors.As(err, &usage) {
 		return clierr.Usage(errors.New(msg))
 	}
-	out := &redactedError{msg: msg}
+	out := &redactedError{msg: msg, err: typedErrOf(err)}
 	switch {
 	case errors.Is(err, context.Canceled):
 		out.err = context.Canceled

@@ -41,6 +41,10 @@ type Config struct {
 	// workgroup behind the warehouse, for scaling.
 	Cluster   string `mapstructure:"cluster"`
 	Workgroup string `mapstructure:"workgroup"`
+	// ConnectTimeout and IOTimeout bound every network wait (durations
+	// such as 30s or 5m; see Timeouts).
+	ConnectTimeout string `mapstructure:"connect_timeout"`
+	IOTimeout      string `mapstructure:"io_timeout"`
 
 	// Tables holds per-table settings, by lake table name.
 	Tables map[string]Table `mapstructure:"tables"`
@@ -148,6 +152,9 @@ func (l *Loader) ReadFile(explicit string) error {
 			return nil
 		}
 	}
+	if err := checkConfigPath(path); err != nil {
+		return err
+	}
 	raw := viper.New()
 	raw.SetConfigFile(path)
 	if ext := filepath.Ext(path); ext == "" {
@@ -199,6 +206,9 @@ func (l *Loader) Config() (*Config, error) {
 	case "", "text", "json":
 	default:
 		return nil, clierr.Usagef("log format %q is not text or json", c.LogFormat)
+	}
+	if _, err := c.Timeouts(); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }

@@ -92,13 +92,29 @@ func (s *IO) Render(result any, text func(w io.Writer) error) error {
 // PrintError reports err on stderr: one redacted line, and under -o json
 // also a JSON object, so scripts can parse failures too.
 func (s *IO) PrintError(err error, code int) {
-	msg := redact.Patterns(s.Secrets.Apply(err.Error()))
+	msg := OneLine(redact.Patterns(s.Secrets.Apply(err.Error())))
 	if s.JSON {
 		b, _ := json.Marshal(map[string]any{"error": msg, "exit_code": code})
 		fmt.Fprintln(s.ErrOut, string(b))
 		return
 	}
 	fmt.Fprintln(s.ErrOut, "lakectl: "+msg)
+}
+
+// OneLine joins the lines of a multi-line message (some drivers report
+// each address they tried on its own line) with "; ", so an error is
+// always one line on stderr and in cron mail.
+func OneLine(msg string) string {
+	if !strings.ContainsAny(msg, "\r\n") {
+		return msg
+	}
+	var parts []string
+	for _, l := range strings.FieldsFunc(msg, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Logger returns a slog logger on stderr in the given format ("text" or

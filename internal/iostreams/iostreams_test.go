@@ -77,3 +77,11 @@ func TestNoProgressBarWithoutTTY(t *testing.T) {
 		}
 	}
 }
+
+func TestPrintErrorJoinsLines(t *testing.T) {
+	s, _, _, errOut := Test()
+	s.PrintError(errors.New("connect to postgres://h/db:\n  dial ::1: refused\n  dial 127.0.0.1: refused\n"), 1)
+	if got := errOut.String(); got != "lakectl: connect to postgres://h/db:; dial ::1: refused; dial 127.0.0.1: refused\n" {
+		t.Fatalf("got %q", got)
+	}
+}

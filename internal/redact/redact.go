@@ -22,7 +22,11 @@ var (
 	// go-sql-driver form user:password@tcp(host:port)/db
 	driverDSN = regexp.MustCompile(`(^|[\s"'=])([^:@\s/"']+):([^@\s"']*)@(tcp|unix)\(`)
 	// key=value pairs whose key names a secret, in queries, DSNs and messages
-	secretParam = regexp.MustCompile(`(?i)((?:^|[?&;\s,"'{])(?:password|passwd|pwd|secret|token|access_token|refresh_token|api_key|apikey|api-key|key|client_secret|signature|sig|x-amz-signature|x-amz-credential|x-amz-security-token|aws_secret_access_key|aws_session_token)["']?\s*[=:]\s*["']?)([^&\s"',;}]+)`)
+	secretParam = regexp.MustCompile(`(?i)((?:^|[?&;\s,"'{(])(?:password|passwd|pwd|secret|token|access_token|refresh_token|api_key|apikey|api-key|key|client_secret|signature|sig|x-amz-signature|x-amz-credential|x-amz-security-token|aws_secret_access_key|aws_session_token)\s*=\s*["']?)([^&\s"',;})]+)`)
+	// "key": value (JSON), or key: "value" (a quoted value). A bare
+	// "key: word" is prose ("no primary key: reading it", MySQL's "(using
+	// password: YES)"), never masked.
+	secretField = regexp.MustCompile(`(?i)((?:["'](?:password|passwd|pwd|secret|token|access_token|refresh_token|api_key|apikey|api-key|key|client_secret|signature|sig|x-amz-signature|x-amz-credential|x-amz-security-token|aws_secret_access_key|aws_session_token)["']\s*:\s*["']?)|(?:(?:^|[\s,{])(?:password|passwd|pwd|secret|token|access_token|refresh_token|api_key|apikey|api-key|key|client_secret|signature|sig|x-amz-signature|x-amz-credential|x-amz-security-token|aws_secret_access_key|aws_session_token)\s*:\s*["']))([^&\s"',;}]+)`)
 	// Authorization: Bearer xyz / Basic xyz, X-Api-Key: xyz
 	authHeader = regexp.MustCompile(`(?i)((?:authorization|proxy-authorization|x-api-key|api-key|x-auth-token)\s*[:=]\s*(?:(?:bearer|basic|token|digest)\s+)?)([^\s,;"']+)`)
 	// AWS secret access keys in free text (40 base64 chars after a key id)
@@ -48,6 +52,7 @@ func Patterns(s string) string {
 	s = authHeader.ReplaceAllString(s, "${1}"+Mask)
 	s = awsSecret.ReplaceAllString(s, "${1}"+Mask)
 	s = secretParam.ReplaceAllString(s, "${1}"+Mask)
+	s = secretField.ReplaceAllString(s, "${1}"+Mask)
 	return s
 }
 

@@ -19,6 +19,8 @@ func TestPatternsMaskSecrets(t *testing.T) {
 		{"authorization=Basic dXNlcjpwYXNz", "dXNlcjpwYXNz"},
 		{"X-Api-Key: abcdef123456", "abcdef123456"},
 		{`{"password":"pw-in-json-1"}`, "pw-in-json-1"},
+		{`token: "tok-quoted-9"`, "tok-quoted-9"},
+		{"--dsn root:pw=42x@tcp(h:3306)/db password=hunter22", "hunter22"},
 		{"aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
 		{"X-Amz-Signature=0123456789abcdef&X-Amz-Credential=AKIA", "0123456789abcdef"},
 	}
@@ -38,6 +40,9 @@ func TestPatternsKeepOrdinaryText(t *testing.T) {
 		"extracted 1200 rows into tables/orders in 2.1s",
 		"s3://bucket/lake/tables/orders/part-1.parquet",
 		"mysql://etl@db:3306/shop", // no password
+		"table has no primary key: reading it as one stream",
+		"Error 1045 (28000): Access denied for user 'etl'@'10.0.0.1' (using password: YES)",
+		"reading footer of tables/t/part-1.parquet",
 	} {
 		if got := Patterns(s); got != s {
 			t.Errorf("Patterns(%q) = %q, want unchanged", s, got)

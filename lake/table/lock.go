@@ -132,8 +132,9 @@ func describeHolder(l lockInfo) string {
 	return s
 }
 
-// readLock reads a lock's content and the ETag it had. Unreadable content
-// counts as never refreshed since the object's modification time.
+// readLock reads a lock's content and the ETag it had. Content that does
+// not decode is a *lake.CorruptError; content without a refresh time
+// counts as refreshed at the object's modification time.
 func readLock(ctx context.Context, store lake.Store, key string) (lockInfo, string, error) {
 	oi, err := store.Stat(ctx, key)
 	if err != nil {
@@ -149,7 +150,13 @@ func readLock(ctx context.Context, store lake.Store, key string) (lockInfo, stri
 	if err != nil {
 		return lockInfo{}, "", fmt.Errorf("read %s: %w", key, err)
 	}
-	if json.Unmarshal(b, &li) != nil || li.Refreshed.IsZero() {
+	// lakectl writes a lock whole (one put), so content that does not
+	// decode was written by something else: no run holds it, but nothing
+	// tells either, so it is reported, and the repair removes it.
+	if err := json.Unmarshal(b, &li); err != nil {
+		return lockInfo{}, "", &lake.CorruptError{Key: key, Err: err}
+	}
+	if li.Refreshed.IsZero() {
 		li = lockInfo{Refreshed: oi.ModTime, Created: oi.ModTime}
 	}
 	return li, oi.ETag, nil

@@ -34,6 +34,9 @@ type pendingState struct {
 func writeStateCache(ctx context.Context, store lake.Store, job, table, txid string, raw json.RawMessage) error {
 	var cur stateCache
 	err := lake.GetJSON(ctx, store, stateKey(job), &cur)
+	if errors.Is(err, lake.ErrCorrupt) {
+		err = lake.ErrNotExist // a cache: overwrite it
+	}
 	if err != nil && !errors.Is(err, lake.ErrNotExist) {
 		return fmt.Errorf("write state of job %s: %w", job, err)
 	}
@@ -58,6 +61,12 @@ func LoadState(ctx context.Context, store lake.Store, job string, v any) error {
 	}
 	var cache stateCache
 	err := lake.GetJSON(ctx, store, stateKey(job), &cache)
+	if errors.Is(err, lake.ErrCorrupt) {
+		// Only a cache: rebuild it from the commit records.
+		if err = RebuildState(ctx, store, job); err == nil {
+			err = lake.GetJSON(ctx, store, stateKey(job), &cache)
+		}
+	}
 	if err != nil && !errors.Is(err, lake.ErrNotExist) {
 		return fmt.Errorf("load state of job %s: %w", job, err)
 	}

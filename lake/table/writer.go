@@ -2,7 +2,6 @@ package table
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
@@ -211,8 +210,14 @@ func (w *Writer) file(ctx context.Context, partition string) (*openFile, error) 
 	store := w.tx.tbl.store
 	go func() {
 		_, err := store.Put(pctx, staging, pr, -1, lake.PutOptions{})
-		// Unblock the writer if Put stopped reading early.
-		_ = pr.CloseWithError(errors.Join(err, io.ErrClosedPipe))
+		// Unblock the writer if Put stopped reading early; it then sees
+		// Put's own error (a full disk, a lost endpoint), not "read/write
+		// on closed pipe".
+		cause := io.ErrClosedPipe
+		if err != nil {
+			cause = fmt.Errorf("upload %s: %w", key, err)
+		}
+		_ = pr.CloseWithError(cause)
 		of.done <- err
 	}()
 	w.open[partition] = of

@@ -46,6 +46,9 @@ func (c *Client) Connect(ctx context.Context) (*pgx.Conn, error) {
 	if err == nil {
 		return conn, nil
 	}
+	if terr := c.timeoutErr(ctx, err); terr != nil {
+		return nil, terr
+	}
 	msg := redact.String(ctx, err.Error())
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {

@@ -1,0 +1,28 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+
+	"github.com/lakectl/lakectl/catalog"
+	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/lake"
+)
+
+// noVersion explains a schema version that could not be read: a table the
+// lake does not hold, a version number past the last one (both usage
+// errors), or a table never crawled.
+func noVersion(ctx context.Context, f *Factory, store lake.Store, name string, n int, err error) error {
+	if !errors.Is(err, lake.ErrNotExist) {
+		return err
+	}
+	if _, terr := requireTable(ctx, f, store, name); terr != nil {
+		return terr
+	}
+	if n > 0 {
+		if latest, lerr := catalog.Latest(ctx, store, name); lerr == nil {
+			return clierr.Usagef("table %s has no schema version %d: its versions are 1 to %d ('lakectl catalog history %s' lists them)", name, n, latest.N, name)
+		}
+	}
+	return notCrawled(name, err)
+}

@@ -1,0 +1,32 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/lakectl/lakectl/internal/netx"
+	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/warehouse/driver"
+)
+
+// explain adds what to do to errors whose remedy is a setting of the
+// command line, which libraries do not know: the timeouts. The exit code
+// is unchanged.
+func explain(err error) error {
+	if te, ok := netx.AsTimeout(err); ok {
+		if te.Phase == netx.PhaseConnect {
+			return fmt.Errorf("%w; check that the server runs and is reachable, or raise --connect-timeout (LAKECTL_CONNECT_TIMEOUT)", err)
+		}
+		return fmt.Errorf("%w; check the server, or raise --io-timeout (LAKECTL_IO_TIMEOUT) if it is only slow", err)
+	}
+	if _, ok := errors.AsType[*netx.LostError](err); ok {
+		return fmt.Errorf("%w; check that the server runs, then rerun the same command (raise --io-timeout if it is only slow)", err)
+	}
+	if errors.Is(err, lake.ErrCorrupt) {
+		return fmt.Errorf("%w; run 'lakectl lake doctor --repair' to set it aside and rebuild what it held", err)
+	}
+	if errors.Is(err, driver.ErrUnreachable) {
+		return fmt.Errorf("%w; check that the warehouse server runs and the host and port of --warehouse (LAKECTL_WAREHOUSE)", err)
+	}
+	return err
+}

@@ -1,0 +1,80 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/table"
+)
+
+// requireTable opens a lake table that a command reads and refuses, as a
+// usage error, a name the lake does not hold: a typo must not look like
+// an empty table, nor create a warehouse file or folder.
+func requireTable(ctx context.Context, f *Factory, store lake.Store, name string) (*table.Table, error) {
+	tbl, err := table.Open(store, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := tbl.MustExist(ctx); err != nil {
+		if errors.Is(err, table.ErrNoTable) {
+			return nil, clierr.Usagef("table %s is not in the lake %s; 'lakectl lake ls' lists the tables (check the name and --lake)", name, f.Config().Lake)
+		}
+		return nil, err
+	}
+	return tbl, nil
+}
+
+// requireLake refuses a lake folder that does not exist, for commands
+// that only read the lake.
+func requireLake(f *Factory, store lake.Store) error {
+	if fs, ok := store.(*lake.FileStore); ok && !fs.Exists() {
+		return clierr.Usagef("lake folder %s does not exist; check --lake (LAKECTL_LAKE)", fs.Root())
+	}
+	return nil
+}
+
+// sqlIdent is an unquoted SQL identifier every warehouse takes as is.
+var sqlIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,126}$`)
+
+// checkInto validates a warehouse target, SCHEMA.TABLE or TABLE, before
+// any work: quoting would make anything safe, but a name with quotes or
+// semicolons is a mistake to refuse, not a table to create.
+func checkInto(flag, into string) error {
+	if into == "" {
+		return nil
+	}
+	schema, name, found := strings.Cut(into, ".")
+	if !found {
+		schema, name = "", into
+	}
+	if (found && !sqlIdent.MatchString(schema)) || !sqlIdent.MatchString(name) {
+		return clierr.Usagef("%s %q is not SCHEMA.TABLE or TABLE of letters, digits and _", flag, into)
+	}
+	return nil
+}
+
+// checkNumericFlags refuses a negative value of any numeric flag the user
+// set: no count, size or duration of lakectl's is below zero.
+func checkNumericFlags(c *cobra.Command) error {
+	var err error
+	c.Flags().Visit(func(fl *pflag.Flag) {
+		if err != nil {
+			return
+		}
+		switch fl.Value.Type() {
+		case "int", "int32", "int64", "float64", "duration":
+			if v := fl.Value.String(); len(v) > 0 && v[0] == '-' {
+				err = usageError(c, fmt.Errorf("--%s %s: must not be negative", fl.Name, v))
+			}
+		}
+	})
+	return err
+}

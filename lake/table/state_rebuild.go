@@ -1,0 +1,68 @@
+package table
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lakectl/lakectl/lake"
+)
+
+// RebuildState rewrites job's state cache from the commit records: the
+// state of the latest committed transaction that carries one. The cache
+// is only a cache; a truncated or garbage one is rebuilt this way instead
+// of failing the job. It wraps lake.ErrNotExist when no commit carries a
+// state for job (the cache is then removed).
+func RebuildState(ctx context.Context, store lake.Store, job string) error {
+	best, err := latestCommittedState(ctx, store, job)
+	if err != nil {
+		return err
+	}
+	if best == nil {
+		if err := store.Delete(ctx, stateKey(job)); err != nil {
+			return fmt.Errorf("rebuild state of job %s: %w", job, err)
+		}
+		return fmt.Errorf("rebuild state of job %s: %w", job, lake.ErrNotExist)
+	}
+	c := stateCache{Job: job, Table: best.Table, TxID: best.TxID, Time: time.Now().UTC(), State: best.State[job]}
+	if _, err := lake.PutJSON(ctx, store, stateKey(job), c, lake.PutOptions{}); err != nil {
+		return fmt.Errorf("rebuild state of job %s: %w", job, err)
+	}
+	return nil
+}
+
+// latestCommittedState scans every table's commit records for the latest
+// committed one carrying job's state (nil: none). Unreadable records are
+// skipped: the repair sets them aside.
+func latestCommittedState(ctx context.Context, store lake.Store, job string) (*CommitRecord, error) {
+	var best *CommitRecord
+	prefix := metaPrefix + "tables/"
+	err := store.List(ctx, prefix, func(oi lake.ObjectInfo) error {
+		name, rest, _ := strings.Cut(strings.TrimPrefix(oi.Key, prefix), "/")
+		txid, ok := strings.CutSuffix(strings.TrimPrefix(rest, "commits/"), ".json")
+		if !strings.HasPrefix(rest, "commits/") || !ok || !validTxID(txid) || ValidateName(name) != nil {
+			return nil
+		}
+		if best != nil && best.TxID > txid {
+			return nil
+		}
+		var rec CommitRecord
+		err := lake.GetJSON(ctx, store, oi.Key, &rec)
+		if errors.Is(err, lake.ErrCorrupt) || errors.Is(err, lake.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if _, has := rec.State[job]; has && !rec.Aborted {
+			best = &rec
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rebuild state of job %s: %w", job, err)
+	}
+	return best, nil
+}
