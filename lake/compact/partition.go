@@ -14,7 +14,7 @@ import (
 // compactPartition plans and (unless DryRun) compacts one partition in one
 // transaction. It returns nil when there is nothing to gain. Unreadable or
 // incompatible files are appended to res.Problems and left in place.
-func compactPartition(ctx context.Context, tbl *table.Table, p partitionFiles, opts Options, res *Result) (*PartitionResult, error) {
+func compactPartition(ctx context.Context, tbl *table.Table, p partitionFiles, opts Options, res *partitionProblems) (*PartitionResult, error) {
 	log := opts.Logger.With("table", tbl.Name(), "partition", p.name)
 	if len(p.files) < 2 {
 		return nil, nil
