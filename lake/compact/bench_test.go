@@ -66,7 +66,7 @@ func envInt(b *testing.B, name string, def int) int {
 
 // seeder fills the table "bench" of a local lake in dir and returns its
 // partitions.
-type seeder func(ctx context.Context, b *testing.B, dir string, store lake.Store, size benchSize) []string
+type seeder func(ctx context.Context, b testing.TB, dir string, store lake.Store, size benchSize) []string
 
 // measure is one timed run.
 type measure struct {
@@ -74,9 +74,12 @@ type measure struct {
 	rss       int64
 }
 
-// timed runs fn with the peak-RSS mark reset and returns wall, CPU time
+// timed runs fn with the page cache flushed and the peak-RSS mark reset and returns wall, CPU time
 // (user+system, getrusage) and peak RSS.
 func timed(b *testing.B, fn func() error) measure {
+	// Earlier steps' dirty pages are flushed first, so that a commit's
+	// syncfs does not pay for them.
+	syscall.Sync()
 	runtime.GC()
 	debug.FreeOSMemory()
 	resetPeakRSS()
@@ -183,7 +186,7 @@ func liveFiles(ctx context.Context, b *testing.B, store lake.Store) (map[string]
 }
 
 // copyLake copies every object of src to dst, 16 at a time.
-func copyLake(ctx context.Context, b *testing.B, src, dst lake.Store) {
+func copyLake(ctx context.Context, b testing.TB, src, dst lake.Store) {
 	var keys []string
 	if err := src.List(ctx, "", func(oi lake.ObjectInfo) error { keys = append(keys, oi.Key); return nil }); err != nil {
 		b.Fatal(err)
@@ -227,7 +230,7 @@ func countObjects(ctx context.Context, b *testing.B, s lake.Store) int {
 }
 
 // seedOwn writes lakectl's files: 10 partitions, one append per partition.
-func seedOwn(ctx context.Context, b *testing.B, _ string, store lake.Store, size benchSize) []string {
+func seedOwn(ctx context.Context, b testing.TB, _ string, store lake.Store, size benchSize) []string {
 	tbl := openTable(b, store, "bench")
 	parts := make([]string, 10)
 	for i := range parts {
@@ -240,7 +243,7 @@ func seedOwn(ctx context.Context, b *testing.B, _ string, store lake.Store, size
 // seedDuck writes another tool's files with DuckDB straight into the
 // table's folders: 5 day partitions, four row groups per file, a column
 // (note) added from the second half of the files on.
-func seedDuck(ctx context.Context, b *testing.B, dir string, _ lake.Store, size benchSize) []string {
+func seedDuck(ctx context.Context, b testing.TB, dir string, _ lake.Store, size benchSize) []string {
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		b.Fatal(err)

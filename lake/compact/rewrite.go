@@ -226,13 +226,13 @@ func (o *outWriter) add(oi openInput) error {
 	if o.sorter != nil {
 		return o.rowPath(oi)
 	}
-	if oi.in.schema.Equal(o.union) && parquet.EqualNodes(o.schema, oi.file.Schema()) {
+	if rgs, ok := o.columnGroups(oi); ok {
 		if o.pendSize > 0 && o.pendSize+oi.in.Size > rowGroupBytes {
 			if err := o.flushPending(); err != nil {
 				return err
 			}
 		}
-		o.pending = append(o.pending, oi.file.RowGroups()...)
+		o.pending = append(o.pending, rgs...)
 		o.pendIn = append(o.pendIn, oi)
 		o.pendSize += oi.in.Size
 		return nil

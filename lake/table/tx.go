@@ -353,6 +353,11 @@ func (tx *Tx) commitPoint(ctx context.Context, rec *CommitRecord) error {
 		return fmt.Errorf("commit %s: simulated crash", tx.id)
 	}
 	if len(rec.Removed) > 0 {
+		leave, err := enterGate(ctx, t.store.URL(lockKey(commitLockName(t.name))))
+		if err != nil {
+			return fmt.Errorf("commit %s on %s: %w", tx.id, t.name, err)
+		}
+		defer leave()
 		lock, err := waitLock(ctx, t.store, commitLockName(t.name), tx.opts.StaleAfter)
 		if err != nil {
 			return fmt.Errorf("commit %s on %s: %w", tx.id, t.name, err)
@@ -376,6 +381,25 @@ func (tx *Tx) commitPoint(ctx context.Context, rec *CommitRecord) error {
 		return fmt.Errorf("commit %s on %s: %w", tx.id, t.name, err)
 	}
 	return nil
+}
+
+// gates serialize, within this process, the holders of one lock (by the
+// lock object's URL), so that concurrent transactions of one run (the
+// partitions of a compaction) queue here instead of polling the store
+// with backoff for a lock their own process holds.
+var gates sync.Map // string -> chan struct{}
+
+// enterGate waits for the process's turn at the lock at url; the caller
+// calls leave after releasing the lock.
+func enterGate(ctx context.Context, url string) (leave func(), err error) {
+	g, _ := gates.LoadOrStore(url, make(chan struct{}, 1))
+	gate := g.(chan struct{})
+	select {
+	case gate <- struct{}{}:
+		return func() { <-gate }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for lock %s: %w", url, ctx.Err())
+	}
 }
 
 // waitLock acquires a short-held lock, waiting while another holds it.
