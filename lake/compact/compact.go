@@ -87,6 +87,8 @@ type Options struct {
 	// hook, in tests, is called at named stages of the run (a crash test
 	// kills the process there).
 	hook func(stage string)
+	// cache keeps small inputs read whole while planning (set by Compact).
+	cache *fileCache
 }
 
 // SortMemoryBytes bounds the input bytes of one sorted output (SortBy):
@@ -143,6 +145,7 @@ func Compact(ctx context.Context, store lake.Store, opts Options) (*Result, erro
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
+	opts.cache = newFileCache()
 	tbl, err := table.Open(store, opts.Table)
 	if err != nil {
 		return nil, err
