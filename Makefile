@@ -3,6 +3,8 @@
 #   make test    - gofmt check, go vet, staticcheck, all tests with -race against
 #                  MariaDB, PostgreSQL and MinIO (started by scripts/testenv.sh)
 #   make bench   - the benchmarks that print lakectl's figures next to their references
+#   make bench-matrix - only the local-versus-MinIO matrix (compaction, crawl, load);
+#                  sizes from LAKECTL_BENCH_* (see lake/compact/bench_test.go, bench/)
 #   make generate - regenerate man/ and completions/ from the command tree
 
 SHELL       := /bin/bash
@@ -15,7 +17,7 @@ COMMIT_DATE := $(shell git log -1 --format=%cI 2>/dev/null)
 LDFLAGS     := -X github.com/lakectl/lakectl/cmd.Commit=$(COMMIT) -X github.com/lakectl/lakectl/cmd.CommitDate=$(COMMIT_DATE)
 TEST_TIMEOUT ?= 60m
 
-.PHONY: build test fmt-check vet staticcheck unit bench generate install
+.PHONY: build test fmt-check vet staticcheck unit bench bench-matrix generate install
 
 build:
 	$(GO) build -buildvcs=true -ldflags "$(LDFLAGS)" -o bin/lakectl ./cmd/lakectl
@@ -46,6 +48,10 @@ staticcheck: $(STATICCHECK)
 bench:
 	@eval "$$(scripts/testenv.sh)" && \
 	  { $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 120m ./...; rc=$$?; scripts/testenv.sh stop; exit $$rc; }
+
+bench-matrix:
+	@eval "$$(scripts/testenv.sh)" && \
+	  { $(GO) test -run '^$$' -bench 'CompactMatrix|LakeMatrix' -benchtime 1x -timeout 120m ./lake/compact/ ./bench/; rc=$$?; scripts/testenv.sh stop; exit $$rc; }
 
 generate:
 	$(GO) generate ./...

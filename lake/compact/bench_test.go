@@ -1,23 +1,19 @@
 package compact
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/lakectl/lakectl/internal/benchmeter"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/table"
 )
@@ -53,45 +49,25 @@ func BenchmarkCompactMatrix(b *testing.B) {
 type benchSize struct{ files, rows int }
 
 func envInt(b *testing.B, name string, def int) int {
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 10 {
-		b.Fatalf("%s=%q: want a number >= 10", name, v)
+	n, err := benchmeter.EnvInt(name, def)
+	if err != nil {
+		b.Fatal(err)
 	}
 	return n
 }
 
-// seeder fills the table "bench" of a local lake in dir and returns its
-// partitions.
-type seeder func(ctx context.Context, b testing.TB, dir string, store lake.Store, size benchSize) []string
-
-// measure is one timed run.
-type measure struct {
-	wall, cpu time.Duration
-	rss       int64
-}
-
-// timed runs fn with the page cache flushed and the peak-RSS mark reset and returns wall, CPU time
-// (user+system, getrusage) and peak RSS.
-func timed(b *testing.B, fn func() error) measure {
-	// Earlier steps' dirty pages are flushed first, so that a commit's
-	// syncfs does not pay for them.
-	syscall.Sync()
-	runtime.GC()
-	debug.FreeOSMemory()
-	resetPeakRSS()
-	cpu0 := cpuTime()
-	start := time.Now()
-	err := fn()
-	m := measure{wall: time.Since(start), cpu: cpuTime() - cpu0, rss: peakRSS()}
+// timed measures fn (benchmeter.Run), failing the benchmark on its error.
+func timed(b *testing.B, fn func() error) benchmeter.Measure {
+	m, err := benchmeter.Run(fn)
 	if err != nil {
 		b.Fatal(err)
 	}
 	return m
 }
+
+// seeder fills the table "bench" of a local lake in dir and returns its
+// partitions.
+type seeder func(ctx context.Context, b testing.TB, dir string, store lake.Store, size benchSize) []string
 
 func matrixRow(b *testing.B, kind string, size benchSize, seed seeder) {
 	ctx := context.Background()
@@ -103,7 +79,9 @@ func matrixRow(b *testing.B, kind string, size benchSize, seed seeder) {
 	parts := seed(ctx, b, dir, local, size)
 	keys, inBytes, rows := liveFiles(ctx, b, local)
 	s3 := s3Store(b)
-	copyLake(ctx, b, local, s3)
+	if err := benchmeter.CopyLake(ctx, local, s3); err != nil {
+		b.Fatal(err)
+	}
 	objects := countObjects(ctx, b, s3)
 	before := lake.Requests(s3)
 
@@ -121,17 +99,17 @@ func matrixRow(b *testing.B, kind string, size benchSize, seed seeder) {
 	fmt.Printf("compaction, %s: %d files, %d rows, %.1f MiB in, %d partitions, %d outputs (GOMAXPROCS %d)\n",
 		kind, size.files, rows, mb, len(parts), res.Files, runtime.GOMAXPROCS(0))
 	fmt.Printf("  %-14s %8s %8s %10s %12s\n", "", "wall", "cpu", "peak RSS", "rows/s")
-	line := func(name string, m measure, note string) {
-		fmt.Printf("  %-14s %7.2fs %7.2fs %6.0f MiB %12.0f  %s\n", name, m.wall.Seconds(), m.cpu.Seconds(), float64(m.rss)/(1<<20), float64(rows)/m.wall.Seconds(), note)
+	line := func(name string, m benchmeter.Measure, note string) {
+		fmt.Printf("  %-14s %7.2fs %7.2fs %6.0f MiB %12.0f  %s\n", name, m.Wall.Seconds(), m.CPU.Seconds(), m.RSSMiB(), float64(rows)/m.Wall.Seconds(), note)
 	}
 	line("local lakectl", loc, "")
-	line("local duckdb", duck, fmt.Sprintf("lakectl %.2fx DuckDB's speed (cpu %.2fx)", ratio(duck.wall, loc.wall), ratio(duck.cpu, loc.cpu)))
-	line("minio lakectl", rem, fmt.Sprintf("%.2fx the local time (cpu %.2fx)", ratio(rem.wall, loc.wall), ratio(rem.cpu, loc.cpu)))
-	printRequests(before, lake.Requests(s3), minRequests(objects, sres))
-	b.ReportMetric(loc.wall.Seconds(), "local-s")
-	b.ReportMetric(ratio(duck.wall, loc.wall), "x-duckdb")
-	b.ReportMetric(ratio(rem.wall, loc.wall), "s3/local")
-	b.ReportMetric(float64(max(loc.rss, rem.rss))/(1<<20), "peakRSS-MiB")
+	line("local duckdb", duck, fmt.Sprintf("lakectl %.2fx DuckDB's speed (cpu %.2fx)", ratio(duck.Wall, loc.Wall), ratio(duck.CPU, loc.CPU)))
+	line("minio lakectl", rem, fmt.Sprintf("%.2fx the local time (cpu %.2fx)", ratio(rem.Wall, loc.Wall), ratio(rem.CPU, loc.CPU)))
+	fmt.Printf("  minio requests: %s\n", benchmeter.Requests(before, lake.Requests(s3), minRequests(objects, sres)))
+	b.ReportMetric(loc.Wall.Seconds(), "local-s")
+	b.ReportMetric(ratio(duck.Wall, loc.Wall), "x-duckdb")
+	b.ReportMetric(ratio(rem.Wall, loc.Wall), "s3/local")
+	b.ReportMetric(float64(max(loc.RSS, rem.RSS))/(1<<20), "peakRSS-MiB")
 }
 
 func ratio(a, b time.Duration) float64 { return a.Seconds() / b.Seconds() }
@@ -146,18 +124,6 @@ func minRequests(objects int, r *Result) map[string]int64 {
 		lake.ReqPut:    r.Files + int64(len(r.Partitions)),
 		lake.ReqDelete: r.InputFiles,
 	}
-}
-
-func printRequests(before, after, least map[string]int64) {
-	var got, want int64
-	var sb strings.Builder
-	for _, t := range lake.RequestTypes {
-		n := after[t] - before[t]
-		got += n
-		want += least[t]
-		fmt.Fprintf(&sb, " %s %d (min %d)", t, n, least[t])
-	}
-	fmt.Printf("  minio requests:%s; total %d, %.2fx the minimum\n", sb.String(), got, float64(got)/float64(max(want, 1)))
 }
 
 // liveFiles returns the table's file URLs by partition, their bytes and
@@ -183,42 +149,6 @@ func liveFiles(ctx context.Context, b *testing.B, store lake.Store) (map[string]
 		rows += s.Rows
 	}
 	return keys, n, rows
-}
-
-// copyLake copies every object of src to dst, 16 at a time.
-func copyLake(ctx context.Context, b testing.TB, src, dst lake.Store) {
-	var keys []string
-	if err := src.List(ctx, "", func(oi lake.ObjectInfo) error { keys = append(keys, oi.Key); return nil }); err != nil {
-		b.Fatal(err)
-	}
-	sem := make(chan struct{}, 16)
-	errs := make(chan error, len(keys))
-	for _, k := range keys {
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem }()
-			errs <- copyObject(ctx, src, dst, k)
-		}()
-	}
-	for range keys {
-		if err := <-errs; err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func copyObject(ctx context.Context, src, dst lake.Store, key string) error {
-	rc, err := src.Get(ctx, key)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	data, err := io.ReadAll(rc)
-	if err != nil {
-		return err
-	}
-	_, err = dst.Put(ctx, key, strings.NewReader(string(data)), int64(len(data)), lake.PutOptions{})
-	return err
 }
 
 func countObjects(ctx context.Context, b *testing.B, s lake.Store) int {
@@ -298,33 +228,4 @@ func duckRewrite(ctx context.Context, outDir string, parts []string, keys map[st
 		}
 	}
 	return nil
-}
-
-// cpuTime is the process's user+system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// resetPeakRSS resets the kernel's peak-RSS mark (VmHWM) of this process.
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
-
-// peakRSS reads VmHWM, in bytes.
-func peakRSS() int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
