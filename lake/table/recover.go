@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lakectl/lakectl/lake"
@@ -249,19 +250,33 @@ func (t *Table) orphanStaging(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list staging: %w", err)
 	}
-	var done []string
-	for _, txid := range txids {
+	// Each transaction's folder is settled on its own, inFlight at a time.
+	orphan := make(map[string]bool, len(txids))
+	var mu sync.Mutex
+	err = forEach(ctx, txids, func(ctx context.Context, txid string) error {
 		_, err := t.store.Stat(ctx, markerKey(t.name, txid))
 		if err == nil {
-			continue
+			return nil
 		}
 		if !errors.Is(err, lake.ErrNotExist) {
-			return nil, err
+			return err
 		}
 		if err := t.deleteAll(ctx, stagingDir(t.name, txid)); err != nil {
-			return nil, err
+			return err
 		}
-		done = append(done, txid)
+		mu.Lock()
+		orphan[txid] = true
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var done []string
+	for _, txid := range txids {
+		if orphan[txid] {
+			done = append(done, txid)
+		}
 	}
 	return done, nil
 }
