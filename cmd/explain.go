@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"syscall"
 
 	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/lake"
@@ -24,6 +25,9 @@ func explain(err error) error {
 	}
 	if errors.Is(err, lake.ErrCorrupt) {
 		return fmt.Errorf("%w; run 'lakectl lake doctor --repair' to set it aside and rebuild what it held", err)
+	}
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EFBIG) {
+		return fmt.Errorf("%w; free space on the disk that holds the lake (or raise its quota or file size limit), then rerun the same command", err)
 	}
 	if errors.Is(err, driver.ErrUnreachable) {
 		return fmt.Errorf("%w; check that the warehouse server runs and the host and port of --warehouse (LAKECTL_WAREHOUSE)", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/lakectl/lakectl/catalog"
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/config"
+	"github.com/lakectl/lakectl/internal/iostreams"
 )
 
 // Job types of `lakectl run`.
@@ -233,7 +234,7 @@ func runJob(ctx context.Context, f *Factory, j config.Job, dryRun bool) JobResul
 	}
 	jr.DurationS = time.Since(start).Seconds()
 	if err != nil {
-		jr.Error = err.Error()
+		jr.Error = iostreams.OneLine(explain(err).Error())
 		var locked *clierr.LockedError
 		if errors.As(err, &locked) {
 			jr.Status = "locked"

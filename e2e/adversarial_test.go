@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -34,6 +35,9 @@ type badCase struct {
 	max  time.Duration // the run must end within this (0: no bound)
 	// fault: a service failed mid-run; see snapshot.
 	fault bool
+	// report: the command reports what it did on stdout even when it
+	// fails (extract api, per source).
+	report bool
 }
 
 // adversary is the pipeline the cases attack: a source, a file lake and
@@ -89,6 +93,16 @@ func TestAdversarialInputsChangeNothing(t *testing.T) {
 		})
 	}
 	checkWarehouse(t, a.duck, a.src.digest(t))
+
+	// Redaction keeps prose: the warning about a table without a primary
+	// key is logged whole ("reading" is no secret).
+	if _, err := a.src.db.DB.Exec("CREATE TABLE nopk (v INT)"); err != nil {
+		t.Fatal(err)
+	}
+	r := a.c.run(t, "extract", "mysql", "--dsn", a.src.db.URL, "--table", a.src.db.Name+".nopk")
+	if r.code != 0 || !strings.Contains(r.stderr, "no primary key: reading it as one stream") {
+		t.Errorf("the no-primary-key warning is mangled: %s", r)
+	}
 }
 
 func typoCases(a *adversary) []badCase {
@@ -106,7 +120,7 @@ func typoCases(a *adversary) []badCase {
 		{name: "negative chunk rows", args: []string{"extract", "mysql", "--dsn", a.src.db.URL, "--table", a.src.table(), "--chunk-rows", "-1"}, code: 2, msg: `--chunk-rows -1: must not be negative`},
 		{name: "zero connect timeout", args: []string{"--connect-timeout", "0s", "lake", "ls"}, code: 2, msg: `--connect-timeout "0s" is not a positive duration`},
 		{name: "bad io timeout", args: []string{"--io-timeout", "soon", "lake", "ls"}, code: 2, msg: `--io-timeout`},
-		{name: "postgres DSN to extract mysql", args: []string{"extract", "mysql", "--dsn", "postgres://u:pw@127.0.0.1:5432/db", "--table", "db.t"}, code: 2, msg: `--dsn is a postgres:// URL`},
+		{name: "postgres DSN to extract mysql", args: []string{"extract", "mysql", "--dsn", "postgres://u:pw@127.0.0.1:5432/db", "--table", "db.t"}, code: 2, msg: `--dsn is a postgres:// URL but extract mysql reads MySQL`},
 		{name: "config is a folder", args: []string{"--config", cfgDir, "lake", "ls"}, code: 2, msg: `config file .* is a folder`},
 		{name: "schema version past the last", args: []string{"catalog", "show", "orders", "--version", "99"}, code: 2, msg: `no schema version 99: its versions are 1 to \d+`},
 		{name: "missing required flag", args: []string{"extract", "mysql", "--table", "db.t"}, code: 2, msg: `required flag.*dsn`},
@@ -120,13 +134,20 @@ func faultCases(t *testing.T, a *adversary, dead string) []badCase {
 	big.insert(t, 6000, big.clock(0))
 	big.insert(t, 6000, big.clock(1))
 	proxy := cutProxy(t, big.db.URL, 64<<10)
+	spec := filepath.Join(t.TempDir(), "silent.json")
+	writeFile(t, spec, `{"name": "silent", "base_url": "http://`+dead+`", "retry": {"attempts": 1},
+		"endpoints": [{"name": "tx", "path": "/tx", "records_path": "/data", "pagination": {"type": "none"}}]}`)
 	return []badCase{
+		{name: "HTTP API that never answers", args: append(short, "extract", "api", "--source", spec),
+			code: 1, msg: `GET http://` + regexp.QuoteMeta(dead) + `/tx: ` + regexp.QuoteMeta(dead) + ` sent nothing for 2s .*--io-timeout`, max: 8 * time.Second, report: true},
 		{name: "MySQL that never answers", args: append(short, "extract", "mysql", "--dsn", "mysql://root@"+dead+"/db", "--table", "db.orders"),
 			code: 1, msg: `MySQL at ` + regexp.QuoteMeta(dead) + ` did not answer within the connect timeout of 1s.*--connect-timeout`, max: 8 * time.Second},
 		{name: "PostgreSQL that never answers", args: append(short, "--warehouse", "postgres://u@"+dead+"/db?sslmode=disable", "warehouse", "load", "orders"),
 			code: 1, msg: regexp.QuoteMeta(dead) + `.*(connect|io) timeout`, max: 8 * time.Second},
 		{name: "S3 that never answers", args: append(short, "--lake", "s3://bucket/lake", "--s3-endpoint", "http://"+dead, "--s3-path-style", "lake", "ls"),
 			code: 1, msg: regexp.QuoteMeta(dead) + ` sent nothing for 2s .*--io-timeout`, max: 8 * time.Second},
+		{name: "MySQL refuses the password", args: []string{"extract", "mysql", "--dsn", strings.Replace(a.src.db.URL, "root@", "root:adversarialsecret@", 1), "--table", a.src.table(), "--as", "orders"},
+			code: 1, msg: `Access denied for user 'root'.*\(using password: YES\)`},
 		{name: "PostgreSQL unreachable", args: []string{"--warehouse", "postgres://u@127.0.0.1:1/db?sslmode=disable", "warehouse", "load", "orders"},
 			code: 1, msg: `connect to postgres://u@127.0.0.1:1/db.*check that the warehouse server runs`},
 		{name: "MariaDB dying mid-read", args: []string{"extract", "mysql", "--dsn", proxy, "--table", big.table(), "--as", "orders", "--chunk-rows", "100000"},
@@ -141,15 +162,34 @@ func checkBadCase(t *testing.T, bc badCase, r result) {
 	if r.code != bc.code {
 		t.Fatalf("exit %d, want %d: %s", r.code, bc.code, r)
 	}
-	checkOneErrorLine(t, r)
+	if bc.report {
+		if n := len(nonEmptyLines(r.stderr)); n != 1 {
+			t.Errorf("want the error as one line on stderr, got %d: %s", n, r)
+		}
+	} else {
+		checkOneErrorLine(t, r)
+	}
+	t.Logf("exit %d in %.1fs: %s", r.code, r.dur.Seconds(), strings.TrimSpace(r.stderr))
 	if !regexp.MustCompile(bc.msg).MatchString(r.stderr) {
 		t.Errorf("message does not match %q: %s", bc.msg, r)
 	}
 	if strings.Contains(r.stderr, "adversarialsecret") {
 		t.Errorf("secret printed: %s", r)
 	}
+	checkPrefixesOnce(t, r)
 	if bc.max > 0 && r.dur > bc.max {
 		t.Errorf("took %s, want at most %s", r.dur.Round(time.Millisecond), bc.max)
+	}
+}
+
+// checkPrefixesOnce fails on "lineage of X: lineage of X" and the like.
+func checkPrefixesOnce(t *testing.T, r result) {
+	t.Helper()
+	parts := strings.Split(strings.TrimSpace(r.stderr), ": ")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] == parts[i-1] {
+			t.Errorf("prefix %q added twice: %s", parts[i], r)
+		}
 	}
 }
 
@@ -232,5 +272,33 @@ func pipeAndCut(c net.Conn, target string, after int64) {
 		if err != nil {
 			return
 		}
+	}
+}
+
+// A disk that fills up mid-write (here: a file size limit, which fails
+// writes the same way, with EFBIG instead of ENOSPC) ends the extract
+// with one line naming the write that failed, never "read/write on closed
+// pipe", and leaves tables/ and the job's state as they were.
+func TestFullDiskChangesNothing(t *testing.T) {
+	a := newAdversary(t)
+	big := newSource(t, seededRand(t))
+	big.insert(t, 6000, big.clock(0))
+	big.insert(t, 6000, big.clock(1))
+	before := a.snapshot(t, true)
+	args := []string{"extract", "mysql", "--dsn", big.db.URL, "--table", big.table(), "--as", "orders"}
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	cmd, stdout, stderr := a.c.command(ctx, args)
+	// ulimit -f counts 512-byte blocks in sh: 32 KiB per file.
+	cmd.Path = "/bin/sh"
+	cmd.Args = append([]string{"sh", "-c", `ulimit -f 64 && exec "$0" "$@"`}, cmd.Args...)
+	err := cmd.Run()
+	r := result{args: args, code: exitCode(t, err), stdout: stdout.String(), stderr: stderr.String()}
+	checkBadCase(t, badCase{name: "full disk", code: 1, msg: `(file too large|no space left on device).*free space on the disk`}, r)
+	if strings.Contains(r.stderr, "closed pipe") {
+		t.Errorf("the pipe is named, not the disk: %s", r)
+	}
+	if after := a.snapshot(t, true); after != before {
+		t.Errorf("a failed write changed tables/, a job state, the working directory or the warehouse")
 	}
 }

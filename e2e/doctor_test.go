@@ -47,6 +47,7 @@ func TestDoctorRepairsCorruptedBookkeeping(t *testing.T) {
 			}
 			if c.code != 0 {
 				checkOneErrorLine(t, r)
+				checkPrefixesOnce(t, r)
 				if !strings.Contains(r.stderr, "lakectl lake doctor --repair") {
 					t.Errorf("the error does not name the doctor: %s", r)
 				}

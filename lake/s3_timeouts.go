@@ -1,8 +1,6 @@
 package lake
 
 import (
-	"net/http"
-
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 
 	"github.com/lakectl/lakectl/internal/netx"
@@ -12,11 +10,7 @@ import (
 // and TLS within the connect timeout, and every read of a response
 // (headers or body) within the io timeout, so an endpoint that accepts
 // and never answers fails with a *netx.TimeoutError instead of hanging.
+// Other AWS clients (Glue, SNS, Redshift's control plane) do the same.
 func s3HTTPClient(t netx.Timeouts) *awshttp.BuildableClient {
-	t = t.WithDefaults()
-	return awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
-		tr.DialContext = t.DialContext
-		tr.TLSHandshakeTimeout = t.Connect
-		tr.ResponseHeaderTimeout = t.IO + t.IO/4
-	})
+	return awshttp.NewBuildableClient().WithTransportOptions(t.Apply)
 }

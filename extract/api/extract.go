@@ -67,6 +67,8 @@ type SourceResult struct {
 	Bytes    int64    `json:"bytes"` // response bytes received (extract) or Parquet bytes written (replay)
 	Tables   []string `json:"tables"`
 	Error    string   `json:"error,omitempty"`
+
+	causes []error // the errors behind Error, for errors.Is/As
 }
 
 // Extract runs every source spec: fetch to raw/, records to tables/. A
@@ -133,7 +135,7 @@ func Extract(ctx context.Context, store lake.Store, opts Options) (*Result, erro
 		return res, ctx.Err()
 	}
 	if len(failed) > 0 {
-		return res, fmt.Errorf("%d of %d sources failed: %s", len(failed), len(specs), strings.Join(failed, "; "))
+		return res, &sourcesError{msg: fmt.Sprintf("%d of %d sources failed: %s", len(failed), len(specs), strings.Join(failed, "; ")), causes: causesOf(res.Sources)}
 	}
 	return res, nil
 }
@@ -280,8 +282,10 @@ func (r *runner) run(ctx context.Context) SourceResult {
 			if err != nil {
 				mu.Lock()
 				errs = append(errs, ep.Name+": "+redact.String(ctx, err.Error()))
+				sr.causes = append(sr.causes, err)
 				mu.Unlock()
-				r.log.Error("endpoint failed", "endpoint", ep.Name, "error", redact.String(ctx, err.Error()))
+				// Debug: the command's one error line lists every failed source.
+				r.log.Debug("endpoint failed", "endpoint", ep.Name, "error", redact.String(ctx, err.Error()))
 			}
 		}()
 	}

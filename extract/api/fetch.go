@@ -68,7 +68,7 @@ func (r *runner) fetch(ctx context.Context, ep *Endpoint, u unit, target *url.UR
 		switch {
 		case res.err != nil:
 			retry = retryableError(ctx, res.err)
-			last.err = fmt.Errorf("GET %s: %s", safe, redact.String(ctx, res.err.Error()))
+			last.err = &redactedError{msg: fmt.Sprintf("GET %s: %s", safe, redact.String(ctx, res.err.Error())), cause: typedCause(res.err)}
 		case res.status < 200 || res.status > 299:
 			retry = retryableStatus(res.status)
 			last.err = &httpStatusError{status: res.status, url: safe}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -127,7 +128,11 @@ func (r *runner) extractEndpoint(ctx context.Context, ep *Endpoint, accs []unitA
 	defer mu.Unlock()
 	var errs []error
 	for acc, err := range failed {
-		errs = append(errs, fmt.Errorf("account %s: %w", acc, err))
+		// A page's error names its account already: add the prefix once.
+		if !strings.HasPrefix(err.Error(), "account "+acc+" ") {
+			err = fmt.Errorf("account %s: %w", acc, err)
+		}
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

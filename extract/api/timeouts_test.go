@@ -40,6 +40,9 @@ func TestSilentAPIFailsWithinIOTimeout(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), addr) {
 		t.Fatalf("err = %v, want one naming %s", err, addr)
 	}
+	if _, ok := netx.AsTimeout(err); !ok {
+		t.Errorf("%v does not keep the netx.TimeoutError", err)
+	}
 	if el := time.Since(start); el > 3*time.Second {
 		t.Fatalf("took %s", el)
 	}

@@ -43,7 +43,7 @@ func parseDSN(ctx context.Context, dsn string, logger *slog.Logger) (*mysql.Conf
 		err error
 	)
 	if scheme, _, ok := strings.Cut(dsn, "://"); ok && scheme != "mysql" && scheme != "mariadb" && !strings.ContainsAny(scheme, "@(/") {
-		return nil, clierr.Usagef("--dsn is a %s:// URL: extract mysql reads MySQL/MariaDB, give mysql://user:password@host:port/db", redact.Patterns(scheme))
+		return nil, clierr.Usagef("--dsn is a %s:// URL but extract mysql reads MySQL or MariaDB: give a mysql:// DSN (mysql://USER@HOST:PORT/DB, the password after USER:)", redact.Patterns(scheme))
 	}
 	if strings.HasPrefix(dsn, "mysql://") || strings.HasPrefix(dsn, "mariadb://") {
 		cfg, err = parseURLDSN(ctx, dsn)

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"io"
+	"syscall"
 
 	"github.com/go-sql-driver/mysql"
 
@@ -57,11 +58,16 @@ func lostErr(err error, cfg *mysql.Config) error {
 
 // typedErrOf is the part of err that callers may match and that holds no
 // driver text: a *netx.TimeoutError, a *netx.LostError without its
-// driver error, or lake.ErrCorrupt (bad bookkeeping, which the lake's
-// repair fixes). Nil otherwise.
+// driver error, lake.ErrCorrupt (bad bookkeeping, which the lake's
+// repair fixes) or a full disk's errno. Nil otherwise.
 func typedErrOf(err error) error {
 	if errors.Is(err, lake.ErrCorrupt) {
 		return lake.ErrCorrupt
+	}
+	for _, errno := range []syscall.Errno{syscall.ENOSPC, syscall.EDQUOT, syscall.EFBIG} {
+		if errors.Is(err, errno) {
+			return errno // a full disk: the operator's to fix
+		}
 	}
 	if te, ok := netx.AsTimeout(err); ok {
 		return te

@@ -103,20 +103,27 @@ func (t Timeouts) DialContext(ctx context.Context, network, addr string) (net.Co
 	return IdleConn(c, t.IO, addr), nil
 }
 
-// Transport is an http.Transport (HTTP/2 where the server offers it) that
-// dials with DialContext and bounds the TLS handshake by the connect
-// timeout; a response whose headers or body stop coming fails after the
-// io timeout through the connection's read deadline.
+// Transport is an http.Transport (HTTP/2 where the server offers it) with
+// the bounds of Apply.
 func (t Timeouts) Transport() *http.Transport {
-	t = t.WithDefaults()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Apply(tr)
+	return tr
+}
+
+// Apply sets the bounds on a transport someone else built (the AWS SDK's
+// BuildableClient.WithTransportOptions takes it as is): dial with
+// DialContext, TLS within the connect timeout; a response whose headers or
+// body stop coming fails after the io timeout through the connection's
+// read deadline.
+func (t Timeouts) Apply(tr *http.Transport) {
+	t = t.WithDefaults()
 	tr.DialContext = t.DialContext
 	tr.TLSHandshakeTimeout = t.Connect
 	// A backstop for a server that trickles bytes without ever finishing
-	// its headers; set past the io timeout so a silent server is reported
-	// by the connection's typed error first.
-	tr.ResponseHeaderTimeout = t.IO + t.IO/4
-	return tr
+	// its headers; set well past the io timeout so that a silent server
+	// is reported by the connection's typed error, even on a busy host.
+	tr.ResponseHeaderTimeout = 2*t.IO + t.Connect
 }
 
 // HTTPClient is an http.Client over Transport. It sets no overall

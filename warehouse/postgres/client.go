@@ -49,7 +49,7 @@ func (c *Client) Connect(ctx context.Context) (*pgx.Conn, error) {
 	if terr := c.timeoutErr(ctx, err); terr != nil {
 		return nil, terr
 	}
-	msg := redact.String(ctx, err.Error())
+	msg := oneLine(redact.String(ctx, err.Error()))
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 
 	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/warehouse/driver"
@@ -42,4 +43,11 @@ func (c *Client) timeoutErr(ctx context.Context, err error) error {
 		te = &netx.TimeoutError{Endpoint: net.JoinHostPort(c.cfg.Host, strconv.Itoa(int(c.cfg.Port))), Phase: netx.PhaseConnect, After: c.cfg.ConnectTimeout}
 	}
 	return fmt.Errorf("connect to %s: %w (%w)", c.redacted, te, driver.ErrUnreachable)
+}
+
+// oneLine puts pgx's connect error, which lists each address tried on a
+// line of its own, on one line.
+func oneLine(msg string) string {
+	msg = strings.ReplaceAll(msg, ":\n\t", ": ")
+	return strings.ReplaceAll(strings.ReplaceAll(msg, "\n\t", "; "), "\n", "; ")
 }

@@ -33,3 +33,15 @@ func TestSilentPostgresFailsWithinConnectTimeout(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+// pgx lists every address it tried on its own line; the error is one line.
+func TestUnreachablePostgresIsOneLine(t *testing.T) {
+	c, err := postgres.NewClient("postgres://u@localhost:1/db?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Connect(context.Background())
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "localhost:1") {
+		t.Fatalf("err = %q, want one line naming the server", err)
+	}
+}
