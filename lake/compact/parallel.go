@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/lakectl/lakectl/lake/table"
 )
 
@@ -18,6 +20,22 @@ const maxPartitionWorkers = 4
 // core, at most maxPartitionWorkers.
 func partitionWorkers() int {
 	return max(1, min(runtime.GOMAXPROCS(0), maxPartitionWorkers))
+}
+
+// partitionMemory bounds the sum of the running partitions' weights
+// (partitionWeight): small partitions run side by side, large ones (whose
+// outputs each buffer a row group of up to rowGroupBytes of input) one or
+// two at a time, so peak memory does not grow with the core count.
+const partitionMemory = 96 << 20
+
+// partitionWeight is the memory a partition's compaction may hold: its
+// small files' bytes, at most one output row group's worth of input.
+func partitionWeight(p partitionFiles) int64 {
+	var n int64
+	for _, f := range p.files {
+		n += f.Size
+	}
+	return max(1, min(n, rowGroupBytes, partitionMemory))
 }
 
 // partitionProblems collects one partition's problems (files left in place).
@@ -49,9 +67,11 @@ func compactPartitions(ctx context.Context, tbl *table.Table, parts []partitionF
 		wg       sync.WaitGroup
 	)
 	sem := make(chan struct{}, partitionWorkers())
+	mem := semaphore.NewWeighted(partitionMemory)
 	for i, p := range parts {
 		sem <- struct{}{}
-		if failed.Load() || ctx.Err() != nil {
+		w := partitionWeight(p)
+		if failed.Load() || ctx.Err() != nil || mem.Acquire(ctx, w) != nil {
 			<-sem
 			stopped = true
 			break
@@ -59,7 +79,7 @@ func compactPartitions(ctx context.Context, tbl *table.Table, parts []partitionF
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() { <-sem }()
+			defer func() { mem.Release(w); <-sem }()
 			var probs partitionProblems
 			pr, err := compactPartition(ctx, tbl, p, opts, &probs)
 			done[i] = partitionDone{name: p.name, pr: pr, skipped: pr == nil && err == nil, problems: probs.Problems, ran: true}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/table"
 )
 
 // overlapStore records how many staged outputs were being uploaded at once.
@@ -61,4 +62,22 @@ func TestPartitionsAreCompactedConcurrently(t *testing.T) {
 		t.Fatalf("%d outputs uploaded at once, want %d", store.max, want)
 	}
 	sameData(t, before, readSnapshot(ctx, t, openTable(t, base, "orders")))
+}
+
+// A large partition weighs one output row group; small ones their bytes.
+func TestPartitionWeight(t *testing.T) {
+	small := partitionFiles{files: []table.File{{Size: 3 << 20}, {Size: 2 << 20}}}
+	large := partitionFiles{files: make([]table.File, 100)}
+	for i := range large.files {
+		large.files[i].Size = 10 << 20
+	}
+	if w := partitionWeight(small); w != 5<<20 {
+		t.Errorf("small partition weighs %d, want %d", w, 5<<20)
+	}
+	if w := partitionWeight(large); w != rowGroupBytes {
+		t.Errorf("large partition weighs %d, want %d", w, rowGroupBytes)
+	}
+	if 2*rowGroupBytes <= partitionMemory {
+		t.Errorf("two large partitions (%d bytes each) fit the %d-byte budget together", rowGroupBytes, partitionMemory)
+	}
 }
