@@ -24,7 +24,7 @@ import (
 // same folder, and compacted on MinIO from an identical copy of the lake:
 //
 //   - lakectl's own files: LAKECTL_BENCH_FILES files (default 200; the
-//     issue's size is 2000) of LAKECTL_BENCH_ROWS rows (default 2000) of
+//     issue's size is 2000) of LAKECTL_BENCH_FILE_ROWS rows (default 2000) of
 //     the mixed 10-column schema across 10 partitions;
 //   - another tool's files: LAKECTL_BENCH_DUCK_FILES files (default 200;
 //     the size is 2000) written by DuckDB, LAKECTL_BENCH_DUCK_ROWS
@@ -38,7 +38,7 @@ import (
 //
 //	go test ./lake/compact/ -run '^$' -bench CompactMatrix -benchtime 1x
 func BenchmarkCompactMatrix(b *testing.B) {
-	own := benchSize{files: envInt(b, "LAKECTL_BENCH_FILES", 200), rows: envInt(b, "LAKECTL_BENCH_ROWS", 2000)}
+	own := benchSize{files: envInt(b, "LAKECTL_BENCH_FILES", 200), rows: envInt(b, "LAKECTL_BENCH_FILE_ROWS", 2000)}
 	duck := benchSize{files: envInt(b, "LAKECTL_BENCH_DUCK_FILES", 200), rows: envInt(b, "LAKECTL_BENCH_DUCK_ROWS", 1000)}
 	for range b.N {
 		b.Run("lakectl-files", func(b *testing.B) { matrixRow(b, "lakectl's files", own, seedOwn) })
