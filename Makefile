@@ -3,6 +3,8 @@
 #   make test    - gofmt check, go vet, staticcheck, all tests with -race against
 #                  MariaDB, PostgreSQL and MinIO (started by scripts/testenv.sh)
 #   make bench   - the benchmarks that print lakectl's figures next to their references
+#   make bench-matrix - only the local-versus-MinIO matrix (compaction, crawl, load);
+#                  sizes from LAKECTL_BENCH_* (see lake/compact/bench_test.go, bench/)
 #   make generate - regenerate man/ and completions/ from the command tree
 
 SHELL       := /bin/bash
@@ -15,7 +17,7 @@ COMMIT_DATE := $(shell git log -1 --format=%cI 2>/dev/null)
 LDFLAGS     := -X github.com/lakectl/lakectl/cmd.Commit=$(COMMIT) -X github.com/lakectl/lakectl/cmd.CommitDate=$(COMMIT_DATE)
 TEST_TIMEOUT ?= 60m
 
-.PHONY: build test fmt-check vet staticcheck unit bench generate install
+.PHONY: build test fmt-check vet staticcheck unit bench bench-matrix generate install
 
 build:
 	$(GO) build -buildvcs=true -ldflags "$(LDFLAGS)" -o bin/lakectl ./cmd/lakectl
@@ -43,9 +45,16 @@ staticcheck: $(STATICCHECK)
 
 # Benchmarks are sized by environment variables (see README); the defaults
 # are the figures the issues ask for.
+# The issue's sizes for the matrix (go test alone runs small defaults).
+BENCH_SIZES := LAKECTL_BENCH_FILES=2000 LAKECTL_BENCH_DUCK_FILES=2000 LAKECTL_BENCH_MATRIX_FILES=2000
+
 bench:
 	@eval "$$(scripts/testenv.sh)" && \
-	  { $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 120m ./...; rc=$$?; scripts/testenv.sh stop; exit $$rc; }
+	  { $(BENCH_SIZES) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 120m ./...; rc=$$?; scripts/testenv.sh stop; exit $$rc; }
+
+bench-matrix:
+	@eval "$$(scripts/testenv.sh)" && \
+	  { $(BENCH_SIZES) $(GO) test -run '^$$' -bench 'CompactMatrix|LakeMatrix' -benchtime 1x -timeout 120m ./lake/compact/ ./bench/; rc=$$?; scripts/testenv.sh stop; exit $$rc; }
 
 generate:
 	$(GO) generate ./...

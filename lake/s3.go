@@ -41,6 +41,7 @@ type S3Store struct {
 	prefix    string // "" or "p/q/" (with the trailing slash)
 	endpoint  string // for messages, redacted
 	opts      Options
+	requests  *requestCounts
 }
 
 // NewS3Store returns a store on bucket/prefix. It loads the AWS
@@ -80,7 +81,9 @@ func NewS3Store(ctx context.Context, bucket, prefix string, opts Options) (*S3St
 		cfg.Region = "us-east-1"
 	}
 	pathStyle := opts.S3PathStyle || needsPathStyle(endpoint)
+	counts := &requestCounts{}
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, counts.middleware)
 		if opts.S3Endpoint != "" {
 			o.BaseEndpoint = aws.String(opts.S3Endpoint)
 		}
@@ -97,7 +100,7 @@ func NewS3Store(ctx context.Context, bucket, prefix string, opts Options) (*S3St
 			shown = redact.Patterns(endpoint)
 		}
 	}
-	return &S3Store{client: client, checksums: endpoint == "", bucket: bucket, prefix: prefix, endpoint: shown, opts: opts}, nil
+	return &S3Store{client: client, checksums: endpoint == "", bucket: bucket, prefix: prefix, endpoint: shown, opts: opts, requests: counts}, nil
 }
 
 // needsPathStyle: virtual-host addressing cannot work on an IP address or
@@ -113,6 +116,10 @@ func needsPathStyle(endpoint string) bool {
 	h := u.Hostname()
 	return h == "localhost" || net.ParseIP(h) != nil
 }
+
+// Requests implements RequestCounter: the requests sent so far, retries
+// included.
+func (s *S3Store) Requests() map[string]int64 { return s.requests.Requests() }
 
 // Client returns the underlying S3 client, for tests and benchmarks.
 func (s *S3Store) Client() *s3.Client { return s.client }

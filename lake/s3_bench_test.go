@@ -1,7 +1,6 @@
 package lake_test
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -23,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/lakectl/lakectl/internal/benchmeter"
 	"github.com/lakectl/lakectl/internal/testenv"
 	"github.com/lakectl/lakectl/lake"
 )
@@ -102,23 +101,6 @@ func peakHeap(fn func()) float64 {
 	close(done)
 	wg.Wait()
 	return float64(peak.Load()) / (1 << 20)
-}
-
-// peakRSS is the process's peak resident set (VmHWM) in MiB.
-func peakRSS() float64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
-			return kb / 1024
-		}
-	}
-	return 0
 }
 
 // BenchmarkS3Transfer512MiB uploads and downloads one object (512 MiB, or
@@ -235,7 +217,7 @@ func benchTransfer(b *testing.B, env testenv.S3Env, endpoint string) {
 			rate(sdkGetSingle), rate(lakeGetSingle), sdkGetSingle.Seconds()/lakeGetSingle.Seconds(), heapGet)
 		fmt.Printf("  download of the multipart object:   sdk one stream %7.1f MB/s | lake %7.1f MB/s (%.2fx)\n",
 			rate(sdkGetParts), rate(lakeGetParts), sdkGetParts.Seconds()/lakeGetParts.Seconds())
-		fmt.Printf("  process peak RSS %.0f MiB\n", peakRSS())
+		fmt.Printf("  process peak RSS %.0f MiB\n", float64(benchmeter.PeakRSS())/(1<<20))
 	}
 }
 

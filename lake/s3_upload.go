@@ -48,14 +48,14 @@ func (s *S3Store) multipartPut(ctx context.Context, key string, r io.Reader, siz
 	free := make(chan []byte, s.opts.Concurrency+1)
 	var first []byte
 	if !isAt {
-		first = make([]byte, partSize)
-		n, err := io.ReadFull(ctxReader{ctx: ctx, r: r}, first)
+		var err error
+		first, err = readFirstPart(ctxReader{ctx: ctx, r: r}, partSize)
 		switch {
-		case err == io.EOF || err == io.ErrUnexpectedEOF:
-			if size >= 0 && int64(n) != size {
+		case err == io.EOF:
+			if n := len(first); size >= 0 && int64(n) != size {
 				return "", fmt.Errorf("body is %d bytes, declared %d", n, size)
 			}
-			return s.singlePut(ctx, key, bytes.NewReader(first[:n]), int64(n), opts)
+			return s.singlePut(ctx, key, bytes.NewReader(first), int64(len(first)), opts)
 		case err != nil:
 			return "", err
 		}
@@ -186,6 +186,27 @@ func (s *S3Store) multipartPut(ctx context.Context, key string, r io.Reader, siz
 		return "", err
 	}
 	return aws.ToString(out.ETag), nil
+}
+
+// readFirstPart reads up to size bytes, growing its buffer as they come,
+// so that a body smaller than a part (most compaction outputs and
+// records) holds its own size in memory, not a whole part. It returns
+// io.EOF when the body ended before size bytes.
+func readFirstPart(r io.Reader, size int64) ([]byte, error) {
+	buf := make([]byte, 0, min(size, 256<<10))
+	for int64(len(buf)) < size {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(size, 2*int64(cap(buf))))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // singlePut stores a body of known size with one PutObject.

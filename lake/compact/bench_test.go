@@ -1,154 +1,231 @@
 package compact
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/lakectl/lakectl/internal/benchmeter"
+	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/table"
 )
 
-// BenchmarkCompactVsDuckDB is the issue's figure: LAKECTL_BENCH_FILES small
-// files (default 2,000) of 2,000 rows of the mixed 10-column schema across
-// 10 partitions, compacted by lakectl and rewritten by DuckDB
-// (COPY (SELECT * FROM read_parquet([...])) TO ... (FORMAT parquet), one per
-// partition) in the same run, on a local lake and on MinIO. Run:
+// BenchmarkCompactMatrix is the issue's compaction matrix, both kinds of
+// input compacted on a local lake, rewritten by DuckDB (one
+// COPY (SELECT * FROM read_parquet([...])) TO ... per partition) on the
+// same folder, and compacted on MinIO from an identical copy of the lake:
 //
-//	go test ./lake/compact/ -run '^$' -bench CompactVsDuckDB -benchtime 1x
-func BenchmarkCompactVsDuckDB(b *testing.B) {
-	files := 2000
-	if v := os.Getenv("LAKECTL_BENCH_FILES"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 20 {
-			b.Fatalf("LAKECTL_BENCH_FILES=%q: want a number >= 20", v)
-		}
-		files = n
-	}
-	for _, sf := range stores() {
-		b.Run(sf.name, func(b *testing.B) {
-			for range b.N {
-				benchOnce(b, sf, files)
-			}
-		})
+//   - lakectl's own files: LAKECTL_BENCH_FILES files (default 200; the
+//     issue's size is 2000) of LAKECTL_BENCH_FILE_ROWS rows (default 2000) of
+//     the mixed 10-column schema across 10 partitions;
+//   - another tool's files: LAKECTL_BENCH_DUCK_FILES files (default 200;
+//     the issue's size is 2000) written by DuckDB, LAKECTL_BENCH_DUCK_ROWS
+//     rows each (default 1000) in four row groups, a column added halfway,
+//     across 5 day partitions.
+//
+// Each S3 figure is printed as a ratio to the local one of the same run,
+// with peak RSS, CPU time (getrusage: steadier than wall time on a shared
+// machine) and the S3 requests by type next to the minimum the work needs.
+// Run:
+//
+//	go test ./lake/compact/ -run '^$' -bench CompactMatrix -benchtime 1x
+func BenchmarkCompactMatrix(b *testing.B) {
+	own := benchSize{files: envInt(b, "LAKECTL_BENCH_FILES", 200), rows: envInt(b, "LAKECTL_BENCH_FILE_ROWS", 2000)}
+	duck := benchSize{files: envInt(b, "LAKECTL_BENCH_DUCK_FILES", 200), rows: envInt(b, "LAKECTL_BENCH_DUCK_ROWS", 1000)}
+	for range b.N {
+		b.Run("lakectl-files", func(b *testing.B) { matrixRow(b, "lakectl's files", own, seedOwn) })
+		b.Run("duckdb-files", func(b *testing.B) { matrixRow(b, "DuckDB's files", duck, seedDuck) })
 	}
 }
 
-func benchOnce(b *testing.B, sf storeFactory, files int) {
-	b.StopTimer()
+type benchSize struct{ files, rows int }
+
+func envInt(b *testing.B, name string, def int) int {
+	n, err := benchmeter.EnvInt(name, def)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+// timed measures fn (benchmeter.Run), failing the benchmark on its error.
+func timed(b *testing.B, fn func() error) benchmeter.Measure {
+	m, err := benchmeter.Run(fn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+// seeder fills the table "bench" of a local lake in dir and returns its
+// partitions.
+type seeder func(ctx context.Context, b testing.TB, dir string, store lake.Store, size benchSize) []string
+
+func matrixRow(b *testing.B, kind string, size benchSize, seed seeder) {
 	ctx := context.Background()
-	store := sf.open(b)
+	dir := b.TempDir()
+	local, err := lake.NewFileStore(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	parts := seed(ctx, b, dir, local, size)
+	keys, inBytes, rows := liveFiles(ctx, b, local)
+	s3 := s3Store(b)
+	if err := benchmeter.CopyLake(ctx, local, s3); err != nil {
+		b.Fatal(err)
+	}
+	objects := countObjects(ctx, b, s3)
+	before := lake.Requests(s3)
+
+	duck := timed(b, func() error { return duckRewrite(ctx, b.TempDir(), parts, keys) })
+	var res *Result
+	loc := timed(b, func() (err error) { res, err = Compact(ctx, local, Options{Table: "bench"}); return err })
+	var sres *Result
+	rem := timed(b, func() (err error) { sres, err = Compact(ctx, s3, Options{Table: "bench"}); return err })
+	for _, r := range []*Result{res, sres} {
+		if r.Rows != rows || r.InputFiles != int64(size.files) {
+			b.Fatalf("compacted %d rows of %d files, want %d rows of %d", r.Rows, r.InputFiles, rows, size.files)
+		}
+	}
+	mb := float64(inBytes) / (1 << 20)
+	fmt.Printf("compaction, %s: %d files, %d rows, %.1f MiB in, %d partitions, %d outputs (GOMAXPROCS %d)\n",
+		kind, size.files, rows, mb, len(parts), res.Files, runtime.GOMAXPROCS(0))
+	fmt.Printf("  %-14s %8s %8s %10s %12s\n", "", "wall", "cpu", "peak RSS", "rows/s")
+	line := func(name string, m benchmeter.Measure, note string) {
+		fmt.Printf("  %-14s %7.2fs %7.2fs %6.0f MiB %12.0f  %s\n", name, m.Wall.Seconds(), m.CPU.Seconds(), m.RSSMiB(), float64(rows)/m.Wall.Seconds(), note)
+	}
+	line("local lakectl", loc, "")
+	line("local duckdb", duck, fmt.Sprintf("lakectl %.2fx DuckDB's speed (cpu %.2fx)", ratio(duck.Wall, loc.Wall), ratio(duck.CPU, loc.CPU)))
+	line("minio lakectl", rem, fmt.Sprintf("%.2fx the local time (cpu %.2fx)", ratio(rem.Wall, loc.Wall), ratio(rem.CPU, loc.CPU)))
+	fmt.Printf("  minio requests: %s\n", benchmeter.Requests(before, lake.Requests(s3), minRequests(objects, sres)))
+	b.ReportMetric(loc.Wall.Seconds(), "local-s")
+	b.ReportMetric(ratio(duck.Wall, loc.Wall), "x-duckdb")
+	b.ReportMetric(ratio(rem.Wall, loc.Wall), "s3/local")
+	b.ReportMetric(float64(max(loc.RSS, rem.RSS))/(1<<20), "peakRSS-MiB")
+}
+
+func ratio(a, b time.Duration) float64 { return a.Seconds() / b.Seconds() }
+
+// minRequests is what a compaction cannot do without: listing the lake's
+// keys (1,000 a page), one GET per input, one PUT per output and per
+// partition's commit record, one DELETE per input.
+func minRequests(objects int, r *Result) map[string]int64 {
+	return map[string]int64{
+		lake.ReqList:   int64(max(1, (objects+999)/1000)),
+		lake.ReqGet:    r.InputFiles,
+		lake.ReqPut:    r.Files + int64(len(r.Partitions)),
+		lake.ReqDelete: r.InputFiles,
+	}
+}
+
+// liveFiles returns the table's file URLs by partition, their bytes and
+// rows (from the footers).
+func liveFiles(ctx context.Context, b *testing.B, store lake.Store) (map[string][]string, int64, int64) {
+	tbl := openTable(b, store, "bench")
+	keys := map[string][]string{}
+	var n int64
+	err := tbl.Files(ctx, func(f table.File) error {
+		keys[f.Partition] = append(keys[f.Partition], store.URL(f.Key))
+		n += f.Size
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sums, err := tbl.Partitions(ctx, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var rows int64
+	for _, s := range sums {
+		rows += s.Rows
+	}
+	return keys, n, rows
+}
+
+func countObjects(ctx context.Context, b *testing.B, s lake.Store) int {
+	n := 0
+	if err := s.List(ctx, "", func(lake.ObjectInfo) error { n++; return nil }); err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+// seedOwn writes lakectl's files: 10 partitions, one append per partition.
+func seedOwn(ctx context.Context, b testing.TB, _ string, store lake.Store, size benchSize) []string {
 	tbl := openTable(b, store, "bench")
 	parts := make([]string, 10)
 	for i := range parts {
 		parts[i] = fmt.Sprintf("region_part=r%02d", i)
 	}
-	seedPartitions(ctx, b, tbl, parts, files/len(parts), 2000)
-	var keys = map[string][]string{}
-	var inBytes int64
-	_ = tbl.Files(ctx, func(f table.File) error {
-		keys[f.Partition] = append(keys[f.Partition], store.URL(f.Key))
-		inBytes += f.Size
-		return nil
-	})
-	rows := int64(files/len(parts)*len(parts)) * 2000
+	seedPartitions(ctx, b, tbl, parts, size.files/len(parts), size.rows)
+	return parts
+}
 
-	duck, duckErr := duckRewrite(ctx, b, sf.name, parts, keys)
-
-	runtime.GC()
-	resetPeakRSS()
-	b.StartTimer()
-	start := time.Now()
-	res, err := Compact(ctx, store, Options{Table: "bench"})
-	elapsed := time.Since(start)
-	b.StopTimer()
+// seedDuck writes another tool's files with DuckDB straight into the
+// table's folders: 5 day partitions, four row groups per file, a column
+// (note) added from the second half of the files on.
+func seedDuck(ctx context.Context, b testing.TB, dir string, _ lake.Store, size benchSize) []string {
+	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		b.Fatal(err)
 	}
-	rss := peakRSS()
-	if res.Rows != rows || res.Files != int64(len(parts)) {
-		b.Fatalf("compacted %d rows into %d files, want %d rows into %d", res.Rows, res.Files, rows, len(parts))
+	defer db.Close()
+	parts := make([]string, 5)
+	for i := range parts {
+		parts[i] = fmt.Sprintf("day=2026-03-%02d", i+1)
+		if err := os.MkdirAll(filepath.Join(dir, "tables", "bench", parts[i]), 0o755); err != nil {
+			b.Fatal(err)
+		}
 	}
-	mb := float64(inBytes) / (1 << 20)
-	b.ReportMetric(float64(rows)/elapsed.Seconds(), "rows/s")
-	b.ReportMetric(mb/elapsed.Seconds(), "MB/s")
-	b.ReportMetric(float64(rss)/(1<<20), "peakRSS-MiB")
-	fmt.Printf("compact %s: %d files, %d rows, %.1f MiB in\n", sf.name, files, rows, mb)
-	fmt.Printf("  lakectl: %8.2fs %12.0f rows/s %8.1f MB/s  peak RSS %6.0f MiB\n", elapsed.Seconds(), float64(rows)/elapsed.Seconds(), mb/elapsed.Seconds(), float64(rss)/(1<<20))
-	if duckErr != nil {
-		fmt.Printf("  duckdb:  not measured: %v\n", duckErr)
-		return
+	for f := range size.files {
+		note := ""
+		if f >= size.files/2 {
+			note = ", 'note ' || (i % 97) AS note"
+		}
+		out := filepath.Join(dir, "tables", "bench", parts[f%len(parts)], fmt.Sprintf("duck-%05d.parquet", f))
+		q := fmt.Sprintf(`COPY (SELECT %d * %d + i AS id, TIMESTAMP '2026-03-01' + to_seconds(i) AS created_at,
+			'customer-' || (i %% 997) AS customer, CAST(i * 1.01 AS DECIMAL(12,2)) AS amount, CAST(i %% 1000 AS INTEGER) AS qty,
+			CASE WHEN i %% 7 = 0 THEN NULL ELSE i * 1.25 END AS price, i %% 2 = 0 AS active%s
+			FROM range(%d) t(i)) TO '%s' (FORMAT parquet, ROW_GROUP_SIZE %d)`,
+			f, size.rows, note, size.rows, out, max(size.rows/4, 1))
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			b.Fatalf("duckdb write: %v", err)
+		}
 	}
-	fmt.Printf("  duckdb:  %8.2fs %12.0f rows/s %8.1f MB/s  peak RSS %6.0f MiB  (lakectl %.2fx DuckDB's speed)\n",
-		duck.elapsed.Seconds(), float64(rows)/duck.elapsed.Seconds(), mb/duck.elapsed.Seconds(), float64(duck.rss)/(1<<20), duck.elapsed.Seconds()/elapsed.Seconds())
-}
-
-type duckResult struct {
-	elapsed time.Duration
-	rss     int64
+	return parts
 }
 
 // duckRewrite rewrites each partition's files into one file with DuckDB,
-// as the reference. On S3 it needs DuckDB's httpfs extension, which may be
-// unavailable offline; the error says so.
-func duckRewrite(ctx context.Context, b *testing.B, storeName string, parts []string, keys map[string][]string) (duckResult, error) {
+// the reference.
+func duckRewrite(ctx context.Context, outDir string, parts []string, keys map[string][]string) error {
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
-		return duckResult{}, err
+		return err
 	}
 	defer db.Close()
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return duckResult{}, err
+		return err
 	}
 	defer conn.Close()
-	outDir := b.TempDir()
-	if storeName != "file" {
-		if _, err := conn.ExecContext(ctx, "LOAD httpfs"); err != nil {
-			return duckResult{}, fmt.Errorf("DuckDB cannot read S3 here (httpfs extension not installed): %v", err)
-		}
-		return duckResult{}, fmt.Errorf("S3 credentials for DuckDB not configured by this benchmark")
-	}
-	runtime.GC()
-	resetPeakRSS()
-	start := time.Now()
 	for i, p := range parts {
 		quoted := make([]string, len(keys[p]))
 		for j, k := range keys[p] {
 			quoted[j] = "'" + strings.ReplaceAll(k, "'", "''") + "'"
 		}
-		q := fmt.Sprintf("COPY (SELECT * FROM read_parquet([%s])) TO '%s/out-%d.parquet' (FORMAT parquet)", strings.Join(quoted, ","), outDir, i)
+		q := fmt.Sprintf("COPY (SELECT * FROM read_parquet([%s], union_by_name = true)) TO '%s/out-%d.parquet' (FORMAT parquet)", strings.Join(quoted, ","), outDir, i)
 		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return duckResult{}, fmt.Errorf("duckdb rewrite: %w", err)
+			return fmt.Errorf("duckdb rewrite: %w", err)
 		}
 	}
-	return duckResult{elapsed: time.Since(start), rss: peakRSS()}, nil
-}
-
-// resetPeakRSS resets the kernel's peak-RSS mark (VmHWM) of this process.
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
-
-// peakRSS reads VmHWM, in bytes.
-func peakRSS() int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
+	return nil
 }

@@ -87,6 +87,8 @@ type Options struct {
 	// hook, in tests, is called at named stages of the run (a crash test
 	// kills the process there).
 	hook func(stage string)
+	// cache keeps small inputs read whole while planning (set by Compact).
+	cache *fileCache
 }
 
 // SortMemoryBytes bounds the input bytes of one sorted output (SortBy):
@@ -143,6 +145,7 @@ func Compact(ctx context.Context, store lake.Store, opts Options) (*Result, erro
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
+	opts.cache = newFileCache()
 	tbl, err := table.Open(store, opts.Table)
 	if err != nil {
 		return nil, err
@@ -174,28 +177,25 @@ func Compact(ctx context.Context, store lake.Store, opts Options) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	var total int64
-	for _, p := range parts {
-		for _, f := range p.files {
-			total += f.Size
+	opts.Progress.SetTotal(0)
+	done, err := compactPartitions(ctx, tbl, parts, opts)
+	for _, d := range done {
+		res.Problems = append(res.Problems, d.problems...)
+		switch {
+		case d.skipped:
+			res.Skipped = append(res.Skipped, d.name)
+		case d.pr != nil:
+			pr := d.pr
+			res.Partitions = append(res.Partitions, *pr)
+			res.Rows += pr.Rows
+			res.Files += pr.Files
+			res.Bytes += pr.Bytes
+			res.InputFiles += pr.InputFiles
+			res.InputBytes += pr.InputBytes
 		}
 	}
-	opts.Progress.SetTotal(0)
-	for _, p := range parts {
-		pr, err := compactPartition(ctx, tbl, p, opts, res)
-		if err != nil {
-			return res, err
-		}
-		if pr == nil {
-			res.Skipped = append(res.Skipped, p.name)
-			continue
-		}
-		res.Partitions = append(res.Partitions, *pr)
-		res.Rows += pr.Rows
-		res.Files += pr.Files
-		res.Bytes += pr.Bytes
-		res.InputFiles += pr.InputFiles
-		res.InputBytes += pr.InputBytes
+	if err != nil {
+		return res, err
 	}
 	opts.Progress.Done()
 	res.DurationS = time.Since(start).Seconds()

@@ -14,15 +14,21 @@ import (
 // compactPartition plans and (unless DryRun) compacts one partition in one
 // transaction. It returns nil when there is nothing to gain. Unreadable or
 // incompatible files are appended to res.Problems and left in place.
-func compactPartition(ctx context.Context, tbl *table.Table, p partitionFiles, opts Options, res *Result) (*PartitionResult, error) {
+func compactPartition(ctx context.Context, tbl *table.Table, p partitionFiles, opts Options, res *partitionProblems) (*PartitionResult, error) {
 	log := opts.Logger.With("table", tbl.Name(), "partition", p.name)
 	if len(p.files) < 2 {
 		return nil, nil
 	}
-	inputs, problems, err := readFooters(ctx, tbl, p.files)
+	inputs, problems, err := readFooters(ctx, tbl, p.files, opts.cache)
 	if err != nil {
 		return nil, err
 	}
+	all := inputs
+	defer func() {
+		for _, in := range all {
+			opts.cache.release(in)
+		}
+	}()
 	res.Problems = append(res.Problems, problems...)
 	union, inputs, problems := unifyInputs(inputs)
 	res.Problems = append(res.Problems, problems...)
@@ -65,6 +71,9 @@ func compactPartition(ctx context.Context, tbl *table.Table, p partitionFiles, o
 		groups = groups[1:]
 		key := tx.NewFileKey(p.name)
 		out, err := writeOutput(ctx, tbl.Store(), tx.StagingKey(key), union, g, opts.Codec, opts.SortBy, opts.Progress.Add)
+		for _, in := range g {
+			opts.cache.release(in)
+		}
 		var bad *badInputError
 		if errors.As(err, &bad) {
 			// Leave the file in place, report it, and redo the group without it.

@@ -33,6 +33,7 @@ type inputFile struct {
 	table.File
 	rows   int64
 	schema schema.Schema
+	data   []byte // the whole file when planning kept it (fileCache)
 }
 
 // filter is a parsed --partition value: folders "k=v" the partition must have.
@@ -170,7 +171,7 @@ func hasCommits(ctx context.Context, tbl *table.Table) (bool, error) {
 // readFooters reads the small files' footers in parallel. Files whose
 // footer cannot be read are returned as problems ("key: reason"), not as
 // an error; an error is a failure of the store or the context.
-func readFooters(ctx context.Context, tbl *table.Table, files []table.File) ([]*inputFile, []string, error) {
+func readFooters(ctx context.Context, tbl *table.Table, files []table.File, cache *fileCache) ([]*inputFile, []string, error) {
 	out := make([]*inputFile, len(files))
 	problems := make([]string, len(files))
 	var mu sync.Mutex
@@ -178,7 +179,7 @@ func readFooters(ctx context.Context, tbl *table.Table, files []table.File) ([]*
 	g.SetLimit(footerReaders)
 	for i, f := range files {
 		g.Go(func() error {
-			ft, err := parquetfile.ReadFooterFrom(gctx, tbl.Store(), f.Key, f.Size)
+			ft, data, err := cache.readFooter(gctx, tbl.Store(), f.Key, f.Size)
 			if err != nil {
 				corrupt, serr := fileAtFault(gctx, tbl, f.Key, err)
 				if serr != nil {
@@ -191,7 +192,7 @@ func readFooters(ctx context.Context, tbl *table.Table, files []table.File) ([]*
 				}
 				return nil // gone since the listing: no longer live, nothing to do
 			}
-			out[i] = &inputFile{File: f, rows: ft.Rows, schema: ft.Schema}
+			out[i] = &inputFile{File: f, rows: ft.Rows, schema: ft.Schema, data: data}
 			return nil
 		})
 	}

@@ -1,10 +1,12 @@
 package compact
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -73,7 +75,10 @@ func writeOutput(ctx context.Context, store lake.Store, stagingKey string, union
 	if err != nil {
 		return output{}, fmt.Errorf("output schema: %w", err)
 	}
-	opened := openAhead(ctx, store, inputs)
+	opened, openers := openAhead(ctx, store, inputs)
+	// The openers are done with the inputs when this returns (the caller
+	// then releases their cached bytes).
+	defer func() { cancel(); openers.Wait() }()
 
 	first, ok := <-opened
 	if !ok {
@@ -146,9 +151,12 @@ func writeOutput(ctx context.Context, store lake.Store, stagingKey string, union
 
 // openAhead opens the inputs in order, prefetch at a time, and sends them
 // in input order. It stops when ctx is cancelled.
-func openAhead(ctx context.Context, store lake.Store, inputs []*inputFile) <-chan openInput {
+func openAhead(ctx context.Context, store lake.Store, inputs []*inputFile) (<-chan openInput, *sync.WaitGroup) {
 	out := make(chan openInput, prefetch)
+	var wg sync.WaitGroup
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		defer close(out)
 		slots := make([]chan openInput, len(inputs))
 		for i := range slots {
@@ -156,14 +164,20 @@ func openAhead(ctx context.Context, store lake.Store, inputs []*inputFile) <-cha
 		}
 		// tokens bound the files opened but not yet handed on.
 		tokens := make(chan struct{}, prefetch)
+		wg.Add(1)
 		go func() {
+			defer wg.Done()
 			for i, in := range inputs {
 				select {
 				case tokens <- struct{}{}:
 				case <-ctx.Done():
 					return
 				}
-				go func() { slots[i] <- openFile(ctx, store, in) }()
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					slots[i] <- openFile(ctx, store, in)
+				}()
 			}
 		}()
 		for i := range inputs {
@@ -180,11 +194,14 @@ func openAhead(ctx context.Context, store lake.Store, inputs []*inputFile) <-cha
 			}
 		}
 	}()
-	return out
+	return out, &wg
 }
 
 func openFile(ctx context.Context, store lake.Store, in *inputFile) openInput {
-	ra := parquetfile.StoreReaderAt(ctx, store, in.Key, in.Size)
+	var ra io.ReaderAt = bytes.NewReader(in.data)
+	if in.data == nil {
+		ra = parquetfile.StoreReaderAt(ctx, store, in.Key, in.Size)
+	}
 	f, err := parquet.OpenFile(ra, in.Size, parquet.SkipBloomFilters(true), parquet.ReadBufferSize(1<<20))
 	if err != nil {
 		return openInput{in: in, err: fmt.Errorf("open parquet file: %w", err)}
@@ -226,13 +243,13 @@ func (o *outWriter) add(oi openInput) error {
 	if o.sorter != nil {
 		return o.rowPath(oi)
 	}
-	if oi.in.schema.Equal(o.union) && parquet.EqualNodes(o.schema, oi.file.Schema()) {
+	if rgs, ok := o.columnGroups(oi); ok {
 		if o.pendSize > 0 && o.pendSize+oi.in.Size > rowGroupBytes {
 			if err := o.flushPending(); err != nil {
 				return err
 			}
 		}
-		o.pending = append(o.pending, oi.file.RowGroups()...)
+		o.pending = append(o.pending, rgs...)
 		o.pendIn = append(o.pendIn, oi)
 		o.pendSize += oi.in.Size
 		return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lakectl/lakectl/lake"
@@ -73,11 +74,14 @@ func (t *Table) eachMarker(ctx context.Context, fn func(marker) error) error {
 	if err != nil {
 		return fmt.Errorf("list transactions: %w", err)
 	}
-	for _, k := range keys {
+	get := func(ctx context.Context, k string) (marker, error) {
 		var m marker
 		err := lake.GetJSON(ctx, t.store, k, &m)
+		return m, err
+	}
+	return fetchInOrder(ctx, keys, get, func(k string, m marker, err error) error {
 		if errors.Is(err, lake.ErrNotExist) {
-			continue // finished meanwhile
+			return nil // finished meanwhile
 		}
 		if err != nil {
 			return err
@@ -85,11 +89,8 @@ func (t *Table) eachMarker(ctx context.Context, fn func(marker) error) error {
 		if m.TxID == "" {
 			m.TxID = strings.TrimSuffix(strings.TrimPrefix(k, prefix), ".json")
 		}
-		if err := fn(m); err != nil {
-			return err
-		}
-	}
-	return nil
+		return fn(m)
+	})
 }
 
 // settle ends a transaction that will not go on: it claims the txid with
@@ -134,6 +135,41 @@ func (t *Table) rollback(ctx context.Context, txid, job string) error {
 func (t *Table) finish(ctx context.Context, rec *CommitRecord, crash func(string) bool) error {
 	stop := func(step string) bool { return crash != nil && crash(step) }
 	staging := stagingDir(t.name, rec.TxID)
+	// Every output is published before any input is deleted; within each
+	// step the objects are independent and go inFlight at a time. A
+	// simulated crash (tests) stops each step after its first object.
+	if crash != nil {
+		return t.finishOneByOne(ctx, rec, stop)
+	}
+	dst := make([]string, len(rec.Added))
+	for i, e := range rec.Added {
+		dst[i] = e.Key
+	}
+	err := forEach(ctx, dst, func(ctx context.Context, key string) error {
+		if err := t.store.Move(ctx, staging+strings.TrimPrefix(key, t.Prefix()), key); err != nil {
+			return fmt.Errorf("publish %s: %w", key, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = forEach(ctx, rec.Removed, func(ctx context.Context, key string) error {
+		if err := t.store.Delete(ctx, key); err != nil {
+			return fmt.Errorf("delete removed file %s: %w", key, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return t.finishRecords(ctx, rec, stop)
+}
+
+// finishOneByOne is finish one object at a time, for crash tests that
+// stop it after a named object.
+func (t *Table) finishOneByOne(ctx context.Context, rec *CommitRecord, stop func(string) bool) error {
+	staging := stagingDir(t.name, rec.TxID)
 	for _, e := range rec.Added {
 		src := staging + strings.TrimPrefix(e.Key, t.Prefix())
 		if err := t.store.Move(ctx, src, e.Key); err != nil {
@@ -151,6 +187,13 @@ func (t *Table) finish(ctx context.Context, rec *CommitRecord, crash func(string
 			return nil
 		}
 	}
+	return t.finishRecords(ctx, rec, stop)
+}
+
+// finishRecords is the end of finish: the state caches, the pending
+// pointers, the staging folder and the marker.
+func (t *Table) finishRecords(ctx context.Context, rec *CommitRecord, stop func(string) bool) error {
+	staging := stagingDir(t.name, rec.TxID)
 	jobs := make([]string, 0, len(rec.State))
 	for job := range rec.State {
 		jobs = append(jobs, job)
@@ -188,12 +231,7 @@ func (t *Table) deleteAll(ctx context.Context, prefix string) error {
 	if err != nil {
 		return fmt.Errorf("list %s: %w", prefix, err)
 	}
-	for _, k := range keys {
-		if err := t.store.Delete(ctx, k); err != nil {
-			return err
-		}
-	}
-	return nil
+	return forEach(ctx, keys, t.store.Delete)
 }
 
 // orphanStaging deletes staged files of transactions that have no marker
@@ -212,19 +250,33 @@ func (t *Table) orphanStaging(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list staging: %w", err)
 	}
-	var done []string
-	for _, txid := range txids {
+	// Each transaction's folder is settled on its own, inFlight at a time.
+	orphan := make(map[string]bool, len(txids))
+	var mu sync.Mutex
+	err = forEach(ctx, txids, func(ctx context.Context, txid string) error {
 		_, err := t.store.Stat(ctx, markerKey(t.name, txid))
 		if err == nil {
-			continue
+			return nil
 		}
 		if !errors.Is(err, lake.ErrNotExist) {
-			return nil, err
+			return err
 		}
 		if err := t.deleteAll(ctx, stagingDir(t.name, txid)); err != nil {
-			return nil, err
+			return err
 		}
-		done = append(done, txid)
+		mu.Lock()
+		orphan[txid] = true
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var done []string
+	for _, txid := range txids {
+		if orphan[txid] {
+			done = append(done, txid)
+		}
 	}
 	return done, nil
 }

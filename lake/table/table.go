@@ -65,12 +65,19 @@ func (t *Table) Commit(ctx context.Context, txid string) (*CommitRecord, error) 
 // (start time), aborted ones excluded.
 func (t *Table) Commits(ctx context.Context, fn func(*CommitRecord) error) error {
 	prefix := metaDir(t.name) + "commits/"
-	return t.store.List(ctx, prefix, func(oi lake.ObjectInfo) error {
+	var txids []string
+	err := t.store.List(ctx, prefix, func(oi lake.ObjectInfo) error {
 		txid, ok := strings.CutSuffix(strings.TrimPrefix(oi.Key, prefix), ".json")
-		if !ok || !validTxID(txid) {
-			return nil
+		if ok && validTxID(txid) {
+			txids = append(txids, txid)
 		}
-		rec, err := t.Commit(ctx, txid)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// The records are read inFlight ahead and handed on in txid order.
+	return fetchInOrder(ctx, txids, t.Commit, func(_ string, rec *CommitRecord, err error) error {
 		if errors.Is(err, lake.ErrNotExist) {
 			return nil
 		}

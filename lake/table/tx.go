@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -190,6 +192,12 @@ func (tx *Tx) AddFile(ctx context.Context, e FileEntry) error {
 	if len(e.Lineage) > 0 {
 		flat := make([]Segment, 0, len(e.Lineage))
 		for _, s := range e.Lineage {
+			if TxIDOfFile(s.File) == "" {
+				// Another tool's file is a leaf: Lineage would only read
+				// its footer to return the caller's own segment.
+				flat = append(flat, s)
+				continue
+			}
 			segs, err := tx.tbl.Lineage(ctx, s.File)
 			if err != nil {
 				return fmt.Errorf("add file %s to %s: %w", e.Key, tx.tbl.name, err)
@@ -345,6 +353,11 @@ func (tx *Tx) commitPoint(ctx context.Context, rec *CommitRecord) error {
 		return fmt.Errorf("commit %s: simulated crash", tx.id)
 	}
 	if len(rec.Removed) > 0 {
+		leave, err := enterGate(ctx, t.store.URL(lockKey(commitLockName(t.name))))
+		if err != nil {
+			return fmt.Errorf("commit %s on %s: %w", tx.id, t.name, err)
+		}
+		defer leave()
 		lock, err := waitLock(ctx, t.store, commitLockName(t.name), tx.opts.StaleAfter)
 		if err != nil {
 			return fmt.Errorf("commit %s on %s: %w", tx.id, t.name, err)
@@ -368,6 +381,25 @@ func (tx *Tx) commitPoint(ctx context.Context, rec *CommitRecord) error {
 		return fmt.Errorf("commit %s on %s: %w", tx.id, t.name, err)
 	}
 	return nil
+}
+
+// gates serialize, within this process, the holders of one lock (by the
+// lock object's URL), so that concurrent transactions of one run (the
+// partitions of a compaction) queue here instead of polling the store
+// with backoff for a lock their own process holds.
+var gates sync.Map // string -> chan struct{}
+
+// enterGate waits for the process's turn at the lock at url; the caller
+// calls leave after releasing the lock.
+func enterGate(ctx context.Context, url string) (leave func(), err error) {
+	g, _ := gates.LoadOrStore(url, make(chan struct{}, 1))
+	gate := g.(chan struct{})
+	select {
+	case gate <- struct{}{}:
+		return func() { <-gate }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for lock %s: %w", url, ctx.Err())
+	}
 }
 
 // waitLock acquires a short-held lock, waiting while another holds it.
@@ -424,12 +456,53 @@ func (t *Table) checkRemovable(ctx context.Context, self string, keys []string) 
 	if err != nil {
 		return err
 	}
+	return t.checkLive(ctx, keys)
+}
+
+// checkLive fails with ErrConflict when a key is gone. Keys that share
+// folders are checked by listing the folders (one request per 1,000 keys
+// instead of one per key), the others one HEAD each, inFlight at a time.
+func (t *Table) checkLive(ctx context.Context, keys []string) error {
+	gone := func(k string) error {
+		return fmt.Errorf("file %s to remove is no longer live: %w", k, ErrConflict)
+	}
+	dirs := map[string]bool{}
 	for _, k := range keys {
-		if _, err := t.store.Stat(ctx, k); err != nil {
-			if errors.Is(err, lake.ErrNotExist) {
-				return fmt.Errorf("file %s to remove is no longer live: %w", k, ErrConflict)
+		dirs[path.Dir(k)+"/"] = true
+	}
+	if len(dirs)*2 > len(keys) {
+		return forEach(ctx, keys, func(ctx context.Context, k string) error {
+			if _, err := t.store.Stat(ctx, k); err != nil {
+				if errors.Is(err, lake.ErrNotExist) {
+					return gone(k)
+				}
+				return err
 			}
-			return err
+			return nil
+		})
+	}
+	want := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		want[k] = true
+	}
+	var mu sync.Mutex
+	live := make(map[string]bool, len(keys))
+	err := forEach(ctx, slices.Sorted(maps.Keys(dirs)), func(ctx context.Context, dir string) error {
+		return t.store.List(ctx, dir, func(oi lake.ObjectInfo) error {
+			if want[oi.Key] {
+				mu.Lock()
+				live[oi.Key] = true
+				mu.Unlock()
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if !live[k] {
+			return gone(k)
 		}
 	}
 	return nil

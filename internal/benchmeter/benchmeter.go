@@ -1,0 +1,131 @@
+// Package benchmeter measures benchmark runs the way the matrix
+// reports them: wall time, CPU time (getrusage, steadier than wall time
+// on a shared machine), peak RSS, and the lake's S3 requests by type next
+// to the minimum the work needs.
+package benchmeter
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/lakectl/lakectl/lake"
+)
+
+// Measure is one timed run.
+type Measure struct {
+	Wall, CPU time.Duration
+	RSS       int64 // peak resident set size, bytes
+}
+
+// RSSMiB is the peak RSS in MiB.
+func (m Measure) RSSMiB() float64 { return float64(m.RSS) / (1 << 20) }
+
+// Run runs fn with earlier dirty pages flushed (so that a commit's
+// syncfs does not pay for them), the heap collected and the peak-RSS mark
+// reset, and measures it.
+func Run(fn func() error) (Measure, error) {
+	syscall.Sync()
+	runtime.GC()
+	debug.FreeOSMemory()
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+	cpu0 := CPUTime()
+	start := time.Now()
+	err := fn()
+	return Measure{Wall: time.Since(start), CPU: CPUTime() - cpu0, RSS: PeakRSS()}, err
+}
+
+// CPUTime is the process's user+system CPU time so far.
+func CPUTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// PeakRSS reads the process's VmHWM, in bytes.
+func PeakRSS() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// Requests formats the requests sent between two lake.Requests readings
+// by type, each next to its minimum, and their total as a ratio to the
+// minimum.
+func Requests(before, after, least map[string]int64) string {
+	var got, want int64
+	var sb strings.Builder
+	for _, t := range lake.RequestTypes {
+		n := after[t] - before[t]
+		got += n
+		want += least[t]
+		fmt.Fprintf(&sb, "%s %d (min %d) ", t, n, least[t])
+	}
+	fmt.Fprintf(&sb, "; total %d, %.2fx the minimum", got, float64(got)/float64(max(want, 1)))
+	return sb.String()
+}
+
+// CopyLake copies every object of src to dst, 16 at a time: an identical
+// lake to measure against.
+func CopyLake(ctx context.Context, src, dst lake.Store) error {
+	var keys []string
+	if err := src.List(ctx, "", func(oi lake.ObjectInfo) error { keys = append(keys, oi.Key); return nil }); err != nil {
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(16)
+	for _, k := range keys {
+		g.Go(func() error { return copyObject(gctx, src, dst, k) })
+	}
+	return g.Wait()
+}
+
+func copyObject(ctx context.Context, src, dst lake.Store, key string) error {
+	rc, err := src.Get(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		return err
+	}
+	_, err = dst.Put(ctx, key, strings.NewReader(string(data)), int64(len(data)), lake.PutOptions{})
+	return err
+}
+
+// EnvInt reads a size from the environment: def when unset, an error
+// when not a number of at least 10.
+func EnvInt(name string, def int) (int, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 10 {
+		return 0, fmt.Errorf("%s=%q: want a number >= 10", name, v)
+	}
+	return n, nil
+}

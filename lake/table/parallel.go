@@ -1,0 +1,74 @@
+package table
+
+import (
+	"context"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// inFlight bounds the independent small-object requests (deletes, moves,
+// stats, commit records, markers) one operation has in flight: on S3 each
+// is a round trip, and sending them one after another would make a
+// thousand-file commit take a thousand latencies.
+const inFlight = 16
+
+// forEach calls fn for every key, inFlight at a time, in no set order. The
+// first error cancels the rest and is returned.
+func forEach(ctx context.Context, keys []string, fn func(ctx context.Context, key string) error) error {
+	if len(keys) == 1 {
+		return fn(ctx, keys[0])
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(inFlight)
+	for _, k := range keys {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error { return fn(gctx, k) })
+	}
+	return g.Wait()
+}
+
+// fetchInOrder fetches every key, inFlight ahead, and hands the results to
+// fn in key order: a listing whose objects are read one by one costs one
+// latency per inFlight objects instead of one per object. An error from
+// fn stops it and is returned; fetches under way are cancelled.
+func fetchInOrder[T any](ctx context.Context, keys []string, fetch func(ctx context.Context, key string) (T, error), fn func(key string, v T, err error) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		v   T
+		err error
+	}
+	slots := make([]chan result, len(keys))
+	for i := range slots {
+		slots[i] = make(chan result, 1)
+	}
+	tokens := make(chan struct{}, inFlight)
+	go func() {
+		for i, k := range keys {
+			select {
+			case tokens <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			go func() {
+				v, err := fetch(ctx, k)
+				slots[i] <- result{v, err}
+			}()
+		}
+	}()
+	for i, k := range keys {
+		var r result
+		select {
+		case r = <-slots[i]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		<-tokens
+		if err := fn(k, r.v, r.err); err != nil {
+			return err
+		}
+	}
+	return nil
+}
