@@ -272,16 +272,19 @@ func (w *Writer) transposeColumn(c int, rows []schema.Row) error {
 	} else {
 		for i, row := range rows {
 			v := row[c]
+			def := byte(1)
 			if v.IsNull() {
-				vals[i] = v.Level(0, 0, c)
-				continue
-			}
-			if v.Kind() != kind || extra {
+				def = 0
+			} else if v.Kind() != kind || extra {
 				if err := w.checkValue(c, i, v); err != nil {
 					return err
 				}
 			}
-			vals[i] = v.Level(0, 1, c)
+			if levelsInline {
+				vals[i] = withLevels(v, def, c)
+			} else {
+				vals[i] = v.Level(0, int(def), c)
+			}
 		}
 	}
 	w.values[c] = vals
