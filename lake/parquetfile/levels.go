@@ -44,9 +44,15 @@ func mirrorMatches() bool {
 // withLevels is v.Level(0, def, c) for a leaf of a flat schema (c at most
 // parquet.MaxColumnIndex, which NewWriter's schema guarantees).
 func withLevels(v parquet.Value, def byte, c int) parquet.Value {
-	l := (*valueLayout)(unsafe.Pointer(&v))
+	setLevels(&v, def, c)
+	return v
+}
+
+// setLevels sets *v's levels in place: the narrow stores are not read back
+// at once by a wide copy (a stalled store-to-load forwarding when they are).
+func setLevels(v *parquet.Value, def byte, c int) {
+	l := (*valueLayout)(unsafe.Pointer(v))
 	l.repetitionLevel = 0
 	l.definitionLevel = def
 	l.columnIndex = ^uint16(c)
-	return v
 }

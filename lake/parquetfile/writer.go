@@ -281,7 +281,8 @@ func (w *Writer) transposeColumn(c int, rows []schema.Row) error {
 				}
 			}
 			if levelsInline {
-				vals[i] = withLevels(v, def, c)
+				vals[i] = v
+				setLevels(&vals[i], def, c)
 			} else {
 				vals[i] = v.Level(0, int(def), c)
 			}
