@@ -42,7 +42,8 @@ func TestDriverValuesConvertLikeTheirText(t *testing.T) {
 	for _, tc := range cases {
 		fast := newConverter([]column{tc.col})
 		slow := newConverter([]column{tc.col})
-		got, n, err := fast.fromDriver(0, tc.v)
+		var got, want schema.Value
+		n, err := fast.fromDriver(&got, 0, tc.v)
 		if err != nil {
 			t.Fatalf("%T %v: %v", tc.v, tc.v, err)
 		}
@@ -50,7 +51,7 @@ func TestDriverValuesConvertLikeTheirText(t *testing.T) {
 		if tc.v == nil {
 			text = nil
 		}
-		want, err := slow.value(0, text)
+		err = slow.value(&want, 0, text)
 		if err != nil {
 			t.Fatalf("%T %v as text %q: %v", tc.v, tc.v, text, err)
 		}

@@ -345,11 +345,10 @@ func (s *scanState) row(ctx context.Context, vals []driver.Value) error {
 	row := s.cur.next(s.ncols)
 	var size int64
 	for i, v := range vals {
-		x, n, err := s.cv.fromDriver(i, v)
+		n, err := s.cv.fromDriver(&row[i], i, v)
 		if err != nil {
 			return err
 		}
-		row[i] = x
 		size += int64(n)
 	}
 	s.cur.bytes += size
