@@ -19,10 +19,13 @@ const arenaSize = 256 << 10
 type converter struct {
 	cols      []column
 	arena     []byte
-	zeroDates int64 // zero dates (and zero years) turned into NULL
+	days      []dayCache // by column, for datetime columns
+	zeroDates int64      // zero dates (and zero years) turned into NULL
 }
 
-func newConverter(cols []column) *converter { return &converter{cols: cols} }
+func newConverter(cols []column) *converter {
+	return &converter{cols: cols, days: make([]dayCache, len(cols))}
+}
 
 // keep copies b into the arena and returns the copy; the driver reuses its
 // buffer on the next row.
@@ -137,7 +140,7 @@ func (c *converter) value(dst *schema.Value, i int, b []byte) error {
 		*dst = schema.Int32Value(int32(days))
 		return nil
 	case convDatetime:
-		us, zero, ok := parseDatetime(b)
+		us, zero, ok := c.datetime(i, b)
 		if !ok {
 			return badValue(col, b)
 		}
@@ -388,6 +391,13 @@ func num(b []byte) (int, bool) {
 	return n, len(b) > 0
 }
 
+// num2 is num of a two-digit field, unrolled: datetimes have five.
+func num2(b []byte) (int, bool) {
+	_ = b[1]
+	hi, lo := b[0]-'0', b[1]-'0'
+	return int(hi)*10 + int(lo), hi <= 9 && lo <= 9
+}
+
 // daysFromCivil counts days from 1970-01-01 to y-m-d (proleptic Gregorian),
 // Howard Hinnant's algorithm.
 func daysFromCivil(y, m, d int) int64 {
@@ -413,8 +423,8 @@ func parseDate(b []byte) (days int64, zero, ok bool) {
 		return 0, false, false
 	}
 	y, ok1 := num(b[0:4])
-	m, ok2 := num(b[5:7])
-	d, ok3 := num(b[8:10])
+	m, ok2 := num2(b[5:7])
+	d, ok3 := num2(b[8:10])
 	if !ok1 || !ok2 || !ok3 || m > 12 || d > 31 {
 		return 0, false, false
 	}
@@ -426,24 +436,63 @@ func parseDate(b []byte) (days int64, zero, ok bool) {
 
 // parseDatetime reads "YYYY-MM-DD HH:MM:SS[.ffffff]" as UTC microseconds.
 func parseDatetime(b []byte) (us int64, zero, ok bool) {
+	_, us, zero, ok = datetimeDays(b)
+	return us, zero, ok
+}
+
+// datetimeDays is parseDatetime that also returns the date's day number.
+func datetimeDays(b []byte) (days, us int64, zero, ok bool) {
 	if len(b) < 19 || b[10] != ' ' || b[13] != ':' || b[16] != ':' {
-		return 0, false, false
+		return 0, 0, false, false
 	}
-	days, zero, ok := parseDate(b[:10])
+	days, zero, ok = parseDate(b[:10])
 	if !ok || zero {
-		return 0, zero, ok
+		return 0, 0, zero, ok
 	}
-	h, ok1 := num(b[11:13])
-	mi, ok2 := num(b[14:16])
-	s, ok3 := num(b[17:19])
+	us, ok = timeOfDay(days, b)
+	return days, us, false, ok
+}
+
+// timeOfDay reads the " HH:MM:SS[.ffffff]" after a datetime's date (b is
+// the whole datetime, at least 19 bytes) and adds it to the date's days.
+func timeOfDay(days int64, b []byte) (int64, bool) {
+	if b[10] != ' ' || b[13] != ':' || b[16] != ':' {
+		return 0, false
+	}
+	h, ok1 := num2(b[11:13])
+	mi, ok2 := num2(b[14:16])
+	s, ok3 := num2(b[17:19])
 	if !ok1 || !ok2 || !ok3 || h > 23 || mi > 59 || s > 59 {
-		return 0, false, false
+		return 0, false
 	}
 	frac, ok := parseFraction(b[19:])
 	if !ok {
-		return 0, false, false
+		return 0, false
 	}
-	return ((days*24+int64(h))*60+int64(mi))*60_000_000 + int64(s)*1_000_000 + frac, false, true
+	return ((days*24+int64(h))*60+int64(mi))*60_000_000 + int64(s)*1_000_000 + frac, true
+}
+
+// dayCache is a datetime column's last date and its day number: rows in
+// time order repeat their date, whose parse costs more than the time's.
+type dayCache struct {
+	date [10]byte
+	days int64
+	set  bool
+}
+
+// datetime is parseDatetime through column i's dayCache.
+func (c *converter) datetime(i int, b []byte) (us int64, zero, ok bool) {
+	d := &c.days[i]
+	if len(b) >= 19 && d.set && string(b[:10]) == string(d.date[:]) {
+		us, ok = timeOfDay(d.days, b)
+		return us, false, ok
+	}
+	days, us, zero, ok := datetimeDays(b)
+	if ok && !zero {
+		copy(d.date[:], b[:10])
+		d.days, d.set = days, true
+	}
+	return us, zero, ok
 }
 
 // parseFraction reads "" or ".f" .. ".ffffff" as microseconds.

@@ -75,3 +75,22 @@ func isFloat(v driver.Value) bool {
 	}
 	return false
 }
+
+// TestDatetimeDayCacheReadsLikeParseDatetime: a datetime column's cached
+// date gives what a fresh parse gives, across date changes, zero dates
+// and bad values that follow a cached date.
+func TestDatetimeDayCacheReadsLikeParseDatetime(t *testing.T) {
+	c := newConverter([]column{{Column: schema.Column{Name: "t", Type: schema.TTimestamp, Nullable: true}, conv: convDatetime}})
+	for _, s := range []string{
+		"2024-03-01 10:00:00", "2024-03-01 23:59:59.999999", "2024-03-01 00:00:00.5",
+		"2024-03-01T10:00:00", "2024-03-01 24:00:00", "2024-03-01 10:00", "2024-03-01 10:00:00.1234567",
+		"2024-03-02 00:00:01", "0000-00-00 00:00:00", "2024-03-02 00:00:02", "1969-12-31 23:59:59.000001",
+		"1969-12-31 00:00:00", "2024-03-0x 00:00:00",
+	} {
+		us, zero, ok := c.datetime(0, []byte(s))
+		wus, wzero, wok := parseDatetime([]byte(s))
+		if us != wus || zero != wzero || ok != wok {
+			t.Errorf("%q: cached %d %v %v, parsed %d %v %v", s, us, zero, ok, wus, wzero, wok)
+		}
+	}
+}
