@@ -26,7 +26,8 @@ import (
 // LAKECTL_BENCH_MYSQL_ROWS sets the table size (default 2,000,000); the
 // table is generated once in the database lakectl_bench and kept.
 // The floor and lakectl run LAKECTL_BENCH_ROUNDS times each, interleaved;
-// each one's best run is printed, with its client CPU time.
+// each one's best wall time and least client CPU time are printed, next
+// to issue 11's figures before its work and its targets.
 const (
 	envBenchRows = "LAKECTL_BENCH_MYSQL_ROWS"
 	benchDB      = "lakectl_bench"
@@ -180,14 +181,26 @@ type contender struct {
 	peakMiB   float64
 }
 
+// record keeps the best wall time and, separately, the least CPU time:
+// on a shared machine the work a run does is its least CPU time (other
+// processes' load only adds cache misses and preemptions).
 func (c *contender) record(wall, cpu time.Duration, peak float64) {
 	if c.wall == 0 || wall < c.wall {
-		c.wall, c.cpu = wall, cpu
+		c.wall = wall
+	}
+	if c.cpu == 0 || cpu < c.cpu {
+		c.cpu = cpu
 	}
 	c.peakMiB = max(c.peakMiB, peak)
 }
 
+func (c *contender) cpuPerRow() float64 { return c.cpu.Seconds() * 1e6 / float64(c.rows) }
+
 func (c *contender) rate() float64 { return float64(c.rows) / c.wall.Seconds() }
+
+// wasXFloor is issue 11's wall-time ratio to the floor before its
+// performance work, by --parallel (1, 2).
+var wasXFloor = [2]float64{0.75, 0.80}
 
 func BenchmarkFullExtract(b *testing.B) {
 	n := benchRows(b)
@@ -228,16 +241,18 @@ func BenchmarkFullExtract(b *testing.B) {
 	}
 	b.Logf("floor   (go-sql-driver, RawBytes): %d rows in %s: %.0f rows/s, %.1f MB/s, client CPU %.2fs (%.2f µs/row), peak RSS %.0f MiB",
 		floor.rows, floor.wall.Round(time.Millisecond), floor.rate(), mb(floor.srcBytes, floor.wall),
-		floor.cpu.Seconds(), floor.cpu.Seconds()*1e6/float64(floor.rows), floor.peakMiB)
+		floor.cpu.Seconds(), floor.cpuPerRow(), floor.peakMiB)
 	b.ReportMetric(floor.rate(), "floor-rows/s")
+	b.ReportMetric(floor.cpuPerRow(), "floor-cpu-µs/row")
 	for i, c := range lakectl {
 		parallel := i + 1
-		b.Logf("lakectl --parallel %d: %d rows in %s: %.0f rows/s (%.2fx floor), %.1f MB/s source, %.1f MiB Parquet in %d files, client CPU %.2fs (%.2f µs/row), peak RSS %.0f MiB",
-			parallel, c.rows, c.wall.Round(time.Millisecond), c.rate(), c.rate()/floor.rate(), mb(c.srcBytes, c.wall),
-			float64(c.outBytes)/(1<<20), c.files, c.cpu.Seconds(), c.cpu.Seconds()*1e6/float64(c.rows), c.peakMiB)
+		b.Logf("lakectl --parallel %d: %d rows in %s: %.0f rows/s (%.2fx floor; issue 11: was %.2fx, target >= 0.85x), %.1f MB/s source, %.1f MiB Parquet in %d files, client CPU %.2fs (%.2f µs/row, %.2fx floor; issue 11: was 1.73, target <= 1.2), peak RSS %.0f MiB",
+			parallel, c.rows, c.wall.Round(time.Millisecond), c.rate(), c.rate()/floor.rate(), wasXFloor[i], mb(c.srcBytes, c.wall),
+			float64(c.outBytes)/(1<<20), c.files, c.cpu.Seconds(), c.cpuPerRow(), c.cpuPerRow()/floor.cpuPerRow(), c.peakMiB)
 		b.ReportMetric(c.rate(), fmt.Sprintf("p%d-rows/s", parallel))
 		b.ReportMetric(c.rate()/floor.rate(), fmt.Sprintf("p%d-x-floor", parallel))
+		b.ReportMetric(c.cpuPerRow(), fmt.Sprintf("p%d-cpu-µs/row", parallel))
 		b.ReportMetric(c.peakMiB, fmt.Sprintf("p%d-peak-MiB", parallel))
 	}
-	b.Logf("references (issue 11, 2M rows): client CPU 1.73 µs/row, --parallel 1 at 0.75x and --parallel 2 at 0.80x of the floor; targets 1.2 µs/row and 0.85x where the server is the bound")
+	b.Logf("references (issue 11, 2M rows, before): client CPU 1.73 µs/row, --parallel 1 at 0.75x and --parallel 2 at 0.80x of the floor; targets 1.2 µs/row and 0.85x where the server is the bound. Wall times share the machine's cores with the server: on a loaded machine compare the CPU figures")
 }

@@ -19,10 +19,13 @@ const arenaSize = 256 << 10
 type converter struct {
 	cols      []column
 	arena     []byte
-	zeroDates int64 // zero dates (and zero years) turned into NULL
+	days      []dayCache // by column, for datetime columns
+	zeroDates int64      // zero dates (and zero years) turned into NULL
 }
 
-func newConverter(cols []column) *converter { return &converter{cols: cols} }
+func newConverter(cols []column) *converter {
+	return &converter{cols: cols, days: make([]dayCache, len(cols))}
+}
 
 // keep copies b into the arena and returns the copy; the driver reuses its
 // buffer on the next row.
@@ -38,15 +41,20 @@ func (c *converter) keep(b []byte) []byte {
 	return c.arena[n:len(c.arena):len(c.arena)]
 }
 
-// value converts column i's bytes (nil = SQL NULL).
-func (c *converter) value(i int, b []byte) (schema.Value, error) {
+// value converts column i's bytes (nil = SQL NULL) into *dst. Values are
+// stored through dst, not returned: a returned schema.Value is assembled
+// in memory field by field and read back whole, a stalled store-to-load
+// forward per value.
+func (c *converter) value(dst *schema.Value, i int, b []byte) error {
 	if b == nil {
-		return schema.NullValue(), nil
+		*dst = schema.NullValue()
+		return nil
 	}
 	col := &c.cols[i]
 	switch col.conv {
 	case convString, convBytes:
-		return schema.BytesValue(c.keep(b)), nil
+		*dst = schema.BytesValue(c.keep(b))
+		return nil
 	case convInt:
 		n, ok := parseInt(b)
 		if !ok {
@@ -54,59 +62,71 @@ func (c *converter) value(i int, b []byte) (schema.Value, error) {
 		}
 		switch col.Type.Kind {
 		case schema.Int64:
-			return schema.Int64Value(n), nil
+			*dst = schema.Int64Value(n)
+			return nil
 		}
-		return schema.Int32Value(int32(n)), nil
+		*dst = schema.Int32Value(int32(n))
+		return nil
 	case convUint:
 		n, ok := parseUint(b)
 		if !ok {
 			return badValue(col, b)
 		}
 		if col.Type.Kind == schema.Uint64 {
-			return schema.Uint64Value(n), nil
+			*dst = schema.Uint64Value(n)
+			return nil
 		}
-		return schema.Uint32Value(uint32(n)), nil
+		*dst = schema.Uint32Value(uint32(n))
+		return nil
 	case convBool:
 		n, ok := parseInt(b)
 		if !ok {
 			return badValue(col, b)
 		}
-		return schema.BoolValue(n != 0), nil
+		*dst = schema.BoolValue(n != 0)
+		return nil
 	case convBitBool:
-		return schema.BoolValue(len(b) > 0 && b[len(b)-1] != 0), nil
+		*dst = schema.BoolValue(len(b) > 0 && b[len(b)-1] != 0)
+		return nil
 	case convBit:
 		var n uint64
 		for _, x := range b {
 			n = n<<8 | uint64(x)
 		}
-		return schema.Uint64Value(n), nil
+		*dst = schema.Uint64Value(n)
+		return nil
 	case convFloat32:
 		f, err := strconv.ParseFloat(string(b), 32)
 		if err != nil {
 			return badValue(col, b)
 		}
-		return schema.Float32Value(float32(f)), nil
+		*dst = schema.Float32Value(float32(f))
+		return nil
 	case convFloat64:
 		f, err := strconv.ParseFloat(string(b), 64)
 		if err != nil {
 			return badValue(col, b)
 		}
-		return schema.Float64Value(f), nil
+		*dst = schema.Float64Value(f)
+		return nil
 	case convDecimal:
 		u, ok := parseDecimal64(b, col.Type.Scale)
 		if !ok {
 			return badValue(col, b)
 		}
 		if col.Type.Precision <= 9 { // schema.DecimalFromUnscaled's forms, without a big.Int
-			return schema.Int32Value(int32(u)), nil
+			*dst = schema.Int32Value(int32(u))
+			return nil
 		}
-		return schema.Int64Value(u), nil
+		*dst = schema.Int64Value(u)
+		return nil
 	case convDecimalBig:
 		v, err := schema.ParseDecimal(col.Type, string(b))
 		if err != nil {
-			return schema.Value{}, fmt.Errorf("column %q: %w", col.Name, err)
+			return fmt.Errorf("column %q: %w", col.Name, err)
 		}
-		return v, nil
+		*dst = v
+		return nil
 	case convDate:
 		days, zero, ok := parseDate(b)
 		if !ok {
@@ -114,25 +134,30 @@ func (c *converter) value(i int, b []byte) (schema.Value, error) {
 		}
 		if zero {
 			c.zeroDates++
-			return schema.NullValue(), nil
+			*dst = schema.NullValue()
+			return nil
 		}
-		return schema.Int32Value(int32(days)), nil
+		*dst = schema.Int32Value(int32(days))
+		return nil
 	case convDatetime:
-		us, zero, ok := parseDatetime(b)
+		us, zero, ok := c.datetime(i, b)
 		if !ok {
 			return badValue(col, b)
 		}
 		if zero {
 			c.zeroDates++
-			return schema.NullValue(), nil
+			*dst = schema.NullValue()
+			return nil
 		}
-		return schema.Int64Value(us), nil
+		*dst = schema.Int64Value(us)
+		return nil
 	case convTime:
 		us, ok := parseTime(b)
 		if !ok {
 			return badValue(col, b)
 		}
-		return schema.Int64Value(us), nil
+		*dst = schema.Int64Value(us)
+		return nil
 	case convYear:
 		n, ok := parseInt(b)
 		if !ok {
@@ -140,70 +165,82 @@ func (c *converter) value(i int, b []byte) (schema.Value, error) {
 		}
 		if n == 0 {
 			c.zeroDates++
-			return schema.NullValue(), nil
+			*dst = schema.NullValue()
+			return nil
 		}
-		return schema.Int32Value(int32(n)), nil
+		*dst = schema.Int32Value(int32(n))
+		return nil
 	}
 	return badValue(col, b)
 }
 
-// fromDriver converts column i's value as go-sql-driver's text protocol
-// returns it: nil, []byte, or, for numeric column types, int64, uint64,
+// fromDriver converts into *dst column i's value as go-sql-driver's text
+// protocol returns it: nil, []byte, or, for numeric column types, int64, uint64,
 // float32 or float64 already parsed. n is its size on the wire (integers
 // as their digits, floats as 8 bytes).
-func (c *converter) fromDriver(i int, v driver.Value) (x schema.Value, n int, err error) {
+func (c *converter) fromDriver(dst *schema.Value, i int, v driver.Value) (n int, err error) {
 	col := &c.cols[i]
 	switch v := v.(type) {
 	case nil:
-		return schema.NullValue(), 0, nil
+		*dst = schema.NullValue()
+		return 0, nil
 	case []byte:
-		x, err = c.value(i, v)
-		return x, len(v), err
+		return len(v), c.value(dst, i, v)
 	case int64:
 		n = intLen(v)
 		switch col.conv {
 		case convInt:
 			if col.Type.Kind == schema.Int64 {
-				return schema.Int64Value(v), n, nil
+				*dst = schema.Int64Value(v)
+				return n, nil
 			}
-			return schema.Int32Value(int32(v)), n, nil
+			*dst = schema.Int32Value(int32(v))
+			return n, nil
 		case convUint:
 			if v >= 0 {
 				if col.Type.Kind == schema.Uint64 {
-					return schema.Uint64Value(uint64(v)), n, nil
+					*dst = schema.Uint64Value(uint64(v))
+					return n, nil
 				}
-				return schema.Uint32Value(uint32(v)), n, nil
+				*dst = schema.Uint32Value(uint32(v))
+				return n, nil
 			}
 		case convBool:
-			return schema.BoolValue(v != 0), n, nil
+			*dst = schema.BoolValue(v != 0)
+			return n, nil
 		case convYear:
 			if v == 0 {
 				c.zeroDates++
-				return schema.NullValue(), n, nil
+				*dst = schema.NullValue()
+				return n, nil
 			}
-			return schema.Int32Value(int32(v)), n, nil
+			*dst = schema.Int32Value(int32(v))
+			return n, nil
 		}
 	case uint64:
 		n = uintLen(v)
 		if col.conv == convUint {
 			if col.Type.Kind == schema.Uint64 {
-				return schema.Uint64Value(v), n, nil
+				*dst = schema.Uint64Value(v)
+				return n, nil
 			}
-			return schema.Uint32Value(uint32(v)), n, nil
+			*dst = schema.Uint32Value(uint32(v))
+			return n, nil
 		}
 	case float64:
 		if col.conv == convFloat64 {
-			return schema.Float64Value(v), 8, nil
+			*dst = schema.Float64Value(v)
+			return 8, nil
 		}
 	case float32:
 		if col.conv == convFloat32 {
-			return schema.Float32Value(v), 8, nil
+			*dst = schema.Float32Value(v)
+			return 8, nil
 		}
 	}
 	// Any other pairing: through the value's text, as database/sql would.
 	b := appendText(nil, v)
-	x, err = c.value(i, b)
-	return x, len(b), err
+	return len(b), c.value(dst, i, b)
 }
 
 // appendText appends v's text exactly as database/sql renders a driver
@@ -253,11 +290,11 @@ func intLen(v int64) int {
 	return uintLen(uint64(v))
 }
 
-func badValue(col *column, b []byte) (schema.Value, error) {
+func badValue(col *column, b []byte) error {
 	if len(b) > 64 {
 		b = b[:64]
 	}
-	return schema.Value{}, fmt.Errorf("column %q (%s): cannot read value %q", col.Name, col.Declared, b)
+	return fmt.Errorf("column %q (%s): cannot read value %q", col.Name, col.Declared, b)
 }
 
 func parseUint(b []byte) (uint64, bool) {
@@ -354,6 +391,13 @@ func num(b []byte) (int, bool) {
 	return n, len(b) > 0
 }
 
+// num2 is num of a two-digit field, unrolled: datetimes have five.
+func num2(b []byte) (int, bool) {
+	_ = b[1]
+	hi, lo := b[0]-'0', b[1]-'0'
+	return int(hi)*10 + int(lo), hi <= 9 && lo <= 9
+}
+
 // daysFromCivil counts days from 1970-01-01 to y-m-d (proleptic Gregorian),
 // Howard Hinnant's algorithm.
 func daysFromCivil(y, m, d int) int64 {
@@ -379,8 +423,8 @@ func parseDate(b []byte) (days int64, zero, ok bool) {
 		return 0, false, false
 	}
 	y, ok1 := num(b[0:4])
-	m, ok2 := num(b[5:7])
-	d, ok3 := num(b[8:10])
+	m, ok2 := num2(b[5:7])
+	d, ok3 := num2(b[8:10])
 	if !ok1 || !ok2 || !ok3 || m > 12 || d > 31 {
 		return 0, false, false
 	}
@@ -392,24 +436,63 @@ func parseDate(b []byte) (days int64, zero, ok bool) {
 
 // parseDatetime reads "YYYY-MM-DD HH:MM:SS[.ffffff]" as UTC microseconds.
 func parseDatetime(b []byte) (us int64, zero, ok bool) {
+	_, us, zero, ok = datetimeDays(b)
+	return us, zero, ok
+}
+
+// datetimeDays is parseDatetime that also returns the date's day number.
+func datetimeDays(b []byte) (days, us int64, zero, ok bool) {
 	if len(b) < 19 || b[10] != ' ' || b[13] != ':' || b[16] != ':' {
-		return 0, false, false
+		return 0, 0, false, false
 	}
-	days, zero, ok := parseDate(b[:10])
+	days, zero, ok = parseDate(b[:10])
 	if !ok || zero {
-		return 0, zero, ok
+		return 0, 0, zero, ok
 	}
-	h, ok1 := num(b[11:13])
-	mi, ok2 := num(b[14:16])
-	s, ok3 := num(b[17:19])
+	us, ok = timeOfDay(days, b)
+	return days, us, false, ok
+}
+
+// timeOfDay reads the " HH:MM:SS[.ffffff]" after a datetime's date (b is
+// the whole datetime, at least 19 bytes) and adds it to the date's days.
+func timeOfDay(days int64, b []byte) (int64, bool) {
+	if b[10] != ' ' || b[13] != ':' || b[16] != ':' {
+		return 0, false
+	}
+	h, ok1 := num2(b[11:13])
+	mi, ok2 := num2(b[14:16])
+	s, ok3 := num2(b[17:19])
 	if !ok1 || !ok2 || !ok3 || h > 23 || mi > 59 || s > 59 {
-		return 0, false, false
+		return 0, false
 	}
 	frac, ok := parseFraction(b[19:])
 	if !ok {
-		return 0, false, false
+		return 0, false
 	}
-	return ((days*24+int64(h))*60+int64(mi))*60_000_000 + int64(s)*1_000_000 + frac, false, true
+	return ((days*24+int64(h))*60+int64(mi))*60_000_000 + int64(s)*1_000_000 + frac, true
+}
+
+// dayCache is a datetime column's last date and its day number: rows in
+// time order repeat their date, whose parse costs more than the time's.
+type dayCache struct {
+	date [10]byte
+	days int64
+	set  bool
+}
+
+// datetime is parseDatetime through column i's dayCache.
+func (c *converter) datetime(i int, b []byte) (us int64, zero, ok bool) {
+	d := &c.days[i]
+	if len(b) >= 19 && d.set && string(b[:10]) == string(d.date[:]) {
+		us, ok = timeOfDay(d.days, b)
+		return us, false, ok
+	}
+	days, us, zero, ok := datetimeDays(b)
+	if ok && !zero {
+		copy(d.date[:], b[:10])
+		d.days, d.set = days, true
+	}
+	return us, zero, ok
 }
 
 // parseFraction reads "" or ".f" .. ".ffffff" as microseconds.

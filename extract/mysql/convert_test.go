@@ -42,7 +42,8 @@ func TestDriverValuesConvertLikeTheirText(t *testing.T) {
 	for _, tc := range cases {
 		fast := newConverter([]column{tc.col})
 		slow := newConverter([]column{tc.col})
-		got, n, err := fast.fromDriver(0, tc.v)
+		var got, want schema.Value
+		n, err := fast.fromDriver(&got, 0, tc.v)
 		if err != nil {
 			t.Fatalf("%T %v: %v", tc.v, tc.v, err)
 		}
@@ -50,7 +51,7 @@ func TestDriverValuesConvertLikeTheirText(t *testing.T) {
 		if tc.v == nil {
 			text = nil
 		}
-		want, err := slow.value(0, text)
+		err = slow.value(&want, 0, text)
 		if err != nil {
 			t.Fatalf("%T %v as text %q: %v", tc.v, tc.v, text, err)
 		}
@@ -73,4 +74,23 @@ func isFloat(v driver.Value) bool {
 		return true
 	}
 	return false
+}
+
+// TestDatetimeDayCacheReadsLikeParseDatetime: a datetime column's cached
+// date gives what a fresh parse gives, across date changes, zero dates
+// and bad values that follow a cached date.
+func TestDatetimeDayCacheReadsLikeParseDatetime(t *testing.T) {
+	c := newConverter([]column{{Column: schema.Column{Name: "t", Type: schema.TTimestamp, Nullable: true}, conv: convDatetime}})
+	for _, s := range []string{
+		"2024-03-01 10:00:00", "2024-03-01 23:59:59.999999", "2024-03-01 00:00:00.5",
+		"2024-03-01T10:00:00", "2024-03-01 24:00:00", "2024-03-01 10:00", "2024-03-01 10:00:00.1234567",
+		"2024-03-02 00:00:01", "0000-00-00 00:00:00", "2024-03-02 00:00:02", "1969-12-31 23:59:59.000001",
+		"1969-12-31 00:00:00", "2024-03-0x 00:00:00",
+	} {
+		us, zero, ok := c.datetime(0, []byte(s))
+		wus, wzero, wok := parseDatetime([]byte(s))
+		if us != wus || zero != wzero || ok != wok {
+			t.Errorf("%q: cached %d %v %v, parsed %d %v %v", s, us, zero, ok, wus, wzero, wok)
+		}
+	}
 }

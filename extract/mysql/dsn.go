@@ -79,6 +79,9 @@ func parseDSN(ctx context.Context, dsn string, logger *slog.Logger) (*mysql.Conf
 		}
 		cfg.Params["time_zone"] = sessionParams["time_zone"]
 	}
+	if cfg.DialFunc == nil && (cfg.Net == "tcp" || cfg.Net == "unix") {
+		cfg.DialFunc = dialBuffered
+	}
 	cfg.InterpolateParams = true
 	cfg.ParseTime = false
 	cfg.MultiStatements = false

@@ -168,7 +168,7 @@ func scan(ctx context.Context, conn *sql.Conn, spec *scanSpec, cv *converter, fi
 		}
 		after = make([]any, len(spec.key))
 		for j, ki := range spec.key {
-			if after[j], err = keyArg(&spec.ti.Columns[ki], s.lastKey[j]); err != nil {
+			if after[j], err = keyArg(&spec.ti.Columns[ki], s.keyText(j)); err != nil {
 				return s.total, err
 			}
 		}
@@ -190,6 +190,7 @@ type scanState struct {
 	raw     []sql.RawBytes // the row as text, for the filter
 	rawBuf  [][]byte       // per column: the text of a non-[]byte value
 	lastKey [][]byte       // the last row's key columns as text
+	lastNum []driver.Value // or, for integer key columns, as the driver parsed them
 	sqlRaw  []sql.RawBytes // database/sql fallback: scan targets
 	sqlDest []any
 	total   int64
@@ -198,7 +199,8 @@ type scanState struct {
 func newScanState(spec *scanSpec, cv *converter, filter rowFilter, out chan<- batch, free <-chan batch) *scanState {
 	n := len(spec.ti.Columns)
 	s := &scanState{spec: spec, cv: cv, filter: filter, out: out, free: free, ncols: n,
-		dest: make([]driver.Value, n), lastKey: make([][]byte, len(spec.key))}
+		dest: make([]driver.Value, n), lastKey: make([][]byte, len(spec.key)),
+		lastNum: make([]driver.Value, len(spec.key))}
 	if filter != nil {
 		s.raw = make([]sql.RawBytes, n)
 		s.rawBuf = make([][]byte, n)
@@ -231,6 +233,14 @@ func (s *scanState) flush(ctx context.Context) error {
 	s.cur = s.get()
 	s.cv.arena = s.cur.arena
 	return nil
+}
+
+// keyText is the last row's key column j as text.
+func (s *scanState) keyText(j int) []byte {
+	if v := s.lastNum[j]; v != nil {
+		s.lastKey[j] = appendText(s.lastKey[j][:0], v)
+	}
+	return s.lastKey[j]
 }
 
 // errNoRaw says the driver connection cannot run the query itself (not
@@ -345,16 +355,23 @@ func (s *scanState) row(ctx context.Context, vals []driver.Value) error {
 	row := s.cur.next(s.ncols)
 	var size int64
 	for i, v := range vals {
-		x, n, err := s.cv.fromDriver(i, v)
+		n, err := s.cv.fromDriver(&row[i], i, v)
 		if err != nil {
 			return err
 		}
-		row[i] = x
 		size += int64(n)
 	}
 	s.cur.bytes += size
 	for j, ki := range s.spec.key {
-		s.lastKey[j] = appendText(s.lastKey[j][:0], vals[ki])
+		// Integers are kept as the driver's immutable values and rendered
+		// once per chunk (keyText), not once per row.
+		switch v := vals[ki]; v.(type) {
+		case int64, uint64:
+			s.lastNum[j] = v
+		default:
+			s.lastNum[j] = nil
+			s.lastKey[j] = appendText(s.lastKey[j][:0], v)
+		}
 	}
 	if s.filter != nil {
 		for i, v := range vals {

@@ -30,10 +30,8 @@ func (w *Writer) observeMaxBytes(c int, vals []parquet.Value) {
 		return
 	}
 	m := w.maxBytes[c]
-	for _, v := range vals {
-		if !v.IsNull() {
-			m = max(m, len(v.ByteArray()))
-		}
+	for i := range vals {
+		m = max(m, byteLen(&vals[i]))
 	}
 	w.maxBytes[c] = m
 }

@@ -251,37 +251,30 @@ func (w *Writer) transpose(rows []schema.Row) error {
 // transposeColumn fills w.values[c] from rows. Required columns keep the
 // values' zero levels: parquet-go's leaf buffers of required columns read
 // only the value bits, so the per-value Level call is skipped for them.
+// Values are read in place (kindOf, levels.go): a copy of each into a
+// local was a stalled store-to-load forward per value.
 func (w *Writer) transposeColumn(c int, rows []schema.Row) error {
 	vals := w.values[c][:len(rows)]
 	check := &w.checks[c]
 	kind := check.kind
 	extra := check.length > 0 || check.max != 0
-	if w.defLevel[c] == 0 {
-		for i, row := range rows {
-			v := row[c]
-			if v.Kind() != kind || extra {
-				if v.IsNull() {
-					return fmt.Errorf("parquet writer: column %q row %d: NULL in a NOT NULL column", w.schema.Columns[c].Name, w.rows+int64(i))
-				}
-				if err := w.checkValue(c, i, v); err != nil {
-					return err
-				}
+	required := w.defLevel[c] == 0
+	for i, row := range rows {
+		v := &row[c]
+		def := byte(1)
+		if k, null := kindOf(v); null {
+			if required {
+				return fmt.Errorf("parquet writer: column %q row %d: NULL in a NOT NULL column", w.schema.Columns[c].Name, w.rows+int64(i))
 			}
-			vals[i] = v
+			def = 0
+		} else if k != kind || extra {
+			if err := w.checkValue(c, i, *v); err != nil {
+				return err
+			}
 		}
-	} else {
-		for i, row := range rows {
-			v := row[c]
-			if v.IsNull() {
-				vals[i] = v.Level(0, 0, c)
-				continue
-			}
-			if v.Kind() != kind || extra {
-				if err := w.checkValue(c, i, v); err != nil {
-					return err
-				}
-			}
-			vals[i] = v.Level(0, 1, c)
+		vals[i] = *v
+		if !required {
+			setLevels(&vals[i], def, c)
 		}
 	}
 	w.values[c] = vals
