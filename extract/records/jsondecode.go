@@ -18,7 +18,7 @@ import (
 // copies the input; decoding is most of the per-record cost of an
 // extraction. Anything after the value but white space is an error.
 func ParseJSON(b []byte) (any, error) {
-	p := jsonParser{b: b}
+	p := jsonParser{b: b, keys: make(map[string]string, 16)}
 	p.skipSpace()
 	v, err := p.value(0)
 	if err != nil {
@@ -39,7 +39,23 @@ var ErrTrailing = errors.New("body holds more than one JSON value")
 // separators). It returns the value and the offset just past it; at the
 // end of b (white space only) it returns io.EOF.
 func ParseNext(b []byte, from int) (any, int, error) {
-	p := jsonParser{b: b, i: from}
+	var s Stream
+	return s.Next(b, from)
+}
+
+// Stream decodes a stream of JSON values as ParseNext does, sharing the
+// strings of object keys between its values: records repeat their keys,
+// and a key seen before costs a map lookup, not an allocation.
+type Stream struct {
+	keys map[string]string
+}
+
+// Next is ParseNext, with the stream's keys.
+func (s *Stream) Next(b []byte, from int) (any, int, error) {
+	if s.keys == nil {
+		s.keys = make(map[string]string, 16)
+	}
+	p := jsonParser{b: b, i: from, keys: s.keys}
 	p.skipSpace()
 	if p.i >= len(p.b) {
 		return nil, p.i, io.EOF
@@ -52,9 +68,14 @@ func ParseNext(b []byte, from int) (any, int, error) {
 const maxJSONDepth = 10000
 
 type jsonParser struct {
-	b []byte
-	i int
+	b    []byte
+	i    int
+	keys map[string]string // object keys seen, to share their strings
 }
+
+// maxSharedKeys bounds a parser's shared keys, for objects whose keys
+// are data.
+const maxSharedKeys = 1024
 
 func (p *jsonParser) skipSpace() {
 	for p.i < len(p.b) {
@@ -128,7 +149,7 @@ func (p *jsonParser) object(depth int) (any, error) {
 		if p.i >= len(p.b) || p.b[p.i] != '"' {
 			return nil, p.unexpected("looking for beginning of object key string")
 		}
-		k, err := p.str()
+		k, err := p.key()
 		if err != nil {
 			return nil, err
 		}
@@ -230,6 +251,36 @@ func (p *jsonParser) number() (any, error) {
 		}
 	}
 	return json.Number(p.b[start:p.i]), nil
+}
+
+// key parses an object key at p.i (the opening quote): a plain key seen
+// before is the string of its first occurrence.
+func (p *jsonParser) key() (string, error) {
+	end := p.i + 1
+	for end < len(p.b) {
+		c := p.b[end]
+		if c == '"' {
+			break
+		}
+		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			return p.str()
+		}
+		end++
+	}
+	if end >= len(p.b) || p.keys == nil {
+		return p.str()
+	}
+	raw := p.b[p.i+1 : end]
+	if k, ok := p.keys[string(raw)]; ok { // no allocation for the lookup
+		p.i = end + 1
+		return k, nil
+	}
+	k := string(raw)
+	if len(p.keys) < maxSharedKeys {
+		p.keys[k] = k
+	}
+	p.i = end + 1
+	return k, nil
 }
 
 // str parses a string at p.i (the opening quote).
