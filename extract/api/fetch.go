@@ -53,7 +53,13 @@ type counters struct {
 // received, so a failed page still lands in raw/) and an error when it did
 // not end in a 2xx with a complete body.
 func (r *runner) fetch(ctx context.Context, ep *Endpoint, u unit, target *url.URL, ps pageState) response {
-	safe := u.cred.safeURL(ctx, target)
+	var safeURL string // redacted on first need: a page that succeeds at once never needs it here
+	safe := func() string {
+		if safeURL == "" {
+			safeURL = u.cred.safeURL(ctx, target)
+		}
+		return safeURL
+	}
 	var last response
 	for attempt := 1; ; attempt++ {
 		if err := r.limiter.wait(ctx); err != nil {
@@ -68,10 +74,10 @@ func (r *runner) fetch(ctx context.Context, ep *Endpoint, u unit, target *url.UR
 		switch {
 		case res.err != nil:
 			retry = retryableError(ctx, res.err)
-			last.err = &redactedError{msg: fmt.Sprintf("GET %s: %s", safe, redact.String(ctx, res.err.Error())), cause: typedCause(res.err)}
+			last.err = &redactedError{msg: fmt.Sprintf("GET %s: %s", safe(), redact.String(ctx, res.err.Error())), cause: typedCause(res.err)}
 		case res.status < 200 || res.status > 299:
 			retry = retryableStatus(res.status)
-			last.err = &httpStatusError{status: res.status, url: safe}
+			last.err = &httpStatusError{status: res.status, url: safe()}
 		default:
 			return last
 		}
@@ -84,7 +90,7 @@ func (r *runner) fetch(ctx context.Context, ep *Endpoint, u unit, target *url.UR
 		wait := r.retry.backoff(attempt, parseRetryAfter(res.header.Get("Retry-After"), time.Now()))
 		r.stats.retries.Add(1)
 		r.log.Warn("retrying request", "source", r.spec.Name, "endpoint", ep.Name, "account", u.account.ID,
-			"url", safe, "attempt", attempt, "error", last.err.Error(), "wait", wait.String())
+			"url", safe(), "attempt", attempt, "error", last.err.Error(), "wait", wait.String())
 		if err := sleep(ctx, wait); err != nil {
 			last.err = err
 			return last
