@@ -137,7 +137,8 @@ func decode(format string, b []byte) decoded {
 // on at the next line.
 func decodeStream(b []byte) decoded {
 	var d decoded
-	var stream records.Stream
+	// b is the object's own buffer, never changed: values may share it.
+	stream := records.Stream{Shared: true}
 	i, line, counted := 0, 1, 0 // line is the line of offset counted
 	lineAt := func(off int) int {
 		line += bytes.Count(b[counted:off], []byte{'\n'})

@@ -1,6 +1,7 @@
 package records
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/lakectl/lakectl/lake/schema"
@@ -42,4 +43,39 @@ func TestFastNumberPathsMatch(t *testing.T) {
 
 func schemaValuesEqual(a, b schema.Value) bool {
 	return a.Kind() == b.Kind() && string(a.Bytes()) == string(b.Bytes())
+}
+
+// A stream with shared keys and shared bytes decodes every value of the
+// corpus as encoding/json does, and a value stays as decoded however the
+// other values are parsed.
+func TestStreamMatchesEncodingJSON(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		s := Stream{Shared: shared}
+		var kept []any
+		for _, in := range jsonCorpus {
+			want, wantOK := stdDecode([]byte(in))
+			b := []byte(in + "\n" + in) // twice: the second reuses the keys
+			for range 2 {
+				got, next, err := s.Next(b, 0)
+				if wantOK && (err != nil || !reflect.DeepEqual(got, want)) {
+					t.Errorf("shared %v: Next(%q) = %#v, %v; encoding/json = %#v", shared, in, got, err, want)
+				}
+				if wantOK {
+					kept = append(kept, got)
+				}
+				b = b[next:]
+			}
+		}
+		i := 0
+		for _, in := range jsonCorpus {
+			if want, ok := stdDecode([]byte(in)); ok {
+				for range 2 {
+					if !reflect.DeepEqual(kept[i], want) {
+						t.Errorf("shared %v: value of %q changed to %#v", shared, in, kept[i])
+					}
+					i++
+				}
+			}
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // ParseJSON decodes one JSON document into the values encoding/json's
@@ -48,6 +49,10 @@ func ParseNext(b []byte, from int) (any, int, error) {
 // and a key seen before costs a map lookup, not an allocation.
 type Stream struct {
 	keys map[string]string
+	// Shared: strings and numbers without escapes are slices of b, not
+	// copies (an allocation each, saved). b must then never change after
+	// Next, and holding any value holds all of b.
+	Shared bool
 }
 
 // Next is ParseNext, with the stream's keys.
@@ -56,6 +61,9 @@ func (s *Stream) Next(b []byte, from int) (any, int, error) {
 		s.keys = make(map[string]string, 16)
 	}
 	p := jsonParser{b: b, i: from, keys: s.keys}
+	if s.Shared && len(b) > 0 {
+		p.shared = unsafe.String(unsafe.SliceData(b), len(b))
+	}
 	p.skipSpace()
 	if p.i >= len(p.b) {
 		return nil, p.i, io.EOF
@@ -71,6 +79,16 @@ type jsonParser struct {
 	b    []byte
 	i    int
 	keys map[string]string // object keys seen, to share their strings
+	// shared is b as a string, when values may be slices of it.
+	shared string
+}
+
+// text is b[start:end] as a string: a slice of shared, else a copy.
+func (p *jsonParser) text(start, end int) string {
+	if p.shared != "" {
+		return p.shared[start:end]
+	}
+	return string(p.b[start:end])
 }
 
 // maxSharedKeys bounds a parser's shared keys, for objects whose keys
@@ -250,7 +268,7 @@ func (p *jsonParser) number() (any, error) {
 			return nil, p.unexpected("in exponent of numeric literal")
 		}
 	}
-	return json.Number(p.b[start:p.i]), nil
+	return json.Number(p.text(start, p.i)), nil
 }
 
 // key parses an object key at p.i (the opening quote): a plain key seen
@@ -291,7 +309,7 @@ func (p *jsonParser) str() (string, error) {
 	for p.i < len(p.b) {
 		c := p.b[p.i]
 		if c == '"' {
-			s := string(p.b[start:p.i])
+			s := p.text(start, p.i)
 			p.i++
 			return s, nil
 		}
