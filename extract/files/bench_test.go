@@ -29,7 +29,7 @@ const (
 	envBenchObjects = "LAKECTL_FILES_BENCH_OBJECTS"    // default 10000
 	envBenchRecords = "LAKECTL_FILES_BENCH_RECORDS"    // per object, default 200
 	envBenchChild   = "LAKECTL_FILES_BENCH_CHILD"      // "ingest" or "bare": the measured process
-	envBenchProfile = "LAKECTL_FILES_BENCH_CPUPROFILE" // a folder: each child writes MODE.pprof there
+	envBenchProfile = "LAKECTL_FILES_BENCH_CPUPROFILE" // a folder: each child writes MODE.pprof and MODE.heap.pprof there
 )
 
 var benchRoutes = []string{`^open/=push_open`, `^click/=push_click`, `^delivery/=push_delivery`, `^bounce/=push_bounce`, `^unsubscribe/=push_unsubscribe`}
@@ -142,6 +142,12 @@ func runBenchChild(spec string) int {
 			pprof.StartCPUProfile(f)
 			defer pprof.StopCPUProfile()
 		}
+		defer func() { // the heap at the end, with every allocation made
+			if f, err := os.Create(filepath.Join(d, mode+".heap.pprof")); err == nil {
+				pprof.Lookup("heap").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
 	}
 	ctx := context.Background()
 	src, err := OpenSource(ctx, url, lake.Options{S3Endpoint: endpoint, S3PathStyle: true})

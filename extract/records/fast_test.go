@@ -79,3 +79,14 @@ func TestStreamMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// ParseShared gives what ParseJSON gives.
+func TestParseSharedMatchesParseJSON(t *testing.T) {
+	for _, in := range jsonCorpus {
+		want, wantErr := ParseJSON([]byte(in))
+		got, err := ParseShared([]byte(in))
+		if (err == nil) != (wantErr == nil) || !reflect.DeepEqual(got, want) {
+			t.Errorf("ParseShared(%q) = %#v, %v; ParseJSON = %#v, %v", in, got, err, want, wantErr)
+		}
+	}
+}

@@ -19,7 +19,21 @@ import (
 // copies the input; decoding is most of the per-record cost of an
 // extraction. Anything after the value but white space is an error.
 func ParseJSON(b []byte) (any, error) {
+	return parseWhole(b, false)
+}
+
+// ParseShared is ParseJSON with the strings and numbers that have no
+// escapes made slices of b rather than copies (see Stream.Shared): b must
+// never change afterwards, and holding any value holds all of b.
+func ParseShared(b []byte) (any, error) {
+	return parseWhole(b, true)
+}
+
+func parseWhole(b []byte, shared bool) (any, error) {
 	p := jsonParser{b: b, keys: make(map[string]string, 16)}
+	if shared && len(b) > 0 {
+		p.shared = unsafe.String(unsafe.SliceData(b), len(b))
+	}
 	p.skipSpace()
 	v, err := p.value(0)
 	if err != nil {
