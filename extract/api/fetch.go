@@ -115,7 +115,8 @@ func (r *runner) try(ctx context.Context, ep *Endpoint, u unit, target *url.URL,
 	}
 	defer resp.Body.Close()
 	res.status, res.header = resp.StatusCode, resp.Header
-	res.body, err = readAll(resp.Body, resp.ContentLength)
+	res.body, err = readAll(resp.Body, resp.ContentLength, r.bodyHint.Load())
+	r.bodyHint.Store(int64(len(res.body)))
 	res.receivedAt = time.Now().UTC()
 	if err != nil {
 		res.err = fmt.Errorf("read body (%d bytes received): %w", len(res.body), unwrapURLError(err))
@@ -138,11 +139,16 @@ func unwrapURLError(err error) error {
 	return err
 }
 
+// maxHintBytes bounds what readAll reserves on a hint alone.
+const maxHintBytes = 8 << 20
+
 // readAll reads a body of at most maxBodyBytes+1 bytes, sized up front
-// when the length is announced (io.ReadAll grows and copies from 512).
-func readAll(r io.Reader, n int64) ([]byte, error) {
-	if n < 0 || n > maxBodyBytes {
-		return io.ReadAll(io.LimitReader(r, maxBodyBytes+1))
+// when the length is announced, else from hint (the size of the last
+// body: a partner's pages are alike; io.ReadAll grows and copies from 512).
+func readAll(r io.Reader, n, hint int64) ([]byte, error) {
+	announced := n >= 0 && n <= maxBodyBytes
+	if !announced {
+		n = min(max(hint+hint/8, 512), maxHintBytes)
 	}
 	b := make([]byte, 0, n+1) // +1: see EOF without growing
 	for {
@@ -154,7 +160,7 @@ func readAll(r io.Reader, n int64) ([]byte, error) {
 		if err != nil {
 			return b, err
 		}
-		if len(b) == cap(b) { // longer than announced: let the transport report it
+		if len(b) == cap(b) { // longer than announced (let the transport report it) or hinted
 			rest, err := io.ReadAll(io.LimitReader(r, maxBodyBytes+1-int64(len(b))))
 			return append(b, rest...), err
 		}

@@ -115,7 +115,7 @@ func putPage(ctx context.Context, store lake.Store, zws *sync.Pool, base string,
 	if err != nil {
 		return 0, fmt.Errorf("encode raw metadata of %s: %w", base+bodySuffix, err)
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, len(extra)+len(body)/4+64))
+	buf := bytes.NewBuffer(make([]byte, 0, len(extra)+len(body)/2+256)) // JSON rarely compresses less at BestSpeed
 	zw, ok := zws.Get().(*gzip.Writer)
 	if !ok {
 		zw, _ = gzip.NewWriterLevel(buf, gzip.BestSpeed)
