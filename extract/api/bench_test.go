@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -116,11 +118,22 @@ func benchExtract(b *testing.B, limit float64, prerender bool, newStore func() l
 				el.Seconds()/(float64(res.Requests-1)/limit), cpu.Round(time.Millisecond))
 			continue
 		}
-		fmt.Printf("%s: %d requests x %s at concurrency %d: wall %s, %.0f req/s, %.0f records/s; ideal %s (%.2fx ideal); process CPU %s (the test partner's included)\n",
+		fmt.Printf("%s: %d requests x %s at concurrency %d: wall %s, %.0f req/s, %.0f records/s; ideal %s (%.2fx ideal); process CPU %s, %.0f µs/request (the test partner's included); load average %s\n",
 			b.Name(), res.Requests, benchLatency, benchConcurrency, el.Round(time.Millisecond), float64(res.Requests)/el.Seconds(),
-			float64(res.Records)/el.Seconds(), ideal, el.Seconds()/ideal.Seconds(), cpu.Round(time.Millisecond))
+			float64(res.Records)/el.Seconds(), ideal, el.Seconds()/ideal.Seconds(), cpu.Round(time.Millisecond),
+			cpu.Seconds()/float64(res.Requests)*1e6, loadAverage())
 		fmt.Printf("%s: references (issue 11): 1.59x ideal on a local lake and 2.36x on MinIO before; targets 1.3x and 1.5x\n", b.Name())
 	}
+}
+
+// loadAverage is the machine's one-minute load average (how shared it
+// was: the wall time of a run on a busy machine says little).
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "unknown"
 }
 
 // processCPU is the user plus system CPU time this process has used: on a

@@ -216,6 +216,8 @@ type runner struct {
 	prog    progress.Reporter
 	runID   string
 	zws     sync.Pool // *gzip.Writer
+	// bodyHint is the size of the last response body, to size the next.
+	bodyHint atomic.Int64
 	// keptBytes: body bytes of fetched pages whose records wait in memory
 	// for the transform (bounded by maxKeptTotalBytes).
 	keptBytes atomic.Int64

@@ -53,7 +53,13 @@ type counters struct {
 // received, so a failed page still lands in raw/) and an error when it did
 // not end in a 2xx with a complete body.
 func (r *runner) fetch(ctx context.Context, ep *Endpoint, u unit, target *url.URL, ps pageState) response {
-	safe := u.cred.safeURL(ctx, target)
+	var safeURL string // redacted on first need: a page that succeeds at once never needs it here
+	safe := func() string {
+		if safeURL == "" {
+			safeURL = u.cred.safeURL(ctx, target)
+		}
+		return safeURL
+	}
 	var last response
 	for attempt := 1; ; attempt++ {
 		if err := r.limiter.wait(ctx); err != nil {
@@ -68,10 +74,10 @@ func (r *runner) fetch(ctx context.Context, ep *Endpoint, u unit, target *url.UR
 		switch {
 		case res.err != nil:
 			retry = retryableError(ctx, res.err)
-			last.err = &redactedError{msg: fmt.Sprintf("GET %s: %s", safe, redact.String(ctx, res.err.Error())), cause: typedCause(res.err)}
+			last.err = &redactedError{msg: fmt.Sprintf("GET %s: %s", safe(), redact.String(ctx, res.err.Error())), cause: typedCause(res.err)}
 		case res.status < 200 || res.status > 299:
 			retry = retryableStatus(res.status)
-			last.err = &httpStatusError{status: res.status, url: safe}
+			last.err = &httpStatusError{status: res.status, url: safe()}
 		default:
 			return last
 		}
@@ -84,7 +90,7 @@ func (r *runner) fetch(ctx context.Context, ep *Endpoint, u unit, target *url.UR
 		wait := r.retry.backoff(attempt, parseRetryAfter(res.header.Get("Retry-After"), time.Now()))
 		r.stats.retries.Add(1)
 		r.log.Warn("retrying request", "source", r.spec.Name, "endpoint", ep.Name, "account", u.account.ID,
-			"url", safe, "attempt", attempt, "error", last.err.Error(), "wait", wait.String())
+			"url", safe(), "attempt", attempt, "error", last.err.Error(), "wait", wait.String())
 		if err := sleep(ctx, wait); err != nil {
 			last.err = err
 			return last
@@ -109,7 +115,8 @@ func (r *runner) try(ctx context.Context, ep *Endpoint, u unit, target *url.URL,
 	}
 	defer resp.Body.Close()
 	res.status, res.header = resp.StatusCode, resp.Header
-	res.body, err = readAll(resp.Body, resp.ContentLength)
+	res.body, err = readAll(resp.Body, resp.ContentLength, r.bodyHint.Load())
+	r.bodyHint.Store(int64(len(res.body)))
 	res.receivedAt = time.Now().UTC()
 	if err != nil {
 		res.err = fmt.Errorf("read body (%d bytes received): %w", len(res.body), unwrapURLError(err))
@@ -132,11 +139,16 @@ func unwrapURLError(err error) error {
 	return err
 }
 
+// maxHintBytes bounds what readAll reserves on a hint alone.
+const maxHintBytes = 8 << 20
+
 // readAll reads a body of at most maxBodyBytes+1 bytes, sized up front
-// when the length is announced (io.ReadAll grows and copies from 512).
-func readAll(r io.Reader, n int64) ([]byte, error) {
-	if n < 0 || n > maxBodyBytes {
-		return io.ReadAll(io.LimitReader(r, maxBodyBytes+1))
+// when the length is announced, else from hint (the size of the last
+// body: a partner's pages are alike; io.ReadAll grows and copies from 512).
+func readAll(r io.Reader, n, hint int64) ([]byte, error) {
+	announced := n >= 0 && n <= maxBodyBytes
+	if !announced {
+		n = min(max(hint+hint/8, 512), maxHintBytes)
 	}
 	b := make([]byte, 0, n+1) // +1: see EOF without growing
 	for {
@@ -148,7 +160,7 @@ func readAll(r io.Reader, n int64) ([]byte, error) {
 		if err != nil {
 			return b, err
 		}
-		if len(b) == cap(b) { // longer than announced: let the transport report it
+		if len(b) == cap(b) { // longer than announced (let the transport report it) or hinted
 			rest, err := io.ReadAll(io.LimitReader(r, maxBodyBytes+1-int64(len(b))))
 			return append(b, rest...), err
 		}

@@ -3,7 +3,6 @@ package api
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/lake"
@@ -114,7 +115,7 @@ func putPage(ctx context.Context, store lake.Store, zws *sync.Pool, base string,
 	if err != nil {
 		return 0, fmt.Errorf("encode raw metadata of %s: %w", base+bodySuffix, err)
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, len(extra)+len(body)/4+64))
+	buf := bytes.NewBuffer(make([]byte, 0, len(extra)+len(body)/2+256)) // JSON rarely compresses less at BestSpeed
 	zw, ok := zws.Get().(*gzip.Writer)
 	if !ok {
 		zw, _ = gzip.NewWriterLevel(buf, gzip.BestSpeed)

@@ -18,8 +18,9 @@ func parsePath(s string) (jsonPath, error) { return records.ParsePath(s) }
 func mustPath(s string) jsonPath { return records.MustPath(s) }
 
 // decodeBody parses a response body with numbers kept exact (json.Number).
+// Its strings share the body's bytes: a body is never changed once read.
 func decodeBody(body []byte) (any, error) {
-	v, err := records.ParseJSON(body)
+	v, err := records.ParseShared(body)
 	if err != nil {
 		if len(bytes.TrimSpace(body)) == 0 {
 			return nil, fmt.Errorf("empty body, want JSON")

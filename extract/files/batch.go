@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/lakectl/lakectl/extract/records"
 	"github.com/lakectl/lakectl/lake/schema"
@@ -143,27 +144,52 @@ func (r *run) commit(ctx context.Context, b *batch) error {
 		}
 	}
 	sort.Slice(older, func(i, j int) bool { return older[i].tx.ID() < older[j].tx.ID() })
-	for _, o := range append(older, b) {
-		if err := r.commitOne(ctx, o); err != nil {
+	all := append(older, b)
+	closed := closeAll(ctx, all)
+	for i, o := range all {
+		if err := r.commitOne(ctx, o, closed[i]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// commitOne closes a batch's files and commits them with the job's
-// state: the objects committed before, these, and the table's columns.
-// The horizons never pass an object still in another open batch.
-func (r *run) commitOne(ctx context.Context, b *batch) error {
-	name := b.tbl.Name()
-	delete(r.batches, name)
-	defer b.tx.Abort(context.WithoutCancel(ctx)) // a no-op after the commit
+// closeAll flushes and closes the batches' writers at once: each writes
+// its own table's files, so their last writes and syncs overlap. The
+// commits that follow keep their order.
+func closeAll(ctx context.Context, bs []*batch) []error {
+	errs := make([]error, len(bs))
+	if len(bs) == 1 {
+		errs[0] = bs[0].close(ctx)
+		return errs
+	}
+	var wg sync.WaitGroup
+	for i, b := range bs {
+		wg.Go(func() { errs[i] = b.close(ctx) })
+	}
+	wg.Wait()
+	return errs
+}
+
+// close flushes and closes the writer (after a failed flush: closes only).
+func (b *batch) close(ctx context.Context) error {
 	if err := b.flush(ctx); err != nil {
 		b.w.Close(ctx)
 		return err
 	}
-	if err := b.w.Close(ctx); err != nil {
-		return err
+	return b.w.Close(ctx)
+}
+
+// commitOne commits a batch's closed files (closeErr: closing them
+// failed) with the job's state: the objects committed before, these, and
+// the table's columns. The horizons never pass an object still in
+// another open batch.
+func (r *run) commitOne(ctx context.Context, b *batch, closeErr error) error {
+	name := b.tbl.Name()
+	delete(r.batches, name)
+	defer b.tx.Abort(context.WithoutCancel(ctx)) // a no-op after the commit
+	if closeErr != nil {
+		return closeErr
 	}
 	st := r.committed.clone()
 	for k, v := range b.objects {

@@ -2,13 +2,16 @@ package files
 
 import (
 	"bytes"
-	"compress/gzip"
+	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"sync"
+
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/lakectl/lakectl/extract/records"
 )
@@ -46,17 +49,56 @@ func uncompress(key string, body []byte) ([]byte, error) {
 	if !strings.HasSuffix(key, ".gz") && !bytes.HasPrefix(body, gzipMagic) {
 		return body, nil
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(body))
-	if err != nil {
+	zr, _ := gzipReaders.Get().(*gzip.Reader)
+	if zr == nil {
+		zr = new(gzip.Reader)
+	}
+	defer gzipReaders.Put(zr)
+	if err := zr.Reset(bytes.NewReader(body)); err != nil {
 		return nil, fmt.Errorf("not gzip data: %v", err)
 	}
-	defer zr.Close()
 	zr.Multistream(true) // Firehose appends gzip members
-	out, err := io.ReadAll(zr)
+	out, err := readAll(zr, gunzippedSize(body))
 	if err != nil {
 		return nil, fmt.Errorf("gzip data cut short or corrupt: %v", err)
 	}
 	return out, nil
+}
+
+// gzipReaders keeps gzip readers (their tables are tens of KiB) between
+// objects.
+var gzipReaders sync.Pool
+
+// gunzippedSize guesses the uncompressed size from the gzip trailer (the
+// last member's size modulo 2^32), within sane bounds, else 0.
+func gunzippedSize(body []byte) int {
+	if len(body) < 18 {
+		return 0
+	}
+	n := int(binary.LittleEndian.Uint32(body[len(body)-4:]))
+	if n > 64*len(body)+1<<20 {
+		return 0
+	}
+	return n
+}
+
+// readAll is io.ReadAll starting with room for size bytes (and one more,
+// to see the end without growing).
+func readAll(r io.Reader, size int) ([]byte, error) {
+	b := make([]byte, 0, max(size+1, 512))
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // formatOf is the object's format: the given one, or by suffix, or by
@@ -95,6 +137,8 @@ func decode(format string, b []byte) decoded {
 // on at the next line.
 func decodeStream(b []byte) decoded {
 	var d decoded
+	// b is the object's own buffer, never changed: values may share it.
+	stream := records.Stream{Shared: true}
 	i, line, counted := 0, 1, 0 // line is the line of offset counted
 	lineAt := func(off int) int {
 		line += bytes.Count(b[counted:off], []byte{'\n'})
@@ -106,7 +150,7 @@ func decodeStream(b []byte) decoded {
 		for start < len(b) && (b[start] == ' ' || b[start] == '\t' || b[start] == '\r' || b[start] == '\n') {
 			start++
 		}
-		v, next, err := records.ParseNext(b, start)
+		v, next, err := stream.Next(b, start)
 		if err == io.EOF {
 			return d
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"sync"
 
@@ -81,8 +80,11 @@ func (r *run) ingest(ctx context.Context) error {
 					return lctx.Err()
 				}
 				workers.Go(func() {
-					defer func() { <-sem }()
-					it.done <- r.fetch(lctx, it.info, it.table)
+					// The slot bounds the downloads only: the next one
+					// starts while this object is decoded.
+					body, err := r.get(lctx, it.info)
+					<-sem
+					it.done <- r.fetch(it.info, it.table, body, err)
 				})
 			}
 			select {
@@ -267,12 +269,16 @@ type fetched struct {
 	err  error
 }
 
-// fetch downloads and decodes one object, infers its records' types and
-// converts them when the table's open layout holds them (so conversion
-// runs in the fetchers, not in the one goroutine that writes).
-func (r *run) fetch(ctx context.Context, info lake.ObjectInfo, tbl string) fetched {
-	f := r.download(ctx, info)
-	if f.err != nil || len(f.bad) > 0 && (!r.opts.SkipBadRecords || f.fatal) {
+// fetch decodes one downloaded object (err: its download failed), infers
+// its records' types and converts them when the table's open layout
+// holds them (so conversion runs in the fetchers, not in the one
+// goroutine that writes).
+func (r *run) fetch(info lake.ObjectInfo, tbl string, body []byte, err error) fetched {
+	if err != nil {
+		return fetched{err: err}
+	}
+	f := r.decodeObject(info, body)
+	if len(f.bad) > 0 && (!r.opts.SkipBadRecords || f.fatal) {
 		return f
 	}
 	if v, ok := r.layouts.Load(tbl); ok {
@@ -286,17 +292,22 @@ func (r *run) fetch(ctx context.Context, info lake.ObjectInfo, tbl string) fetch
 	return f
 }
 
-// download reads and decodes one object and infers its records' types.
-func (r *run) download(ctx context.Context, info lake.ObjectInfo) fetched {
+// get reads one object's bytes.
+func (r *run) get(ctx context.Context, info lake.ObjectInfo) ([]byte, error) {
 	rc, err := r.src.Get(ctx, info.Key)
 	if err != nil {
-		return fetched{err: fmt.Errorf("read landed object: %w", err)}
+		return nil, fmt.Errorf("read landed object: %w", err)
 	}
-	body, err := io.ReadAll(rc)
+	body, err := readAll(rc, int(min(info.Size, 1<<30))) // the listed size, read in one buffer
 	rc.Close()
 	if err != nil {
-		return fetched{err: fmt.Errorf("read landed object %s: %w", r.src.URL(info.Key), err)}
+		return nil, fmt.Errorf("read landed object %s: %w", r.src.URL(info.Key), err)
 	}
+	return body, nil
+}
+
+// decodeObject decodes one object's bytes and infers its records' types.
+func (r *run) decodeObject(info lake.ObjectInfo, body []byte) fetched {
 	b, err := uncompress(info.Key, body)
 	if err != nil {
 		return fetched{decoded: decoded{bad: []BadRecord{{Line: 0, Reason: err.Error()}}, fatal: true}}

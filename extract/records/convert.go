@@ -1,6 +1,7 @@
 package records
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -8,8 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/lakectl/lakectl/lake/schema"
+	"github.com/parquet-go/parquet-go"
 )
 
 // Convertible reports whether API values can be converted to t.
@@ -32,9 +35,9 @@ func Convert(v any, t schema.Type, format string) (schema.Value, error) {
 	case schema.String:
 		switch x := v.(type) {
 		case string:
-			return schema.StringValue(x), nil
+			return stringValue(x), nil
 		case json.Number:
-			return schema.StringValue(x.String()), nil
+			return stringValue(string(x)), nil
 		case bool:
 			return schema.StringValue(strconv.FormatBool(x)), nil
 		}
@@ -90,6 +93,9 @@ func Convert(v any, t schema.Type, format string) (schema.Value, error) {
 			}
 			s = r.FloatString(t.Scale)
 		}
+		if v, ok := smallDecimal(t, s); ok {
+			return v, nil
+		}
 		return schema.ParseDecimal(t, s)
 	case schema.Timestamp, schema.Date:
 		tm, err := ParseTime(v, format)
@@ -102,6 +108,62 @@ func Convert(v any, t schema.Type, format string) (schema.Value, error) {
 		return schema.TimestampValue(tm), nil
 	}
 	return schema.Value{}, fmt.Errorf("a JSON %s cannot be a %s", strings.TrimPrefix(strings.TrimPrefix(Kind(v), "an "), "a "), t)
+}
+
+// stringValue is schema.StringValue without copying the bytes: a Go
+// string never changes, and a lake value's bytes are only read.
+func stringValue(s string) schema.Value {
+	if s == "" {
+		return schema.StringValue(s)
+	}
+	return schema.BytesValue(unsafe.Slice(unsafe.StringData(s), len(s)))
+}
+
+// smallDecimal is schema.ParseDecimal for a plain literal whose unscaled
+// value has at most 18 digits (the common case), without math/big; ok
+// is false for anything else, which ParseDecimal then reads or refuses.
+func smallDecimal(t schema.Type, s string) (schema.Value, bool) {
+	neg := false
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		neg, s = s[0] == '-', s[1:]
+	}
+	intPart, frac, _ := strings.Cut(s, ".")
+	if intPart == "" && frac == "" || len(frac) > t.Scale {
+		return schema.Value{}, false
+	}
+	intPart = strings.TrimLeft(intPart, "0")
+	if len(intPart) > t.Precision-t.Scale || len(intPart)+t.Scale > 18 {
+		return schema.Value{}, false
+	}
+	var u uint64
+	for _, part := range [2]string{intPart, frac} {
+		for i := 0; i < len(part); i++ {
+			c := part[i]
+			if c < '0' || c > '9' {
+				return schema.Value{}, false
+			}
+			u = u*10 + uint64(c-'0')
+		}
+	}
+	for range t.Scale - len(frac) {
+		u *= 10
+	}
+	n := int64(u) // below 10^18
+	if neg {
+		n = -n
+	}
+	switch {
+	case t.Precision <= 9:
+		return schema.Int32Value(int32(n)), true
+	case t.Precision <= 18:
+		return schema.Int64Value(n), true
+	}
+	var b [16]byte // big-endian two's complement
+	binary.BigEndian.PutUint64(b[8:], uint64(n))
+	if n < 0 {
+		binary.BigEndian.PutUint64(b[:8], math.MaxUint64)
+	}
+	return parquet.FixedLenByteArrayValue(b[:]), true
 }
 
 // numberText is the literal of a number or numeric string.

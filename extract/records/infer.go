@@ -7,6 +7,7 @@ package records
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"github.com/lakectl/lakectl/lake/schema"
@@ -29,26 +30,62 @@ func ValueType(v any) schema.Type {
 	case string:
 		return schema.TString
 	case json.Number:
-		s := x.String()
-		if strings.ContainsAny(s, "eE") {
-			return schema.TFloat64
-		}
-		intPart, frac, hasFrac := strings.Cut(strings.TrimLeft(s, "-+"), ".")
-		if !hasFrac {
-			if _, err := x.Int64(); err == nil {
-				return schema.TInt64
-			}
-			if len(intPart) <= inferPrecision {
-				return schema.DecimalOf(inferPrecision, 0)
-			}
-			return schema.TFloat64
-		}
-		if len(frac) > 18 || len(intPart)+len(frac) > inferPrecision {
-			return schema.TFloat64
-		}
-		return schema.DecimalOf(inferPrecision, len(frac))
+		return numberType(string(x))
 	}
 	return schema.TJSON
+}
+
+// numberType is the type a JSON number literal needs, in one pass over
+// its bytes for the common forms.
+func numberType(s string) schema.Type {
+	i := 0
+	if i < len(s) && (s[i] == '-' || s[i] == '+') {
+		i++
+	}
+	intStart := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	intLen := i - intStart
+	switch {
+	case i == len(s) && intLen > 0 && intLen <= 18:
+		return schema.TInt64 // fewer than 19 digits always fit
+	case i < len(s) && s[i] == '.':
+		fracStart := i + 1
+		j := fracStart
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if j == len(s) && intLen > 0 {
+			frac := j - fracStart
+			if frac > 18 || intLen+frac > inferPrecision {
+				return schema.TFloat64
+			}
+			return schema.DecimalOf(inferPrecision, frac)
+		}
+	}
+	return numberTypeSlow(s)
+}
+
+// numberTypeSlow is numberType for any literal.
+func numberTypeSlow(s string) schema.Type {
+	if strings.ContainsAny(s, "eE") {
+		return schema.TFloat64
+	}
+	intPart, frac, hasFrac := strings.Cut(strings.TrimLeft(s, "-+"), ".")
+	if !hasFrac {
+		if _, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return schema.TInt64
+		}
+		if len(intPart) <= inferPrecision {
+			return schema.DecimalOf(inferPrecision, 0)
+		}
+		return schema.TFloat64
+	}
+	if len(frac) > 18 || len(intPart)+len(frac) > inferPrecision {
+		return schema.TFloat64
+	}
+	return schema.DecimalOf(inferPrecision, len(frac))
 }
 
 // widen returns the narrowest type holding every value of a and of b.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // ParseJSON decodes one JSON document into the values encoding/json's
@@ -18,7 +19,21 @@ import (
 // copies the input; decoding is most of the per-record cost of an
 // extraction. Anything after the value but white space is an error.
 func ParseJSON(b []byte) (any, error) {
-	p := jsonParser{b: b}
+	return parseWhole(b, false)
+}
+
+// ParseShared is ParseJSON with the strings and numbers that have no
+// escapes made slices of b rather than copies (see Stream.Shared): b must
+// never change afterwards, and holding any value holds all of b.
+func ParseShared(b []byte) (any, error) {
+	return parseWhole(b, true)
+}
+
+func parseWhole(b []byte, shared bool) (any, error) {
+	p := jsonParser{b: b, keys: make(map[string]string, 16)}
+	if shared && len(b) > 0 {
+		p.shared = unsafe.String(unsafe.SliceData(b), len(b))
+	}
 	p.skipSpace()
 	v, err := p.value(0)
 	if err != nil {
@@ -39,7 +54,30 @@ var ErrTrailing = errors.New("body holds more than one JSON value")
 // separators). It returns the value and the offset just past it; at the
 // end of b (white space only) it returns io.EOF.
 func ParseNext(b []byte, from int) (any, int, error) {
-	p := jsonParser{b: b, i: from}
+	var s Stream
+	return s.Next(b, from)
+}
+
+// Stream decodes a stream of JSON values as ParseNext does, sharing the
+// strings of object keys between its values: records repeat their keys,
+// and a key seen before costs a map lookup, not an allocation.
+type Stream struct {
+	keys map[string]string
+	// Shared: strings and numbers without escapes are slices of b, not
+	// copies (an allocation each, saved). b must then never change after
+	// Next, and holding any value holds all of b.
+	Shared bool
+}
+
+// Next is ParseNext, with the stream's keys.
+func (s *Stream) Next(b []byte, from int) (any, int, error) {
+	if s.keys == nil {
+		s.keys = make(map[string]string, 16)
+	}
+	p := jsonParser{b: b, i: from, keys: s.keys}
+	if s.Shared && len(b) > 0 {
+		p.shared = unsafe.String(unsafe.SliceData(b), len(b))
+	}
 	p.skipSpace()
 	if p.i >= len(p.b) {
 		return nil, p.i, io.EOF
@@ -52,9 +90,24 @@ func ParseNext(b []byte, from int) (any, int, error) {
 const maxJSONDepth = 10000
 
 type jsonParser struct {
-	b []byte
-	i int
+	b    []byte
+	i    int
+	keys map[string]string // object keys seen, to share their strings
+	// shared is b as a string, when values may be slices of it.
+	shared string
 }
+
+// text is b[start:end] as a string: a slice of shared, else a copy.
+func (p *jsonParser) text(start, end int) string {
+	if p.shared != "" {
+		return p.shared[start:end]
+	}
+	return string(p.b[start:end])
+}
+
+// maxSharedKeys bounds a parser's shared keys, for objects whose keys
+// are data.
+const maxSharedKeys = 1024
 
 func (p *jsonParser) skipSpace() {
 	for p.i < len(p.b) {
@@ -128,7 +181,7 @@ func (p *jsonParser) object(depth int) (any, error) {
 		if p.i >= len(p.b) || p.b[p.i] != '"' {
 			return nil, p.unexpected("looking for beginning of object key string")
 		}
-		k, err := p.str()
+		k, err := p.key()
 		if err != nil {
 			return nil, err
 		}
@@ -229,7 +282,37 @@ func (p *jsonParser) number() (any, error) {
 			return nil, p.unexpected("in exponent of numeric literal")
 		}
 	}
-	return json.Number(p.b[start:p.i]), nil
+	return json.Number(p.text(start, p.i)), nil
+}
+
+// key parses an object key at p.i (the opening quote): a plain key seen
+// before is the string of its first occurrence.
+func (p *jsonParser) key() (string, error) {
+	end := p.i + 1
+	for end < len(p.b) {
+		c := p.b[end]
+		if c == '"' {
+			break
+		}
+		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			return p.str()
+		}
+		end++
+	}
+	if end >= len(p.b) || p.keys == nil {
+		return p.str()
+	}
+	raw := p.b[p.i+1 : end]
+	if k, ok := p.keys[string(raw)]; ok { // no allocation for the lookup
+		p.i = end + 1
+		return k, nil
+	}
+	k := string(raw)
+	if len(p.keys) < maxSharedKeys {
+		p.keys[k] = k
+	}
+	p.i = end + 1
+	return k, nil
 }
 
 // str parses a string at p.i (the opening quote).
@@ -240,7 +323,7 @@ func (p *jsonParser) str() (string, error) {
 	for p.i < len(p.b) {
 		c := p.b[p.i]
 		if c == '"' {
-			s := string(p.b[start:p.i])
+			s := p.text(start, p.i)
 			p.i++
 			return s, nil
 		}
