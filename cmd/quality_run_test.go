@@ -213,6 +213,10 @@ func TestNotifyFlagOnAnyCommand(t *testing.T) {
 		!strings.Contains(msgs[1], "lakectl: job check succeeds again") {
 		t.Fatalf("messages: %q", msgs)
 	}
+	// The rerun command leaves out --notify: a webhook URL's path is its token.
+	if strings.Contains(msgs[0], "secret-token") || !strings.Contains(msgs[0], "Rerun: lakectl --config ") {
+		t.Fatalf("failure message shows the webhook URL or no rerun command: %q", msgs[0])
+	}
 	// A target that cannot be reached changes nothing but a log line.
 	writeTable(t, store, "t", 0, 1)
 	code, _, errOut := run(t, "--config", checkConfig(t, dir, 3), "--notify", "http://127.0.0.1:1/hook", "check")
