@@ -25,6 +25,10 @@ type Options struct {
 	// the next check starts after them (a person looked and accepts
 	// them); failures are still reported, but Check returns no error.
 	Accept bool
+	// FolderTypes are the DuckDB types of folder keys per table (from
+	// tables.<t>.partition_types), so rules see them typed, as the
+	// warehouse does; undeclared keys are strings.
+	FolderTypes map[string]map[string]string
 }
 
 // Rule statuses.
@@ -172,6 +176,7 @@ func checkTable(ctx context.Context, store lake.Store, name string, rules []rule
 	if err != nil {
 		return nil, nil, err
 	}
+	sc.folderTypes = opts.FolderTypes[name]
 	defer sc.Close()
 	results, outcomes, err := evalAll(ctx, name, rules, st, &evalContext{sc: sc, newRows: out.NewRows, now: now})
 	if err != nil {
