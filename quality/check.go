@@ -89,6 +89,17 @@ func (e *FailedError) Error() string {
 	return msg
 }
 
+// Validate checks that every rule is well formed, reading nothing: a
+// *RuleError names the first one that is not.
+func Validate(tables []TableRules) error {
+	for _, t := range tables {
+		if _, err := compile(t.Table, t.Rules); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Check evaluates each table's rules. Every table's rules are validated
 // before any is evaluated (a *RuleError changes nothing). It returns a
 // *FailedError, with the result, when a rule of severity error fails.
