@@ -122,7 +122,7 @@ func checkTable(ctx context.Context, store lake.Store, name string, types map[st
 	latest := st.latest
 	if latest == nil {
 		tc.Note = "no recorded schema version yet; run lakectl catalog crawl " + name
-		return tc, nil
+		return checkUnrecorded(ctx, store, name, tc, st, types)
 	}
 	tc.Version = latest.N
 	if latest.N > 1 {
@@ -150,5 +150,28 @@ func checkTable(ctx context.Context, store lake.Store, name string, types map[st
 		tc.Live = append(tc.Live, mixedChange(tablePrefix(name), a, b))
 	}
 	tc.Breaking = Breaking(tc.Live) || Breaking(tc.Recorded)
+	return tc, nil
+}
+
+// checkUnrecorded checks a table with no version yet: nothing to compare
+// with, but live files that disagree or mix two layouts are breaking all
+// the same. A table with no live files is only the note.
+func checkUnrecorded(ctx context.Context, store lake.Store, name string, tc TableCheck, st tableState, types map[string]schema.Type) (TableCheck, error) {
+	l, err := listTable(ctx, store, name)
+	if err != nil {
+		return tc, nil
+	}
+	sc, err := scanTable(ctx, store, name, l, st.index, DefaultConcurrency, progress.Nop(), types)
+	var conflict *ConflictError
+	if errors.As(err, &conflict) {
+		tc.Live, tc.Breaking = []Change{conflict.change()}, true
+		return tc, err
+	}
+	if err != nil {
+		return tc, err
+	}
+	if a, b, ok := sc.parts.mixed(); ok {
+		tc.Live, tc.Breaking = []Change{mixedChange(tablePrefix(name), a, b)}, true
+	}
 	return tc, nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/schema"
 )
 
@@ -116,5 +117,33 @@ func TestLayoutChangesShowInDiffAndMixedLayoutsBreak(t *testing.T) {
 	cr, err := Check(ctx, store, []string{"t"})
 	if err == nil || !cr.Breaking || !strings.Contains(err.Error(), "two partition layouts") {
 		t.Fatalf("check = %+v, %v; want a breaking mixed layout", cr, err)
+	}
+}
+
+// Live files that disagree, or use two layouts, are breaking even before
+// the first crawl: check needs no recorded version to see them.
+func TestCheckOfANeverCrawledTableStillFindsConflictsAndMixedLayouts(t *testing.T) {
+	ctx := context.Background()
+	store := newStore(t)
+	a := schemaOf(col("id", schema.TInt64, false), col("campaign_id", schema.TInt32, true))
+	b := schemaOf(col("id", schema.TInt64, false), col("campaign_id", schema.TString, true))
+	writeParquet(t, store, "tables/t/dt=2026-03-01/one.parquet", a, idRows(a, 1))
+	writeParquet(t, store, "tables/t/dt=2026-03-02/two.parquet", b, idRows(b, 1))
+	s := schemaOf(col("id", schema.TInt64, false), col("created_at", schema.TTimestamp, true))
+	writeParquet(t, store, "tables/m/a.parquet", s, nil)
+	writeParquet(t, store, "tables/m/created_at_day=2026-03-02/b.parquet", s, nil)
+
+	cr, err := Check(ctx, store, []string{"t"})
+	var ce *ConflictError
+	if !errors.As(err, &ce) || cr == nil || !cr.Breaking {
+		t.Fatalf("check t = %+v, %v; want a breaking conflict before any crawl", cr, err)
+	}
+	cr, err = Check(ctx, store, []string{"m"})
+	if err == nil || cr == nil || !cr.Breaking || !strings.Contains(err.Error(), "two partition layouts") {
+		t.Fatalf("check m = %+v, %v; want a breaking mixed layout before any crawl", cr, err)
+	}
+	var keys []string
+	if err := store.List(ctx, "_lakectl/", func(o lake.ObjectInfo) error { keys = append(keys, o.Key); return nil }); err != nil || len(keys) != 0 {
+		t.Fatalf("check recorded %v (%v); it records nothing", keys, err)
 	}
 }

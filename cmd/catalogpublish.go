@@ -12,9 +12,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lakectl/lakectl/catalog"
 	"github.com/lakectl/lakectl/catalog/glue"
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/config"
+	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/table"
 )
 
 // jobPublish is the job type of `lakectl run` that publishes to Glue.
@@ -105,6 +108,9 @@ func publishCatalog(opts *catalogPublishOptions) (*glue.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !opts.DryRun {
+		opts.f.crawlUncataloged(opts.ctx, store, opts.Tables)
+	}
 	res, err := glue.Publish(opts.ctx, store, glue.Options{
 		Database: opts.GlueDatabase, Tables: opts.Tables, Location: opts.Location, DryRun: opts.DryRun,
 		RegisterProjected: opts.RegisterTimePartitions,
@@ -115,6 +121,26 @@ func publishCatalog(opts *catalogPublishOptions) (*glue.Result, error) {
 		return res, clierr.Usage(fmt.Errorf("%w: pass --location s3://BUCKET/PREFIX (the lake's S3 location), or use an s3:// lake", err))
 	}
 	return res, err
+}
+
+// crawlUncataloged crawls the tables (every table when none is named)
+// that have no schema version yet, as a Glue crawler would: files another
+// tool wrote need no separate crawl to be published.
+func (f *Factory) crawlUncataloged(ctx context.Context, store lake.Store, tables []string) {
+	if len(tables) == 0 {
+		all, err := table.List(ctx, store)
+		if err != nil {
+			return // publish reports it
+		}
+		tables = all
+	}
+	var todo []string
+	for _, name := range tables {
+		if _, err := catalog.Latest(ctx, store, name); errors.Is(err, lake.ErrNotExist) {
+			todo = append(todo, name)
+		}
+	}
+	f.syncCatalog(ctx, store, todo...)
 }
 
 func printPublish(w io.Writer, res *glue.Result) error {

@@ -137,3 +137,32 @@ func TestForeignLakeIsCatalogedPublishedAndLoadedWithFolderValues(t *testing.T) 
 		t.Fatalf("check of conflicting files: exit %d %q", code, errOut)
 	}
 }
+
+// Publish does what a crawler does: a table another tool wrote and no
+// crawl has recorded yet is crawled (with its partition_types), then
+// published; a dry run records nothing.
+func TestPublishCrawlsATableNeverCrawled(t *testing.T) {
+	dir := t.TempDir()
+	writeForeignClicks(t, dir, 10)
+	cfg := filepath.Join(t.TempDir(), "lakectl.yaml")
+	if err := os.WriteFile(cfg, []byte("lake: "+dir+"\ntables:\n  clicks:\n    partition_types: {dt: date}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g := awsfake.StartGlue(t)
+	g.GlueEnv(t)
+	pub := []string{"--config", cfg, "catalog", "publish", "--glue-database", "lake", "--location", "s3://bkt/lake"}
+	if code, out, errOut := run(t, append(pub, "--dry-run")...); code == 0 {
+		t.Fatalf("dry run of a never-crawled table: exit 0 %s%s", out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "_lakectl", "catalog")); err == nil {
+		t.Fatal("a dry run recorded a schema version")
+	}
+	code, out, errOut := run(t, pub...)
+	tbl := g.GlueTable("lake", "clicks")
+	if code != 0 || tbl == nil {
+		t.Fatalf("publish: exit %d %s%s", code, out, errOut)
+	}
+	if keys := fmt.Sprint(tbl["PartitionKeys"]); !strings.Contains(keys, "dt") || !strings.Contains(keys, "date") {
+		t.Fatalf("partition keys %s, want dt date", keys)
+	}
+}

@@ -10,8 +10,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lakectl/lakectl/catalog"
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/config"
+	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/quality"
 )
 
@@ -72,8 +74,33 @@ func checkTables(ctx context.Context, f *Factory, names []string, accept bool) (
 	if err != nil {
 		return nil, err
 	}
-	res, err := quality.Check(ctx, store, specs, quality.Options{Logger: f.Logger(), Accept: accept})
+	folders, err := folderTypes(f.Config())
+	if err != nil {
+		return nil, err
+	}
+	res, err := quality.Check(ctx, store, specs, quality.Options{Logger: f.Logger(), Accept: accept, FolderTypes: folders})
 	return res, qualityErr(err)
+}
+
+// folderTypes is tables.<t>.partition_types as DuckDB types, so rules see
+// folder columns typed as the warehouse does.
+func folderTypes(cfg *config.Config) (map[string]map[string]string, error) {
+	all, err := partitionTypes(cfg)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]map[string]string{}
+	for name, types := range all {
+		out[name] = map[string]string{}
+		for k, t := range types {
+			dt, err := catalog.ColumnType(catalog.DuckDB, schema.Column{Name: k, Type: t}, catalog.DDLOptions{})
+			if err != nil {
+				return nil, err
+			}
+			out[name][k] = dt
+		}
+	}
+	return out, nil
 }
 
 func qualityErr(err error) error {

@@ -203,7 +203,7 @@ func notifyCommand(ctx context.Context, f *Factory, cmd *cobra.Command, args []s
 		return
 	}
 	name := strings.TrimPrefix(strings.Join(append([]string{cmd.CommandPath()}, cmd.Flags().Args()...), " "), "lakectl ")
-	ev := notify.Event{Kind: notify.Failure, Job: name, Command: "lakectl " + strings.Join(args, " ")}
+	ev := notify.Event{Kind: notify.Failure, Job: name, Command: "lakectl " + strings.Join(withoutNotify(args), " ")}
 	var (
 		locked *clierr.LockedError
 		bad    *clierr.QualityError
@@ -218,4 +218,20 @@ func notifyCommand(ctx context.Context, f *Factory, cmd *cobra.Command, args []s
 		ev.Error = err.Error()
 	}
 	sendNotifications(ctx, f, []notify.Status{{Key: "command:" + name, Failing: err != nil, Event: ev}})
+}
+
+// withoutNotify is a command line without its --notify targets: a webhook
+// URL carries its token in the path, so it never goes into a message.
+func withoutNotify(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--notify":
+			i++ // and its value
+		case strings.HasPrefix(a, "--notify="):
+		default:
+			out = append(out, a)
+		}
+	}
+	return out
 }

@@ -213,6 +213,10 @@ func TestNotifyFlagOnAnyCommand(t *testing.T) {
 		!strings.Contains(msgs[1], "lakectl: job check succeeds again") {
 		t.Fatalf("messages: %q", msgs)
 	}
+	// The rerun command leaves out --notify: a webhook URL's path is its token.
+	if strings.Contains(msgs[0], "secret-token") || !strings.Contains(msgs[0], "Rerun: lakectl --config ") {
+		t.Fatalf("failure message shows the webhook URL or no rerun command: %q", msgs[0])
+	}
 	// A target that cannot be reached changes nothing but a log line.
 	writeTable(t, store, "t", 0, 1)
 	code, _, errOut := run(t, "--config", checkConfig(t, dir, 3), "--notify", "http://127.0.0.1:1/hook", "check")
@@ -221,5 +225,51 @@ func TestNotifyFlagOnAnyCommand(t *testing.T) {
 	}
 	if code, _, errOut := run(t, "--notify", "mailto:ops@example.com", "check"); code != 2 || !strings.Contains(errOut, `--notify "mailto:ops@example.com" is neither`) {
 		t.Fatalf("bad --notify: exit %d: %s", code, errOut)
+	}
+}
+
+// A check job that cannot run holds back the loads after it: a malformed
+// rule is a usage error before any job runs, and a rule that fails to
+// evaluate (a broken sql query) keeps the table out of the warehouse.
+func TestRunWithACheckThatCannotRunLoadsNothing(t *testing.T) {
+	dir := t.TempDir()
+	lakeDir, whFile := filepath.Join(dir, "lake"), filepath.Join(dir, "wh.duckdb")
+	store, err := lake.NewFileStore(lakeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replaceIDs(t, store, 1, 2, -3)
+	config := func(rule string) string {
+		cfg := filepath.Join(dir, "lakectl.yaml")
+		if err := os.WriteFile(cfg, []byte(`lake: `+lakeDir+`
+warehouse: duckdb://`+whFile+`
+tables:
+  t:
+    checks:
+      - `+rule+`
+jobs:
+  - {name: quality, type: check, tables: [t]}
+  - {name: t-load, type: load, tables: [t]}
+`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	if code, out, errOut := run(t, "--config", config("{type: range, column: id}"), "run"); code != 2 || !strings.Contains(errOut, "range needs column and min or max") {
+		t.Fatalf("malformed rule: exit %d: %s %s", code, out, errOut)
+	}
+	if code, out, errOut := run(t, "--config", config(`{type: sql, name: broken, query: "SELEC * FROM {table}"}`), "run"); code != 1 || !strings.Contains(out, "skipped") {
+		t.Fatalf("broken query: exit %d: %s %s", code, out, errOut)
+	}
+	if _, err := os.Stat(whFile); err == nil {
+		db, err := sql.Open("duckdb", whFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM information_schema.tables WHERE table_name = 't'`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("warehouse has table t (%d, %v): unchecked rows loaded", n, err)
+		}
 	}
 }

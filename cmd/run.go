@@ -103,6 +103,9 @@ func runJobs(ctx context.Context, f *Factory, names []string, dryRun, force bool
 	if err != nil {
 		return err
 	}
+	if err := validateChecks(f.Config(), jobs); err != nil {
+		return err
+	}
 	res := runCycle(ctx, ctx, f, jobs, dryRun, force)
 	if rerr := f.IO.Render(res, func(w io.Writer) error { return printRun(w, res) }); rerr != nil {
 		return rerr

@@ -31,6 +31,25 @@ func runCheckJob(ctx context.Context, f *Factory, j config.Job, dryRun bool, jr 
 	return err
 }
 
+// validateChecks refuses, before any job runs, a run whose check jobs
+// have a malformed rule (exit 2), so no load follows a check that could
+// not run.
+func validateChecks(cfg *config.Config, jobs []config.Job) error {
+	for _, j := range jobs {
+		if j.Type != jobCheck {
+			continue
+		}
+		specs, err := tableRules(cfg, j.Tables)
+		if err != nil {
+			return err
+		}
+		if err := quality.Validate(specs); err != nil {
+			return qualityErr(err)
+		}
+	}
+	return nil
+}
+
 // qualityGate holds back the loads of tables whose check failed earlier in
 // the same run, so bad rows do not reach the warehouse; force lets them
 // through.
@@ -54,24 +73,40 @@ func (g *qualityGate) run(ctx context.Context, f *Factory, j config.Job, dryRun 
 	if jr.Status == statusQualityFailed {
 		f.Logger().Error("check failed", "job", j.Name, "error", jr.Error)
 	}
-	g.observe(jr)
+	g.observe(f, j, jr)
 	if !dryRun {
 		sendNotifications(ctx, f, jobStatuses(f, j, jr))
 	}
 	return jr
 }
 
-// observe notes the tables a finished check job failed.
-func (g *qualityGate) observe(jr JobResult) {
+// observe notes the tables a finished check job failed, and every table
+// of a check job that could not run (failed or locked): unchecked rows do
+// not reach the warehouse either.
+func (g *qualityGate) observe(f *Factory, j config.Job, jr JobResult) {
+	if g.blocked == nil {
+		g.blocked = map[string]string{}
+	}
+	if j.Type == jobCheck && (jr.Status == "failed" || jr.Status == "locked") {
+		tables := j.Tables
+		if len(tables) == 0 {
+			for name, t := range f.Config().Tables {
+				if len(t.Checks) > 0 {
+					tables = append(tables, name)
+				}
+			}
+		}
+		for _, t := range tables {
+			g.blocked[t] = jr.Name
+		}
+		return
+	}
 	res, ok := jr.Result.(*quality.Result)
 	if jr.Status != statusQualityFailed || !ok {
 		return
 	}
 	for _, r := range res.Rules {
 		if r.Status == quality.StatusFail && r.Severity == quality.SeverityError {
-			if g.blocked == nil {
-				g.blocked = map[string]string{}
-			}
 			g.blocked[r.Table] = jr.Name
 		}
 	}

@@ -35,6 +35,9 @@ func runEvery(ctx context.Context, f *Factory, names []string, every time.Durati
 	if err != nil {
 		return err
 	}
+	if err := validateChecks(f.Config(), jobs); err != nil {
+		return err
+	}
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
 	go cancelOnSecondSignal(ctx, jobCtx, cancelJobs)

@@ -25,6 +25,10 @@ type Options struct {
 	// the next check starts after them (a person looked and accepts
 	// them); failures are still reported, but Check returns no error.
 	Accept bool
+	// FolderTypes are the DuckDB types of folder keys per table (from
+	// tables.<t>.partition_types), so rules see them typed, as the
+	// warehouse does; undeclared keys are strings.
+	FolderTypes map[string]map[string]string
 }
 
 // Rule statuses.
@@ -83,6 +87,17 @@ func (e *FailedError) Error() string {
 		msg += fmt.Sprintf(" (and %d more failing rules)", n)
 	}
 	return msg
+}
+
+// Validate checks that every rule is well formed, reading nothing: a
+// *RuleError names the first one that is not.
+func Validate(tables []TableRules) error {
+	for _, t := range tables {
+		if _, err := compile(t.Table, t.Rules); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Check evaluates each table's rules. Every table's rules are validated
@@ -172,6 +187,7 @@ func checkTable(ctx context.Context, store lake.Store, name string, rules []rule
 	if err != nil {
 		return nil, nil, err
 	}
+	sc.folderTypes = opts.FolderTypes[name]
 	defer sc.Close()
 	results, outcomes, err := evalAll(ctx, name, rules, st, &evalContext{sc: sc, newRows: out.NewRows, now: now})
 	if err != nil {

@@ -311,3 +311,34 @@ func TestOtherToolsFilesAreNewUntilChecked(t *testing.T) {
 		t.Fatalf("rewritten: %v %+v", err, res)
 	}
 }
+
+// Folder keys declared in tables.<t>.partition_types have that type in
+// the rules too, as in the catalog and the warehouse: a range on an int
+// folder compares numbers, a date folder is a date.
+func TestFolderTypesOfPartitionTypesApplyToRules(t *testing.T) {
+	store := fileStore(t)
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, dir := range []string{"dt=2026-11-23/hr=07", "dt=2026-11-23/hr=23"} {
+		p := store.URL("tables/clicks/" + dir + "/part-0.parquet")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(fmt.Sprintf(`COPY (SELECT i AS id FROM range(2) t(i)) TO '%s' (FORMAT parquet)`, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rules := []Rule{
+		{Type: TypeRange, Column: "hr", Min: "0", Max: "9"},
+		{Type: TypeSQL, Name: "date", Scope: ScopeAll, Query: "SELECT * FROM {table} WHERE dt <> DATE '2026-11-23'"},
+	}
+	res, err := Check(context.Background(), store, []TableRules{{Table: "clicks", Rules: rules}},
+		Options{Now: func() time.Time { return t0 }, FolderTypes: map[string]map[string]string{"clicks": {"dt": "DATE", "hr": "INTEGER", "absent": "BIGINT"}}})
+	var failed *FailedError
+	if !errors.As(err, &failed) || len(failed.Failures) != 1 || failed.Failures[0].Rule != "range(hr)" || failed.Failures[0].Observed != "2 rows out of range" {
+		t.Fatalf("check = %+v, %v; want range(hr) failing on the 2 rows of hr=23 only", res, err)
+	}
+}

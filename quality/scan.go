@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 
 	_ "github.com/duckdb/duckdb-go/v2" // the database/sql driver "duckdb"
@@ -35,6 +37,8 @@ type scanner struct {
 	hasNew  bool
 	allDone bool
 	hasAll  bool
+	// folderTypes: folder key -> DuckDB type (Options.FolderTypes).
+	folderTypes map[string]string
 }
 
 // openScanner opens the database, spilling to a temporary folder rather
@@ -120,8 +124,8 @@ func (s *scanner) view(ctx context.Context, name string, paths []string) error {
 	for i, p := range paths {
 		quoted[i] = quoteLit(p)
 	}
-	q := fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT * FROM read_parquet([%s], hive_partitioning = true, union_by_name = true)",
-		name, strings.Join(quoted, ", "))
+	q := fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT * FROM read_parquet([%s], hive_partitioning = true, union_by_name = true%s)",
+		name, strings.Join(quoted, ", "), hiveTypes(s.folderTypes, paths))
 	if _, err := s.db.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("read the files of table %s: %w", s.tbl.Name(), err)
 	}
@@ -157,3 +161,19 @@ func (s *scanner) Close() {
 func quoteLit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// hiveTypes is read_parquet's hive_types option for the declared folder
+// keys that the paths use (DuckDB refuses a key no path has), or "".
+func hiveTypes(types map[string]string, paths []string) string {
+	var parts []string
+	for k, t := range types {
+		if slices.ContainsFunc(paths, func(p string) bool { return strings.Contains(filepath.ToSlash(p), "/"+k+"=") }) {
+			parts = append(parts, quoteLit(k)+": "+quoteLit(t))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	sort.Strings(parts)
+	return ", hive_types = {" + strings.Join(parts, ", ") + "}"
+}

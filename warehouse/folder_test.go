@@ -57,3 +57,30 @@ func TestLoadAddsFolderValuesOfOtherToolsToEveryRow(t *testing.T) {
 		})
 	}
 }
+
+// Another tool's file names say nothing of their age (Spark's
+// part-00000-<uuid>, DuckDB's data_0): when a later folder's files gain a
+// nullable column, the load takes the schema that every file fits, not
+// the schema of the file whose name sorts last.
+func TestLoadOfOtherToolsFilesThatGainedAColumn(t *testing.T) {
+	dir := t.TempDir()
+	store, err := lake.Open(context.Background(), dir, lake.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.WriteHive(t, filepath.Join(dir, "tables", "ev", "dt=2026-03-01", "part-00000-b.parquet"), `SELECT i::BIGINT AS id FROM range(3) t(i)`)
+	testenv.WriteHive(t, filepath.Join(dir, "tables", "ev", "dt=2026-03-02", "part-00000-a.parquet"), `SELECT 10 + i::BIGINT AS id, 'web' AS channel FROM range(2) t(i)`)
+	for _, tg := range targets(t) {
+		t.Run(tg.name, func(t *testing.T) {
+			res := load(t, tg, store, warehouse.LoadOptions{Table: "ev", Into: "ev_" + tg.name})
+			if res.Rows != 5 {
+				t.Fatalf("loaded %d rows, want 5", res.Rows)
+			}
+			var n, web int64
+			tg.query(t, "SELECT count(*), count(channel) FROM ev_"+tg.name, &n, &web)
+			if n != 5 || web != 2 {
+				t.Fatalf("%d rows, %d with a channel; want 5, 2", n, web)
+			}
+		})
+	}
+}

@@ -170,16 +170,35 @@ func (p *plan) chooseSchema() error {
 			newest = i
 		}
 	}
+	err := p.fitsSchemaOf(newest)
+	if err == nil {
+		return nil
+	}
+	// Other tools' file names (part-00000-<uuid>, data_0) say nothing of
+	// age: take the schema of another file that every file fits, if any.
+	for i, f := range p.files {
+		if f.fingerprint != p.files[newest].fingerprint && p.fitsSchemaOf(i) == nil {
+			return nil
+		}
+	}
 	p.schema = p.files[newest].stage.Schema
+	return err
+}
+
+// fitsSchemaOf makes file i's schema the lake schema when every other
+// file is compatible with it.
+func (p *plan) fitsSchemaOf(i int) error {
+	s := p.files[i].stage.Schema
 	for _, f := range p.files {
-		if f.fingerprint == p.files[newest].fingerprint {
+		if f.fingerprint == p.files[i].fingerprint {
 			continue
 		}
-		for _, c := range catalog.Compare(f.stage.Schema, p.schema) {
+		for _, c := range catalog.Compare(f.stage.Schema, s) {
 			if c.Breaking {
-				return fmt.Errorf("lake file %s and the newer %s have incompatible schemas (%s): run `lakectl rebuild plan` for this table", f.Key, p.files[newest].Key, c)
+				return fmt.Errorf("lake file %s and the newer %s have incompatible schemas (%s): run `lakectl rebuild plan` for this table", f.Key, p.files[i].Key, c)
 			}
 		}
 	}
+	p.schema = s
 	return nil
 }
