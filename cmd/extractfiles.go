@@ -125,7 +125,7 @@ func (o *extractFilesOptions) parse(routes []string, since string) error {
 
 func extractFilesRun(opts *extractFilesOptions) error {
 	res, err := extractFiles(opts.ctx, opts.f, opts)
-	if res == nil {
+	if res == nil || (err != nil && res.Listed == 0) { // failed before listing: the error alone
 		return err
 	}
 	if rerr := opts.f.IO.Render(res, func(w io.Writer) error { return printExtractFiles(w, res) }); rerr != nil {
