@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lakectl/lakectl/internal/testenv"
 )
 
 // A run that fails before listing anything (empty source, denied
@@ -21,5 +23,21 @@ func TestExtractFilesFailureBeforeListingIsOneLine(t *testing.T) {
 	}
 	if out != "" || strings.Count(strings.TrimSpace(stderr), "\n") != 0 || !strings.Contains(stderr, "no objects") {
 		t.Fatalf("stdout %q stderr %q: want one line on stderr only", out, stderr)
+	}
+}
+
+// A --from bucket that does not exist is the source's fault, not the
+// lake's: the line names the source URL and blames no lake URL.
+func TestExtractFilesMissingSourceBucketBlamesTheSource(t *testing.T) {
+	env := testenv.S3(t)
+	env.SetAWSEnv(t)
+	from := "s3://" + env.Bucket + "-missing/landing/"
+	code, out, stderr := run(t, "--lake", t.TempDir(), "--s3-endpoint", env.Endpoint, "--s3-path-style",
+		"extract", "files", "--from", from, "--route", "x=y")
+	if code != 1 || out != "" {
+		t.Fatalf("exit %d stdout %q stderr %q", code, out, stderr)
+	}
+	if !strings.Contains(stderr, env.Bucket+"-missing") || strings.Contains(stderr, "lake URL") {
+		t.Fatalf("stderr %q: want the source bucket named, no lake URL blamed", stderr)
 	}
 }
