@@ -161,6 +161,9 @@ func extractFiles(ctx context.Context, f *Factory, o *extractFilesOptions) (*fil
 		}
 		f.syncCatalog(ctx, store, written...)
 	}
+	if o.SkipBadRecords && errors.Is(err, files.ErrBadObjects) { // skipping did not help: no record of them is usable
+		return res, fmt.Errorf("%w; fix or replace them (a cut-short JSON array or corrupt gzip is never ingested in part)", err)
+	}
 	return res, filesError(err)
 }
 

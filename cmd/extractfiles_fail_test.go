@@ -41,3 +41,21 @@ func TestExtractFilesMissingSourceBucketBlamesTheSource(t *testing.T) {
 		t.Fatalf("stderr %q: want the source bucket named, no lake URL blamed", stderr)
 	}
 }
+
+// With --skip-bad-records given, an object that still fails (a JSON
+// array cut short) is not met with "rerun with --skip-bad-records".
+func TestExtractFilesSkipBadRecordsFailureDoesNotSuggestItself(t *testing.T) {
+	dir := t.TempDir()
+	land := filepath.Join(dir, "landing", "a")
+	if err := os.MkdirAll(land, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(land, "cut.json"), []byte(`[{"id":1},{"id":`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run(t, "--lake", filepath.Join(dir, "lake"), "extract", "files", "--from", filepath.Dir(land),
+		"--route", "^a/=t", "--skip-bad-records")
+	if code != 1 || !strings.Contains(stderr, "a/cut.json") || strings.Contains(stderr, "rerun with --skip-bad-records") {
+		t.Fatalf("exit %d stderr %q", code, stderr)
+	}
+}
