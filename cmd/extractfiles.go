@@ -188,6 +188,10 @@ func filesError(err error) error {
 	case errors.Is(err, files.ErrNoObjects):
 		return fmt.Errorf("%w; check --from", err)
 	}
+	var pe *table.PartitionRuleError
+	if errors.As(err, &pe) {
+		return clierr.Usagef("%v; its objects were not ingested: keep the table's --partition-by, or route them into another table", err)
+	}
 	var re *files.RouteError
 	if errors.As(err, &re) {
 		return clierr.Usagef("--route: %v", err)

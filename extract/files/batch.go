@@ -62,6 +62,11 @@ func (r *run) batch(ctx context.Context, name string, inf *records.Inference) (*
 			return nil, fmt.Errorf("recover table %s: %w", name, err)
 		}
 	}
+	if _, opened := r.layouts.Load(name); !opened { // once a run: files of another rule would mix two layouts
+		if err := tbl.CheckAppend(ctx, schema.Schema{}, r.rule); err != nil {
+			return nil, err
+		}
+	}
 	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpAppend, Job: r.job, Logger: r.opts.Logger})
 	if err != nil {
 		return nil, err
