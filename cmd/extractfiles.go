@@ -125,7 +125,7 @@ func (o *extractFilesOptions) parse(routes []string, since string) error {
 
 func extractFilesRun(opts *extractFilesOptions) error {
 	res, err := extractFiles(opts.ctx, opts.f, opts)
-	if res == nil {
+	if res == nil || (err != nil && res.Listed == 0) { // failed before listing: the error alone
 		return err
 	}
 	if rerr := opts.f.IO.Render(res, func(w io.Writer) error { return printExtractFiles(w, res) }); rerr != nil {
@@ -161,6 +161,9 @@ func extractFiles(ctx context.Context, f *Factory, o *extractFilesOptions) (*fil
 		}
 		f.syncCatalog(ctx, store, written...)
 	}
+	if o.SkipBadRecords && errors.Is(err, files.ErrBadObjects) { // skipping did not help: no record of them is usable
+		return res, fmt.Errorf("%w; fix or replace them (a cut-short JSON array or corrupt gzip is never ingested in part)", err)
+	}
 	return res, filesError(err)
 }
 
@@ -184,6 +187,10 @@ func filesError(err error) error {
 		return clierr.Usagef("%v; name another --job for another source", err)
 	case errors.Is(err, files.ErrNoObjects):
 		return fmt.Errorf("%w; check --from", err)
+	}
+	var pe *table.PartitionRuleError
+	if errors.As(err, &pe) {
+		return clierr.Usagef("%v; its objects were not ingested: keep the table's --partition-by, or route them into another table", err)
 	}
 	var re *files.RouteError
 	if errors.As(err, &re) {

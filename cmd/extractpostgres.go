@@ -179,6 +179,9 @@ func postgresError(err error) error {
 	if errors.Is(err, postgres.ErrSlotDropped) {
 		err = fmt.Errorf("%w (rerun with --resnapshot)", err)
 	}
+	if errors.Is(err, postgres.ErrPartitionRule) {
+		err = fmt.Errorf("%w (a run without --incremental, or --cdc with --resnapshot, rewrites the table under the new rule)", err)
+	}
 	if errors.Is(err, postgres.ErrBadInput) {
 		return clierr.Usage(err)
 	}

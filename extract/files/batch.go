@@ -53,6 +53,7 @@ func (r *run) batch(ctx context.Context, name string, inf *records.Inference) (*
 		}
 	}
 	lay := records.Inferred(prior, inf)
+	fullScale(prior, lay)
 	tbl, err := table.Open(r.store, name)
 	if err != nil {
 		return nil, err
@@ -60,6 +61,11 @@ func (r *run) batch(ctx context.Context, name string, inf *records.Inference) (*
 	if _, known := r.committed.Tables[name]; !known {
 		if _, err := tbl.Recover(ctx); err != nil {
 			return nil, fmt.Errorf("recover table %s: %w", name, err)
+		}
+	}
+	if _, opened := r.layouts.Load(name); !opened { // once a run: files of another rule would mix two layouts
+		if err := tbl.CheckAppend(ctx, schema.Schema{}, r.rule); err != nil {
+			return nil, err
 		}
 	}
 	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpAppend, Job: r.job, Logger: r.opts.Logger})
@@ -75,6 +81,22 @@ func (r *run) batch(ctx context.Context, name string, inf *records.Inference) (*
 	r.batches[name] = b
 	r.layouts.Store(name, lay)
 	return b, nil
+}
+
+// fullScale gives a new or changed decimal column scale 18, the most
+// fraction digits a decimal is inferred with: objects of one run commit
+// in several transactions, and a scale that grew from one to the next
+// would be no widening (catalog and warehouse refuse such a table).
+func fullScale(prior []schema.Column, lay *records.Layout) {
+	for i, c := range lay.Cols {
+		if c.Type.Kind != schema.Decimal || c.Type.Scale == 0 || c.Type.Scale >= 18 {
+			continue
+		}
+		if i < len(prior) && prior[i].Type == c.Type {
+			continue
+		}
+		lay.Cols[i].Type = schema.DecimalOf(c.Type.Precision, 18)
+	}
 }
 
 func hasColumn(cols []schema.Column, name string) bool {

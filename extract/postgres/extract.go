@@ -349,7 +349,7 @@ func (e *redactedError) Unwrap() []error { return e.errs }
 
 func redactErr(ctx context.Context, err error) error {
 	out := &redactedError{msg: strings.Join(strings.Fields(redact.String(ctx, err.Error())), " ")}
-	for _, s := range []error{ErrBadInput, ErrWALLevel, ErrReplication, ErrSlotDropped, ErrNoKey, ErrUnsupportedType, ErrNoTable,
+	for _, s := range []error{ErrBadInput, ErrWALLevel, ErrReplication, ErrSlotDropped, ErrNoKey, ErrUnsupportedType, ErrNoTable, ErrPartitionRule,
 		context.Canceled, context.DeadlineExceeded} {
 		if errors.Is(err, s) {
 			out.errs = append(out.errs, s)

@@ -186,6 +186,9 @@ func (r *run) incrementalOrFirst(ctx context.Context, tbl *table.Table, ti *tabl
 func (r *run) incremental(ctx context.Context, tbl *table.Table, ti *tableInfo, cur *cursor, prev jobState) error {
 	r.res.Mode, r.res.Op, r.res.Parallel = "incremental", table.OpAppend, 1
 	r.res.WatermarkAfter = prev.Watermark
+	if err := r.checkLayout(ctx, tbl); err != nil {
+		return err
+	}
 	wm, lo, seenFrom, err := watermark.Window(cur.typ, prev.State, cur.lookback)
 	if err != nil {
 		return err
@@ -266,4 +269,20 @@ func (r *run) countNullCursors(ctx context.Context, conn *pgx.Conn, ti *tableInf
 			"table", r.res.Source, "cursor", cur.col.Name, "rows", r.res.NullCursorRows)
 	}
 	return nil
+}
+
+// ErrPartitionRule: an append under another partition rule than the one
+// the table's files were written with.
+var ErrPartitionRule = errors.New("partition rule differs from the table's files")
+
+// checkLayout refuses, before anything is written, an append whose
+// partition rule differs from the table's files: two layouts in one table
+// are what engines refuse to read.
+func (r *run) checkLayout(ctx context.Context, tbl *table.Table) error {
+	err := tbl.CheckAppend(ctx, schema.Schema{}, r.rule)
+	var pe *table.PartitionRuleError
+	if errors.As(err, &pe) {
+		return badInput("%w: %v; nothing was written: take a new snapshot to change the rule, or keep the table's rule", ErrPartitionRule, pe)
+	}
+	return err
 }

@@ -32,6 +32,9 @@ func (r *run) changes(ctx context.Context, src *pgx.Conn, tbl *table.Table, ti *
 	if err := r.preflight(ctx, src, ti); err != nil {
 		return err
 	}
+	if err := r.checkLayout(ctx, tbl); err != nil {
+		return err
+	}
 	info, err := readSlot(ctx, src, r.opts.Slot)
 	if err != nil {
 		return err
