@@ -2,8 +2,11 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -28,6 +31,26 @@ func (f *Factory) storeAndWarehouse(ctx context.Context) (lake.Store, warehouse.
 		return nil, nil, err
 	}
 	wh, err := f.openWarehouse(ctx)
+	return store, wh, err
+}
+
+// storeAndWarehouseDry is storeAndWarehouse for a command that may be a
+// dry run: a DuckDB warehouse file that does not exist yet is planned
+// against an empty in-memory database, so the dry run does not create it.
+func (f *Factory) storeAndWarehouseDry(ctx context.Context, dry bool) (lake.Store, warehouse.Warehouse, error) {
+	raw := firstString(f.Config().Warehouse, warehouse.DefaultURL)
+	path, isDuck := strings.CutPrefix(raw, "duckdb://")
+	if !dry || !isDuck || path == "" || path == ":memory:" {
+		return f.storeAndWarehouse(ctx)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return f.storeAndWarehouse(ctx)
+	}
+	store, err := f.Store(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	wh, err := warehouse.Open(ctx, "duckdb://:memory:", warehouse.Options{Timeouts: f.Timeouts()})
 	return store, wh, err
 }
 
@@ -71,7 +94,7 @@ func loadTable(ctx context.Context, f *Factory, name string, o *loadFlags) (*war
 	if err := checkInto("--into", into); err != nil {
 		return nil, err
 	}
-	store, wh, err := f.storeAndWarehouse(ctx)
+	store, wh, err := f.storeAndWarehouseDry(ctx, o.dryRun)
 	if err != nil {
 		return nil, err
 	}
