@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -408,17 +409,29 @@ func expand(v any, path string) (any, error) {
 	return v, nil
 }
 
-// ParseDuration reads a duration setting ("15m", "2h"), with the key in
-// the error.
+// ParseDuration reads a duration setting ("15m", "2h", and whole days
+// "7d" or "1d12h" as API source specs write them), with the key in the
+// error.
 func ParseDuration(key, s string) (time.Duration, error) {
 	if s == "" {
 		return 0, nil
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, clierr.Usagef("%s %q is not a duration such as 15m or 2h", key, s)
+	var days time.Duration
+	rest := s
+	if n, after, ok := strings.Cut(s, "d"); ok && n != "" && strings.Trim(n, "0123456789") == "" {
+		if v, err := strconv.Atoi(n); err == nil {
+			days, rest = time.Duration(v)*24*time.Hour, after
+		}
 	}
-	return d, nil
+	var d time.Duration
+	var err error
+	if rest != "" {
+		d, err = time.ParseDuration(rest)
+	}
+	if err != nil {
+		return 0, clierr.Usagef("%s %q is not a duration such as 15m, 2h or 7d", key, s)
+	}
+	return days + d, nil
 }
 
 func firstLine(s string) string {
