@@ -135,4 +135,11 @@ func TestWarehouseLoadDryRunCreatesNoDuckDBFile(t *testing.T) {
 	if _, err := os.Stat(file); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("the dry run created %s (%v)", file, err)
 	}
+	reprocess := []string{"--lake", filepath.Join(dir, "lake"), "--warehouse", "duckdb://" + file, "warehouse", "reprocess", "orders", "--dry-run"}
+	if code, out, errOut := run(t, reprocess...); code != 0 {
+		t.Fatalf("reprocess dry run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if _, err := os.Stat(file); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the reprocess dry run created %s (%v)", file, err)
+	}
 }
