@@ -151,7 +151,12 @@ func printPublish(w io.Writer, res *glue.Result) error {
 		if t.Projected {
 			parts = "projected"
 		}
-		fmt.Fprintf(tw, "%s\t%s.%s\tv%d\t%s\t%s\t%d\t%s\n", t.Table, res.Database, t.GlueTable, t.Version, t.Action, parts, t.PartitionsAdded, t.Location)
+		action := t.Action
+		if res.DryRun {
+			// A dry run changed nothing: say what would happen.
+			action = strings.NewReplacer("created", "would create", "updated", "would update").Replace(action)
+		}
+		fmt.Fprintf(tw, "%s\t%s.%s\tv%d\t%s\t%s\t%d\t%s\n", t.Table, res.Database, t.GlueTable, t.Version, action, parts, t.PartitionsAdded, t.Location)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/lakectl/lakectl/catalog/glue"
 	"github.com/lakectl/lakectl/internal/awsfake"
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/iostreams"
@@ -164,5 +165,29 @@ func TestPublishCrawlsATableNeverCrawled(t *testing.T) {
 	}
 	if keys := fmt.Sprint(tbl["PartitionKeys"]); !strings.Contains(keys, "dt") || !strings.Contains(keys, "date") {
 		t.Fatalf("partition keys %s, want dt date", keys)
+	}
+}
+
+// TestPublishDryRunSaysWouldCreate: a dry run's table lines say what would
+// happen, never "created" (issue 17).
+func TestPublishDryRunSaysWouldCreate(t *testing.T) {
+	res := &glue.Result{Database: "lake", DryRun: true, Tables: []glue.TableResult{
+		{Table: "orders", GlueTable: "orders", Version: 1, Action: "created"},
+		{Table: "clicks", GlueTable: "clicks", Version: 2, Action: "updated"},
+		{Table: "users", GlueTable: "users", Version: 1, Action: "unchanged"},
+	}}
+	var b strings.Builder
+	if err := printPublish(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if strings.Contains(out, " created ") || strings.Contains(out, " updated ") || !strings.Contains(out, "would create") || !strings.Contains(out, "would update") || !strings.Contains(out, "unchanged") {
+		t.Fatalf("dry run output:\n%s", out)
+	}
+	res.DryRun = false
+	b.Reset()
+	_ = printPublish(&b, res)
+	if !strings.Contains(b.String(), "created") {
+		t.Fatalf("real run output:\n%s", b.String())
 	}
 }

@@ -22,6 +22,7 @@ var flagValues = map[string][]string{
 	"log-format": {"text", "json"},
 	"log-level":  {"debug", "info", "warn", "error"},
 	"format":     {"auto", "json", "jsonl", "csv"},
+	"spatial":    {"wkb", "wkt"},
 }
 
 // addCompletions walks the tree once it is built: commands whose first

@@ -56,7 +56,7 @@ stored watermark minus --lookback, never writing a (key, cursor) pair twice.`,
 	fl.StringSliceVar(&o.key, "key", nil, "key columns for chunking, for tables without a primary key")
 	fl.BoolVar(&o.incremental, "incremental", false, "extract only rows past the stored watermark")
 	fl.StringVar(&o.cursor, "cursor", "", "cursor column for --incremental (integer, DATE, DATETIME or TIMESTAMP)")
-	fl.StringVar(&o.lookback, "lookback", "", "re-read this far behind the watermark for late commits, e.g. 10m")
+	fl.StringVar(&o.lookback, "lookback", "", "re-read this far behind the watermark for late commits, e.g. 10m, 2h or 7d")
 	fl.StringVar(&o.partitionBy, "partition-by", "", "partition rule COL or COL:day|hour|month")
 	fl.IntVar(&o.chunkRows, "chunk-rows", 0, "rows per keyset chunk (default 100000)")
 	fl.IntVar(&o.parallel, "parallel", 1, "connections reading the snapshot in parallel")

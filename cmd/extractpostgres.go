@@ -80,7 +80,7 @@ and _lsn, then stop. The slot advances only after the lake commit.`,
 	fl.StringSliceVar(&o.Key, "key", nil, "key columns for chunking (default: the primary key)")
 	fl.BoolVar(&o.Incremental, "incremental", false, "extract only rows past the stored watermark")
 	fl.StringVar(&o.Cursor, "cursor", "", "cursor column for --incremental")
-	fl.StringVar(&o.Lookback, "lookback", "", "re-read this far behind the watermark, e.g. 10m")
+	fl.StringVar(&o.Lookback, "lookback", "", "re-read this far behind the watermark, e.g. 10m, 2h or 7d")
 	fl.BoolVar(&o.CDC, "cdc", false, "read changes through logical replication (pgoutput)")
 	fl.StringVar(&o.Slot, "slot", "", "replication slot for --cdc (default lakectl_NAME)")
 	fl.StringVar(&o.Publication, "publication", "", "publication for --cdc (default lakectl_NAME)")

@@ -2,8 +2,11 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -31,10 +34,35 @@ func (f *Factory) storeAndWarehouse(ctx context.Context) (lake.Store, warehouse.
 	return store, wh, err
 }
 
+// storeAndWarehouseDry is storeAndWarehouse for a command that may be a
+// dry run (openWarehouseDry).
+func (f *Factory) storeAndWarehouseDry(ctx context.Context, dry bool) (lake.Store, warehouse.Warehouse, error) {
+	store, err := f.Store(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	wh, err := f.openWarehouseDry(ctx, dry)
+	return store, wh, err
+}
+
+// openWarehouseDry is openWarehouse, except that on a dry run a DuckDB
+// warehouse file that does not exist yet is planned against an empty
+// in-memory database, so the dry run does not create it.
+func (f *Factory) openWarehouseDry(ctx context.Context, dry bool) (warehouse.Warehouse, error) {
+	path, isDuck := strings.CutPrefix(firstString(f.Config().Warehouse, warehouse.DefaultURL), "duckdb://")
+	if !dry || !isDuck || path == "" || path == ":memory:" {
+		return f.openWarehouse(ctx)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return f.openWarehouse(ctx)
+	}
+	return warehouse.Open(ctx, "duckdb://:memory:", warehouse.Options{Timeouts: f.Timeouts()})
+}
+
 // checkedStoreAndWarehouse validates the target name and that the lake
 // holds the table before the warehouse is opened, so a typo changes
 // nothing (not even a new DuckDB file).
-func (f *Factory) checkedStoreAndWarehouse(ctx context.Context, name, into string) (lake.Store, warehouse.Warehouse, error) {
+func (f *Factory) checkedStoreAndWarehouse(ctx context.Context, name, into string, dry bool) (lake.Store, warehouse.Warehouse, error) {
 	if err := checkInto("--into", into); err != nil {
 		return nil, nil, err
 	}
@@ -45,7 +73,7 @@ func (f *Factory) checkedStoreAndWarehouse(ctx context.Context, name, into strin
 	if _, err := requireTable(ctx, f, store, name); err != nil {
 		return nil, nil, err
 	}
-	wh, err := f.openWarehouse(ctx)
+	wh, err := f.openWarehouseDry(ctx, dry)
 	return store, wh, err
 }
 
@@ -71,7 +99,7 @@ func loadTable(ctx context.Context, f *Factory, name string, o *loadFlags) (*war
 	if err := checkInto("--into", into); err != nil {
 		return nil, err
 	}
-	store, wh, err := f.storeAndWarehouse(ctx)
+	store, wh, err := f.storeAndWarehouseDry(ctx, o.dryRun)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +138,7 @@ func runWarehouseReprocess(cmd *cobra.Command, f *Factory, name string, o *repro
 	}
 	tc := f.Config().Tables[name]
 	into := firstString(o.into, tc.Into, name)
-	store, wh, err := f.checkedStoreAndWarehouse(ctx, name, into)
+	store, wh, err := f.checkedStoreAndWarehouse(ctx, name, into, o.dryRun)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -108,5 +111,35 @@ func TestWarehouseLoadRedshiftDryRunOffline(t *testing.T) {
 	}
 	if strings.Contains(out+errOut, "R3dsh1ftPw") {
 		t.Fatal("password printed")
+	}
+}
+
+// TestWarehouseLoadDryRunCreatesNoDuckDBFile: a dry run changes nothing,
+// not even by creating the warehouse's DuckDB file (issue 17).
+func TestWarehouseLoadDryRunCreatesNoDuckDBFile(t *testing.T) {
+	dir := t.TempDir()
+	store, err := lake.Open(context.Background(), filepath.Join(dir, "lake"), lake.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTable(t, store, "orders", 0, 10)
+	file := filepath.Join(dir, "wh.duckdb")
+	base := []string{"--lake", filepath.Join(dir, "lake"), "--warehouse", "duckdb://" + file, "warehouse", "load", "orders", "--dry-run"}
+	if s := load(t, append(base, "-o", "json")...); !s.DryRun || s.Files != 2 || len(s.Statements) == 0 {
+		t.Fatalf("dry run: %+v", s)
+	}
+	code, out, errOut := run(t, base...)
+	if code != 0 || !strings.Contains(out, "would create") || strings.Contains(out, "\ncreated") {
+		t.Fatalf("dry run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if _, err := os.Stat(file); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the dry run created %s (%v)", file, err)
+	}
+	reprocess := []string{"--lake", filepath.Join(dir, "lake"), "--warehouse", "duckdb://" + file, "warehouse", "reprocess", "orders", "--dry-run"}
+	if code, out, errOut := run(t, reprocess...); code != 0 {
+		t.Fatalf("reprocess dry run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if _, err := os.Stat(file); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the reprocess dry run created %s (%v)", file, err)
 	}
 }

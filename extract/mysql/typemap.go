@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/lakectl/lakectl/internal/clierr"
@@ -313,15 +314,35 @@ func findKey(ctx context.Context, db *sql.DB, ti *tableInfo) error {
 	return nil
 }
 
-// longText names the TEXT, MEDIUMTEXT and LONGTEXT columns: values up to
-// gigabytes, whose min/max statistics would be stored whole.
+// longText names the TEXT, MEDIUMTEXT and LONGTEXT columns, and the
+// VARCHAR and CHAR ones declared longer than longVarchar characters: values
+// up to gigabytes (or kilobytes), whose min/max statistics would be stored
+// whole.
 func (ti *tableInfo) longText() []string {
 	var out []string
 	for _, c := range ti.Columns {
 		switch c.DataType {
 		case "text", "mediumtext", "longtext":
 			out = append(out, c.Name)
+		case "varchar", "char":
+			if n, ok := declaredLength(c.ColumnType); ok && n > longVarchar {
+				out = append(out, c.Name)
+			}
 		}
 	}
 	return out
+}
+
+// longVarchar is the longest VARCHAR that keeps min/max statistics: as
+// long as a TINYTEXT.
+const longVarchar = 255
+
+// declaredLength reads N of "varchar(N)".
+func declaredLength(columnType string) (int, bool) {
+	_, rest, ok := strings.Cut(columnType, "(")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(rest, ")", 2)[0]))
+	return n, err == nil
 }

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -88,16 +89,16 @@ type Metrics struct {
 
 // Table is the configuration of one lake table.
 type Table struct {
-	PartitionBy string   `mapstructure:"partition_by"` // col or col:day|hour|month
-	Key         []string `mapstructure:"key"`
-	Cursor      string   `mapstructure:"cursor"`
-	SortBy      []string `mapstructure:"sort_by"`     // compaction output order
-	TargetSize  string   `mapstructure:"target_size"` // compaction target, e.g. 256MiB
-	Codec       string   `mapstructure:"codec"`       // snappy, zstd, gzip, none
-	DistKey     string   `mapstructure:"dist_key"`    // Redshift DDL
-	SortKey     []string `mapstructure:"sort_key"`    // Redshift DDL
-	Into        string   `mapstructure:"into"`        // warehouse target SCHEMA.TABLE
-	Checks      []Check  `mapstructure:"checks"`      // data-quality rules
+	PartitionBy string   `mapstructure:"partition_by"` // the partition rule of extracts into this table: col or col:day|hour|month.
+	Key         []string `mapstructure:"key"`          // key columns: the upsert key of loads, and the chunking key of an extract from a source table without a primary key.
+	Cursor      string   `mapstructure:"cursor"`       // cursor column: the incremental cursor of extracts, and what orders a key's versions in upsert loads.
+	SortBy      []string `mapstructure:"sort_by"`      // compaction output order
+	TargetSize  string   `mapstructure:"target_size"`  // compaction target, e.g. 256MiB
+	Codec       string   `mapstructure:"codec"`        // snappy, zstd, gzip, none
+	DistKey     string   `mapstructure:"dist_key"`     // Redshift DDL
+	SortKey     []string `mapstructure:"sort_key"`     // Redshift DDL
+	Into        string   `mapstructure:"into"`         // warehouse target SCHEMA.TABLE
+	Checks      []Check  `mapstructure:"checks"`       // data-quality rules
 	// PartitionTypes types the keys of Hive folders written by other
 	// tools (dt: date); an undeclared key is a string.
 	PartitionTypes map[string]string `mapstructure:"partition_types"`
@@ -112,16 +113,16 @@ type Job struct {
 	DSN            string   `mapstructure:"dsn"`
 	Table          string   `mapstructure:"table"`
 	As             string   `mapstructure:"as"`
-	Key            []string `mapstructure:"key"`
+	Key            []string `mapstructure:"key"` // key columns for chunking, for source tables without a primary key (extract-files: record fields every record must carry).
 	Incremental    bool     `mapstructure:"incremental"`
-	Cursor         string   `mapstructure:"cursor"`
+	Cursor         string   `mapstructure:"cursor"` // cursor column of an incremental extract (extract-files: a record field every record must carry).
 	Lookback       string   `mapstructure:"lookback"`
-	PartitionBy    string   `mapstructure:"partition_by"`
+	PartitionBy    string   `mapstructure:"partition_by"` // partition rule: col or col:day|hour|month (extract-files: _ingested_at partitions by arrival time).
 	ChunkRows      int      `mapstructure:"chunk_rows"`
 	Parallel       int      `mapstructure:"parallel"`
 	Where          string   `mapstructure:"where"`
 	TinyInt1AsBool bool     `mapstructure:"tinyint1_as_bool"`
-	Spatial        string   `mapstructure:"spatial"` // extract-mysql: wkb (default) or wkt
+	Spatial        string   `mapstructure:"spatial"` // spatial columns as wkb (default: bytes, a 4-byte little-endian SRID then WKB) or wkt (text).
 
 	// extract-postgres (with dsn, table, as, key, partition_by, chunk_rows, parallel)
 	CDC             bool   `mapstructure:"cdc"`
@@ -138,7 +139,7 @@ type Job struct {
 	From            string   `mapstructure:"from"`
 	Routes          []string `mapstructure:"routes"`
 	Format          string   `mapstructure:"format"`
-	FilesJob        string   `mapstructure:"job"` // the ingest record's name (default: the job's name)
+	FilesJob        string   `mapstructure:"job"` // the ingest record's name (default: the job's name).
 	Since           string   `mapstructure:"since"`
 	SkipBadRecords  bool     `mapstructure:"skip_bad_records"`
 	ReingestChanged bool     `mapstructure:"reingest_changed"`
@@ -408,17 +409,29 @@ func expand(v any, path string) (any, error) {
 	return v, nil
 }
 
-// ParseDuration reads a duration setting ("15m", "2h"), with the key in
-// the error.
+// ParseDuration reads a duration setting ("15m", "2h", and whole days
+// "7d" or "1d12h" as API source specs write them), with the key in the
+// error.
 func ParseDuration(key, s string) (time.Duration, error) {
 	if s == "" {
 		return 0, nil
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, clierr.Usagef("%s %q is not a duration such as 15m or 2h", key, s)
+	var days time.Duration
+	rest := s
+	if n, after, ok := strings.Cut(s, "d"); ok && n != "" && strings.Trim(n, "0123456789") == "" {
+		if v, err := strconv.Atoi(n); err == nil {
+			days, rest = time.Duration(v)*24*time.Hour, after
+		}
 	}
-	return d, nil
+	var d time.Duration
+	var err error
+	if rest != "" {
+		d, err = time.ParseDuration(rest)
+	}
+	if err != nil {
+		return 0, clierr.Usagef("%s %q is not a duration such as 15m, 2h or 7d", key, s)
+	}
+	return days + d, nil
 }
 
 func firstLine(s string) string {

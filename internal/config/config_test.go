@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -141,6 +142,21 @@ func TestParseSize(t *testing.T) {
 	for _, bad := range []string{"lots", "12XB", "-1", "0"} {
 		if _, err := ParseSize("size", bad); clierr.Code(err) != clierr.ExitUsage {
 			t.Errorf("ParseSize(%q): %v", bad, err)
+		}
+	}
+}
+
+// TestParseDurationTakesWholeDays: --lookback 30d means what a source
+// spec's "lookback": "30d" means.
+func TestParseDurationTakesWholeDays(t *testing.T) {
+	for in, want := range map[string]time.Duration{"": 0, "15m": 15 * time.Minute, "2h": 2 * time.Hour, "30d": 720 * time.Hour, "1d12h": 36 * time.Hour, "-1h": -time.Hour} {
+		if got, err := ParseDuration("--lookback", in); err != nil || got != want {
+			t.Errorf("%q: %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"d", "1x", "30dd", "-3d", "3d-", "1.5d"} {
+		if _, err := ParseDuration("--lookback", in); err == nil || !strings.Contains(err.Error(), in) {
+			t.Errorf("%q: err %v", in, err)
 		}
 	}
 }

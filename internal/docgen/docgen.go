@@ -70,6 +70,9 @@ func genManTree(c *cobra.Command, dir string) error {
 	}
 	page := strings.Replace(buf.String(), ".SH EXAMPLE\n", ".SH EXAMPLES\n", 1)
 	extra := manSections(c.Root())
+	if !strings.Contains(page, ".SH EXAMPLES\n") {
+		extra = manExamples(c) + extra
+	}
 	if i := strings.Index(page, ".SH SEE ALSO"); i >= 0 {
 		page = page[:i] + extra + page[i:]
 	} else {
@@ -141,6 +144,32 @@ func EnvVars(root *cobra.Command) []string {
 		out = append(out, "LAKECTL_"+strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_")))
 	})
 	return out
+}
+
+// manExamples is the EXAMPLES section of a command that declares no
+// example: its subcommands' first examples, or else its own usage line, so
+// that every page has the section.
+func manExamples(c *cobra.Command) string {
+	var lines []string
+	for _, sub := range c.Commands() {
+		if !sub.IsAvailableCommand() || sub.IsAdditionalHelpTopicCommand() {
+			continue
+		}
+		if ex := strings.TrimSpace(sub.Example); ex != "" {
+			lines = append(lines, strings.TrimSpace(strings.SplitN(ex, "\n", 2)[0]))
+		} else {
+			lines = append(lines, usageExample(sub))
+		}
+	}
+	if len(lines) == 0 {
+		lines = append(lines, usageExample(c))
+	}
+	return ".SH EXAMPLES\n.PP\n.RS\n\n.nf\n" + manEscape(strings.Join(lines, "\n")) + "\n\n.fi\n.RE\n"
+}
+
+// usageExample is a command's usage line without cobra's "[flags]".
+func usageExample(c *cobra.Command) string {
+	return strings.TrimSpace(strings.TrimSuffix(c.UseLine(), " [flags]"))
 }
 
 func manEscape(s string) string { return strings.ReplaceAll(s, "-", "\\-") }

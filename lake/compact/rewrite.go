@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/parquet-go/parquet-go"
@@ -102,7 +103,7 @@ func writeOutput(ctx context.Context, store lake.Store, stagingKey string, union
 		_ = pr.CloseWithError(err)
 		put <- err
 	}()
-	w, err := parquetfile.NewWriter(pw, union, parquetfile.Options{Codec: codec, RowGroupBytes: rowGroupBytes})
+	w, err := parquetfile.NewWriter(pw, union, parquetfile.Options{Codec: codec, RowGroupBytes: rowGroupBytes, NoStatistics: unboundedStrings(first.file, union)})
 	if err != nil {
 		_ = pw.CloseWithError(err)
 		<-put
@@ -376,4 +377,36 @@ func (o *outWriter) finish() error {
 		return err
 	}
 	return o.flushPending()
+}
+
+// unboundedStrings names the string columns of union that f, the first
+// input, wrote without min/max statistics although they hold values: long
+// text whose extract left its bounds out (parquetfile.Options.NoStatistics).
+// The output leaves them out too, or compaction would store every blob's
+// bounds whole again.
+func unboundedStrings(f *parquet.File, union schema.Schema) []string {
+	var out []string
+	md := f.Metadata()
+	for _, c := range union.Columns {
+		if c.Type.Kind != schema.String {
+			continue
+		}
+		seen, bounded := false, false
+		for _, rg := range md.RowGroups {
+			for _, cc := range rg.Columns {
+				if len(cc.MetaData.PathInSchema) != 1 || !strings.EqualFold(cc.MetaData.PathInSchema[0], c.Name) {
+					continue
+				}
+				st := cc.MetaData.Statistics
+				if cc.MetaData.NumValues > st.NullCount {
+					seen = true
+					bounded = bounded || len(st.MinValue) > 0 || len(st.MaxValue) > 0 || len(st.Min) > 0 || len(st.Max) > 0
+				}
+			}
+		}
+		if seen && !bounded {
+			out = append(out, c.Name)
+		}
+	}
+	return out
 }
