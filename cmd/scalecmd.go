@@ -98,7 +98,7 @@ func printScale(w io.Writer, res *scale.Result) error {
 		fmt.Fprintf(w, "control plane unreachable (%s)\n", res.Unreachable)
 	}
 	if len(res.Allowed) > 0 {
-		fmt.Fprintf(w, "%s %s: %d %s %s, allowed: %s\n", res.Kind, res.Name, res.From, res.NodeType, res.Unit, scale.FormatSizes(res.Allowed))
+		fmt.Fprintf(w, "%s %s: %s, allowed: %s\n", res.Kind, res.Name, sizeWords(res.From, res.NodeType, res.Unit), scale.FormatSizes(res.Allowed))
 	}
 	for _, p := range res.Plan {
 		prefix := ""
@@ -198,7 +198,7 @@ func printSize(w io.Writer, res *statusWithSize) {
 		if sz.Resize != "" && sz.Resize != "NONE" {
 			extra = ", last resize " + strings.ToLower(sz.Resize)
 		}
-		fmt.Fprintf(w, "%s %s: %d %s %s, %s%s\n", sz.Kind, sz.Name, sz.Count, sz.NodeType, sz.Unit, sz.State, extra)
+		fmt.Fprintf(w, "%s %s: %s, %s%s\n", sz.Kind, sz.Name, sizeWords(sz.Count, sz.NodeType, sz.Unit), sz.State, extra)
 	}
 	if res.SizeUnreachable != "" {
 		fmt.Fprintf(w, "size unknown: %s\n", res.SizeUnreachable)
@@ -224,4 +224,10 @@ func checkLeftover(ctx context.Context, f *Factory, s *scale.Scaler, to int) (bo
 		return true, nil
 	}
 	return false, fmt.Errorf("%s %s was %s (or that run is still going); restore it first: run `lakectl warehouse scale --restore --wait`", s.Kind(), s.Name(), strings.TrimSuffix(scale.Pending(rec), ": run `lakectl warehouse scale --restore`"))
+}
+
+// sizeWords is "2 ra3.xlplus nodes" or, with no node type (serverless),
+// "4 rpu": one space between words.
+func sizeWords(n int, nodeType, unit string) string {
+	return strings.Join(strings.Fields(fmt.Sprintf("%d %s %s", n, nodeType, unit)), " ")
 }
