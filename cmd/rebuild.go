@@ -172,7 +172,7 @@ func printRebuild(w io.Writer, r *rebuild.Run) error {
 	}
 	fmt.Fprintf(w, "%s: %s (lake table %s) on %s: %s\n", head, r.Target, r.Table, r.Warehouse, r.State)
 	if r.Unreachable != "" {
-		fmt.Fprintf(w, "warehouse unreachable (%s): planned as if %s held nothing\n", r.Unreachable, r.NewTable)
+		fmt.Fprintf(w, "offline plan: %s (%s holds nothing)\n", r.Unreachable, r.NewTable)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STEP\tSTATUS\tFILES\tBYTES\tROWS\tEST\tWHAT")
