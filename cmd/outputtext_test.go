@@ -2,9 +2,12 @@ package cmd
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/warehouse"
 	"github.com/lakectl/lakectl/warehouse/scale"
 )
@@ -29,5 +32,34 @@ func TestOfflinePlanSaysUnreachableOnce(t *testing.T) {
 	}
 	if got := b.String(); strings.Count(got, "unreachable") != 1 || strings.Count(got, "as if nothing") != 1 {
 		t.Fatalf("offline plan: %q", got)
+	}
+}
+
+// rebuild plan/apply of a table the lake does not hold (or with a bad
+// --into) is a typo: exit 2, and no warehouse file is created.
+func TestRebuildOfAMissingTableIsAUsageError(t *testing.T) {
+	dir := t.TempDir()
+	store, err := lake.Open(t.Context(), dir, lake.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTable(t, store, "orders", 0, 10)
+	mig := filepath.Join(dir, "m.sql")
+	if err := os.WriteFile(mig, []byte("CREATE TABLE {{.NewTable}} (id BIGINT);\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wh := filepath.Join(dir, "wh.duckdb")
+	for _, args := range [][]string{
+		{"rebuild", "plan", "nosuch", "--migration", mig},
+		{"rebuild", "apply", "nosuch", "--migration", mig, "--yes"},
+		{"rebuild", "plan", "orders", "--into", `x"; DROP TABLE y; --`, "--migration", mig},
+	} {
+		code, _, errOut := run(t, append([]string{"--lake", dir, "--warehouse", "duckdb://" + wh}, args...)...)
+		if code != 2 || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%v: exit %d %q, want 2 and one line", args, code, errOut)
+		}
+		if _, err := os.Stat(wh); err == nil {
+			t.Fatalf("%v created the warehouse file", args)
+		}
 	}
 }

@@ -82,7 +82,7 @@ func newRebuildCmd(f *Factory) *cobra.Command {
 
 func runRebuildApply(cmd *cobra.Command, f *Factory, name string, o *rebuildFlags) error {
 	ctx := cmd.Context()
-	store, wh, err := f.storeAndWarehouse(ctx)
+	store, wh, err := f.checkedStoreAndWarehouse(ctx, name, o.into)
 	if err != nil {
 		return err
 	}
