@@ -63,3 +63,37 @@ func TestRebuildOfAMissingTableIsAUsageError(t *testing.T) {
 		}
 	}
 }
+
+// Scaling with a warehouse that is not Redshift, or reprocessing a table
+// the lake does not hold, is refused before the warehouse is opened: no
+// DuckDB file appears, no cluster is resized.
+func TestScaledCommandsRefuseBeforeOpeningTheWarehouse(t *testing.T) {
+	dir := t.TempDir()
+	store, err := lake.Open(t.Context(), dir, lake.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTable(t, store, "orders", 0, 10)
+	mig := filepath.Join(dir, "m.sql")
+	if err := os.WriteFile(mig, []byte("CREATE TABLE {{.NewTable}} (id BIGINT);\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wh := filepath.Join(dir, "wh.duckdb")
+	for _, c := range []struct {
+		warehouse string
+		args      []string
+	}{
+		{"duckdb://" + wh, []string{"warehouse", "reprocess", "orders", "--scale-to", "4", "--yes"}},
+		{"duckdb://" + wh, []string{"warehouse", "scale", "--nodes", "4", "--yes"}},
+		{"duckdb://" + wh, []string{"rebuild", "apply", "orders", "--migration", mig, "--scale-to", "4", "--yes"}},
+		{"redshift://u:pw@127.0.0.1:1/dev?cluster=c&iam_role=r", []string{"warehouse", "reprocess", "nosuch", "--scale-to", "4", "--yes"}},
+	} {
+		code, _, errOut := run(t, append([]string{"--lake", dir, "--warehouse", c.warehouse}, c.args...)...)
+		if code != 2 || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%v: exit %d %q, want 2 and one line", c.args, code, errOut)
+		}
+		if _, err := os.Stat(wh); err == nil {
+			t.Fatalf("%v created the warehouse file", c.args)
+		}
+	}
+}

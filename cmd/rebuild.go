@@ -82,6 +82,11 @@ func newRebuildCmd(f *Factory) *cobra.Command {
 
 func runRebuildApply(cmd *cobra.Command, f *Factory, name string, o *rebuildFlags) error {
 	ctx := cmd.Context()
+	if o.scaleTo > 0 {
+		if err := f.checkScalable(); err != nil {
+			return err
+		}
+	}
 	store, wh, err := f.checkedStoreAndWarehouse(ctx, name, o.into)
 	if err != nil {
 		return err

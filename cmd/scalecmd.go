@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/warehouse"
 	"github.com/lakectl/lakectl/warehouse/scale"
 )
@@ -42,6 +43,9 @@ func runWarehouseScale(cmd *cobra.Command, f *Factory, o *scaleFlags) error {
 	ctx := cmd.Context()
 	if o.nodes == 0 && o.rpu == 0 && !o.restore {
 		return clierr.Usagef("warehouse scale: give --nodes N, --rpu N or --restore")
+	}
+	if err := f.checkScalable(); err != nil {
+		return err
 	}
 	wh, err := f.openWarehouse(ctx)
 	if err != nil {
@@ -124,7 +128,12 @@ func printScale(w io.Writer, res *scale.Result) error {
 
 // runReprocessScaled is `warehouse reprocess --scale-to N`.
 func runReprocessScaled(ctx context.Context, f *Factory, name string, o *reprocessFlags) error {
-	store, wh, err := f.storeAndWarehouse(ctx)
+	if err := f.checkScalable(); err != nil {
+		return err
+	}
+	tc := f.Config().Tables[name]
+	into := firstString(o.into, tc.Into, name)
+	store, wh, err := f.checkedStoreAndWarehouse(ctx, name, into)
 	if err != nil {
 		return err
 	}
@@ -133,8 +142,6 @@ func runReprocessScaled(ctx context.Context, f *Factory, name string, o *reproce
 	if err != nil {
 		return err
 	}
-	tc := f.Config().Tables[name]
-	into := firstString(o.into, tc.Into, name)
 	types, err := tablePartitionTypes(f.Config(), name)
 	if err != nil {
 		return err
@@ -230,4 +237,15 @@ func checkLeftover(ctx context.Context, f *Factory, s *scale.Scaler, to int) (bo
 // "4 rpu": one space between words.
 func sizeWords(n int, nodeType, unit string) string {
 	return strings.Join(strings.Fields(fmt.Sprintf("%d %s %s", n, nodeType, unit)), " ")
+}
+
+// checkScalable refuses scaling before the warehouse is opened (which
+// would create a DuckDB file) when nothing names a Redshift compute: no
+// --cluster/--workgroup and a warehouse URL that is not redshift://.
+func (f *Factory) checkScalable() error {
+	c := f.Config()
+	if c.Cluster != "" || c.Workgroup != "" || strings.HasPrefix(c.Warehouse, "redshift://") {
+		return nil
+	}
+	return clierr.Usagef("warehouse %s is not Redshift: scaling resizes Redshift only (use a redshift:// warehouse with cluster=ID or workgroup=NAME, or name it with --cluster / --workgroup)", redact.Userinfo(c.Warehouse))
 }
