@@ -28,7 +28,7 @@ func (f *Factory) scaler(ctx context.Context, wh warehouse.Warehouse) (*scale.Sc
 // scaleConfig names the compute and reads scale_poll_interval.
 func (f *Factory) scaleConfig(wh warehouse.Warehouse) (scale.Config, error) {
 	c := f.Config()
-	cfg := scale.Config{Cluster: c.Cluster, Workgroup: c.Workgroup, Logger: f.Logger()}
+	cfg := scale.Config{Cluster: c.Cluster, Workgroup: c.Workgroup, Logger: f.Logger(), Timeouts: f.Timeouts()}
 	if c.ScalePollInterval != "" {
 		d, err := time.ParseDuration(c.ScalePollInterval)
 		if err != nil || d <= 0 {
