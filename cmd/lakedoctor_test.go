@@ -70,6 +70,10 @@ func TestLakeDoctorCommandRepairsGarbageMarker(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || rep.Repaired != 1 {
 		t.Fatalf("doctor --repair: exit %d %s %s", code, out, errOut)
 	}
+	// The record's path is logged as it is: a lake key is no secret.
+	if !strings.Contains(errOut, "0badf00d.json") || strings.Contains(errOut, "xxxxx") {
+		t.Errorf("doctor's log masks the record it names: %q", errOut)
+	}
 	code, out, _ = run(t, append(lk, "-o", "json", "lake", "ls")...)
 	var ls LakeListing
 	if code != 0 || json.Unmarshal([]byte(out), &ls) != nil || ls.Tables[0].Rows != 10 || ls.Tables[0].UnfinishedCommits != 0 {

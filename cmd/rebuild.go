@@ -82,7 +82,12 @@ func newRebuildCmd(f *Factory) *cobra.Command {
 
 func runRebuildApply(cmd *cobra.Command, f *Factory, name string, o *rebuildFlags) error {
 	ctx := cmd.Context()
-	store, wh, err := f.storeAndWarehouse(ctx)
+	if o.scaleTo > 0 {
+		if err := f.checkScalable(); err != nil {
+			return err
+		}
+	}
+	store, wh, err := f.checkedStoreAndWarehouse(ctx, name, o.into)
 	if err != nil {
 		return err
 	}
@@ -172,7 +177,7 @@ func printRebuild(w io.Writer, r *rebuild.Run) error {
 	}
 	fmt.Fprintf(w, "%s: %s (lake table %s) on %s: %s\n", head, r.Target, r.Table, r.Warehouse, r.State)
 	if r.Unreachable != "" {
-		fmt.Fprintf(w, "warehouse unreachable (%s): planned as if %s held nothing\n", r.Unreachable, r.NewTable)
+		fmt.Fprintf(w, "offline plan: %s (%s holds nothing)\n", r.Unreachable, r.NewTable)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STEP\tSTATUS\tFILES\tBYTES\tROWS\tEST\tWHAT")

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/warehouse"
 	"github.com/lakectl/lakectl/warehouse/scale"
 )
@@ -27,7 +28,7 @@ func (f *Factory) scaler(ctx context.Context, wh warehouse.Warehouse) (*scale.Sc
 // scaleConfig names the compute and reads scale_poll_interval.
 func (f *Factory) scaleConfig(wh warehouse.Warehouse) (scale.Config, error) {
 	c := f.Config()
-	cfg := scale.Config{Cluster: c.Cluster, Workgroup: c.Workgroup, Logger: f.Logger()}
+	cfg := scale.Config{Cluster: c.Cluster, Workgroup: c.Workgroup, Logger: f.Logger(), Timeouts: f.Timeouts()}
 	if c.ScalePollInterval != "" {
 		d, err := time.ParseDuration(c.ScalePollInterval)
 		if err != nil || d <= 0 {
@@ -42,6 +43,9 @@ func runWarehouseScale(cmd *cobra.Command, f *Factory, o *scaleFlags) error {
 	ctx := cmd.Context()
 	if o.nodes == 0 && o.rpu == 0 && !o.restore {
 		return clierr.Usagef("warehouse scale: give --nodes N, --rpu N or --restore")
+	}
+	if err := f.checkScalable(); err != nil {
+		return err
 	}
 	wh, err := f.openWarehouse(ctx)
 	if err != nil {
@@ -98,7 +102,7 @@ func printScale(w io.Writer, res *scale.Result) error {
 		fmt.Fprintf(w, "control plane unreachable (%s)\n", res.Unreachable)
 	}
 	if len(res.Allowed) > 0 {
-		fmt.Fprintf(w, "%s %s: %d %s %s, allowed: %s\n", res.Kind, res.Name, res.From, res.NodeType, res.Unit, scale.FormatSizes(res.Allowed))
+		fmt.Fprintf(w, "%s %s: %s, allowed: %s\n", res.Kind, res.Name, sizeWords(res.From, res.NodeType, res.Unit), scale.FormatSizes(res.Allowed))
 	}
 	for _, p := range res.Plan {
 		prefix := ""
@@ -124,7 +128,12 @@ func printScale(w io.Writer, res *scale.Result) error {
 
 // runReprocessScaled is `warehouse reprocess --scale-to N`.
 func runReprocessScaled(ctx context.Context, f *Factory, name string, o *reprocessFlags) error {
-	store, wh, err := f.storeAndWarehouse(ctx)
+	if err := f.checkScalable(); err != nil {
+		return err
+	}
+	tc := f.Config().Tables[name]
+	into := firstString(o.into, tc.Into, name)
+	store, wh, err := f.checkedStoreAndWarehouse(ctx, name, into)
 	if err != nil {
 		return err
 	}
@@ -133,8 +142,6 @@ func runReprocessScaled(ctx context.Context, f *Factory, name string, o *reproce
 	if err != nil {
 		return err
 	}
-	tc := f.Config().Tables[name]
-	into := firstString(o.into, tc.Into, name)
 	types, err := tablePartitionTypes(f.Config(), name)
 	if err != nil {
 		return err
@@ -198,7 +205,7 @@ func printSize(w io.Writer, res *statusWithSize) {
 		if sz.Resize != "" && sz.Resize != "NONE" {
 			extra = ", last resize " + strings.ToLower(sz.Resize)
 		}
-		fmt.Fprintf(w, "%s %s: %d %s %s, %s%s\n", sz.Kind, sz.Name, sz.Count, sz.NodeType, sz.Unit, sz.State, extra)
+		fmt.Fprintf(w, "%s %s: %s, %s%s\n", sz.Kind, sz.Name, sizeWords(sz.Count, sz.NodeType, sz.Unit), sz.State, extra)
 	}
 	if res.SizeUnreachable != "" {
 		fmt.Fprintf(w, "size unknown: %s\n", res.SizeUnreachable)
@@ -224,4 +231,21 @@ func checkLeftover(ctx context.Context, f *Factory, s *scale.Scaler, to int) (bo
 		return true, nil
 	}
 	return false, fmt.Errorf("%s %s was %s (or that run is still going); restore it first: run `lakectl warehouse scale --restore --wait`", s.Kind(), s.Name(), strings.TrimSuffix(scale.Pending(rec), ": run `lakectl warehouse scale --restore`"))
+}
+
+// sizeWords is "2 ra3.xlplus nodes" or, with no node type (serverless),
+// "4 rpu": one space between words.
+func sizeWords(n int, nodeType, unit string) string {
+	return strings.Join(strings.Fields(fmt.Sprintf("%d %s %s", n, nodeType, unit)), " ")
+}
+
+// checkScalable refuses scaling before the warehouse is opened (which
+// would create a DuckDB file) when nothing names a Redshift compute: no
+// --cluster/--workgroup and a warehouse URL that is not redshift://.
+func (f *Factory) checkScalable() error {
+	c := f.Config()
+	if c.Cluster != "" || c.Workgroup != "" || strings.HasPrefix(c.Warehouse, "redshift://") {
+		return nil
+	}
+	return clierr.Usagef("warehouse %s is not Redshift: scaling resizes Redshift only (use a redshift:// warehouse with cluster=ID or workgroup=NAME, or name it with --cluster / --workgroup)", redact.Userinfo(c.Warehouse))
 }

@@ -177,7 +177,7 @@ func printLoad(w io.Writer, verb string, res *warehouse.LoadResult) error {
 	if res.DryRun {
 		verb = "would load"
 		if res.Unreachable != "" {
-			fmt.Fprintf(w, "warehouse unreachable (%s): planning as if nothing were loaded\n", res.Unreachable)
+			fmt.Fprintf(w, "offline plan: %s\n", res.Unreachable)
 		}
 		for _, p := range res.Plan {
 			fmt.Fprintf(w, "  %s  %s  %d rows\n", p.Key, humanBytes(p.Bytes), p.Rows)

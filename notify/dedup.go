@@ -43,7 +43,7 @@ func (n *Notifier) Notify(ctx context.Context, statuses []Status) Report {
 	defer lock.Release(ctx)
 	st := state{Failing: map[string]*entry{}}
 	if err := lake.GetJSON(ctx, n.store, StateKey, &st); err != nil && !errors.Is(err, lake.ErrNotExist) {
-		n.opts.Logger.Warn("notify: state unreadable; starting afresh", "key", StateKey, "error", err)
+		n.opts.Logger.Warn("notify: state unreadable; starting afresh", "state", StateKey, "error", err)
 	}
 	if st.Failing == nil {
 		st.Failing = map[string]*entry{}
@@ -88,7 +88,7 @@ func (n *Notifier) Notify(ctx context.Context, statuses []Status) Report {
 		return rep
 	}
 	if _, err := lake.PutJSON(ctx, n.store, StateKey, &st, lake.PutOptions{}); err != nil {
-		n.opts.Logger.Warn("notify: state not saved; the next run may repeat messages", "key", StateKey, "error", err)
+		n.opts.Logger.Warn("notify: state not saved; the next run may repeat messages", "state", StateKey, "error", err)
 	}
 	return rep
 }

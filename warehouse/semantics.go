@@ -119,7 +119,7 @@ func (l *loader) semantics(ctx context.Context, p *plan) error {
 	if rec != nil {
 		if rec.Mode != want.Mode || !slices.Equal(rec.Key, want.Key) || rec.Cursor != want.Cursor {
 			l.log.Warn("this load's mode differs from the target's first load; reprocess and rebuild use the first", "target", l.base.TargetKey,
-				"recorded_mode", rec.Mode, "recorded_key", rec.Key, "mode", want.Mode, "key", want.Key)
+				"recorded_mode", rec.Mode, "recorded_key", rec.Key, "mode", want.Mode, "keys", want.Key)
 		}
 		return nil
 	}

@@ -22,7 +22,10 @@ var (
 	// go-sql-driver form user:password@tcp(host:port)/db
 	driverDSN = regexp.MustCompile(`(^|[\s"'=])([^:@\s/"']+):([^@\s"']*)@(tcp|unix)\(`)
 	// key=value pairs whose key names a secret, in queries, DSNs and messages
-	secretParam = regexp.MustCompile(`(?i)((?:^|[?&;\s,"'{(])(?:password|passwd|pwd|secret|token|access_token|refresh_token|api_key|apikey|api-key|key|client_secret|signature|sig|x-amz-signature|x-amz-credential|x-amz-security-token|aws_secret_access_key|aws_session_token)\s*=\s*["']?)([^&\s"',;})]+)`)
+	secretParam = regexp.MustCompile(`(?i)((?:^|[?&;\s,"'{(])(?:password|passwd|pwd|secret|token|access_token|refresh_token|api_key|apikey|api-key|client_secret|signature|sig|x-amz-signature|x-amz-credential|x-amz-security-token|aws_secret_access_key|aws_session_token)\s*=\s*["']?)([^&\s"',;})]+)`)
+	// key=value only as a URL query parameter: a bare "key=" is prose
+	// ("want KEY=VALUE") or a log attribute naming a lake key.
+	keyParam = regexp.MustCompile(`(?i)([?&;]key\s*=\s*["']?)([^&\s"',;})]+)`)
 	// "key": value (JSON), or key: "value" (a quoted value). A bare
 	// "key: word" is prose ("no primary key: reading it", MySQL's "(using
 	// password: YES)"), never masked.
@@ -52,6 +55,7 @@ func Patterns(s string) string {
 	s = authHeader.ReplaceAllString(s, "${1}"+Mask)
 	s = awsSecret.ReplaceAllString(s, "${1}"+Mask)
 	s = secretParam.ReplaceAllString(s, "${1}"+Mask)
+	s = keyParam.ReplaceAllString(s, "${1}"+Mask)
 	s = secretField.ReplaceAllString(s, "${1}"+Mask)
 	return s
 }

@@ -23,6 +23,8 @@ func TestPatternsMaskSecrets(t *testing.T) {
 		{"--dsn root:pw=42x@tcp(h:3306)/db password=hunter22", "hunter22"},
 		{"aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
 		{"X-Amz-Signature=0123456789abcdef&X-Amz-Credential=AKIA", "0123456789abcdef"},
+		{"GET https://maps.example.com/geo?q=x&key=AIzaKey123", "AIzaKey123"},
+		{"https://maps.example.com/geo?key=AIzaKey123", "AIzaKey123"},
 	}
 	for _, c := range cases {
 		got := Patterns(c.in)
@@ -43,6 +45,8 @@ func TestPatternsKeepOrdinaryText(t *testing.T) {
 		"table has no primary key: reading it as one stream",
 		"Error 1045 (28000): Access denied for user 'etl'@'10.0.0.1' (using password: YES)",
 		"reading footer of tables/t/part-1.parquet",
+		`invalid partition "bad": want KEY=VALUE, or KEY=VALUE/KEY2=VALUE2 for nested partitions`,
+		`level=INFO msg="lake doctor" kind=unreadable_record key=_lakectl/locks/u.json`,
 	} {
 		if got := Patterns(s); got != s {
 			t.Errorf("Patterns(%q) = %q, want unchanged", s, got)

@@ -120,7 +120,7 @@ func (d *doctor) add(p Problem, fix func() error) {
 	} else {
 		d.rep.Unrepaired++
 	}
-	d.opts.Logger.Info("lake doctor", "kind", p.Kind, "key", p.Key, "repaired", p.Repaired)
+	d.opts.Logger.Info("lake doctor", "kind", p.Kind, "record", p.Key, "repaired", p.Repaired)
 	d.rep.Problems = append(d.rep.Problems, p)
 }
 

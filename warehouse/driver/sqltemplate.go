@@ -14,6 +14,11 @@ import (
 // run plans offline when it sees it.
 var ErrUnreachable = errors.New("warehouse unreachable")
 
+// ErrLoginRefused marks a login the warehouse side refused before any SQL
+// (an IAM credential request AWS answered with an error): the server is
+// reachable, so it is no ErrUnreachable.
+var ErrLoginRefused = errors.New("warehouse login refused")
+
 // ErrConflict marks a transaction that lost a race with a concurrent one
 // (DuckDB's optimistic concurrency); the load is retried from the start.
 var ErrConflict = errors.New("transaction conflict")

@@ -68,6 +68,9 @@ func (c *Client) Connect(ctx context.Context) (*pgx.Conn, error) {
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
+	if errors.Is(err, driver.ErrLoginRefused) {
+		return nil, fmt.Errorf("connect to %s: %s", c.redacted, msg)
+	}
 	return nil, fmt.Errorf("connect to %s: %s: %w", c.redacted, msg, driver.ErrUnreachable)
 }
 

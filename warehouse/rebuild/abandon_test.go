@@ -38,6 +38,12 @@ func TestFailedMigrationIsResumedWithACorrectedFileOrAbandoned(t *testing.T) {
 			if err == nil || failed.State != rebuild.RunFailed {
 				t.Fatalf("bad migration: %v", err)
 			}
+			// The way out is named: a plain resume would rerun the bad SQL.
+			for _, want := range []string{"--migration", "rebuild abandon " + failed.Run} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("failed apply does not name %q: %v", want, err)
+				}
+			}
 			// The stored bad SQL fails again; the corrected file works.
 			if _, err := rebuild.Resume(ctx, store, wh, rebuild.ResumeOptions{RunID: failed.Run}); err == nil {
 				t.Fatal("resume reran the bad migration and succeeded")
@@ -56,7 +62,7 @@ func TestFailedMigrationIsResumedWithACorrectedFileOrAbandoned(t *testing.T) {
 			if err := wh.Query(ctx, "CREATE TABLE "+qual+"__rebuild (id BIGINT)", nil, func(func(...any) error) error { return nil }); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := rebuild.Apply(ctx, store, wh, rebuild.Options{Table: "orders", Into: tg.into, MigrationFile: fixed}); err == nil || !strings.Contains(err.Error(), "unfinished") {
+			if _, err := rebuild.Apply(ctx, store, wh, rebuild.Options{Table: "orders", Into: tg.into, MigrationFile: fixed}); err == nil || !strings.Contains(err.Error(), "unfinished") || !strings.Contains(err.Error(), "rebuild abandon") || !strings.Contains(err.Error(), "--migration") {
 				t.Fatalf("apply over an unfinished run: %v", err)
 			}
 			ab, err := rebuild.Abandon(ctx, store, wh, rebuild.AbandonOptions{RunID: failed.Run})

@@ -52,7 +52,7 @@ func Apply(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts O
 	}
 	for _, o := range runs {
 		if o.Table == r.Table && !o.Finished() {
-			return nil, clierr.Usagef("rebuild run %s of %s is unfinished (%s): continue it with `lakectl rebuild resume %s`", o.Run, o.Table, o.State, o.Run)
+			return nil, clierr.Usagef("rebuild run %s of %s is unfinished (%s): %s", o.Run, o.Table, o.State, o.wayOut())
 		}
 	}
 	x := newExecutor(store, wh, r, opts.Scaler, opts.Parallel, opts.Logger, opts.Progress)
@@ -219,7 +219,7 @@ func (x *executor) run(ctx context.Context) (*Run, error) {
 				break
 			}
 		}
-		return x.r, fmt.Errorf("rebuild run %s of %s stopped%s: %w; continue with `lakectl rebuild resume %s`", x.r.Run, x.r.Table, at, err, x.r.Run)
+		return x.r, fmt.Errorf("rebuild run %s of %s stopped%s: %w; %s", x.r.Run, x.r.Table, at, err, x.r.wayOut())
 	}
 	x.log.Info("rebuilt", "table", x.r.Target, "run", x.r.Run, "rows", x.r.Rows, "files", x.r.Files)
 	return x.r, nil
@@ -494,4 +494,15 @@ func (x *executor) verifyUpsert(ctx context.Context, st *Step, lakeRows, n int64
 		return fmt.Errorf("%s has %d rows, more than the lake's %d: nothing was swapped", x.r.NewTable, n, lakeRows)
 	}
 	return nil
+}
+
+// wayOut names the commands that end an unfinished run. After a failed
+// migration that committed nothing, a plain resume would rerun the stored
+// SQL, so the corrected-file resume is named too.
+func (r *Run) wayOut() string {
+	resume := fmt.Sprintf("`lakectl rebuild resume %s`", r.Run)
+	if st := r.step(StepCreate); st != nil && st.Status == Failed && st.Done == 0 {
+		resume += fmt.Sprintf(" (after fixing the migration: `lakectl rebuild resume %s --migration FIXED.sql`)", r.Run)
+	}
+	return fmt.Sprintf("continue with %s, or give it up with `lakectl rebuild abandon %s`", resume, r.Run)
 }

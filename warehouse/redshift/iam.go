@@ -12,8 +12,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/redshift"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftserverless"
+	"github.com/aws/smithy-go"
 
 	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/warehouse/driver"
 	"github.com/lakectl/lakectl/warehouse/postgres"
 )
 
@@ -75,6 +77,10 @@ func (c *iamCredentials) get(ctx context.Context) (string, string, error) {
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return "", "", fmt.Errorf("iam=true: no temporary credentials within %s: %w", credentialTimeout, err)
+		}
+		// AWS answered (no such cluster, access denied): not a network failure.
+		if _, ok := errors.AsType[smithy.APIError](err); ok {
+			return "", "", fmt.Errorf("%w (%w)", err, driver.ErrLoginRefused)
 		}
 		return "", "", err
 	}

@@ -2,6 +2,7 @@ package redshift_test
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/url"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/lakectl/lakectl/internal/awsfake"
+	"github.com/lakectl/lakectl/warehouse/driver"
 	"github.com/lakectl/lakectl/warehouse/redshift"
 )
 
@@ -122,5 +124,9 @@ func TestIAMUnknownUserIsOneClearError(t *testing.T) {
 	err = wh.Query(context.Background(), "SELECT 1", nil, func(func(...any) error) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "GetClusterCredentials for user nobody on cluster analytics") || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("err = %v", err)
+	}
+	// AWS answered: the remedy is the user or cluster, not the network.
+	if errors.Is(err, driver.ErrUnreachable) {
+		t.Fatalf("a refused credential request reads as an unreachable warehouse: %v", err)
 	}
 }

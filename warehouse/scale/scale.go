@@ -20,11 +20,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/redshift"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftserverless"
 
 	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/warehouse/driver"
 	rsdriver "github.com/lakectl/lakectl/warehouse/redshift"
 )
@@ -59,6 +61,9 @@ type Config struct {
 	// Cluster or Workgroup (exactly one) names the compute.
 	Cluster   string
 	Workgroup string
+	// Timeouts bound each control-plane request: an endpoint that accepts
+	// and never answers fails instead of hanging (zero: netx defaults).
+	Timeouts netx.Timeouts
 	// PollInterval is the pause between DescribeResize / GetWorkgroup polls.
 	PollInterval time.Duration
 	// Timeout bounds one wait for a resize to finish.
@@ -139,6 +144,7 @@ func New(ctx context.Context, cfg Config) (*Scaler, error) {
 			return nil, fmt.Errorf("load AWS configuration: %w", err)
 		}
 		awsCfg = c
+		awsCfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(cfg.Timeouts.Apply)
 	}
 	if cfg.MaxBackoff > 0 {
 		awsCfg.Retryer = func() aws.Retryer {
