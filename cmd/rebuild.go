@@ -87,7 +87,7 @@ func runRebuildApply(cmd *cobra.Command, f *Factory, name string, o *rebuildFlag
 			return err
 		}
 	}
-	store, wh, err := f.checkedStoreAndWarehouse(ctx, name, o.into)
+	store, wh, err := f.checkedStoreAndWarehouse(ctx, name, o.into, o.dryRun)
 	if err != nil {
 		return err
 	}

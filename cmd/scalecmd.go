@@ -133,7 +133,7 @@ func runReprocessScaled(ctx context.Context, f *Factory, name string, o *reproce
 	}
 	tc := f.Config().Tables[name]
 	into := firstString(o.into, tc.Into, name)
-	store, wh, err := f.checkedStoreAndWarehouse(ctx, name, into)
+	store, wh, err := f.checkedStoreAndWarehouse(ctx, name, into, o.dryRun)
 	if err != nil {
 		return err
 	}
