@@ -25,6 +25,9 @@ func runCatalogCrawl(cmd *cobra.Command, f *Factory, tables []string) error {
 	if err != nil {
 		return err
 	}
+	if err := requireTables(ctx, f, store, tables); err != nil {
+		return err
+	}
 	res, err := catalog.Crawl(ctx, store, tables, catalog.CrawlOptions{Logger: f.Logger(), Progress: f.IO.Progress("crawl", f.Logger()), PartitionTypes: types})
 	err = breakingConflict(err)
 	if res == nil {
@@ -92,10 +95,10 @@ func runCatalogHistory(cmd *cobra.Command, f *Factory, name string) error {
 	}
 	vs, err := catalog.History(ctx, store, name)
 	if err != nil {
-		return notCrawled(name, err)
+		return noVersion(ctx, f, store, name, 0, err)
 	}
 	if len(vs) == 0 {
-		return notCrawled(name, lake.ErrNotExist)
+		return noVersion(ctx, f, store, name, 0, lake.ErrNotExist)
 	}
 	res := struct {
 		Table    string            `json:"table"`
@@ -127,7 +130,7 @@ func runCatalogDiff(cmd *cobra.Command, f *Factory, args []string) error {
 	}
 	changes, err := catalog.Diff(ctx, store, args[0], ab[0], ab[1])
 	if err != nil {
-		return notCrawled(args[0], err)
+		return noVersion(ctx, f, store, args[0], 0, err)
 	}
 	res := struct {
 		Table   string           `json:"table"`
@@ -162,6 +165,9 @@ func runCatalogCheck(cmd *cobra.Command, f *Factory, tables []string) error {
 	}
 	types, err := partitionTypes(f.Config())
 	if err != nil {
+		return err
+	}
+	if err := requireTables(ctx, f, store, tables); err != nil {
 		return err
 	}
 	res, err := catalog.Check(ctx, store, tables, catalog.CheckOptions{PartitionTypes: types})
@@ -206,7 +212,7 @@ func runCatalogDDL(cmd *cobra.Command, f *Factory, name, dialect, location strin
 	}
 	v, err := catalog.Latest(ctx, store, name)
 	if err != nil {
-		return notCrawled(name, err)
+		return noVersion(ctx, f, store, name, 0, err)
 	}
 	tc := f.Config().Tables[name]
 	loc := store.URL(table.TablePrefix(name))

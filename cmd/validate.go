@@ -32,6 +32,17 @@ func requireTable(ctx context.Context, f *Factory, store lake.Store, name string
 	return tbl, nil
 }
 
+// requireTables refuses any named table the lake does not hold (exit 2),
+// before work starts.
+func requireTables(ctx context.Context, f *Factory, store lake.Store, names []string) error {
+	for _, name := range names {
+		if _, err := requireTable(ctx, f, store, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // requireLake refuses a lake folder that does not exist, for commands
 // that only read the lake.
 func requireLake(f *Factory, store lake.Store) error {
