@@ -5,6 +5,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -15,6 +16,7 @@ import (
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/iostreams"
 	"github.com/lakectl/lakectl/internal/redact"
+	"github.com/lakectl/lakectl/lake"
 )
 
 // Main runs lakectl with the process's arguments and streams and returns
@@ -47,6 +49,9 @@ func execute(ctx context.Context, io *iostreams.IO, f *Factory, root *cobra.Comm
 		return clierr.ExitOK
 	}
 	code := clierr.Code(err)
+	if code == clierr.ExitFailure && errors.Is(err, lake.ErrNoBucket) {
+		code = clierr.ExitUsage // the URL names a bucket that is not there: a configuration error
+	}
 	if ctx.Err() != nil && code == clierr.ExitFailure {
 		err = fmt.Errorf("interrupted: %w; rerun the same command to continue", err)
 	}

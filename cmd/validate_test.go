@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/testenv"
 )
 
 // Every catalog command that names a table the lake does not hold exits 2
@@ -27,5 +28,16 @@ func TestCatalogCommandsOnAMissingTableAreUsageErrors(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(lk); len(entries) != 0 {
 		t.Fatalf("the lake gained %d entries", len(entries))
+	}
+}
+
+// A lake URL naming a bucket that does not exist is a configuration error
+// (exit 2), as a mistyped local lake folder is.
+func TestLakeInAMissingBucketIsAUsageError(t *testing.T) {
+	env := testenv.S3(t)
+	env.SetAWSEnv(t)
+	code, _, errOut := run(t, "--lake", "s3://"+testenv.Name("nobucket")+"/lake", "--s3-path-style", "lake", "ls")
+	if code != clierr.ExitUsage || !strings.Contains(errOut, "does not exist") {
+		t.Fatalf("exit %d %q, want exit 2 naming the missing bucket", code, errOut)
 	}
 }

@@ -451,7 +451,7 @@ func (s *S3Store) opErr(ctx context.Context, op, key string, err error) error {
 	var nf *types.NotFound
 	switch {
 	case code == "NoSuchBucket":
-		return &permanentError{msg: fmt.Sprintf("%s %s: bucket %s does not exist at %s; create it or fix the URL", op, noun, s.bucket, s.endpoint), err: err}
+		return &permanentError{msg: fmt.Sprintf("%s %s: bucket %s does not exist at %s; create it or fix the URL", op, noun, s.bucket, s.endpoint), err: errors.Join(ErrNoBucket, err)}
 	case errors.As(err, &nsk) || errors.As(err, &nf) || code == "NoSuchKey" || code == "NotFound" || status == 404:
 		return fmt.Errorf("%s %s: %w", op, noun, ErrNotExist)
 	case code == "PreconditionFailed" || status == 412:

@@ -17,6 +17,8 @@ var (
 	// ErrPrecondition: a conditional put failed (the object already exists
 	// for IfNoneMatch, or its ETag differs for IfMatch).
 	ErrPrecondition = errors.New("precondition failed")
+	// ErrNoBucket: the S3 bucket a URL names does not exist.
+	ErrNoBucket = errors.New("bucket does not exist")
 )
 
 // ObjectInfo describes one stored object.
