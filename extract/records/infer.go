@@ -7,6 +7,7 @@ package records
 
 import (
 	"encoding/json"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -70,7 +71,7 @@ func numberType(s string) schema.Type {
 // numberTypeSlow is numberType for any literal.
 func numberTypeSlow(s string) schema.Type {
 	if strings.ContainsAny(s, "eE") {
-		return schema.TFloat64
+		return exponentType(s)
 	}
 	intPart, frac, hasFrac := strings.Cut(strings.TrimLeft(s, "-+"), ".")
 	if !hasFrac {
@@ -87,6 +88,47 @@ func numberTypeSlow(s string) schema.Type {
 	}
 	return schema.DecimalOf(inferPrecision, len(frac))
 }
+
+// exponentType is the type of a literal in exponent form: the decimal
+// that holds it exactly when one does (1.2e-05 is 0.000012, scale 6), so
+// that a field whose writer switches to exponents for small values stays
+// one decimal column; float64 beyond 18 fraction or 38 digits.
+func exponentType(s string) schema.Type {
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return schema.TFloat64
+	}
+	// A finite decimal's reduced denominator is 2^a * 5^b: it needs
+	// max(a, b) fraction digits.
+	d := new(big.Int).Set(r.Denom())
+	twos, fives := 0, 0
+	for m := new(big.Int); ; twos++ {
+		if q, _ := new(big.Int).QuoRem(d, bigTwo, m); m.Sign() != 0 {
+			break
+		} else {
+			d = q
+		}
+	}
+	for m := new(big.Int); ; fives++ {
+		if q, _ := new(big.Int).QuoRem(d, bigFive, m); m.Sign() != 0 {
+			break
+		} else {
+			d = q
+		}
+	}
+	if d.Cmp(bigOne) != 0 {
+		return schema.TFloat64
+	}
+	frac := max(twos, fives)
+	whole := new(big.Int).Quo(new(big.Int).Abs(r.Num()), r.Denom())
+	intDigits := len(whole.String())
+	if frac > 18 || intDigits+frac > inferPrecision {
+		return schema.TFloat64
+	}
+	return schema.DecimalOf(inferPrecision, frac)
+}
+
+var bigOne, bigTwo, bigFive = big.NewInt(1), big.NewInt(2), big.NewInt(5)
 
 // widen returns the narrowest type holding every value of a and of b.
 func Widen(a, b schema.Type) schema.Type {
