@@ -89,7 +89,7 @@ func (r *runner) fetch(ctx context.Context, ep *Endpoint, u unit, target *url.UR
 		}
 		wait := r.retry.backoff(attempt, parseRetryAfter(res.header.Get("Retry-After"), time.Now()))
 		r.stats.retries.Add(1)
-		r.log.Warn("retrying request", "source", r.spec.Name, "endpoint", ep.Name, "account", u.account.ID,
+		r.log.Warn("retrying request", "endpoint", ep.Name, "account", u.account.ID,
 			"url", safe(), "attempt", attempt, "error", last.err.Error(), "wait", wait.String())
 		if err := sleep(ctx, wait); err != nil {
 			last.err = err
