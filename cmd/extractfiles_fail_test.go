@@ -34,7 +34,7 @@ func TestExtractFilesMissingSourceBucketBlamesTheSource(t *testing.T) {
 	from := "s3://" + env.Bucket + "-missing/landing/"
 	code, out, stderr := run(t, "--lake", t.TempDir(), "--s3-endpoint", env.Endpoint, "--s3-path-style",
 		"extract", "files", "--from", from, "--route", "x=y")
-	if code != 1 || out != "" {
+	if code != 2 || out != "" { // like a missing local folder: the URL is wrong
 		t.Fatalf("exit %d stdout %q stderr %q", code, out, stderr)
 	}
 	if !strings.Contains(stderr, env.Bucket+"-missing") || strings.Contains(stderr, "lake URL") {
