@@ -103,20 +103,8 @@ func (r *runner) loadHeld(ctx context.Context, ep *Endpoint, st jobState, seen *
 	var pages []storedPage
 	_, err = listFetches(ctx, r.store, r.spec.Name, ep.Name, lo, hi, func(f rawFetch) error {
 		for i, base := range f.bases {
-			body, _, _, err := readPage(ctx, r.store, base)
-			if err != nil {
+			if err := observeStored(ctx, r.store, ep, inf, base); err != nil {
 				return err
-			}
-			doc, err := decodeBody(body)
-			if err != nil {
-				return fmt.Errorf("%s: %w", base+bodySuffix, err)
-			}
-			recs, err := recordsOf(doc, mustPath(ep.RecordsPath))
-			if err != nil {
-				return fmt.Errorf("%s: %w", base+bodySuffix, err)
-			}
-			if err := observe(ep, inf, recs); err != nil {
-				return fmt.Errorf("%s: %w", base+bodySuffix, err)
 			}
 			pages = append(pages, storedPage{base: base, meta: f.metas[i]})
 		}

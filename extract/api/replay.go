@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lakectl/lakectl/extract/records"
+	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/parquetfile"
 	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/lake/table"
@@ -35,20 +36,8 @@ func (r *runner) replayEndpoint(ctx context.Context, ep *Endpoint) error {
 	inf := records.NewInference()
 	skipped, err := listFetches(ctx, r.store, r.spec.Name, ep.Name, from, to, func(f rawFetch) error {
 		for _, base := range f.bases {
-			body, _, _, err := readPage(ctx, r.store, base)
-			if err != nil {
+			if err := observeStored(ctx, r.store, ep, inf, base); err != nil {
 				return err
-			}
-			doc, err := decodeBody(body)
-			if err != nil {
-				return fmt.Errorf("%s: %w", base+bodySuffix, err)
-			}
-			recs, err := recordsOf(doc, mustPath(ep.RecordsPath))
-			if err != nil {
-				return fmt.Errorf("%s: %w", base+bodySuffix, err)
-			}
-			if err := observe(ep, inf, recs); err != nil {
-				return fmt.Errorf("%s: %w", base+bodySuffix, err)
 			}
 		}
 		return nil
@@ -206,4 +195,25 @@ func recast(v schema.Value, from, to schema.Type) (schema.Value, error) {
 		j = x
 	}
 	return records.Convert(j, to, "")
+}
+
+// observeStored adds the records of the raw page stored at base to inf:
+// replay and the re-fetch of held windows read raw/ the same way.
+func observeStored(ctx context.Context, store lake.Store, ep *Endpoint, inf *records.Inference, base string) error {
+	body, _, _, err := readPage(ctx, store, base)
+	if err != nil {
+		return err
+	}
+	doc, err := decodeBody(body)
+	if err != nil {
+		return fmt.Errorf("%s: %w", base+bodySuffix, err)
+	}
+	recs, err := recordsOf(doc, mustPath(ep.RecordsPath))
+	if err != nil {
+		return fmt.Errorf("%s: %w", base+bodySuffix, err)
+	}
+	if err := observe(ep, inf, recs); err != nil {
+		return fmt.Errorf("%s: %w", base+bodySuffix, err)
+	}
+	return nil
 }

@@ -3,12 +3,11 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"net"
-	"sync"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/lakectl/lakectl/internal/netx"
 )
 
 // config parses the DSN with the run's timeouts and session settings.
@@ -22,15 +21,9 @@ func (r *run) config() (*pgx.ConnConfig, error) {
 		cfg.RuntimeParams[k] = v
 	}
 	cfg.RuntimeParams["application_name"] = "lakectl"
-	dialer := &net.Dialer{Timeout: r.opts.ConnectTimeout, KeepAlive: 30 * time.Second}
-	idle := r.opts.IdleTimeout
-	cfg.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := dialer.DialContext(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		return &idleConn{Conn: c, idle: idle}, nil
-	}
+	// A server that accepts and never answers costs a bounded time;
+	// deadlines the driver sets (context cancellation) still apply.
+	cfg.DialFunc = netx.Timeouts{Connect: r.opts.ConnectTimeout, IO: r.opts.IdleTimeout}.DialContext
 	return cfg, nil
 }
 
@@ -61,39 +54,4 @@ func (r *run) connectReplication(ctx context.Context) (*pgconn.PgConn, error) {
 		return nil, replicationConnectError(cfg, err)
 	}
 	return c, nil
-}
-
-// idleConn fails a read that makes no progress for idle: a server that
-// accepts and then never answers costs a bounded time. Deadlines set by
-// the driver (context cancellation) still apply.
-type idleConn struct {
-	net.Conn
-	idle time.Duration
-	mu   sync.Mutex
-	set  time.Time // deadline set by the driver, zero: none
-}
-
-func (c *idleConn) Read(b []byte) (int, error) {
-	d := time.Now().Add(c.idle)
-	c.mu.Lock()
-	if !c.set.IsZero() && c.set.Before(d) {
-		d = c.set
-	}
-	c.mu.Unlock()
-	_ = c.Conn.SetReadDeadline(d)
-	return c.Conn.Read(b)
-}
-
-func (c *idleConn) SetDeadline(t time.Time) error {
-	c.mu.Lock()
-	c.set = t
-	c.mu.Unlock()
-	return c.Conn.SetDeadline(t)
-}
-
-func (c *idleConn) SetReadDeadline(t time.Time) error {
-	c.mu.Lock()
-	c.set = t
-	c.mu.Unlock()
-	return c.Conn.SetReadDeadline(t)
 }
