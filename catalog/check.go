@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/schema"
@@ -41,7 +40,7 @@ type CheckOptions struct {
 // Check compares, for each table (every table when tables is empty), the
 // schema of its live files with the latest recorded version, and that
 // version with the one before. It records nothing. When a change is
-// breaking it returns the result and a *clierr.BreakingChangeError (exit
+// breaking it returns the result and a *schema.BreakingChangeError (exit
 // 3) naming each breaking column and why. Live files that do not unify
 // make it return a *ConflictError (also breaking); a table whose live
 // files use two partition layouts is breaking too.
@@ -92,7 +91,7 @@ func Check(ctx context.Context, store lake.Store, tables []string, options ...Ch
 	}
 	res.DurationS = time.Since(start).Seconds()
 	if len(lines) > 0 {
-		errs = append(errs, &clierr.BreakingChangeError{Table: strings.Join(breaking, ", "), Changes: lines})
+		errs = append(errs, &schema.BreakingChangeError{Table: strings.Join(breaking, ", "), Changes: lines})
 	}
 	return res, joinErrors(errs)
 }

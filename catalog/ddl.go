@@ -5,7 +5,7 @@ import (
 	"math"
 	"strings"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake/schema"
 )
 
@@ -59,7 +59,7 @@ func DDL(d Dialect, table string, s schema.Schema, opts DDLOptions) (string, err
 		return "", fmt.Errorf("ddl for table %s: %w", table, err)
 	}
 	if table == "" {
-		return "", clierr.Usagef("ddl: no table name")
+		return "", input.Errorf("ddl: no table name")
 	}
 	switch d {
 	case Redshift:

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake/schema"
 )
 
@@ -48,14 +48,14 @@ type HiveColumn struct{ Name, Type string }
 // partitions get partition projection; any other partition turns it off.
 func NewHiveTable(table string, s schema.Schema, parts []Partition, location string) (*HiveTable, error) {
 	if location == "" {
-		return nil, clierr.Usagef("athena ddl for table %s needs the table's S3 location (s3://bucket/prefix/tables/%s/)", table, table)
+		return nil, input.Errorf("athena ddl for table %s needs the table's S3 location (s3://bucket/prefix/tables/%s/)", table, table)
 	}
 	loc := location
 	if !strings.HasSuffix(loc, "/") {
 		loc += "/"
 	}
 	if !strings.HasPrefix(loc, "s3://") {
-		return nil, clierr.Usagef("athena ddl for table %s: location %q is not an s3:// URL; Athena reads only from S3", table, location)
+		return nil, input.Errorf("athena ddl for table %s: location %q is not an s3:// URL; Athena reads only from S3", table, location)
 	}
 	h := &HiveTable{Name: strings.ToLower(table), Location: loc}
 	// A partition column lives in the folder name; Athena rejects a data

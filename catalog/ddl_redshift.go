@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake/schema"
 )
 
@@ -40,7 +40,7 @@ func redshiftDDL(table string, s schema.Schema, opts DDLOptions) (string, error)
 func keyColumn(s schema.Schema, name, what string) (string, error) {
 	i := s.Index(name)
 	if i < 0 {
-		return "", clierr.Usagef("%s column %q is not a column of the table (columns: %s)", what, name, strings.Join(s.Names(), ", "))
+		return "", input.Errorf("%s column %q is not a column of the table (columns: %s)", what, name, strings.Join(s.Names(), ", "))
 	}
 	return s.Columns[i].Name, nil
 }

@@ -3,7 +3,7 @@ package catalog
 import (
 	"strings"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 )
 
 // Dialect is a SQL engine the catalog writes DDL for.
@@ -33,7 +33,7 @@ func ParseDialect(s string) (Dialect, error) {
 	case "duckdb":
 		return DuckDB, nil
 	}
-	return "", clierr.Usagef("unknown SQL dialect %q: use one of redshift, athena, postgres, duckdb", s)
+	return "", input.Errorf("unknown SQL dialect %q: use one of redshift, athena, postgres, duckdb", s)
 }
 
 // quoteIdent quotes one identifier for the dialect: backticks in Athena's

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/lake/table"
@@ -222,7 +222,7 @@ func Get(ctx context.Context, store lake.Store, table string, n int) (*Version, 
 		if lerr != nil {
 			return nil, lerr
 		}
-		return nil, clierr.Usage(fmt.Errorf("table %s has no schema version %d (versions 1..%d): %w", table, n, ns[len(ns)-1], lake.ErrNotExist))
+		return nil, input.Wrap(fmt.Errorf("table %s has no schema version %d (versions 1..%d): %w", table, n, ns[len(ns)-1], lake.ErrNotExist))
 	}
 	return v, err
 }

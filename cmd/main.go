@@ -5,7 +5,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -14,9 +13,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/iostreams"
 	"github.com/lakectl/lakectl/internal/redact"
-	"github.com/lakectl/lakectl/lake"
 )
 
 // Main runs lakectl with the process's arguments and streams and returns
@@ -44,14 +43,12 @@ func execute(ctx context.Context, io *iostreams.IO, f *Factory, root *cobra.Comm
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
 	cmd, err := root.ExecuteContextC(ctx)
+	err = input.Label(err, input.Flag) // bad input named its options; here they are flags
 	notifyCommand(ctx, f, cmd, args, err)
 	if err == nil {
 		return clierr.ExitOK
 	}
 	code := clierr.Code(err)
-	if code == clierr.ExitFailure && errors.Is(err, lake.ErrNoBucket) {
-		code = clierr.ExitUsage // the URL names a bucket that is not there: a configuration error
-	}
 	if ctx.Err() != nil && code == clierr.ExitFailure {
 		err = fmt.Errorf("interrupted: %w; rerun the same command to continue", err)
 	}

@@ -206,8 +206,7 @@ func runJob(ctx context.Context, f *Factory, j config.Job, dryRun bool) JobResul
 		var results []any
 		for _, t := range j.Tables {
 			r, e := compactTable(ctx, f, t, &compactFlags{targetSize: j.TargetSize, dryRun: dryRun})
-			var usage *clierr.UsageError
-			if dryRun && errors.As(e, &usage) {
+			if dryRun && clierr.Code(e) == clierr.ExitUsage {
 				// The extract before it has not run: nothing to plan yet.
 				results = append(results, fmt.Sprintf("%s: %v", t, e))
 				continue

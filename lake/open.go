@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/internal/redact"
 )
@@ -84,16 +84,16 @@ type Location struct {
 // errors naming the URL and what to write instead.
 func ParseURL(rawURL string) (Location, error) {
 	if strings.TrimSpace(rawURL) == "" {
-		return Location{}, clierr.Usagef("lake URL is empty: give s3://bucket/prefix, file:///abs/path or a folder path")
+		return Location{}, input.Errorf("lake URL is empty: give s3://bucket/prefix, file:///abs/path or a folder path")
 	}
 	scheme, rest, hasScheme := strings.Cut(rawURL, "://")
 	if !hasScheme {
 		if i := strings.Index(rawURL, ":"); i > 1 && !strings.ContainsAny(rawURL[:i], "/.") {
-			return Location{}, clierr.Usagef("lake URL %q is not understood: give s3://bucket/prefix, file:///abs/path or a folder path", redact.Patterns(rawURL))
+			return Location{}, input.Errorf("lake URL %q is not understood: give s3://bucket/prefix, file:///abs/path or a folder path", redact.Patterns(rawURL))
 		}
 		abs, err := filepath.Abs(rawURL)
 		if err != nil {
-			return Location{}, clierr.Usagef("lake path %q: %v", rawURL, err)
+			return Location{}, input.Errorf("lake path %q: %v", rawURL, err)
 		}
 		return Location{Scheme: "file", Path: abs}, nil
 	}
@@ -101,29 +101,29 @@ func ParseURL(rawURL string) (Location, error) {
 	case "s3":
 		u, err := url.Parse(rawURL)
 		if err != nil {
-			return Location{}, clierr.Usagef("lake URL %q is malformed (%v): give s3://bucket/prefix", redact.Patterns(rawURL), err)
+			return Location{}, input.Errorf("lake URL %q is malformed (%v): give s3://bucket/prefix", redact.Patterns(rawURL), err)
 		}
 		if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-			return Location{}, clierr.Usagef("lake URL %q must not carry credentials, a query or a fragment: give s3://bucket/prefix and set credentials the AWS way (AWS_PROFILE, environment)", redact.URL(u))
+			return Location{}, input.Errorf("lake URL %q must not carry credentials, a query or a fragment: give s3://bucket/prefix and set credentials the AWS way (AWS_PROFILE, environment)", redact.URL(u))
 		}
 		bucket := u.Host
 		if bucket == "" || !validBucket(bucket) {
-			return Location{}, clierr.Usagef("lake URL %q has no valid bucket name: give s3://bucket/prefix (bucket: 3-63 lowercase letters, digits, '.', '-')", redact.URL(u))
+			return Location{}, input.Errorf("lake URL %q has no valid bucket name: give s3://bucket/prefix (bucket: 3-63 lowercase letters, digits, '.', '-')", redact.URL(u))
 		}
 		prefix := strings.Trim(u.Path, "/")
 		if prefix != "" {
 			if err := ValidKey(prefix); err != nil {
-				return Location{}, clierr.Usagef("lake URL %q has an invalid prefix: %v", redact.URL(u), err)
+				return Location{}, input.Errorf("lake URL %q has an invalid prefix: %v", redact.URL(u), err)
 			}
 		}
 		return Location{Scheme: "s3", Bucket: bucket, Prefix: prefix}, nil
 	case "file":
 		if strings.Contains(rest, "?") || strings.Contains(rest, "#") {
-			return Location{}, clierr.Usagef("lake URL %q must not carry a query or fragment: give file:///abs/path", rawURL)
+			return Location{}, input.Errorf("lake URL %q must not carry a query or fragment: give file:///abs/path", rawURL)
 		}
 		host, p, _ := strings.Cut(rest, "/")
 		if host != "" && host != "localhost" {
-			return Location{}, clierr.Usagef("lake URL %q names host %q: give file:///abs/path (three slashes) or a plain folder path", rawURL, host)
+			return Location{}, input.Errorf("lake URL %q names host %q: give file:///abs/path (three slashes) or a plain folder path", rawURL, host)
 		}
 		p = "/" + p
 		if unescaped, err := url.PathUnescape(p); err == nil {
@@ -131,7 +131,7 @@ func ParseURL(rawURL string) (Location, error) {
 		}
 		return Location{Scheme: "file", Path: filepath.Clean(p)}, nil
 	default:
-		return Location{}, clierr.Usagef("lake URL %q has unsupported scheme %q: give s3://bucket/prefix, file:///abs/path or a folder path", redact.Patterns(rawURL), scheme)
+		return Location{}, input.Errorf("lake URL %q has unsupported scheme %q: give s3://bucket/prefix, file:///abs/path or a folder path", redact.Patterns(rawURL), scheme)
 	}
 }
 
@@ -161,7 +161,7 @@ func validBucket(b string) bool {
 // Open returns the Store at rawURL: s3://bucket/prefix (S3 or an
 // S3-compatible endpoint, wrapped in the retry wrapper), file:///abs/path
 // or a plain folder path (created by the first write). A malformed URL is a
-// clierr usage error. Open does not contact S3: a missing bucket or bad
+// *input.Error. Open does not contact S3: a missing bucket or bad
 // credentials show up on the first operation, with a message naming the
 // bucket and endpoint. The caller closes the store.
 func Open(ctx context.Context, rawURL string, opts Options) (Store, error) {

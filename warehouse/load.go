@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/lakectl/lakectl/catalog"
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/lake"
@@ -129,7 +129,7 @@ func run(ctx context.Context, store lake.Store, wh Warehouse, opts LoadOptions, 
 	if opts.TransformFile != "" {
 		b, err := os.ReadFile(opts.TransformFile)
 		if err != nil {
-			return nil, clierr.Usagef("read --transform file: %v", err)
+			return nil, input.Errorf("read --transform file: %v", err)
 		}
 		l.transform = string(b)
 	}
@@ -500,14 +500,14 @@ func (l *loader) upsertColumns(s schema.Schema, st *driver.Statement) error {
 	for _, k := range l.opts.Key {
 		i := s.Index(k)
 		if i < 0 {
-			return clierr.Usagef("--key column %q is not a column of lake table %s", k, l.opts.Table)
+			return input.Errorf("--key column %q is not a column of lake table %s", k, l.opts.Table)
 		}
 		st.Key = append(st.Key, driver.QuoteIdent(s.Columns[i].Name))
 	}
 	if l.opts.Cursor != "" {
 		i := s.Index(l.opts.Cursor)
 		if i < 0 {
-			return clierr.Usagef("--cursor column %q is not a column of lake table %s", l.opts.Cursor, l.opts.Table)
+			return input.Errorf("--cursor column %q is not a column of lake table %s", l.opts.Cursor, l.opts.Table)
 		}
 		st.Cursor = driver.QuoteIdent(s.Columns[i].Name)
 	}
@@ -632,12 +632,12 @@ func (l *loader) ensureTarget(ctx context.Context, lakeSchema schema.Schema) err
 		lines = append(lines, c.String())
 	}
 	if catalog.Breaking(changes) {
-		return &clierr.BreakingChangeError{Table: l.res.Into, Changes: append(lines,
+		return &schema.BreakingChangeError{Table: l.res.Into, Changes: append(lines,
 			fmt.Sprintf("the warehouse table cannot take this change in place: run `lakectl rebuild plan %s --migration FILE.sql`", l.opts.Table))}
 	}
 	alters, err := catalog.AlterStatements(d, l.table, changes, opts)
 	if err != nil {
-		return &clierr.BreakingChangeError{Table: l.res.Into, Changes: []string{err.Error(),
+		return &schema.BreakingChangeError{Table: l.res.Into, Changes: []string{err.Error(),
 			fmt.Sprintf("run `lakectl rebuild plan %s --migration FILE.sql`", l.opts.Table)}}
 	}
 	for _, a := range alters {
@@ -771,11 +771,11 @@ func onlyFiles(files []lakeFile, keys []string) []lakeFile {
 func renderTransform(text string, data TransformData) (string, error) {
 	t, err := template.New("transform").Option("missingkey=error").Parse(text)
 	if err != nil {
-		return "", clierr.Usagef("--transform file: %v", err)
+		return "", input.Errorf("--transform file: %v", err)
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, data); err != nil {
-		return "", clierr.Usagef("--transform file: %v", err)
+		return "", input.Errorf("--transform file: %v", err)
 	}
 	return buf.String(), nil
 }

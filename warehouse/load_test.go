@@ -266,7 +266,7 @@ func TestConcurrentLoadsLoadEachFileOnce(t *testing.T) {
 			wg.Wait()
 			ok := 0
 			for _, err := range errs {
-				var le *clierr.LockedError
+				var le *lake.LockedError
 				switch {
 				case err == nil:
 					ok++

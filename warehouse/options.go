@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/lake/schema"
 )
@@ -116,7 +116,7 @@ type LoadResult struct {
 // normalize checks the options and fills defaults; errors are usage errors.
 func (o *LoadOptions) normalize(defaultSchema string) (schemaName, table string, err error) {
 	if o.Table == "" {
-		return "", "", clierr.Usagef("warehouse load: no lake table given")
+		return "", "", input.Errorf("warehouse load: no lake table given")
 	}
 	if o.Mode == "" {
 		o.Mode = ModeAppend
@@ -126,10 +126,10 @@ func (o *LoadOptions) normalize(defaultSchema string) (schemaName, table string,
 	case ModeAppend, ModeReplace:
 	case ModeUpsert:
 		if len(o.Key) == 0 {
-			return "", "", clierr.Usagef("warehouse load --mode upsert needs --key COLS")
+			return "", "", input.Errorf("warehouse load --mode upsert needs --key COLS")
 		}
 	default:
-		return "", "", clierr.Usagef("warehouse load: unknown --mode %q (use append, upsert or replace)", o.Mode)
+		return "", "", input.Errorf("warehouse load: unknown --mode %q (use append, upsert or replace)", o.Mode)
 	}
 	if o.Parallel <= 0 {
 		o.Parallel = 2
@@ -143,7 +143,7 @@ func (o *LoadOptions) normalize(defaultSchema string) (schemaName, table string,
 		schemaName, table = defaultSchema, into
 	}
 	if schemaName == "" || table == "" || strings.Contains(table, ".") {
-		return "", "", clierr.Usagef("warehouse load --into %q: want SCHEMA.TABLE or TABLE", o.Into)
+		return "", "", input.Errorf("warehouse load --into %q: want SCHEMA.TABLE or TABLE", o.Into)
 	}
 	return strings.ToLower(schemaName), strings.ToLower(table), nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/lake/table"
@@ -52,7 +51,7 @@ func TestNewLakeColumnIsAddedAndDroppedColumnStopsTheLoad(t *testing.T) {
 			}
 			appendWith(t, store, "evolve", narrower, rows3)
 			_, err := tryLoad(tg, store, warehouse.LoadOptions{Table: "evolve"})
-			var be *clierr.BreakingChangeError
+			var be *schema.BreakingChangeError
 			if !errors.As(err, &be) {
 				t.Fatalf("load after a dropped column: err = %v, want a breaking-change error", err)
 			}

@@ -15,7 +15,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/warehouse/driver"
@@ -51,7 +51,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (Warehouse, error) {
 	}
 	scheme, rest, ok := strings.Cut(rawURL, "://")
 	if !ok {
-		return nil, clierr.Usagef("warehouse URL %q: want duckdb://PATH, postgres://USER@HOST:PORT/DB or redshift://USER:PW@HOST:5439/DB?iam_role=ARN", redact.Patterns(rawURL))
+		return nil, input.Errorf("warehouse URL %q: want duckdb://PATH, postgres://USER@HOST:PORT/DB or redshift://USER:PW@HOST:5439/DB?iam_role=ARN", redact.Patterns(rawURL))
 	}
 	switch strings.ToLower(scheme) {
 	case "duckdb":
@@ -81,16 +81,16 @@ func Open(ctx context.Context, rawURL string, opts Options) (Warehouse, error) {
 		w.SetTimeouts(opts.Timeouts)
 		return w, nil
 	}
-	return nil, clierr.Usagef("warehouse URL %q: unknown scheme %q (use duckdb, postgres or redshift)", redact.Patterns(rawURL), scheme)
+	return nil, input.Errorf("warehouse URL %q: unknown scheme %q (use duckdb, postgres or redshift)", redact.Patterns(rawURL), scheme)
 }
 
 func parseURL(rawURL string) (*url.URL, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, clierr.Usagef("warehouse URL %q: %s", redact.Patterns(rawURL), redact.Patterns(err.Error()))
+		return nil, input.Errorf("warehouse URL %q: %s", redact.Patterns(rawURL), redact.Patterns(err.Error()))
 	}
 	if u.Host == "" {
-		return nil, clierr.Usagef("warehouse URL %s: no host", redact.URL(u))
+		return nil, input.Errorf("warehouse URL %s: no host", redact.URL(u))
 	}
 	return u, nil
 }

@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/internal/redact"
@@ -73,7 +73,7 @@ type SourceResult struct {
 }
 
 // Extract runs every source spec: fetch to raw/, records to tables/. A
-// bad spec stops everything before any request (*clierr.UsageError); a
+// bad spec stops everything before any request (*input.Error); a
 // source that fails does not stop the others, and the error returned at
 // the end names them while Result still holds every source's summary.
 func Extract(ctx context.Context, store lake.Store, opts Options) (*Result, error) {
@@ -97,7 +97,7 @@ func Extract(ctx context.Context, store lake.Store, opts Options) (*Result, erro
 		opts.HTTPClient = defaultClient(opts.Concurrency, opts.Timeouts)
 	}
 	if !opts.From.IsZero() && !opts.To.IsZero() && !opts.From.Before(opts.To) {
-		return nil, clierr.Usagef("--from %s is not before --to %s", opts.From.Format(time.RFC3339), opts.To.Format(time.RFC3339))
+		return nil, input.Errorf("--from %s is not before --to %s", opts.From.Format(time.RFC3339), opts.To.Format(time.RFC3339))
 	}
 	specs, err := loadSpecs(ctx, store, opts)
 	if err != nil {
@@ -165,12 +165,12 @@ func loadSpecs(ctx context.Context, store lake.Store, opts Options) ([]*Spec, er
 			return nil, err
 		}
 		if len(more) == 0 {
-			return nil, clierr.Usagef("sources folder %s holds no *.json source spec", opts.SourcesDir)
+			return nil, input.Errorf("sources folder %s holds no *.json source spec", opts.SourcesDir)
 		}
 		paths = append(paths, more...)
 	}
 	if len(paths) == 0 {
-		return nil, clierr.Usagef("no source spec given: use --source SPEC or --sources DIR")
+		return nil, input.Errorf("no source spec given: use --source SPEC or --sources DIR")
 	}
 	var specs []*Spec
 	names := map[string]string{}
@@ -184,13 +184,13 @@ func loadSpecs(ctx context.Context, store lake.Store, opts Options) ([]*Spec, er
 			if prev == p {
 				continue
 			}
-			return nil, clierr.Usagef("source %q is defined twice: in %s and in %s", s.Name, prev, p)
+			return nil, input.Errorf("source %q is defined twice: in %s and in %s", s.Name, prev, p)
 		}
 		names[s.Name] = p
 		for i := range s.Endpoints {
 			t := s.Endpoints[i].TableName(s)
 			if prev, ok := tables[t]; ok {
-				return nil, clierr.Usagef("table %q is the destination of two endpoints (%s and %s)", t, prev, p)
+				return nil, input.Errorf("table %q is the destination of two endpoints (%s and %s)", t, prev, p)
 			}
 			tables[t] = p
 		}

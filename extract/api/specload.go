@@ -14,7 +14,7 @@ import (
 	"strings"
 
 	"github.com/lakectl/lakectl/extract/records"
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake"
 )
 
@@ -23,7 +23,7 @@ const maxSpecBytes = 4 << 20
 
 // LoadSpec reads, strictly decodes and validates one source spec from a
 // local path, a file:// URL, or a URL inside the lake (s3://bucket/prefix/...).
-// Every problem with the document is a *clierr.UsageError naming the file
+// Every problem with the document is a *input.Error naming the file
 // and the JSON path ($.endpoints[0].pagination.type).
 func LoadSpec(ctx context.Context, store lake.Store, pathOrURL string) (*Spec, error) {
 	b, err := readSpecFile(ctx, store, pathOrURL)
@@ -39,25 +39,25 @@ func ParseSpec(file string, b []byte) (*Spec, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	if err := dec.Decode(&generic); err != nil {
-		return nil, clierr.Usagef("source spec %s: %s", file, jsonSyntaxMessage(b, err))
+		return nil, input.Errorf("source spec %s: %s", file, jsonSyntaxMessage(b, err))
 	}
 	if dec.More() {
-		return nil, clierr.Usagef("source spec %s: more than one JSON document", file)
+		return nil, input.Errorf("source spec %s: more than one JSON document", file)
 	}
 	if err := checkShape(generic, reflect.TypeFor[Spec](), "$"); err != nil {
-		return nil, clierr.Usagef("source spec %s: %v", file, err)
+		return nil, input.Errorf("source spec %s: %v", file, err)
 	}
 	var s Spec
 	if err := json.Unmarshal(b, &s); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return nil, clierr.Usagef("source spec %s: at $.%s: want %s, got JSON %s", file, te.Field, te.Type, te.Value)
+			return nil, input.Errorf("source spec %s: at $.%s: want %s, got JSON %s", file, te.Field, te.Type, te.Value)
 		}
-		return nil, clierr.Usagef("source spec %s: %v", file, err)
+		return nil, input.Errorf("source spec %s: %v", file, err)
 	}
 	s.file = file
 	if err := s.validate(); err != nil {
-		return nil, clierr.Usagef("source spec %s: %v", file, err)
+		return nil, input.Errorf("source spec %s: %v", file, err)
 	}
 	return &s, nil
 }
@@ -197,7 +197,7 @@ func readSpecFile(ctx context.Context, store lake.Store, pathOrURL string) ([]by
 		rc, err := store.Get(ctx, key)
 		if err != nil {
 			if errors.Is(err, lake.ErrNotExist) {
-				return nil, clierr.Usagef("source spec %s does not exist", pathOrURL)
+				return nil, input.Errorf("source spec %s does not exist", pathOrURL)
 			}
 			return nil, fmt.Errorf("read source spec %s: %w", pathOrURL, err)
 		}
@@ -207,24 +207,24 @@ func readSpecFile(ctx context.Context, store lake.Store, pathOrURL string) ([]by
 			return nil, fmt.Errorf("read source spec %s: %w", pathOrURL, err)
 		}
 		if len(b) > maxSpecBytes {
-			return nil, clierr.Usagef("source spec %s is larger than %d bytes", pathOrURL, maxSpecBytes)
+			return nil, input.Errorf("source spec %s is larger than %d bytes", pathOrURL, maxSpecBytes)
 		}
 		return b, nil
 	}
 	if strings.Contains(pathOrURL, "://") && !strings.HasPrefix(pathOrURL, "file://") {
-		return nil, clierr.Usagef("source spec %s is neither a local file nor inside the lake (%s)", pathOrURL, store.URL(""))
+		return nil, input.Errorf("source spec %s is neither a local file nor inside the lake (%s)", pathOrURL, store.URL(""))
 	}
 	p := strings.TrimPrefix(pathOrURL, "file://")
 	st, err := os.Stat(p)
 	if err != nil {
-		return nil, clierr.Usagef("source spec %s: %v", pathOrURL, errors.Unwrap(err))
+		return nil, input.Errorf("source spec %s: %v", pathOrURL, errors.Unwrap(err))
 	}
 	if st.Size() > maxSpecBytes {
-		return nil, clierr.Usagef("source spec %s is larger than %d bytes", pathOrURL, maxSpecBytes)
+		return nil, input.Errorf("source spec %s is larger than %d bytes", pathOrURL, maxSpecBytes)
 	}
 	b, err := os.ReadFile(p)
 	if err != nil {
-		return nil, clierr.Usagef("read source spec %s: %v", pathOrURL, err)
+		return nil, input.Errorf("read source spec %s: %v", pathOrURL, err)
 	}
 	return b, nil
 }
@@ -252,7 +252,7 @@ func specFiles(ctx context.Context, store lake.Store, dir string) ([]string, err
 	if strings.HasPrefix(dir, "s3://") {
 		prefix, ok := lakeKey(store, strings.TrimSuffix(dir, "/")+"/")
 		if !ok {
-			return nil, clierr.Usagef("sources folder %s is not inside the lake (%s)", dir, lakeRoot(store))
+			return nil, input.Errorf("sources folder %s is not inside the lake (%s)", dir, lakeRoot(store))
 		}
 		var out []string
 		err := store.List(ctx, prefix, func(o lake.ObjectInfo) error {
@@ -270,7 +270,7 @@ func specFiles(ctx context.Context, store lake.Store, dir string) ([]string, err
 	d := strings.TrimPrefix(dir, "file://")
 	ents, err := os.ReadDir(d)
 	if err != nil {
-		return nil, clierr.Usagef("sources folder %s: %v", dir, errors.Unwrap(err))
+		return nil, input.Errorf("sources folder %s: %v", dir, errors.Unwrap(err))
 	}
 	var out []string
 	for _, e := range ents {

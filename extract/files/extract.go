@@ -53,7 +53,7 @@ func stateJob(job string) string { return "extract-files." + job }
 // Extract ingests the new objects of src into the lake's tables. It
 // returns the result with an error wrapping ErrBadObjects when objects
 // were left un-ingested for bad records (the good ones are committed), a
-// *clierr.LockedError when another run of the job holds its lock, or the
+// *lake.LockedError when another run of the job holds its lock, or the
 // first error that stopped the run (what was committed stays committed).
 func Extract(ctx context.Context, store, src lake.Store, opts Options) (*Result, error) {
 	start := time.Now()

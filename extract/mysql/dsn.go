@@ -11,7 +11,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/redact"
 )
 
@@ -36,14 +36,14 @@ var sessionParams = map[string]string{
 func parseDSN(ctx context.Context, dsn string, logger *slog.Logger) (*mysql.Config, error) {
 	dsn = strings.TrimSpace(dsn)
 	if dsn == "" {
-		return nil, clierr.Usagef("--dsn is required: mysql://user:password@host:port/db")
+		return nil, input.Errorf("--dsn is required: mysql://user:password@host:port/db")
 	}
 	var (
 		cfg *mysql.Config
 		err error
 	)
 	if scheme, _, ok := strings.Cut(dsn, "://"); ok && scheme != "mysql" && scheme != "mariadb" && !strings.ContainsAny(scheme, "@(/") {
-		return nil, clierr.Usagef("--dsn is a %s:// URL but extract mysql reads MySQL or MariaDB: give a mysql:// DSN (mysql://USER@HOST:PORT/DB, the password after USER:)", redact.Patterns(scheme))
+		return nil, input.Errorf("--dsn is a %s:// URL but extract mysql reads MySQL or MariaDB: give a mysql:// DSN (mysql://USER@HOST:PORT/DB, the password after USER:)", redact.Patterns(scheme))
 	}
 	if strings.HasPrefix(dsn, "mysql://") || strings.HasPrefix(dsn, "mariadb://") {
 		cfg, err = parseURLDSN(ctx, dsn)
@@ -60,7 +60,7 @@ func parseDSN(ctx context.Context, dsn string, logger *slog.Logger) (*mysql.Conf
 		}
 	}
 	if err != nil {
-		return nil, clierr.Usage(err)
+		return nil, input.Wrap(err)
 	}
 	redact.Register(ctx, cfg.Passwd)
 	if cfg.Params == nil {
@@ -129,7 +129,7 @@ func parseURLDSN(ctx context.Context, dsn string) (*mysql.Config, error) {
 func splitTable(cfg *mysql.Config, table string) (db, name string, err error) {
 	table = strings.TrimSpace(table)
 	if table == "" {
-		return "", "", clierr.Usagef("--table is required: DB.TABLE")
+		return "", "", input.Errorf("--table is required: DB.TABLE")
 	}
 	strip := func(s string) string { return strings.Trim(s, "`") }
 	if d, t, ok := strings.Cut(table, "."); ok {
@@ -138,10 +138,10 @@ func splitTable(cfg *mysql.Config, table string) (db, name string, err error) {
 		db, name = cfg.DBName, strip(table)
 	}
 	if db == "" {
-		return "", "", clierr.Usagef("--table %q names no database and the DSN has none: use DB.TABLE", table)
+		return "", "", input.Errorf("--table %q names no database and the DSN has none: use DB.TABLE", table)
 	}
 	if name == "" || strings.Contains(name, ".") {
-		return "", "", clierr.Usagef("--table %q: want DB.TABLE", table)
+		return "", "", input.Errorf("--table %q: want DB.TABLE", table)
 	}
 	return db, name, nil
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
+	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/table"
 )
 
@@ -36,7 +38,7 @@ func TestBadInputFailsInOneRedactedLineAndChangesNothing(t *testing.T) {
 			if strings.Contains(err.Error(), pw) || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("error leaks the password or spans lines: %q", err)
 			}
-			var usage *clierr.UsageError
+			var usage *input.Error
 			if errors.As(err, &usage) != tc.usage {
 				t.Errorf("usage error = %v, want %v (exit %d)", !tc.usage, tc.usage, clierr.Code(err))
 			}
@@ -55,7 +57,7 @@ func TestSecondRunExitsLockedWhileFirstHoldsTheJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = f.extract(f.opts("busy"))
-	var locked *clierr.LockedError
+	var locked *lake.LockedError
 	if !errors.As(err, &locked) || clierr.Code(err) != 75 {
 		t.Fatalf("err = %v (exit %d), want a LockedError (exit 75)", err, clierr.Code(err))
 	}

@@ -19,7 +19,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/lakectl/lakectl/extract/internal/jobrun"
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/internal/redact"
@@ -148,15 +148,15 @@ func newRun(ctx context.Context, store lake.Store, opts Options) (*run, error) {
 	}
 	switch {
 	case opts.Incremental && opts.Cursor == "":
-		return nil, clierr.Usagef("--incremental needs --cursor COL (an integer, DATE, DATETIME or TIMESTAMP column)")
+		return nil, input.Errorf("--incremental needs --cursor COL (an integer, DATE, DATETIME or TIMESTAMP column)")
 	case opts.Parallel < 0 || opts.Parallel > MaxParallel:
-		return nil, clierr.Usagef("--parallel %d: want 1 to %d", opts.Parallel, MaxParallel)
+		return nil, input.Errorf("--parallel %d: want 1 to %d", opts.Parallel, MaxParallel)
 	case opts.ChunkRows < 0:
-		return nil, clierr.Usagef("--chunk-rows %d: must be positive", opts.ChunkRows)
+		return nil, input.Errorf("--chunk-rows %d: must be positive", opts.ChunkRows)
 	case opts.Lookback < 0:
-		return nil, clierr.Usagef("--lookback %s: must not be negative", opts.Lookback)
+		return nil, input.Errorf("--lookback %s: must not be negative", opts.Lookback)
 	case opts.Spatial != "" && opts.Spatial != SpatialWKB && opts.Spatial != SpatialWKT:
-		return nil, clierr.Usagef("--spatial %q: want %s or %s", opts.Spatial, SpatialWKB, SpatialWKT)
+		return nil, input.Errorf("--spatial %q: want %s or %s", opts.Spatial, SpatialWKB, SpatialWKT)
 	}
 	if r.opts.Parallel == 0 {
 		r.opts.Parallel = 1
@@ -186,7 +186,7 @@ func (r *run) run(ctx context.Context, rep progress.Reporter) error {
 
 	connector, err := mysql.NewConnector(r.cfg)
 	if err != nil {
-		return clierr.Usagef("--dsn: %v", err)
+		return input.Errorf("--dsn: %v", err)
 	}
 	db := sql.OpenDB(connector)
 	defer db.Close()
@@ -194,7 +194,7 @@ func (r *run) run(ctx context.Context, rep progress.Reporter) error {
 	if err := ping(ctx, db, r.cfg); err != nil {
 		var me *mysql.MySQLError
 		if errors.As(err, &me) && me.Number == errUnknownDB {
-			return clierr.Usagef("database %q does not exist on the MySQL server (or the user may not see it): fix the database of --dsn", r.cfg.DBName)
+			return input.Errorf("database %q does not exist on the MySQL server (or the user may not see it): fix the database of --dsn", r.cfg.DBName)
 		}
 		return fmt.Errorf("connect to MySQL at %s as %q: %w; check the --dsn host, port, user and password", r.cfg.Addr, r.cfg.User, err)
 	}
@@ -207,7 +207,7 @@ func (r *run) run(ctx context.Context, rep progress.Reporter) error {
 		for _, k := range r.opts.Key {
 			_, c := ti.column(strings.TrimSpace(k))
 			if c == nil {
-				return clierr.Usagef("--key column %q is not a column of %s", k, r.res.Source)
+				return input.Errorf("--key column %q is not a column of %s", k, r.res.Source)
 			}
 			ti.Key = append(ti.Key, c.Name)
 		}
@@ -260,7 +260,7 @@ const (
 // so bad input leaves no trace in the lake.
 func (r *run) validate(ctx context.Context, db *sql.DB, ti *tableInfo) error {
 	if err := r.rule.Check(ti.Schema()); err != nil {
-		return clierr.Usagef("--partition-by %s: %v", r.rule, err)
+		return input.Errorf("--partition-by %s: %v", r.rule, err)
 	}
 	where := r.userWhere()
 	if len(where) == 0 {
@@ -271,7 +271,7 @@ func (r *run) validate(ctx context.Context, db *sql.DB, ti *tableInfo) error {
 	if err != nil {
 		var me *mysql.MySQLError
 		if errors.As(err, &me) && (me.Number == errUnknownColumn || me.Number == errParse || string(me.SQLState[:2]) == "42") {
-			return clierr.Usagef("--where %q does not run on %s: %s", r.opts.Where, r.res.Source, me.Message)
+			return input.Errorf("--where %q does not run on %s: %s", r.opts.Where, r.res.Source, me.Message)
 		}
 		return fmt.Errorf("check --where on %s: %w", r.res.Source, err)
 	}
@@ -292,7 +292,7 @@ func (e *redactedError) Unwrap() error { return e.err }
 // code: usage errors stay usage errors, lock errors stay as they are.
 func redactErr(ctx context.Context, err error) error {
 	var (
-		locked  *clierr.LockedError
+		locked  *lake.LockedError
 		changed *SourceChangedError
 		rule    *table.PartitionRuleError
 		types   *table.AppendSchemaError
@@ -301,9 +301,11 @@ func redactErr(ctx context.Context, err error) error {
 		return err // typed, and free of secrets: cmd maps them
 	}
 	msg := strings.Join(strings.Fields(redact.String(ctx, err.Error())), " ")
-	var usage *clierr.UsageError
-	if errors.As(err, &usage) {
-		return clierr.Usage(errors.New(msg))
+	if input.Is(err) {
+		if msg == err.Error() {
+			return err // nothing to hide: keep its options for the command layer to label
+		}
+		return input.Wrap(errors.New(msg))
 	}
 	out := &redactedError{msg: msg, err: typedErrOf(err)}
 	switch {

@@ -13,7 +13,7 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2" // reads the lake back as any engine would
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/internal/testenv"
 	"github.com/lakectl/lakectl/lake"
@@ -150,7 +150,7 @@ func scalar(t *testing.T, db *sql.DB, q string, args ...any) string {
 // assertUsage fails unless err is a one-line usage error containing want.
 func assertUsage(t *testing.T, err error, want string) {
 	t.Helper()
-	var usage *clierr.UsageError
+	var usage *input.Error
 	if err == nil || !errors.As(err, &usage) || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("err = %v, want a one-line usage error containing %q", err, want)
 	}

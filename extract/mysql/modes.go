@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/lakectl/lakectl/extract/internal/jobrun"
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/lake/table"
 )
@@ -25,7 +25,7 @@ type cursorInfo struct {
 func newCursorInfo(ti *tableInfo, name string, lookback time.Duration) (*cursorInfo, error) {
 	idx, c := ti.column(name)
 	if c == nil {
-		return nil, clierr.Usagef("cursor column %q is not a column of %s.%s", name, ti.DB, ti.Name)
+		return nil, input.Errorf("cursor column %q is not a column of %s.%s", name, ti.DB, ti.Name)
 	}
 	typ, err := cursorOf(c)
 	if err != nil {

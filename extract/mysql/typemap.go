@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake/schema"
 )
 
@@ -104,9 +104,9 @@ func describeTable(ctx context.Context, db *sql.DB, dbName, table string, mo map
 	if errors.Is(err, sql.ErrNoRows) {
 		var n int
 		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`, dbName).Scan(&n); err == nil && n == 0 {
-			return nil, clierr.Usagef("database %q does not exist on the MySQL server (or the user may not see it)", dbName)
+			return nil, input.Errorf("database %q does not exist on the MySQL server (or the user may not see it)", dbName)
 		}
-		return nil, clierr.Usagef("table %s.%s does not exist (or the user may not read it)", dbName, table)
+		return nil, input.Errorf("table %s.%s does not exist (or the user may not read it)", dbName, table)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read information_schema.TABLES for %s.%s: %w", dbName, table, err)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 )
 
 const allTypesDDL = `CREATE TABLE all_types (
@@ -171,7 +171,7 @@ func TestUnmappableColumnsFailNamingTheColumn(t *testing.T) {
 			if strings.Contains(err.Error(), "\n") {
 				t.Errorf("error is not one line: %q", err)
 			}
-			var usage *clierr.UsageError
+			var usage *input.Error
 			_ = errors.As(err, &usage)
 			f.lakeUntouched(tc.table)
 		})

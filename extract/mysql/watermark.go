@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/lakectl/lakectl/extract/internal/watermark"
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake/schema"
 )
 
@@ -47,7 +47,7 @@ func cursorOf(c *column) (cursorType, error) {
 	case convDatetime:
 		return cursorTimestamp, nil
 	}
-	return "", clierr.Usagef("cursor column %q has type %s; a cursor must be an integer, DATE, DATETIME or TIMESTAMP column", c.Name, c.Declared)
+	return "", input.Errorf("cursor column %q has type %s; a cursor must be an integer, DATE, DATETIME or TIMESTAMP column", c.Name, c.Declared)
 }
 
 // ordinal reads a cursor value's raw bytes; ok is false for NULL, zero
@@ -75,11 +75,11 @@ func (t cursorType) format(o int64) string { return watermark.CursorType(t).Form
 // days (rounded up), or an error for integer cursors.
 func (t cursorType) lookback(d time.Duration) (int64, error) {
 	if d > 0 && t == cursorInt {
-		return 0, clierr.Usagef("--lookback %s: a lookback is a duration and needs a DATE, DATETIME or TIMESTAMP cursor", d)
+		return 0, input.Errorf("--lookback %s: a lookback is a duration and needs a DATE, DATETIME or TIMESTAMP cursor", d)
 	}
 	lb, err := watermark.CursorType(t).Lookback(d)
 	if err != nil {
-		return 0, clierr.Usagef("--lookback %s: must not be negative", d)
+		return 0, input.Errorf("--lookback %s: must not be negative", d)
 	}
 	return lb, nil
 }

@@ -1,11 +1,17 @@
-// Package clierr holds the typed errors that decide lakectl's exit code,
-// and the one function that maps an error to that code (SPEC.md).
+// Package clierr maps errors to lakectl's exit codes (SPEC.md). Only the
+// command layer imports it: libraries return their own domain errors
+// (bad input as *input.Error, lake.LockedError, schema.BreakingChangeError,
+// lake.ErrNoBucket) and Code decides what each earns.
 package clierr
 
 import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/lakectl/lakectl/internal/input"
+	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/schema"
 )
 
 // Exit codes, as SPEC.md fixes them.
@@ -38,29 +44,13 @@ func Usagef(format string, args ...any) error {
 	return &UsageError{Err: fmt.Errorf(format, args...)}
 }
 
-// LockedError says another run holds a job's lock. Exit 75.
-type LockedError struct {
-	Lock  string // the lock's name, e.g. "extract-orders"
-	Owner string // who holds it: host, pid, since when
-}
+// LockedError says another run holds a lock. Exit 75. The lake's type;
+// libraries return it.
+type LockedError = lake.LockedError
 
-func (e *LockedError) Error() string {
-	return fmt.Sprintf("lock %s is held by %s; another run is in progress, try again later", e.Lock, e.Owner)
-}
-
-// BreakingChangeError says a schema change is breaking. Exit 3.
-type BreakingChangeError struct {
-	Table   string
-	Changes []string // one line per column: what changed and why it breaks
-}
-
-func (e *BreakingChangeError) Error() string {
-	msg := fmt.Sprintf("breaking schema change in table %s", e.Table)
-	for _, c := range e.Changes {
-		msg += "; " + c
-	}
-	return msg
-}
+// BreakingChangeError says a schema change is breaking. Exit 3. The
+// schema package's type; libraries return it.
+type BreakingChangeError = schema.BreakingChangeError
 
 // QualityError says a data-quality rule of severity error failed. Exit 4.
 type QualityError struct{ Err error }
@@ -79,7 +69,7 @@ func Code(err error) int {
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &usage):
+	case errors.As(err, &usage), input.Is(err), errors.Is(err, lake.ErrNoBucket):
 		return ExitUsage
 	case errors.As(err, &locked):
 		return ExitLocked

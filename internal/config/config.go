@@ -19,7 +19,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 )
 
 // EnvPrefix is the prefix of lakectl's environment variables. Unknown
@@ -230,20 +230,20 @@ func (l *Loader) ReadFile(explicit string) error {
 	}
 	if err := raw.ReadInConfig(); err != nil {
 		if os.IsNotExist(err) || strings.Contains(err.Error(), "no such file") {
-			return clierr.Usagef("config file %s does not exist; check --config or LAKECTL_CONFIG", path)
+			return input.Errorf("config file %s does not exist; check --config or LAKECTL_CONFIG", path)
 		}
-		return clierr.Usagef("config file %s is unreadable: %s; fix its syntax", path, firstLine(err.Error()))
+		return input.Errorf("config file %s is unreadable: %s; fix its syntax", path, firstLine(err.Error()))
 	}
 	settings := raw.AllSettings()
 	if err := checkKeys(settings, reflect.TypeOf(Config{}), ""); err != nil {
-		return clierr.Usagef("config file %s: %v", path, err)
+		return input.Errorf("config file %s: %v", path, err)
 	}
 	expanded, err := expand(settings, "")
 	if err != nil {
-		return clierr.Usagef("config file %s: %v", path, err)
+		return input.Errorf("config file %s: %v", path, err)
 	}
 	if err := l.v.MergeConfigMap(expanded.(map[string]any)); err != nil {
-		return clierr.Usagef("config file %s: %v", path, err)
+		return input.Errorf("config file %s: %v", path, err)
 	}
 	l.file = path
 	return nil
@@ -263,17 +263,17 @@ func (l *Loader) Config() (*Config, error) {
 		dc.DecodeHook = mapstructure.StringToSliceHookFunc(",")
 	}
 	if err := l.v.Unmarshal(&c, dc); err != nil {
-		return nil, clierr.Usagef("configuration: %v", err)
+		return nil, input.Errorf("configuration: %v", err)
 	}
 	switch c.Output {
 	case "text", "json":
 	default:
-		return nil, clierr.Usagef("output %q is not text or json; use -o text or -o json", c.Output)
+		return nil, input.Errorf("output %q is not text or json; use -o text or -o json", c.Output)
 	}
 	switch c.LogFormat {
 	case "", "text", "json":
 	default:
-		return nil, clierr.Usagef("log format %q is not text or json", c.LogFormat)
+		return nil, input.Errorf("log format %q is not text or json", c.LogFormat)
 	}
 	if _, err := c.Timeouts(); err != nil {
 		return nil, err
@@ -429,7 +429,7 @@ func ParseDuration(key, s string) (time.Duration, error) {
 		d, err = time.ParseDuration(rest)
 	}
 	if err != nil {
-		return 0, clierr.Usagef("%s %q is not a duration such as 15m, 2h or 7d", key, s)
+		return 0, input.Errorf("%s %q is not a duration such as 15m, 2h or 7d", key, s)
 	}
 	return days + d, nil
 }
@@ -456,7 +456,7 @@ func ParseSize(key, s string) (int64, error) {
 		"g": 1 << 30, "gb": 1e9, "gib": 1 << 30, "t": 1 << 40, "tb": 1e12, "tib": 1 << 40}[unit]
 	var n float64
 	if _, err := fmt.Sscanf(num, "%g", &n); err != nil || mult == 0 || n <= 0 {
-		return 0, clierr.Usagef("%s %q is not a size such as 128MiB or 1GB", key, s)
+		return 0, input.Errorf("%s %q is not a size such as 128MiB or 1GB", key, s)
 	}
 	return int64(n * mult), nil
 }

@@ -5,7 +5,7 @@ import (
 	"io/fs"
 	"os"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 )
 
 // checkConfigPath tells apart the ways a config file can be unusable
@@ -14,15 +14,15 @@ func checkConfigPath(path string) error {
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return clierr.Usagef("config file %s does not exist; check --config or LAKECTL_CONFIG", path)
+		return input.Errorf("config file %s does not exist; check --config or LAKECTL_CONFIG", path)
 	case err != nil:
-		return clierr.Usagef("config file %s cannot be read (%v); check its permissions", path, errors.Unwrap(err))
+		return input.Errorf("config file %s cannot be read (%v); check its permissions", path, errors.Unwrap(err))
 	case fi.IsDir():
-		return clierr.Usagef("config file %s is a folder; give --config the YAML file inside it", path)
+		return input.Errorf("config file %s is a folder; give --config the YAML file inside it", path)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return clierr.Usagef("config file %s cannot be read (%v); check its permissions", path, errors.Unwrap(err))
+		return input.Errorf("config file %s cannot be read (%v); check its permissions", path, errors.Unwrap(err))
 	}
 	return f.Close()
 }

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/netx"
 )
 
@@ -29,7 +29,7 @@ func positiveDuration(key, s string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(strings.TrimSpace(s))
 	if err != nil || d <= 0 {
-		return 0, clierr.Usagef("--%s %q is not a positive duration such as 30s or 5m (also %s_%s, or %s in the config file)",
+		return 0, input.Errorf("--%s %q is not a positive duration such as 30s or 5m (also %s_%s, or %s in the config file)",
 			strings.ReplaceAll(key, "_", "-"), s, EnvPrefix, strings.ToUpper(key), key)
 	}
 	return d, nil

@@ -25,7 +25,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/table"
@@ -134,7 +134,7 @@ type PartitionResult struct {
 func LockName(tbl string) string { return "compact." + tbl }
 
 // Compact rewrites the small files of the table's partitions. It takes the
-// table's compaction lock (a *clierr.LockedError, exit 75, when another run
+// table's compaction lock (a *lake.LockedError, exit 75, when another run
 // holds it), recovers crashed transactions, then compacts each partition in
 // its own transaction. An unknown table or partition is a usage error.
 // Files that cannot be read or merged are left in place and named in
@@ -223,13 +223,13 @@ func (o Options) withDefaults() Options {
 
 func (o Options) validate() error {
 	if o.Table == "" {
-		return clierr.Usagef("lake compact: name the table to compact")
+		return input.Errorf("lake compact: name the table to compact")
 	}
 	if o.SmallFileBytes > o.TargetFileBytes {
-		return clierr.Usagef("lake compact: the small-file threshold (%d bytes) exceeds the target size (%d bytes)", o.SmallFileBytes, o.TargetFileBytes)
+		return input.Errorf("lake compact: the small-file threshold (%d bytes) exceeds the target size (%d bytes)", o.SmallFileBytes, o.TargetFileBytes)
 	}
 	if _, err := codecOf(o.Codec); err != nil {
-		return clierr.Usage(err)
+		return input.Wrap(err)
 	}
 	for _, p := range o.Partitions {
 		if _, err := parseFilter(p); err != nil {

@@ -217,7 +217,7 @@ func TestCompactWhileLockHeldExits75(t *testing.T) {
 	}
 	defer lock.Release(ctx)
 	_, err = Compact(ctx, store, Options{Table: "orders"})
-	var le *clierr.LockedError
+	var le *lake.LockedError
 	if !errors.As(err, &le) || clierr.Code(err) != 75 {
 		t.Fatalf("err %v, want a LockedError", err)
 	}

@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/parquetfile"
 	"github.com/lakectl/lakectl/lake/schema"
@@ -47,7 +47,7 @@ func parseFilter(s string) (filter, error) {
 	for seg := range strings.SplitSeq(strings.Trim(s, "/"), "/") {
 		k, v, ok := strings.Cut(seg, "=")
 		if !ok || k == "" || v == "" {
-			return filter{}, clierr.Usagef("invalid partition %q: want KEY=VALUE, or KEY=VALUE/KEY2=VALUE2 for nested partitions", s)
+			return filter{}, input.Errorf("invalid partition %q: want KEY=VALUE, or KEY=VALUE/KEY2=VALUE2 for nested partitions", s)
 		}
 		f.folders = append(f.folders, k+"="+v)
 	}
@@ -125,12 +125,12 @@ func listSmallFiles(ctx context.Context, tbl *table.Table, opts Options) ([]part
 			return nil, err
 		}
 		if !known {
-			return nil, clierr.Usage(fmt.Errorf("table %q has no files in the lake: %w (check the name with `lakectl lake ls`)", opts.Table, errUnknownTable))
+			return nil, input.Wrap(fmt.Errorf("table %q has no files in the lake: %w (check the name with `lakectl lake ls`)", opts.Table, errUnknownTable))
 		}
 	}
 	for i, ok := range matched {
 		if !ok {
-			return nil, clierr.Usagef("table %s has no partition %q (partitions look like: %s; see `lakectl lake ls %s`)",
+			return nil, input.Errorf("table %s has no partition %q (partitions look like: %s; see `lakectl lake ls %s`)",
 				opts.Table, filters[i].raw, strings.Join(examples, ", "), opts.Table)
 		}
 	}

@@ -246,3 +246,19 @@ func (s Schema) Fingerprint() string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }
+
+// BreakingChangeError says a table's schema changed in a way its readers
+// cannot follow in place: a type narrowed or changed kind, a column went,
+// files disagree. Changes has one line per column.
+type BreakingChangeError struct {
+	Table   string
+	Changes []string // one line per column: what changed and why it breaks
+}
+
+func (e *BreakingChangeError) Error() string {
+	msg := fmt.Sprintf("breaking schema change in table %s", e.Table)
+	for _, c := range e.Changes {
+		msg += "; " + c
+	}
+	return msg
+}

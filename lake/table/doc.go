@@ -9,7 +9,7 @@
 //
 //	lock, err := table.AcquireLock(ctx, store, "extract-orders", table.LockOptions{Command: "extract mysql orders"})
 //	if err != nil {
-//		return err // *clierr.LockedError (exit 75) when another run holds it
+//		return err // *lake.LockedError (exit 75) when another run holds it
 //	}
 //	defer lock.Release(ctx)
 //	tbl, err := table.Open(store, "orders")

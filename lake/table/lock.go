@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/lake"
 )
 
@@ -77,7 +76,7 @@ type Lock struct {
 const maxTakeoverAttempts = 5
 
 // AcquireLock takes the named lock (_lakectl/locks/<name>.json) or returns
-// a *clierr.LockedError (exit 75) naming the holder when a live run holds
+// a *lake.LockedError (exit 75) naming the holder when a live run holds
 // it. A stale lock (not refreshed for its StaleAfter, or held by a process
 // of this host that is gone) is taken over with If-Match on its ETag, so
 // two takers cannot both win. The caller must Release the lock.
@@ -110,7 +109,7 @@ func AcquireLock(ctx context.Context, store lake.Store, name string, opts LockOp
 			stale = opts.StaleAfter
 		}
 		if !dead(cur.owner, cur.Refreshed, stale, now, me) || attempt >= maxTakeoverAttempts {
-			return nil, &clierr.LockedError{Lock: name, Owner: describeHolder(cur)}
+			return nil, &lake.LockedError{Lock: name, Owner: describeHolder(cur)}
 		}
 		oi, err = lake.PutJSON(ctx, store, key, info, lake.PutOptions{IfMatch: etag})
 		if err == nil {
@@ -254,6 +253,6 @@ func (l *Lock) Release(ctx context.Context) error {
 }
 
 func isLocked(err error) bool {
-	var le *clierr.LockedError
+	var le *lake.LockedError
 	return errors.As(err, &le)
 }

@@ -30,7 +30,7 @@ func TestLockIsExclusiveAcrossGoroutines(t *testing.T) {
 					for r := 0; r < rounds; {
 						l, err := AcquireLock(ctx, store, "job-x", LockOptions{})
 						if err != nil {
-							var le *clierr.LockedError
+							var le *lake.LockedError
 							if !errors.As(err, &le) || clierr.Code(err) != clierr.ExitLocked {
 								t.Errorf("acquire: %v", err)
 								return
@@ -70,7 +70,7 @@ func TestLockHeldReportsOwner(t *testing.T) {
 	}
 	defer l.Release(ctx)
 	_, err = AcquireLock(ctx, store, "extract-orders", LockOptions{})
-	var le *clierr.LockedError
+	var le *lake.LockedError
 	if !errors.As(err, &le) || clierr.Code(err) != 75 {
 		t.Fatalf("second acquire: %v, want LockedError", err)
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 )
 
 // Key prefixes of the lake layout (docs/architecture.md, "Lake layout").
@@ -26,12 +26,12 @@ const MaxNameLen = 128
 // A bad name is a usage error (exit 2).
 func ValidateName(name string) error {
 	if name == "" || len(name) > MaxNameLen {
-		return clierr.Usagef("invalid table name %q: want 1 to %d characters of a-z, 0-9 and _", name, MaxNameLen)
+		return input.Errorf("invalid table name %q: want 1 to %d characters of a-z, 0-9 and _", name, MaxNameLen)
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-			return clierr.Usagef("invalid table name %q: only lowercase a-z, 0-9 and _ are allowed", name)
+			return input.Errorf("invalid table name %q: only lowercase a-z, 0-9 and _ are allowed", name)
 		}
 	}
 	return nil
@@ -41,16 +41,16 @@ func ValidateName(name string) error {
 // [A-Za-z0-9_.-], so it is a safe single key segment.
 func validateJob(kind, name string) error {
 	if name == "" || len(name) > MaxNameLen {
-		return clierr.Usagef("invalid %s name %q: want 1 to %d characters of A-Z, a-z, 0-9, '_', '.' and '-'", kind, name, MaxNameLen)
+		return input.Errorf("invalid %s name %q: want 1 to %d characters of A-Z, a-z, 0-9, '_', '.' and '-'", kind, name, MaxNameLen)
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return clierr.Usagef("invalid %s name %q: only A-Z, a-z, 0-9, '_', '.' and '-' are allowed", kind, name)
+			return input.Errorf("invalid %s name %q: only A-Z, a-z, 0-9, '_', '.' and '-' are allowed", kind, name)
 		}
 	}
 	if name[0] == '.' {
-		return clierr.Usagef("invalid %s name %q: must not start with '.'", kind, name)
+		return input.Errorf("invalid %s name %q: must not start with '.'", kind, name)
 	}
 	return nil
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake/schema"
 )
 
@@ -51,19 +51,19 @@ func ParsePartitionRule(s string) (PartitionRule, error) {
 	switch r.Unit {
 	case UnitValue, UnitDay, UnitHour, UnitMonth:
 	default:
-		return PartitionRule{}, clierr.Usagef("invalid partition rule %q: unit must be day, hour or month", s)
+		return PartitionRule{}, input.Errorf("invalid partition rule %q: unit must be day, hour or month", s)
 	}
 	return r, nil
 }
 
 func (r PartitionRule) validateName() error {
 	if r.Column == "" || len(r.Column) > MaxNameLen {
-		return clierr.Usagef("invalid partition column %q: want 1 to %d characters", r.Column, MaxNameLen)
+		return input.Errorf("invalid partition column %q: want 1 to %d characters", r.Column, MaxNameLen)
 	}
 	for i := 0; i < len(r.Column); i++ {
 		c := r.Column[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-			return clierr.Usagef("invalid partition column %q: only A-Z, a-z, 0-9 and _ can name a partition folder", r.Column)
+			return input.Errorf("invalid partition column %q: only A-Z, a-z, 0-9 and _ can name a partition folder", r.Column)
 		}
 	}
 	return nil
@@ -116,20 +116,20 @@ func newPartitioner(r PartitionRule, s schema.Schema) (*partitioner, error) {
 	}
 	i := s.Index(r.Column)
 	if i < 0 {
-		return nil, clierr.Usagef("partition column %q is not a column of the table (columns: %s)", r.Column, strings.Join(s.Names(), ", "))
+		return nil, input.Errorf("partition column %q is not a column of the table (columns: %s)", r.Column, strings.Join(s.Names(), ", "))
 	}
 	if s.Index(r.Key()) >= 0 {
-		return nil, clierr.Usagef("partition folder key %q would collide with the table's column of that name", r.Key())
+		return nil, input.Errorf("partition folder key %q would collide with the table's column of that name", r.Key())
 	}
 	t := s.Columns[i].Type
 	switch r.Unit {
 	case UnitDay, UnitMonth:
 		if t.Kind != schema.Timestamp && t.Kind != schema.Date {
-			return nil, clierr.Usagef("partition rule %s needs a timestamp or date column; %s is %s", r, r.Column, t)
+			return nil, input.Errorf("partition rule %s needs a timestamp or date column; %s is %s", r, r.Column, t)
 		}
 	case UnitHour:
 		if t.Kind != schema.Timestamp {
-			return nil, clierr.Usagef("partition rule %s needs a timestamp column; %s is %s", r, r.Column, t)
+			return nil, input.Errorf("partition rule %s needs a timestamp column; %s is %s", r, r.Column, t)
 		}
 	}
 	return &partitioner{rule: r, col: i, typ: t}, nil

@@ -17,7 +17,7 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2" // the database/sql driver "duckdb"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/warehouse/driver"
 )
@@ -45,7 +45,7 @@ type Warehouse struct {
 // is an in-memory database.
 func Open(_ context.Context, path string) (*Warehouse, error) {
 	if path == "" {
-		return nil, clierr.Usagef("warehouse URL duckdb://: no database file (use duckdb://./warehouse.duckdb)")
+		return nil, input.Errorf("warehouse URL duckdb://: no database file (use duckdb://./warehouse.duckdb)")
 	}
 	dsn := path
 	if path == ":memory:" {
@@ -97,7 +97,7 @@ func scanRows(rows *sql.Rows, fn func(scan func(...any) error) error) error {
 // openErr turns DuckDB's file lock conflict into the typed "held" error.
 func (w *Warehouse) openErr(err error) error {
 	if err != nil && strings.Contains(err.Error(), "Could not set lock on file") {
-		return &clierr.LockedError{Lock: "duckdb " + w.path, Owner: "another process (DuckDB allows one writer per file)"}
+		return &lake.LockedError{Lock: "duckdb " + w.path, Owner: "another process (DuckDB allows one writer per file)"}
 	}
 	return err
 }

@@ -6,7 +6,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/warehouse"
 	"github.com/lakectl/lakectl/warehouse/scale"
@@ -25,7 +25,7 @@ type AbandonOptions struct {
 // committed keeps the rebuilt table live (and TABLE__old, if any).
 func Abandon(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts AbandonOptions) (*Run, error) {
 	if opts.RunID == "" {
-		return nil, clierr.Usagef("rebuild abandon: name the run (see `lakectl rebuild status`)")
+		return nil, input.Errorf("rebuild abandon: name the run (see `lakectl rebuild status`)")
 	}
 	r, lock, err := lockRun(ctx, store, opts.RunID)
 	if err != nil {
@@ -34,13 +34,13 @@ func Abandon(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts
 	defer func() { _ = lock.Release(context.WithoutCancel(ctx)) }()
 	switch {
 	case r.State == RunDone:
-		return nil, clierr.Usagef("rebuild run %s finished: nothing to abandon", r.Run)
+		return nil, input.Errorf("rebuild run %s finished: nothing to abandon", r.Run)
 	case r.State == RunAbandoned:
 		return r, nil
 	case r.Warehouse != wh.String():
-		return nil, clierr.Usagef("rebuild run %s ran on warehouse %s, not %s: configure that warehouse to abandon it", r.Run, r.Warehouse, wh.String())
+		return nil, input.Errorf("rebuild run %s ran on warehouse %s, not %s: configure that warehouse to abandon it", r.Run, r.Warehouse, wh.String())
 	case r.ScaleTo > 0 && opts.Scaler == nil:
-		return nil, clierr.Usagef("rebuild run %s resized %s: name it with --cluster / --workgroup (or in the redshift:// URL) to restore it", r.Run, r.Compute)
+		return nil, input.Errorf("rebuild run %s resized %s: name it with --cluster / --workgroup (or in the redshift:// URL) to restore it", r.Run, r.Compute)
 	}
 	x := newExecutor(store, wh, r, opts.Scaler, 1, nil, nil)
 	if r.ScaleTo > 0 {
@@ -79,13 +79,13 @@ func (r *Run) replaceMigration(wh warehouse.Warehouse, opts ResumeOptions) error
 	if text == "" {
 		b, err := os.ReadFile(opts.MigrationFile)
 		if err != nil {
-			return clierr.Usagef("read --migration file: %v", err)
+			return input.Errorf("read --migration file: %v", err)
 		}
 		text = string(b)
 	}
 	st := r.step(StepCreate)
 	if st.Status == Done || st.Done > 0 {
-		return clierr.Usagef("rebuild run %s: step %d (%s) committed %d statements of the stored migration, so a corrected one cannot replace it: give it up with `lakectl rebuild abandon %s` and apply again", r.Run, st.N, st.Name, max(st.Done, 1), r.Run)
+		return input.Errorf("rebuild run %s: step %d (%s) committed %d statements of the stored migration, so a corrected one cannot replace it: give it up with `lakectl rebuild abandon %s` and apply again", r.Run, st.N, st.Name, max(st.Done, 1), r.Run)
 	}
 	n, err := tableNames(wh, r.Table, r.Target)
 	if err != nil {
@@ -96,7 +96,7 @@ func (r *Run) replaceMigration(wh warehouse.Warehouse, opts ResumeOptions) error
 		return err
 	}
 	if isInPlace(stmts, n.migrationData(r.Table)) != r.InPlace {
-		return clierr.Usagef("rebuild run %s: the corrected migration changes the kind of rebuild (in place or new table): give it up with `lakectl rebuild abandon %s` and apply again", r.Run, r.Run)
+		return input.Errorf("rebuild run %s: the corrected migration changes the kind of rebuild (in place or new table): give it up with `lakectl rebuild abandon %s` and apply again", r.Run, r.Run)
 	}
 	r.Migration, r.MigrationFile = text, opts.MigrationFile
 	r.MigrationReplaced = opts.MigrationFile

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/lake"
@@ -52,7 +52,7 @@ func Apply(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts O
 	}
 	for _, o := range runs {
 		if o.Table == r.Table && !o.Finished() {
-			return nil, clierr.Usagef("rebuild run %s of %s is unfinished (%s): %s", o.Run, o.Table, o.State, o.wayOut())
+			return nil, input.Errorf("rebuild run %s of %s is unfinished (%s): %s", o.Run, o.Table, o.State, o.wayOut())
 		}
 	}
 	x := newExecutor(store, wh, r, opts.Scaler, opts.Parallel, opts.Logger, opts.Progress)
@@ -62,7 +62,7 @@ func Apply(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts O
 			return nil, err
 		}
 		if ok {
-			return nil, clierr.Usagef("warehouse table %s exists already: a rebuild needs its name free (drop it, or keep it under another name)", t)
+			return nil, input.Errorf("warehouse table %s exists already: a rebuild needs its name free (drop it, or keep it under another name)", t)
 		}
 	}
 	if err := r.fillPlan(ctx, store, wh, opts.Scaler, opts.Parallel); err != nil {
@@ -100,10 +100,10 @@ func Resume(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts 
 		}
 		switch len(open) {
 		case 0:
-			return nil, clierr.Usagef("no unfinished rebuild run to resume (see `lakectl rebuild status`)")
+			return nil, input.Errorf("no unfinished rebuild run to resume (see `lakectl rebuild status`)")
 		case 1:
 		default:
-			return nil, clierr.Usagef("several unfinished rebuild runs: name one of %s", strings.Join(open, ", "))
+			return nil, input.Errorf("several unfinished rebuild runs: name one of %s", strings.Join(open, ", "))
 		}
 	}
 	r, lock, err := lockRun(ctx, store, id)
@@ -115,11 +115,11 @@ func Resume(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts 
 	case r.State == RunDone:
 		return r, nil
 	case r.State == RunAbandoned:
-		return nil, clierr.Usagef("rebuild run %s was abandoned: start a new one with `lakectl rebuild apply`", r.Run)
+		return nil, input.Errorf("rebuild run %s was abandoned: start a new one with `lakectl rebuild apply`", r.Run)
 	case r.Warehouse != wh.String():
-		return nil, clierr.Usagef("rebuild run %s ran on warehouse %s, not %s: configure that warehouse to resume it", r.Run, r.Warehouse, wh.String())
+		return nil, input.Errorf("rebuild run %s ran on warehouse %s, not %s: configure that warehouse to resume it", r.Run, r.Warehouse, wh.String())
 	case r.ScaleTo > 0 && opts.Scaler == nil:
-		return nil, clierr.Usagef("rebuild run %s resizes %s: name it with --cluster / --workgroup (or in the redshift:// URL) to resume", r.Run, r.Compute)
+		return nil, input.Errorf("rebuild run %s resizes %s: name it with --cluster / --workgroup (or in the redshift:// URL) to resume", r.Run, r.Compute)
 	}
 	if err := r.replaceMigration(wh, opts); err != nil {
 		return nil, err
@@ -305,7 +305,7 @@ func (x *executor) create(ctx context.Context) error {
 		return err
 	}
 	if !ok {
-		return clierr.Usagef("the migration ran but did not create %s ({{.NewTable}})", x.r.NewTable)
+		return input.Errorf("the migration ran but did not create %s ({{.NewTable}})", x.r.NewTable)
 	}
 	return nil
 }

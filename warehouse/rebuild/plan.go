@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/warehouse"
 	"github.com/lakectl/lakectl/warehouse/driver"
@@ -36,7 +36,7 @@ func tableNames(wh warehouse.Warehouse, table, into string) (names, error) {
 		schemaName, name = wh.DefaultSchema(), into
 	}
 	if schemaName == "" || name == "" || strings.Contains(name, ".") {
-		return names{}, clierr.Usagef("rebuild --into %q: want SCHEMA.TABLE or TABLE", into)
+		return names{}, input.Errorf("rebuild --into %q: want SCHEMA.TABLE or TABLE", into)
 	}
 	schemaName, name = strings.ToLower(schemaName), strings.ToLower(name)
 	n := names{schema: schemaName, name: name, lit: driver.LiteralFor(wh)}
@@ -130,21 +130,21 @@ func Plan(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts Op
 // newRun checks the options and builds the run with its steps pending.
 func newRun(wh warehouse.Warehouse, opts Options) (*Run, error) {
 	if opts.Table == "" {
-		return nil, clierr.Usagef("rebuild: no lake table given")
+		return nil, input.Errorf("rebuild: no lake table given")
 	}
 	text := opts.Migration
 	if text == "" {
 		if opts.MigrationFile == "" {
-			return nil, clierr.Usagef("rebuild %s: --migration FILE.sql is required (SQL that creates {{.NewTable}}; see docs/rebuild.md)", opts.Table)
+			return nil, input.Errorf("rebuild %s: --migration FILE.sql is required (SQL that creates {{.NewTable}}; see docs/rebuild.md)", opts.Table)
 		}
 		b, err := os.ReadFile(opts.MigrationFile)
 		if err != nil {
-			return nil, clierr.Usagef("read --migration file: %v", err)
+			return nil, input.Errorf("read --migration file: %v", err)
 		}
 		text = string(b)
 	}
 	if opts.ScaleTo > 0 && opts.Scaler == nil {
-		return nil, clierr.Usagef("rebuild --scale-to needs a Redshift cluster or workgroup to resize")
+		return nil, input.Errorf("rebuild --scale-to needs a Redshift cluster or workgroup to resize")
 	}
 	n, err := tableNames(wh, opts.Table, opts.Into)
 	if err != nil {

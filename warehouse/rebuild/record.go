@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake"
 )
 
@@ -43,7 +43,7 @@ func loadRun(ctx context.Context, store lake.Store, id string) (*Run, error) {
 	key := runKey(id)
 	info, err := store.Stat(ctx, key)
 	if errors.Is(err, lake.ErrNotExist) {
-		return nil, clierr.Usagef("no rebuild run %q (see `lakectl rebuild status`)", id)
+		return nil, input.Errorf("no rebuild run %q (see `lakectl rebuild status`)", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read rebuild run %s: %w", id, err)

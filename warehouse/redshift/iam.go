@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/redshiftserverless"
 	"github.com/aws/smithy-go"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/warehouse/driver"
 	"github.com/lakectl/lakectl/warehouse/postgres"
 )
@@ -45,9 +45,9 @@ type iamCredentials struct {
 func newIAMCredentials(cfg Config, user, db string) (*iamCredentials, error) {
 	switch {
 	case user == "":
-		return nil, clierr.Usagef("warehouse URL: iam=true needs the database user: redshift://USER@HOST:5439/DB?iam=true&cluster=ID")
+		return nil, input.Errorf("warehouse URL: iam=true needs the database user: redshift://USER@HOST:5439/DB?iam=true&cluster=ID")
 	case cfg.Cluster == "" && cfg.Workgroup == "":
-		return nil, clierr.Usagef("warehouse URL: iam=true needs cluster=ID (provisioned) or workgroup=NAME (serverless) to ask for temporary credentials")
+		return nil, input.Errorf("warehouse URL: iam=true needs cluster=ID (provisioned) or workgroup=NAME (serverless) to ask for temporary credentials")
 	}
 	return &iamCredentials{user: user, db: db, cluster: cfg.Cluster, workgroup: cfg.Workgroup}, nil
 }

@@ -16,7 +16,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/warehouse/driver"
@@ -77,13 +77,13 @@ func ParseURL(u *url.URL) (Config, error) {
 		cfg.LoadMethod = MethodCopy
 	}
 	if cfg.LoadMethod != MethodCopy && cfg.LoadMethod != MethodInsert {
-		return cfg, clierr.Usagef("warehouse URL %s: load_method must be copy or insert", redact.URL(u))
+		return cfg, input.Errorf("warehouse URL %s: load_method must be copy or insert", redact.URL(u))
 	}
 	if cfg.LoadMethod == MethodCopy && cfg.IAMRole == "" {
-		return cfg, clierr.Usagef("warehouse URL %s: COPY needs iam_role=ARN (a role the cluster may assume to read the lake), or use load_method=insert", redact.URL(u))
+		return cfg, input.Errorf("warehouse URL %s: COPY needs iam_role=ARN (a role the cluster may assume to read the lake), or use load_method=insert", redact.URL(u))
 	}
 	if cfg.Cluster != "" && cfg.Workgroup != "" {
-		return cfg, clierr.Usagef("warehouse URL %s: give cluster= or workgroup=, not both", redact.URL(u))
+		return cfg, input.Errorf("warehouse URL %s: give cluster= or workgroup=, not both", redact.URL(u))
 	}
 	if q.Get("sslmode") == "" {
 		q.Set("sslmode", "require")
@@ -120,7 +120,7 @@ func Open(_ context.Context, u *url.URL, opts Options) (*Warehouse, error) {
 	}
 	client, err := postgres.NewClient(cfg.ConnURL)
 	if err != nil {
-		return nil, clierr.Usage(err)
+		return nil, input.Wrap(err)
 	}
 	if cfg.IAM {
 		if err := useIAM(cfg, client, u.User.Username(), u.Path); err != nil {
@@ -219,7 +219,7 @@ func (w *Warehouse) copies(job *driver.StageJob) ([]*copyStmt, error) {
 			return nil, fmt.Errorf("lake file %s is a compaction of files of which some were loaded already, and Redshift COPY cannot load part of a Parquet file: load it with load_method=insert in the warehouse URL, or run `lakectl warehouse reprocess`", f.Key)
 		}
 		if u := job.Store.URL(f.Key); !strings.HasPrefix(u, "s3://") {
-			return nil, clierr.Usagef("Redshift COPY reads the lake from S3, but lake file %s is at %s: use an s3:// lake, or load_method=insert in the warehouse URL", f.Key, u)
+			return nil, input.Errorf("Redshift COPY reads the lake from S3, but lake file %s is at %s: use an s3:// lake, or load_method=insert in the warehouse URL", f.Key, u)
 		}
 	}
 	var out []*copyStmt

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/table"
 )
@@ -187,7 +186,7 @@ func (s *Scaler) RestoreLeftover(ctx context.Context, store lake.Store, dryRun b
 			Plan: []string{fmt.Sprintf("restore %s to %d %s first: %s", s.what(), rec.Original, rec.Unit, Pending(rec))}}, nil
 	}
 	lock, err := table.AcquireLock(ctx, store, lockName(s.Name()), table.LockOptions{})
-	var locked *clierr.LockedError
+	var locked *lake.LockedError
 	if errors.As(err, &locked) {
 		return nil, nil // a live run resized it and restores it itself
 	}

@@ -12,7 +12,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 )
 
 // Options of one resize.
@@ -64,7 +64,7 @@ func (s *Scaler) Scale(ctx context.Context, opts Options) (*Result, error) {
 	res := &Result{Kind: s.r.kind(), Name: s.Name(), Unit: s.r.unit(), To: opts.To, DryRun: opts.DryRun}
 	defer func() { res.DurationS = time.Since(start).Seconds() }()
 	if opts.To <= 0 {
-		return nil, clierr.Usagef("resize %s: the target size must be positive", s.what())
+		return nil, input.Errorf("resize %s: the target size must be positive", s.what())
 	}
 	cur, err := s.r.size(ctx)
 	if err != nil {
@@ -80,7 +80,7 @@ func (s *Scaler) Scale(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	if !opts.Restore && cur.Count != opts.To && !slices.Contains(res.Allowed, opts.To) {
-		return nil, clierr.Usagef("resize %s from %d to %d %s is not allowed; allowed: %s", s.what(), cur.Count, opts.To, s.r.unit(), FormatSizes(res.Allowed))
+		return nil, input.Errorf("resize %s from %d to %d %s is not allowed; allowed: %s", s.what(), cur.Count, opts.To, s.r.unit(), FormatSizes(res.Allowed))
 	}
 	if opts.DryRun {
 		res.Plan = []string{s.describe(cur, opts.To)}

@@ -25,7 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/redshift"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftserverless"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/warehouse/driver"
 	rsdriver "github.com/lakectl/lakectl/warehouse/redshift"
@@ -118,9 +118,9 @@ type resizer interface {
 func New(ctx context.Context, cfg Config) (*Scaler, error) {
 	switch {
 	case cfg.Cluster == "" && cfg.Workgroup == "":
-		return nil, clierr.Usagef("scaling needs a Redshift cluster or serverless workgroup: --cluster ID or --workgroup NAME (or cluster= / workgroup= in the redshift:// URL)")
+		return nil, input.Errorf("scaling needs a Redshift cluster or serverless workgroup: --cluster ID or --workgroup NAME (or cluster= / workgroup= in the redshift:// URL)")
 	case cfg.Cluster != "" && cfg.Workgroup != "":
-		return nil, clierr.Usagef("give --cluster or --workgroup, not both")
+		return nil, input.Errorf("give --cluster or --workgroup, not both")
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = DefaultPollInterval
@@ -169,12 +169,12 @@ func ConfigFor(wh driver.Warehouse, cfg Config) (Config, error) {
 	}
 	rs, ok := wh.(*rsdriver.Warehouse)
 	if !ok {
-		return cfg, clierr.Usagef("warehouse %s is %s: scaling resizes Redshift only (use a redshift:// warehouse with cluster=ID or workgroup=NAME, or name it with --cluster / --workgroup)", wh.String(), wh.Dialect())
+		return cfg, input.Errorf("warehouse %s is %s: scaling resizes Redshift only (use a redshift:// warehouse with cluster=ID or workgroup=NAME, or name it with --cluster / --workgroup)", wh.String(), wh.Dialect())
 	}
 	c := rs.Config()
 	cfg.Cluster, cfg.Workgroup = c.Cluster, c.Workgroup
 	if cfg.Cluster == "" && cfg.Workgroup == "" {
-		return cfg, clierr.Usagef("warehouse %s names no cluster: add cluster=ID (or workgroup=NAME) to the URL, or pass --cluster / --workgroup", wh.String())
+		return cfg, input.Errorf("warehouse %s names no cluster: add cluster=ID (or workgroup=NAME) to the URL, or pass --cluster / --workgroup", wh.String())
 	}
 	return cfg, nil
 }
