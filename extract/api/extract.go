@@ -97,7 +97,7 @@ func Extract(ctx context.Context, store lake.Store, opts Options) (*Result, erro
 		opts.HTTPClient = defaultClient(opts.Concurrency, opts.Timeouts)
 	}
 	if !opts.From.IsZero() && !opts.To.IsZero() && !opts.From.Before(opts.To) {
-		return nil, input.Errorf("--from %s is not before --to %s", opts.From.Format(time.RFC3339), opts.To.Format(time.RFC3339))
+		return nil, input.Errorf("%s %s is not before %s %s", input.Option("from"), opts.From.Format(time.RFC3339), input.Option("to"), opts.To.Format(time.RFC3339))
 	}
 	specs, err := loadSpecs(ctx, store, opts)
 	if err != nil {
@@ -170,7 +170,7 @@ func loadSpecs(ctx context.Context, store lake.Store, opts Options) ([]*Spec, er
 		paths = append(paths, more...)
 	}
 	if len(paths) == 0 {
-		return nil, input.Errorf("no source spec given: use --source SPEC or --sources DIR")
+		return nil, input.Errorf("no source spec given: use %s SPEC or %s DIR", input.Option("source"), input.Option("sources"))
 	}
 	var specs []*Spec
 	names := map[string]string{}

@@ -19,6 +19,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake"
 )
 
@@ -420,5 +421,31 @@ func TestCancelledRunResumesWithoutDuplicates(t *testing.T) {
 	got := tableAggregates(t, dir, "cut_tx")
 	if got.Rows != wantRows || got.DistinctVersions != wantRows || got.SumAmount != wantSum {
 		t.Errorf("after resume table = %+v (partial run had %d rows), want %d rows, sum %s", got, partial.Rows, wantRows, wantSum)
+	}
+}
+
+// Bad options name the options (input.Option), which the command line
+// labels as its flags.
+func TestBadOptionsNameTheirOptions(t *testing.T) {
+	store, _ := newLake(t)
+	day := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		opts Options
+		want string
+	}{
+		{Options{From: day, To: day}, "--from 2026-01-02T00:00:00Z is not before --to 2026-01-02T00:00:00Z"},
+		{Options{}, "no source spec given: use --source SPEC or --sources DIR"},
+	}
+	for _, c := range cases {
+		_, err := Extract(context.Background(), store, c.opts)
+		if clierr.Code(err) != clierr.ExitUsage {
+			t.Fatalf("exit code %d (%v), want 2", clierr.Code(err), err)
+		}
+		if got := input.Label(err, input.Flag).Error(); got != c.want {
+			t.Errorf("labelled error %q, want %q", got, c.want)
+		}
+		if strings.Contains(err.Error(), "--") {
+			t.Errorf("library error %q names a flag", err)
+		}
 	}
 }

@@ -12,7 +12,7 @@ import (
 
 // Coverage of a state's fingerprints: Seen holds every stored version of
 // the window days at or after its SeenFrom. A run that re-fetches days
-// before it (a raised lookback, --from/--to over stored windows) first
+// before it (a raised lookback, a From/To range over stored windows) first
 // reads the versions those days hold back from raw/, so that none is
 // stored twice (docs/api-sources.md, Record versions).
 const (

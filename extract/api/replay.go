@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lakectl/lakectl/extract/records"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/parquetfile"
 	"github.com/lakectl/lakectl/lake/schema"
@@ -19,7 +20,7 @@ import (
 // replayEndpoint rebuilds the endpoint's table from raw/ alone: a first
 // pass over the stored pages infers the types, a second writes the rows
 // (one version of each record, as extraction does) in one replace
-// transaction. With --from/--to only the windows in the range are rebuilt
+// transaction. With a From/To range only the windows in the range are rebuilt
 // and the table's rows of other windows are carried over unchanged.
 func (r *runner) replayEndpoint(ctx context.Context, ep *Endpoint) error {
 	tbl, lock, err := r.lockTable(ctx, ep)
@@ -128,7 +129,8 @@ func (r *runner) carryOver(ctx context.Context, w *rowBatcher, lay *layout, f ta
 	dst := lay.schema()
 	ws := src.Index("_window_start")
 	if ws < 0 {
-		return fmt.Errorf("%s has no _window_start column; replay the whole table (without --from/--to)", f.Key)
+		// Bad input: the range asks for what the table's files cannot tell.
+		return input.Errorf("%s has no _window_start column; replay the whole table (without %s/%s)", f.Key, input.Option("from"), input.Option("to"))
 	}
 	pos := make([]int, len(dst.Columns))
 	for i, c := range dst.Columns {

@@ -6,7 +6,7 @@ import (
 )
 
 // planUnits lists the account x window units of an endpoint for this run,
-// ordered by window start then account. Without --from/--to a window
+// ordered by window start then account. Without a From/To range a window
 // range starts at the account's watermark minus the lookback (or the
 // spec's start) and ends at now minus the delay, cut to whole granules.
 func planUnits(ep *Endpoint, accs []unitAccount, st jobState, from, to, now time.Time) []unit {
