@@ -72,31 +72,10 @@ const (
 // lists is stored, so the caller may commit their records.
 func (r *runner) fetchUnit(ctx context.Context, ep *Endpoint, u unit) fetched {
 	out := fetched{u: u, inf: records.NewInference()}
-	landing := make(chan error, 1)
-	inFlight := false
-	landed := func() error { // waits for the previous page's store
-		if !inFlight {
-			return nil
-		}
-		inFlight = false
-		return <-landing
-	}
-	r.fetchPages(ctx, ep, u, &out, func(base string, body []byte, meta rawMeta, async bool) error {
-		if err := landed(); err != nil {
-			return err
-		}
-		if !async {
-			_, err := putPage(ctx, r.store, &r.zws, base, body, meta)
-			return err
-		}
-		inFlight = true
-		go func() {
-			_, err := putPage(ctx, r.store, &r.zws, base, body, meta)
-			landing <- err
-		}()
-		return nil
-	})
-	if err := landed(); err != nil && out.err == nil {
+	uf := &unitFetch{r: r, ep: ep, u: u, out: &out, recordsPath: mustPath(ep.RecordsPath),
+		tokens: map[string]bool{}, landing: make(chan error, 1)}
+	uf.fetchPages(ctx)
+	if err := uf.landed(); err != nil && out.err == nil {
 		out.err = err
 	}
 	if out.err != nil {
@@ -106,11 +85,22 @@ func (r *runner) fetchUnit(ctx context.Context, ep *Endpoint, u unit) fetched {
 	return out
 }
 
-// fetchPages is fetchUnit's loop, recording pages and the error in out;
-// land stores a page (async: it may return before the page is stored; the
-// next call, or fetchUnit, waits for it).
-func (r *runner) fetchPages(ctx context.Context, ep *Endpoint, u unit, out *fetched, land func(base string, body []byte, meta rawMeta, async bool) error) {
-	pg := ep.Pagination
+// unitFetch is the fetch of one unit's pages, recorded in out.
+type unitFetch struct {
+	r           *runner
+	ep          *Endpoint
+	u           unit
+	out         *fetched
+	recordsPath jsonPath
+	tokens      map[string]bool // cursors and links followed, to stop on a repeat
+	kept        int64           // body bytes of this fetch's kept records (maxKeptBytes)
+	landing     chan error      // the outcome of the page store in flight
+	inFlight    bool
+}
+
+// fetchPages is fetchUnit's loop, recording pages and the error in out.
+func (f *unitFetch) fetchPages(ctx context.Context) {
+	pg := f.ep.Pagination
 	if pg == nil {
 		pg = &Pagination{Type: "none"}
 	}
@@ -122,87 +112,138 @@ func (r *runner) fetchPages(ctx context.Context, ep *Endpoint, u unit, out *fetc
 	if pg.Type == "page" && pg.StartPage == 0 {
 		ps.page = 1
 	}
-	recordsPath := mustPath(ep.RecordsPath)
-	seenTokens := map[string]bool{}
-	var kept int64
 	for page := 1; ; page++ {
-		target, err := r.buildURL(ep, u, ps)
+		next, last, err := f.fetchPage(ctx, pg, ps, page, maxPages)
 		if err != nil {
-			out.err = fmt.Errorf("account %s window %s: %w", u.account.ID, u.start.Format(keyTime), err)
+			f.out.err = err
 			return
 		}
-		res := r.fetchSlot(ctx, ep, u, target, ps)
-		if ctx.Err() != nil {
-			out.err = ctx.Err()
-			return
-		}
-		base := rawBase(r.spec.Name, ep.Name, u.account.ID, u.start, r.runID, page)
-		meta := rawMeta{
-			Source: r.spec.Name, Endpoint: ep.Name, Table: ep.TableName(r.spec), Account: u.account.ID,
-			WindowStart: u.start, WindowEnd: u.end, Run: r.runID, Page: page,
-			Method: strings.ToUpper(orDefault(ep.Method, "GET")), URL: u.cred.safeURL(ctx, target),
-			Status: res.status, Headers: selectHeaders(res.header, r.spec.RawHeaders, func(v string) string { return u.cred.safeText(ctx, v) }),
-			RequestedAt: res.requestedAt, ReceivedAt: res.receivedAt, Attempt: res.attempt,
-			Bytes: int64(len(res.body)),
-		}
-		if res.status != 0 {
-			r.stats.bytes.Add(int64(len(res.body)))
-		}
-		fail := func(err error) {
-			meta.Error = redact.String(ctx, err.Error())
-			if res.status != 0 { // a response arrived: keep it exactly as received
-				if perr := land(base, res.body, meta, false); perr != nil {
-					err = fmt.Errorf("%v (and %v)", err, perr)
-				}
-			}
-			out.err = fmt.Errorf("account %s window %s page %d: %w", u.account.ID, u.start.Format(keyTime), page, err)
-		}
-		if res.err != nil {
-			fail(res.err)
-			return
-		}
-		body, err := decodeBody(res.body)
-		if err != nil {
-			fail(err)
-			return
-		}
-		recs, err := recordsOf(body, recordsPath)
-		if err != nil {
-			fail(err)
-			return
-		}
-		if err := observe(ep, out.inf, recs); err != nil {
-			fail(err)
-			return
-		}
-		meta.Records = len(recs)
-		r.stats.records.Add(int64(len(recs)))
-		next, last, why := nextPage(pg, ps, body, res.header, recs, seenTokens)
-		if !last && page >= maxPages {
-			last, why = true, fmt.Sprintf("max_pages %d reached", maxPages)
-			r.log.Warn("pagination stopped at max_pages; raise pagination.max_pages if the window has more",
-				"endpoint", ep.Name, "account", u.account.ID, "window", u.start.Format(keyTime))
-		}
-		if why != "" && strings.HasPrefix(why, "repeated") {
-			r.log.Warn("pagination stopped: "+why, "endpoint", ep.Name, "account", u.account.ID)
-		}
-		meta.Last = last
-		if err := land(base, res.body, meta, true); err != nil {
-			out.err = err
-			return
-		}
-		sp := storedPage{base: base, meta: meta}
-		if n := int64(len(res.body)); kept+n <= maxKeptBytes && r.reserveKept(n) {
-			kept += n
-			out.kept += n
-			sp.recs, sp.kept = recs, true
-		}
-		out.pages = append(out.pages, sp)
 		if last {
 			return
 		}
 		ps = next
 	}
+}
+
+// fetchPage requests, parses and stores one page, and returns where the
+// next one is, or that it was the last.
+func (f *unitFetch) fetchPage(ctx context.Context, pg *Pagination, ps pageState, page, maxPages int) (pageState, bool, error) {
+	r, u := f.r, f.u
+	target, err := r.buildURL(f.ep, u, ps)
+	if err != nil {
+		return ps, false, fmt.Errorf("account %s window %s: %w", u.account.ID, u.start.Format(keyTime), err)
+	}
+	res := r.fetchSlot(ctx, f.ep, u, target, ps)
+	if ctx.Err() != nil {
+		return ps, false, ctx.Err()
+	}
+	base := rawBase(r.spec.Name, f.ep.Name, u.account.ID, u.start, r.runID, page)
+	meta := f.meta(ctx, page, target, res)
+	if res.status != 0 {
+		r.stats.bytes.Add(int64(len(res.body)))
+	}
+	body, recs, err := f.parse(res)
+	if err != nil {
+		return ps, false, f.fail(ctx, base, meta, res, err)
+	}
+	meta.Records = len(recs)
+	r.stats.records.Add(int64(len(recs)))
+	next, last, why := nextPage(pg, ps, body, res.header, recs, f.tokens)
+	if !last && page >= maxPages {
+		last, why = true, fmt.Sprintf("max_pages %d reached", maxPages)
+		r.log.Warn("pagination stopped at max_pages; raise pagination.max_pages if the window has more",
+			"endpoint", f.ep.Name, "account", u.account.ID, "window", u.start.Format(keyTime))
+	}
+	if why != "" && strings.HasPrefix(why, "repeated") {
+		r.log.Warn("pagination stopped: "+why, "endpoint", f.ep.Name, "account", u.account.ID)
+	}
+	meta.Last = last
+	if err := f.land(ctx, base, res.body, meta, true); err != nil {
+		return ps, false, err
+	}
+	f.keep(storedPage{base: base, meta: meta}, recs, int64(len(res.body)))
+	return next, last, nil
+}
+
+// meta is the raw metadata of a page's response.
+func (f *unitFetch) meta(ctx context.Context, page int, target *url.URL, res response) rawMeta {
+	r, u := f.r, f.u
+	return rawMeta{
+		Source: r.spec.Name, Endpoint: f.ep.Name, Table: f.ep.TableName(r.spec), Account: u.account.ID,
+		WindowStart: u.start, WindowEnd: u.end, Run: r.runID, Page: page,
+		Method: strings.ToUpper(orDefault(f.ep.Method, "GET")), URL: u.cred.safeURL(ctx, target),
+		Status: res.status, Headers: selectHeaders(res.header, r.spec.RawHeaders, func(v string) string { return u.cred.safeText(ctx, v) }),
+		RequestedAt: res.requestedAt, ReceivedAt: res.receivedAt, Attempt: res.attempt,
+		Bytes: int64(len(res.body)),
+	}
+}
+
+// parse decodes a response's body and its records, adding their types to
+// the fetch's.
+func (f *unitFetch) parse(res response) (body any, recs []any, err error) {
+	if res.err != nil {
+		return nil, nil, res.err
+	}
+	if body, err = decodeBody(res.body); err != nil {
+		return nil, nil, err
+	}
+	if recs, err = recordsOf(body, f.recordsPath); err != nil {
+		return nil, nil, err
+	}
+	if err := observe(f.ep, f.out.inf, recs); err != nil {
+		return nil, nil, err
+	}
+	return body, recs, nil
+}
+
+// fail stores a failed page's response, if one arrived, exactly as
+// received, and returns the fetch's error.
+func (f *unitFetch) fail(ctx context.Context, base string, meta rawMeta, res response, err error) error {
+	meta.Error = redact.String(ctx, err.Error())
+	if res.status != 0 {
+		if perr := f.land(ctx, base, res.body, meta, false); perr != nil {
+			err = fmt.Errorf("%v (and %v)", err, perr)
+		}
+	}
+	return fmt.Errorf("account %s window %s page %d: %w", f.u.account.ID, f.u.start.Format(keyTime), meta.Page, err)
+}
+
+// land stores a page once the previous page's store ended (async: it may
+// return before the page is stored; the next call, or landed, waits).
+func (f *unitFetch) land(ctx context.Context, base string, body []byte, meta rawMeta, async bool) error {
+	if err := f.landed(); err != nil {
+		return err
+	}
+	if !async {
+		_, err := putPage(ctx, f.r.store, &f.r.zws, base, body, meta)
+		return err
+	}
+	f.inFlight = true
+	go func() {
+		_, err := putPage(ctx, f.r.store, &f.r.zws, base, body, meta)
+		f.landing <- err
+	}()
+	return nil
+}
+
+// landed waits for the page store in flight, if any.
+func (f *unitFetch) landed() error {
+	if !f.inFlight {
+		return nil
+	}
+	f.inFlight = false
+	return <-f.landing
+}
+
+// keep adds a stored page to the fetch, with its records while they fit
+// the memory bounds.
+func (f *unitFetch) keep(sp storedPage, recs []any, n int64) {
+	if f.kept+n <= maxKeptBytes && f.r.reserveKept(n) {
+		f.kept += n
+		f.out.kept += n
+		sp.recs, sp.kept = recs, true
+	}
+	f.out.pages = append(f.out.pages, sp)
 }
 
 // reserveKept takes n bytes of the runner's budget of kept records.

@@ -18,10 +18,11 @@ import (
 )
 
 // replayEndpoint rebuilds the endpoint's table from raw/ alone: a first
-// pass over the stored pages infers the types, a second writes the rows
-// (one version of each record, as extraction does) in one replace
-// transaction. With a From/To range only the windows in the range are rebuilt
-// and the table's rows of other windows are carried over unchanged.
+// pass over the stored pages infers the types, a second runs them through
+// the transform and commit stages (one version of each record, as
+// extraction does) in one replace transaction. With a From/To range only
+// the windows in the range are rebuilt and the table's rows of other
+// windows are carried over unchanged.
 func (r *runner) replayEndpoint(ctx context.Context, ep *Endpoint) error {
 	tbl, lock, err := r.lockTable(ctx, ep)
 	if err != nil {
@@ -33,9 +34,65 @@ func (r *runner) replayEndpoint(ctx context.Context, ep *Endpoint) error {
 	if err != nil {
 		return err
 	}
+	tr := &transformer{r: r, ep: ep, seen: decodeSeen(nil), inf: records.NewInference()}
+	if err := r.observeReplayed(ctx, ep, tr.inf); err != nil {
+		return err
+	}
+	if err := tr.relayout(st.Columns); err != nil {
+		return err
+	}
+	com := r.newCommitter(tbl, ep, job, table.OpReplace)
+	defer com.abort(ctx)
+	w, err := com.writer(ctx, tr.lay)
+	if err != nil {
+		return err
+	}
 	from, to := r.opts.From, r.opts.To
-	inf := records.NewInference()
-	skipped, err := listFetches(ctx, r.store, r.spec.Name, ep.Name, from, to, func(f rawFetch) error {
+	ranged := !from.IsZero() || !to.IsZero()
+	var live []table.File
+	if err := tbl.Files(ctx, func(f table.File) error { live = append(live, f); return nil }); err != nil {
+		return err
+	}
+	if ranged {
+		for _, f := range live {
+			if err := r.carryOver(ctx, w, tr.lay, f, from, to); err != nil {
+				return err
+			}
+		}
+	}
+	_, err = listFetches(ctx, r.store, r.spec.Name, ep.Name, from, to, func(f rawFetch) error {
+		for i, base := range f.bases {
+			n, err := tr.writePage(ctx, w, &storedPage{base: base, meta: f.metas[i]})
+			if err != nil {
+				return err
+			}
+			r.stats.records.Add(int64(n))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	st.Columns = tr.lay.stateColumns()
+	replayedSeen(ep, &st, tr.seen, ranged)
+	err = com.commit(ctx, st, func(tx *table.Tx) error {
+		for _, f := range live {
+			if err := tx.RemoveFile(f.Key); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return com.wait()
+}
+
+// observeReplayed adds the types of every complete fetch in the replay's
+// range to inf.
+func (r *runner) observeReplayed(ctx context.Context, ep *Endpoint, inf *records.Inference) error {
+	skipped, err := listFetches(ctx, r.store, r.spec.Name, ep.Name, r.opts.From, r.opts.To, func(f rawFetch) error {
 		for _, base := range f.bases {
 			if err := observeStored(ctx, r.store, ep, inf, base); err != nil {
 				return err
@@ -49,71 +106,6 @@ func (r *runner) replayEndpoint(ctx context.Context, ep *Endpoint) error {
 	if skipped > 0 {
 		r.log.Info("replay skips incomplete or failed fetches", "endpoint", ep.Name, "fetches", skipped)
 	}
-	lay, err := newLayout(ep, st.Columns, inf)
-	if err != nil {
-		return err
-	}
-	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpReplace, Job: job, Logger: r.log})
-	if err != nil {
-		return err
-	}
-	defer tx.Abort(context.WithoutCancel(ctx))
-	tw, err := r.newWriter(tx, ep, lay)
-	if err != nil {
-		return err
-	}
-	w := &rowBatcher{w: tw}
-	ranged := !from.IsZero() || !to.IsZero()
-	var live []table.File
-	if err := tbl.Files(ctx, func(f table.File) error { live = append(live, f); return nil }); err != nil {
-		tw.Close(ctx)
-		return err
-	}
-	if ranged {
-		for _, f := range live {
-			if err := r.carryOver(ctx, w, lay, f, from, to); err != nil {
-				tw.Close(ctx)
-				return err
-			}
-		}
-	}
-	seen := decodeSeen(nil)
-	_, err = listFetches(ctx, r.store, r.spec.Name, ep.Name, from, to, func(f rawFetch) error {
-		for i, base := range f.bases {
-			n, err := r.writePage(ctx, w, ep, lay, seen, &storedPage{base: base, meta: f.metas[i]})
-			if err != nil {
-				return err
-			}
-			r.stats.records.Add(int64(n))
-		}
-		return nil
-	})
-	if err != nil {
-		tw.Close(ctx)
-		return err
-	}
-	if err := w.close(ctx); err != nil {
-		return err
-	}
-	for _, f := range live {
-		if err := tx.RemoveFile(f.Key); err != nil {
-			return err
-		}
-	}
-	st.Columns = lay.stateColumns()
-	replayedSeen(ep, &st, seen, ranged)
-	if err := tx.SetState(job, st); err != nil {
-		return err
-	}
-	stats := tw.Stats()
-	if _, err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit table %s: %w", tbl.Name(), err)
-	}
-	r.mu.Lock()
-	r.rows += stats.Rows
-	r.files += int64(stats.Files)
-	r.outBytes += stats.Bytes
-	r.mu.Unlock()
 	return nil
 }
 

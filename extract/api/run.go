@@ -2,11 +2,7 @@ package api
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/lakectl/lakectl/extract/records"
@@ -14,18 +10,16 @@ import (
 	"github.com/lakectl/lakectl/lake/table"
 )
 
-// extractEndpoint runs three stages at once: a dispatcher starts the
-// endpoint's units in plan order (at most `ahead` of them fetched but not
-// yet transformed), each unit fetches its pages and stores them in raw/,
-// and one transformer takes the units back in plan order and writes their
-// records into an open transaction, committed every batchUnits units, when
-// a new column or wider type needs a new layout, and at the end. A commit
-// runs while the next transaction is written (one in flight at a time).
-// Each commit carries the advanced state, so a killed run loses at most
-// the open transaction and the one committing, and the next run resumes
-// there. Fetchers never wait on the transform except through the `ahead`
-// bound, and the transform never sees a unit before all its pages are
-// stored, so no record is committed before its raw page.
+// extractEndpoint runs the three stages at once (stages.go): the fetcher
+// starts the endpoint's units in plan order (at most `ahead` of them
+// fetched but not yet transformed), each unit fetches its pages and stores
+// them in raw/, and the transformer takes the units back in plan order and
+// writes their records into the committer's open transaction. Each commit
+// carries the advanced state, so a killed run loses at most the open
+// transaction and the one committing, and the next run resumes there.
+// Fetchers never wait on the transform except through the `ahead` bound,
+// and the transform never sees a unit before all its pages are stored, so
+// no record is committed before its raw page.
 func (r *runner) extractEndpoint(ctx context.Context, ep *Endpoint, accs []unitAccount) error {
 	tbl, lock, err := r.lockTable(ctx, ep)
 	if err != nil {
@@ -46,267 +40,19 @@ func (r *runner) extractEndpoint(ctx context.Context, ep *Endpoint, accs []unitA
 		return err
 	}
 	ahead := max(256, 8*cap(r.local))
-
-	fctx, stop := context.WithCancel(ctx)
-	defer stop()
-	order := make(chan chan fetched, ahead) // each unit's result, in plan order
-	var pub atomic.Pointer[layout]          // the transformer's layout, for converting in the fetchers
-	var mu sync.Mutex
-	failed := map[string]error{} // account -> first failure
-	var fetchers sync.WaitGroup
-	go func() {
-		defer close(order)
-		for _, u := range units {
-			mu.Lock()
-			skip := failed[u.account.ID] != nil
-			mu.Unlock()
-			if skip {
-				continue // the account stopped: later windows wait for the next run
-			}
-			ch := make(chan fetched, 1)
-			select {
-			case order <- ch:
-			case <-fctx.Done():
-				return
-			}
-			fetchers.Go(func() {
-				f := r.fetchUnit(fctx, ep, u)
-				if f.err == nil {
-					r.convertUnit(fctx, ep, &f, pub.Load())
-				}
-				if f.err != nil {
-					mu.Lock()
-					if failed[u.account.ID] == nil {
-						failed[u.account.ID] = f.err
-					}
-					mu.Unlock()
-				}
-				ch <- f
-			})
-		}
-	}()
-	// abandon stops the fetchers and frees what they keep.
-	abandon := func() {
-		stop()
-		for ch := range order {
-			r.releaseKept((<-ch).kept)
-		}
-		fetchers.Wait()
+	com := r.newCommitter(tbl, ep, job, table.OpAppend)
+	defer com.abort(ctx)
+	fetch := r.startFetcher(ctx, ep, units, ahead)
+	defer fetch.abandon() // first: the fetchers stop before the transaction is dropped
+	x := &extraction{
+		fetch: fetch, com: com, st: &st, covered: covered, batchUnits: ahead, lost: lock.Lost(),
+		tr:   &transformer{r: r, ep: ep, seen: seen, inf: records.NewInference()},
+		wins: &windows{ep: ep, stopped: map[string]bool{}},
 	}
-
-	tw := &transformer{r: r, tbl: tbl, ep: ep, job: job, st: &st, seen: seen, covered: covered, inf: records.NewInference(),
-		stopped: map[string]bool{}, batchUnits: ahead, pub: &pub}
-	defer tw.abort(ctx)
-	for ch := range order {
-		var f fetched
-		select {
-		case f = <-ch:
-		case <-ctx.Done():
-			abandon()
-			return ctx.Err()
-		}
-		err := tw.add(ctx, f)
-		r.releaseKept(f.kept)
-		if err == nil && len(tw.units) >= tw.batchUnits {
-			err = tw.commit(ctx)
-		}
-		if err == nil {
-			select {
-			case <-lock.Lost():
-				err = fmt.Errorf("lost the lock of table %s; stopping", tbl.Name())
-			default:
-			}
-		}
-		if err != nil {
-			abandon()
-			return err
-		}
-	}
-	fetchers.Wait()
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if err := tw.commit(ctx); err != nil {
+	if err := x.run(ctx); err != nil {
 		return err
 	}
-	if err := tw.wait(); err != nil {
-		return err
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	var errs []error
-	for acc, err := range failed {
-		// A page's error names its account already: add the prefix once.
-		if !strings.HasPrefix(err.Error(), "account "+acc+" ") {
-			err = fmt.Errorf("account %s: %w", acc, err)
-		}
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
-}
-
-// transformer writes fetched units, in plan order, into one open
-// transaction at a time.
-type transformer struct {
-	r          *runner
-	tbl        *table.Table
-	ep         *Endpoint
-	job        string
-	st         *jobState          // the state of the last commit, done or in flight
-	seen       *seenSet           // record versions stored, committed or in the open transaction
-	covered    string             // first window day seen is complete for (coveredFrom)
-	inf        *records.Inference // every type seen in this run
-	stopped    map[string]bool
-	batchUnits int
-	pub        *atomic.Pointer[layout] // lay, published to the fetchers
-
-	tx         *table.Tx
-	w          *rowBatcher
-	committing chan error // the commit in flight (nil: none)
-	lay        *layout
-	units      []fetched // in the open transaction, failed ones included (for the watermarks)
-}
-
-// add writes a unit's records into the open transaction, first committing
-// it when the unit needs a column or type its layout lacks.
-func (t *transformer) add(ctx context.Context, f fetched) error {
-	if f.err == nil {
-		t.inf.Merge(f.inf)
-		if t.lay == nil || !t.lay.holds(f.inf) {
-			if err := t.commit(ctx); err != nil {
-				return err
-			}
-			lay, err := newLayout(t.ep, t.st.Columns, t.inf)
-			if err != nil {
-				return err
-			}
-			t.lay = lay
-			t.pub.Store(lay)
-		}
-		if t.tx == nil {
-			if err := t.begin(ctx); err != nil {
-				return err
-			}
-		}
-		for i := range f.pages {
-			if _, err := t.r.writePage(ctx, t.w, t.ep, t.lay, t.seen, &f.pages[i]); err != nil {
-				return err
-			}
-			f.pages[i].recs, f.pages[i].rows = nil, nil
-		}
-	}
-	t.units = append(t.units, fetched{u: f.u, err: f.err})
-	return nil
-}
-
-func (t *transformer) begin(ctx context.Context) error {
-	tx, err := t.tbl.Begin(ctx, table.TxOptions{Op: table.OpAppend, Job: t.job, Logger: t.r.log})
-	if err != nil {
-		return err
-	}
-	w, err := t.r.newWriter(tx, t.ep, t.lay)
-	if err != nil {
-		tx.Abort(context.WithoutCancel(ctx))
-		return err
-	}
-	t.tx, t.w = tx, &rowBatcher{w: w}
-	return nil
-}
-
-// commit commits the open transaction with the watermarks advanced over
-// the contiguous successful windows of each account. Failed units with no
-// open transaction only stop their account's watermark.
-func (t *transformer) commit(ctx context.Context) error {
-	units := t.units
-	t.units = nil
-	next := map[string]time.Time{}
-	for k, v := range t.st.Watermarks {
-		next[k] = v
-	}
-	if t.ep.Window != nil {
-		for _, f := range units { // in window order
-			id := f.u.account.ID
-			if t.stopped[id] {
-				continue
-			}
-			if f.err != nil {
-				t.stopped[id] = true
-				continue
-			}
-			wm, has := next[id]
-			if has && f.u.start.After(wm) {
-				t.stopped[id] = true // a gap: never advance past what is not stored
-				continue
-			}
-			if !has || f.u.end.After(wm) {
-				next[id] = f.u.end
-			}
-		}
-	}
-	if t.tx == nil {
-		return nil
-	}
-	// Commits follow each other: this one's state builds on the last.
-	if err := t.wait(); err != nil {
-		return err
-	}
-	tx, w, lay := t.tx, t.w, t.lay
-	t.tx, t.w = nil, nil
-	keep := keepSeenFrom(t.ep, next)
-	newState := jobState{Watermarks: next, Columns: lay.stateColumns(), Seen: t.seen.encode(keep)}
-	if keep != "" {
-		newState.SeenFrom = max(keep, t.covered)
-	}
-	*t.st = newState // what the next commit builds on; nothing follows a failed commit
-	done := make(chan error, 1)
-	t.committing = done
-	go func() { done <- t.finish(ctx, tx, w, newState) }()
-	return nil
-}
-
-// finish closes a transaction's files and commits it with its state. It
-// runs while the next transaction is written, so the lake's latency
-// (uploads, commit record, moves) overlaps with the transform.
-func (t *transformer) finish(ctx context.Context, tx *table.Tx, w *rowBatcher, st jobState) error {
-	defer tx.Abort(context.WithoutCancel(ctx))
-	if err := w.close(ctx); err != nil {
-		return err
-	}
-	if err := tx.SetState(t.job, st); err != nil {
-		return err
-	}
-	stats := w.w.Stats()
-	if _, err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit table %s: %w", t.tbl.Name(), err)
-	}
-	r := t.r
-	r.mu.Lock()
-	r.rows += stats.Rows
-	r.files += int64(stats.Files)
-	r.outBytes += stats.Bytes
-	r.mu.Unlock()
-	return nil
-}
-
-// wait waits for the commit in flight, if any.
-func (t *transformer) wait() error {
-	if t.committing == nil {
-		return nil
-	}
-	err := <-t.committing
-	t.committing = nil
-	return err
-}
-
-// abort drops the open transaction (a no-op after its commit) once the
-// commit in flight has ended.
-func (t *transformer) abort(ctx context.Context) {
-	_ = t.wait()
-	if t.tx != nil {
-		t.w.w.Close(ctx)
-		t.tx.Abort(context.WithoutCancel(ctx))
-		t.tx = nil
-	}
+	return fetch.failures()
 }
 
 // keepSeenFrom is the first window day a later run can re-fetch.
@@ -373,31 +119,6 @@ func (r *runner) convertPage(ctx context.Context, ep *Endpoint, lay *layout, p *
 		pr.rows[i], pr.fps[i] = row, lay.fingerprint(meta.Account, obj, vals)
 	}
 	return pr, nil
-}
-
-// writePage writes one stored page's rows, skipping record versions
-// already stored, and returns the records read. It uses p.rows when they
-// were converted with lay, else converts the page now.
-func (r *runner) writePage(ctx context.Context, w *rowBatcher, ep *Endpoint, lay *layout, seen *seenSet, p *storedPage) (int, error) {
-	pr := p.rows
-	if pr == nil || pr.lay != lay {
-		var err error
-		if pr, err = r.convertPage(ctx, ep, lay, p); err != nil {
-			return 0, err
-		}
-	}
-	day := ""
-	if ep.Window != nil {
-		day = p.meta.WindowStart.UTC().Format(time.DateOnly)
-	}
-	for i, fp := range pr.fps {
-		if seen.add(day, fp) {
-			if err := w.write(ctx, pr.rows[i]); err != nil {
-				return 0, err
-			}
-		}
-	}
-	return len(pr.fps), nil
 }
 
 // rowBatcher hands rows to a table writer in batches of writeBatchRows:
