@@ -72,43 +72,11 @@ func checkShape(v any, t reflect.Type, path string) error {
 		return nil
 	}
 	if t == reflect.TypeFor[Duration]() {
-		s, ok := v.(string)
-		if !ok {
-			return fmt.Errorf("at %s: want a duration string such as \"30s\" or \"7d\"", path)
-		}
-		if _, err := ParseDuration(s); err != nil {
-			return fmt.Errorf("at %s: %v", path, err)
-		}
-		return nil
+		return checkDuration(v, path)
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return fmt.Errorf("at %s: want an object, got %s", path, records.Kind(v))
-		}
-		fields := map[string]reflect.StructField{}
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name != "" && name != "-" {
-				fields[name] = f
-			}
-		}
-		keys := make([]string, 0, len(obj))
-		for k := range obj {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			f, ok := fields[k]
-			if !ok {
-				return fmt.Errorf("at %s: unknown field %q (known: %s)", path+"."+k, k, knownFields(fields))
-			}
-			if err := checkShape(obj[k], f.Type, path+"."+k); err != nil {
-				return err
-			}
-		}
+		return checkStruct(v, t, path)
 	case reflect.Slice:
 		arr, ok := v.([]any)
 		if !ok {
@@ -129,6 +97,57 @@ func checkShape(v any, t reflect.Type, path string) error {
 				return err
 			}
 		}
+	default:
+		return checkScalar(v, t.Kind(), path)
+	}
+	return nil
+}
+
+func checkDuration(v any, path string) error {
+	s, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("at %s: want a duration string such as \"30s\" or \"7d\"", path)
+	}
+	if _, err := ParseDuration(s); err != nil {
+		return fmt.Errorf("at %s: %v", path, err)
+	}
+	return nil
+}
+
+// checkStruct checks an object's keys, in sorted order, against the
+// struct's JSON fields.
+func checkStruct(v any, t reflect.Type, path string) error {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Errorf("at %s: want an object, got %s", path, records.Kind(v))
+	}
+	fields := map[string]reflect.StructField{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			fields[name] = f
+		}
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		f, ok := fields[k]
+		if !ok {
+			return fmt.Errorf("at %s: unknown field %q (known: %s)", path+"."+k, k, knownFields(fields))
+		}
+		if err := checkShape(obj[k], f.Type, path+"."+k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkScalar(v any, kind reflect.Kind, path string) error {
+	switch kind {
 	case reflect.String:
 		if _, ok := v.(string); !ok {
 			return fmt.Errorf("at %s: want a string, got %s", path, records.Kind(v))

@@ -147,6 +147,30 @@ func (e *Endpoint) validate(p string, s *Spec) error {
 	if !nameRe.MatchString(e.Name) {
 		return fmt.Errorf("at %s.name: %q must be 1 to 63 characters of a-z, 0-9 and _, starting with a letter", p, e.Name)
 	}
+	if err := e.validateRequest(p); err != nil {
+		return err
+	}
+	if e.Table != "" && !nameRe.MatchString(e.Table) {
+		return fmt.Errorf("at %s.table: %q must be 1 to 63 characters of a-z, 0-9 and _, starting with a letter", p, e.Table)
+	}
+	if err := e.Window.validate(p + ".window"); err != nil {
+		return err
+	}
+	if err := e.Pagination.validate(p + ".pagination"); err != nil {
+		return err
+	}
+	if _, err := parsePath(e.RecordsPath); err != nil {
+		return fmt.Errorf("at %s.records_path: %v", p, err)
+	}
+	cols, err := e.validateFields(p)
+	if err != nil {
+		return err
+	}
+	return e.validateColumns(p, cols)
+}
+
+// validateRequest checks the method and the templates of the request.
+func (e *Endpoint) validateRequest(p string) error {
 	switch strings.ToUpper(e.Method) {
 	case "", "GET", "POST":
 	default:
@@ -168,18 +192,12 @@ func (e *Endpoint) validate(p string, s *Spec) error {
 			return fmt.Errorf("at %s.headers.%s: %v", p, k, err)
 		}
 	}
-	if e.Table != "" && !nameRe.MatchString(e.Table) {
-		return fmt.Errorf("at %s.table: %q must be 1 to 63 characters of a-z, 0-9 and _, starting with a letter", p, e.Table)
-	}
-	if err := e.Window.validate(p + ".window"); err != nil {
-		return err
-	}
-	if err := e.Pagination.validate(p + ".pagination"); err != nil {
-		return err
-	}
-	if _, err := parsePath(e.RecordsPath); err != nil {
-		return fmt.Errorf("at %s.records_path: %v", p, err)
-	}
+	return nil
+}
+
+// validateFields checks the declared fields and returns the column names
+// taken, reserved ones included.
+func (e *Endpoint) validateFields(p string) (map[string]bool, error) {
 	cols := map[string]bool{}
 	for _, r := range reservedColumns {
 		cols[r] = true
@@ -187,28 +205,34 @@ func (e *Endpoint) validate(p string, s *Spec) error {
 	for i, f := range e.Fields {
 		fp := fmt.Sprintf("%s.fields[%d]", p, i)
 		if !columnRe.MatchString(f.Name) {
-			return fmt.Errorf("at %s.name: %q must be a lowercase column name (a-z, 0-9, _)", fp, f.Name)
+			return nil, fmt.Errorf("at %s.name: %q must be a lowercase column name (a-z, 0-9, _)", fp, f.Name)
 		}
 		if cols[f.Name] {
-			return fmt.Errorf("at %s.name: column %q is defined twice or is reserved", fp, f.Name)
+			return nil, fmt.Errorf("at %s.name: column %q is defined twice or is reserved", fp, f.Name)
 		}
 		cols[f.Name] = true
 		if _, err := parsePath(f.Path); err != nil {
-			return fmt.Errorf("at %s.path: %v", fp, err)
+			return nil, fmt.Errorf("at %s.path: %v", fp, err)
 		}
 		if f.Type != "" {
 			t, err := schema.ParseType(f.Type)
 			if err != nil {
-				return fmt.Errorf("at %s.type: %v", fp, err)
+				return nil, fmt.Errorf("at %s.type: %v", fp, err)
 			}
 			if !records.Convertible(t) {
-				return fmt.Errorf("at %s.type: %s is not supported for API fields", fp, t)
+				return nil, fmt.Errorf("at %s.type: %s is not supported for API fields", fp, t)
 			}
 		}
 		if f.Format != "" && f.Type != "timestamp" && f.Type != "date" {
-			return fmt.Errorf("at %s.format: only timestamp and date fields take a format", fp)
+			return nil, fmt.Errorf("at %s.format: only timestamp and date fields take a format", fp)
 		}
 	}
+	return cols, nil
+}
+
+// validateColumns checks that the key and cursor name columns: declared
+// fields when there are some, else column names.
+func (e *Endpoint) validateColumns(p string, cols map[string]bool) error {
 	check := func(fp, name string) error {
 		if len(e.Fields) > 0 && !cols[name] {
 			return fmt.Errorf("at %s: %q is not one of the endpoint's fields", fp, name)
