@@ -360,23 +360,39 @@ type unit struct {
 	end     time.Time
 }
 
-// lockTable takes the table's extract lock and recovers dead transactions.
-func (r *runner) lockTable(ctx context.Context, ep *Endpoint) (*table.Table, *table.Lock, error) {
+// endpointTable is an endpoint's table under its extract lock, with its
+// job's state: where extraction and replay start.
+type endpointTable struct {
+	tbl  *table.Table
+	lock *table.Lock
+	job  string
+	st   jobState
+}
+
+// openTable takes the table's extract lock, recovers dead transactions and
+// loads the job's state; release frees the lock.
+func (r *runner) openTable(ctx context.Context, ep *Endpoint) (*endpointTable, error) {
 	name := ep.TableName(r.spec)
 	lock, err := table.AcquireLock(ctx, r.store, "extract-"+name, table.LockOptions{Command: "extract api " + r.spec.Name + " " + ep.Name, Logger: r.log})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	tbl, err := table.Open(r.store, name)
+	t := &endpointTable{lock: lock, job: jobName(r.spec.Name, ep.Name)}
+	t.tbl, err = table.Open(r.store, name)
 	if err == nil {
-		_, err = tbl.Recover(ctx)
+		_, err = t.tbl.Recover(ctx)
+	}
+	if err == nil {
+		t.st, err = loadJobState(ctx, r.store, t.job)
 	}
 	if err != nil {
-		_ = lock.Release(context.WithoutCancel(ctx))
-		return nil, nil, err
+		t.release(ctx)
+		return nil, err
 	}
-	return tbl, lock, nil
+	return t, nil
 }
+
+func (t *endpointTable) release(ctx context.Context) { _ = t.lock.Release(context.WithoutCancel(ctx)) }
 
 func loadJobState(ctx context.Context, store lake.Store, job string) (jobState, error) {
 	var st jobState

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/lakectl/lakectl/extract/internal/rowbatch"
 	"github.com/lakectl/lakectl/extract/records"
 	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake"
@@ -24,16 +25,12 @@ import (
 // the windows in the range are rebuilt and the table's rows of other
 // windows are carried over unchanged.
 func (r *runner) replayEndpoint(ctx context.Context, ep *Endpoint) error {
-	tbl, lock, err := r.lockTable(ctx, ep)
+	t, err := r.openTable(ctx, ep)
 	if err != nil {
 		return err
 	}
-	defer lock.Release(context.WithoutCancel(ctx))
-	job := jobName(r.spec.Name, ep.Name)
-	st, err := loadJobState(ctx, r.store, job)
-	if err != nil {
-		return err
-	}
+	defer t.release(ctx)
+	st := t.st
 	tr := &transformer{r: r, ep: ep, seen: decodeSeen(nil), inf: records.NewInference()}
 	if err := r.observeReplayed(ctx, ep, tr.inf); err != nil {
 		return err
@@ -41,7 +38,7 @@ func (r *runner) replayEndpoint(ctx context.Context, ep *Endpoint) error {
 	if err := tr.relayout(st.Columns); err != nil {
 		return err
 	}
-	com := r.newCommitter(tbl, ep, job, table.OpReplace)
+	com := r.newCommitter(t.tbl, ep, t.job, table.OpReplace)
 	defer com.abort(ctx)
 	w, err := com.writer(ctx, tr.lay)
 	if err != nil {
@@ -50,7 +47,7 @@ func (r *runner) replayEndpoint(ctx context.Context, ep *Endpoint) error {
 	from, to := r.opts.From, r.opts.To
 	ranged := !from.IsZero() || !to.IsZero()
 	var live []table.File
-	if err := tbl.Files(ctx, func(f table.File) error { live = append(live, f); return nil }); err != nil {
+	if err := t.tbl.Files(ctx, func(f table.File) error { live = append(live, f); return nil }); err != nil {
 		return err
 	}
 	if ranged {
@@ -111,7 +108,7 @@ func (r *runner) observeReplayed(ctx context.Context, ep *Endpoint, inf *records
 
 // carryOver copies the rows of a live file whose window is outside
 // [from, to) into the new snapshot, converting to the layout's types.
-func (r *runner) carryOver(ctx context.Context, w *rowBatcher, lay *layout, f table.File, from, to time.Time) error {
+func (r *runner) carryOver(ctx context.Context, w *rowbatch.Writer, lay *layout, f table.File, from, to time.Time) error {
 	rd, err := parquetfile.OpenReader(parquetfile.StoreReaderAt(ctx, r.store, f.Key, f.Size), f.Size)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", f.Key, err)
@@ -151,7 +148,7 @@ func (r *runner) carryOver(ctx context.Context, w *rowBatcher, lay *layout, f ta
 			}
 			out = append(out, nr)
 		}
-		if werr := w.write(ctx, out...); werr != nil {
+		if werr := w.Write(ctx, out...); werr != nil {
 			return werr
 		}
 		if errors.Is(err, io.EOF) {

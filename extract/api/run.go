@@ -21,17 +21,13 @@ import (
 // and the transform never sees a unit before all its pages are stored, so
 // no record is committed before its raw page.
 func (r *runner) extractEndpoint(ctx context.Context, ep *Endpoint, accs []unitAccount) error {
-	tbl, lock, err := r.lockTable(ctx, ep)
+	t, err := r.openTable(ctx, ep)
 	if err != nil {
 		return err
 	}
-	defer lock.Release(context.WithoutCancel(ctx))
-	job := jobName(r.spec.Name, ep.Name)
-	st, err := loadJobState(ctx, r.store, job)
-	if err != nil {
-		return err
-	}
-	if err := r.checkLayout(ctx, tbl, ep); err != nil {
+	defer t.release(ctx)
+	st := t.st
+	if err := r.checkLayout(ctx, t.tbl, ep); err != nil {
 		return err
 	}
 	units := planUnits(ep, accs, st, r.opts.From, r.opts.To, r.opts.Now())
@@ -40,12 +36,12 @@ func (r *runner) extractEndpoint(ctx context.Context, ep *Endpoint, accs []unitA
 		return err
 	}
 	ahead := max(256, 8*cap(r.local))
-	com := r.newCommitter(tbl, ep, job, table.OpAppend)
+	com := r.newCommitter(t.tbl, ep, t.job, table.OpAppend)
 	defer com.abort(ctx)
 	fetch := r.startFetcher(ctx, ep, units, ahead)
 	defer fetch.abandon() // first: the fetchers stop before the transaction is dropped
 	x := &extraction{
-		fetch: fetch, com: com, st: &st, covered: covered, batchUnits: ahead, lost: lock.Lost(),
+		fetch: fetch, com: com, st: &st, covered: covered, batchUnits: ahead, lost: t.lock.Lost(),
 		tr:   &transformer{r: r, ep: ep, seen: seen, inf: records.NewInference()},
 		wins: &windows{ep: ep, stopped: map[string]bool{}},
 	}
@@ -119,40 +115,4 @@ func (r *runner) convertPage(ctx context.Context, ep *Endpoint, lay *layout, p *
 		pr.rows[i], pr.fps[i] = row, lay.fingerprint(meta.Account, obj, vals)
 	}
 	return pr, nil
-}
-
-// rowBatcher hands rows to a table writer in batches of writeBatchRows:
-// each Write of the Parquet writer runs a round of goroutines per column,
-// which costs more than a page's rows when the machine is busy.
-type rowBatcher struct {
-	w    *table.Writer
-	rows []schema.Row
-}
-
-const writeBatchRows = 4096
-
-func (b *rowBatcher) write(ctx context.Context, rows ...schema.Row) error {
-	b.rows = append(b.rows, rows...)
-	if len(b.rows) >= writeBatchRows {
-		return b.flush(ctx)
-	}
-	return nil
-}
-
-func (b *rowBatcher) flush(ctx context.Context) error {
-	if len(b.rows) == 0 {
-		return nil
-	}
-	rows := b.rows
-	b.rows = make([]schema.Row, 0, writeBatchRows)
-	return b.w.Write(ctx, rows)
-}
-
-// close flushes and closes the writer (after an error: closes only).
-func (b *rowBatcher) close(ctx context.Context) error {
-	err := b.flush(ctx)
-	if cerr := b.w.Close(ctx); err == nil {
-		err = cerr
-	}
-	return err
 }

@@ -7,10 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/lakectl/lakectl/extract/records"
@@ -129,12 +130,7 @@ func checkStruct(v any, t reflect.Type, path string) error {
 			fields[name] = f
 		}
 	}
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		f, ok := fields[k]
 		if !ok {
 			return fmt.Errorf("at %s: unknown field %q (known: %s)", path+"."+k, k, knownFields(fields))
@@ -173,12 +169,7 @@ func checkScalar(v any, kind reflect.Kind, path string) error {
 }
 
 func knownFields(m map[string]reflect.StructField) string {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
+	return strings.Join(slices.Sorted(maps.Keys(m)), ", ")
 }
 
 // jsonSyntaxMessage turns a decoder error into "line L, column C: ...".

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lakectl/lakectl/extract/internal/rowbatch"
 	"github.com/lakectl/lakectl/extract/records"
 	"github.com/lakectl/lakectl/lake/table"
 )
@@ -157,7 +158,7 @@ func (t *transformer) relayout(prior []stateColumn) error {
 // writePage writes one stored page's rows, skipping record versions
 // already stored, and returns the records read. It uses p.rows when they
 // were converted with the layout, else converts the page now.
-func (t *transformer) writePage(ctx context.Context, w *rowBatcher, p *storedPage) (int, error) {
+func (t *transformer) writePage(ctx context.Context, w *rowbatch.Writer, p *storedPage) (int, error) {
 	pr := p.rows
 	if pr == nil || pr.lay != t.lay {
 		var err error
@@ -171,7 +172,7 @@ func (t *transformer) writePage(ctx context.Context, w *rowBatcher, p *storedPag
 	}
 	for i, fp := range pr.fps {
 		if t.seen.add(day, fp) {
-			if err := w.write(ctx, pr.rows[i]); err != nil {
+			if err := w.Write(ctx, pr.rows[i]); err != nil {
 				return 0, err
 			}
 		}
@@ -189,7 +190,7 @@ type committer struct {
 	job        string
 	op         string // table.OpAppend or table.OpReplace
 	tx         *table.Tx
-	w          *rowBatcher
+	w          *rowbatch.Writer
 	committing chan error // the commit in flight (nil: none)
 }
 
@@ -202,7 +203,7 @@ func (c *committer) open() bool { return c.tx != nil }
 
 // writer returns the open transaction's writer, first beginning one whose
 // files have lay's schema.
-func (c *committer) writer(ctx context.Context, lay *layout) (*rowBatcher, error) {
+func (c *committer) writer(ctx context.Context, lay *layout) (*rowbatch.Writer, error) {
 	if c.tx != nil {
 		return c.w, nil
 	}
@@ -215,7 +216,7 @@ func (c *committer) writer(ctx context.Context, lay *layout) (*rowBatcher, error
 		tx.Abort(context.WithoutCancel(ctx))
 		return nil, err
 	}
-	c.tx, c.w = tx, &rowBatcher{w: w}
+	c.tx, c.w = tx, rowbatch.New(w)
 	return c.w, nil
 }
 
@@ -241,9 +242,9 @@ func (c *committer) commit(ctx context.Context, st jobState, before func(*table.
 // finish closes a transaction's files and commits it with its state. It
 // runs while the next transaction is written, so the lake's latency
 // (uploads, commit record, moves) overlaps with the transform.
-func (c *committer) finish(ctx context.Context, tx *table.Tx, w *rowBatcher, st jobState, before func(*table.Tx) error) error {
+func (c *committer) finish(ctx context.Context, tx *table.Tx, w *rowbatch.Writer, st jobState, before func(*table.Tx) error) error {
 	defer tx.Abort(context.WithoutCancel(ctx))
-	if err := w.close(ctx); err != nil {
+	if err := w.Close(ctx); err != nil {
 		return err
 	}
 	if before != nil {
@@ -254,7 +255,7 @@ func (c *committer) finish(ctx context.Context, tx *table.Tx, w *rowBatcher, st 
 	if err := tx.SetState(c.job, st); err != nil {
 		return err
 	}
-	stats := w.w.Stats()
+	stats := w.W.Stats()
 	if _, err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit table %s: %w", c.tbl.Name(), err)
 	}
@@ -282,7 +283,7 @@ func (c *committer) wait() error {
 func (c *committer) abort(ctx context.Context) {
 	_ = c.wait()
 	if c.tx != nil {
-		c.w.w.Close(ctx)
+		c.w.W.Close(ctx)
 		c.tx.Abort(context.WithoutCancel(ctx))
 		c.tx, c.w = nil, nil
 	}

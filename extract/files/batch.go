@@ -6,6 +6,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/lakectl/lakectl/extract/internal/rowbatch"
 	"github.com/lakectl/lakectl/extract/records"
 	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/lake/table"
@@ -16,15 +17,10 @@ import (
 type batch struct {
 	tbl     *table.Table
 	tx      *table.Tx
-	w       *table.Writer
+	w       *rowbatch.Writer
 	lay     *records.Layout
-	rows    []schema.Row
 	objects map[string]ingested
 }
-
-// writeBatchRows: rows handed to the Parquet writer at once (each Write
-// costs a round of goroutines per column).
-const writeBatchRows = 4096
 
 // batch returns the open transaction of a table whose layout holds inf,
 // committing the open one first when it does not.
@@ -77,7 +73,7 @@ func (r *run) batch(ctx context.Context, name string, inf *records.Inference) (*
 		tx.Abort(context.WithoutCancel(ctx))
 		return nil, err
 	}
-	b = &batch{tbl: tbl, tx: tx, w: w, lay: lay, objects: map[string]ingested{}}
+	b = &batch{tbl: tbl, tx: tx, w: rowbatch.New(w), lay: lay, objects: map[string]ingested{}}
 	r.batches[name] = b
 	r.layouts.Store(name, lay)
 	return b, nil
@@ -134,24 +130,11 @@ func (b *batch) write(ctx context.Context, key string, f *fetched, reserved []sc
 			return err
 		}
 	}
-	b.rows = append(b.rows, rows...)
-	if len(b.rows) >= writeBatchRows {
-		return b.flush(ctx)
-	}
-	return nil
-}
-
-func (b *batch) flush(ctx context.Context) error {
-	if len(b.rows) == 0 {
-		return nil
-	}
-	rows := b.rows
-	b.rows = nil
-	return b.w.Write(ctx, rows)
+	return b.w.Write(ctx, rows...)
 }
 
 func (b *batch) abort(ctx context.Context) {
-	b.w.Close(context.WithoutCancel(ctx))
+	b.w.W.Close(context.WithoutCancel(ctx))
 	b.tx.Abort(context.WithoutCancel(ctx))
 }
 
@@ -194,13 +177,7 @@ func closeAll(ctx context.Context, bs []*batch) []error {
 }
 
 // close flushes and closes the writer (after a failed flush: closes only).
-func (b *batch) close(ctx context.Context) error {
-	if err := b.flush(ctx); err != nil {
-		b.w.Close(ctx)
-		return err
-	}
-	return b.w.Close(ctx)
-}
+func (b *batch) close(ctx context.Context) error { return b.w.Close(ctx) }
 
 // commitOne commits a batch's closed files (closeErr: closing them
 // failed) with the job's state: the objects committed before, these, and
@@ -239,7 +216,7 @@ func (r *run) commitOne(ctx context.Context, b *batch, closeErr error) error {
 		return fmt.Errorf("commit table %s: %w", name, err)
 	}
 	r.committed = st
-	stats := b.w.Stats()
+	stats := b.w.W.Stats()
 	tr := r.res.table(name)
 	tr.Objects += len(b.objects)
 	tr.Rows += stats.Rows

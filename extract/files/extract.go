@@ -93,6 +93,8 @@ func Extract(ctx context.Context, store, src lake.Store, opts Options) (*Result,
 	return r.res, nil
 }
 
+// withDefaults fills unset options. Kept apart from lake's alike-shaped
+// withDefaults (a duplicates pair): each sets its own package's options.
 func (o Options) withDefaults() Options {
 	if o.Job == "" {
 		o.Job = DefaultJob(o.From)
