@@ -218,14 +218,9 @@ type runner struct {
 	zws     sync.Pool // *gzip.Writer
 	// bodyHint is the size of the last response body, to size the next.
 	bodyHint atomic.Int64
-	// keptBytes: body bytes of fetched pages whose records wait in memory
-	// for the transform (bounded by maxKeptTotalBytes).
-	keptBytes atomic.Int64
-	mu        sync.Mutex
-	rows      int64
-	files     int64
-	outBytes  int64
-	refused   error // the first typed refusal, for SourceResult.refused
+	kept     keptBudget
+	mu       sync.Mutex
+	refused  error // the first typed refusal, for SourceResult.refused
 }
 
 // noteRefused keeps the first typed refusal of the run.
@@ -316,9 +311,9 @@ func (r *runner) run(ctx context.Context) SourceResult {
 	sr.refused = r.refused
 	sr.Requests, sr.Retries = r.stats.requests.Load(), r.stats.retries.Load()
 	sr.Records, sr.Bytes = r.stats.records.Load(), r.stats.bytes.Load()
-	sr.Rows, sr.Files = r.rows, r.files
+	sr.Rows, sr.Files = r.stats.rows.Load(), r.stats.files.Load()
 	if r.opts.Replay {
-		sr.Bytes = r.outBytes
+		sr.Bytes = r.stats.written.Load()
 	}
 	return sr
 }

@@ -43,9 +43,11 @@ func (e *httpStatusError) Error() string {
 	return fmt.Sprintf("GET %s: HTTP %d", e.url, e.status)
 }
 
-// counters are a source's request statistics, updated concurrently.
+// counters are a source's statistics, updated concurrently: requests and
+// what they received, and what commits wrote (rows, files, Parquet bytes).
 type counters struct {
 	requests, retries, records, bytes atomic.Int64
+	rows, files, written              atomic.Int64
 }
 
 // fetch sends one page request with the source's rate limit, timeout and

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/lakectl/lakectl/extract/records"
 	"github.com/lakectl/lakectl/internal/redact"
@@ -79,7 +80,7 @@ func (r *runner) fetchUnit(ctx context.Context, ep *Endpoint, u unit) fetched {
 		out.err = err
 	}
 	if out.err != nil {
-		r.releaseKept(out.kept)
+		r.kept.release(out.kept)
 		out.kept, out.pages = 0, nil
 	}
 	return out
@@ -238,7 +239,7 @@ func (f *unitFetch) landed() error {
 // keep adds a stored page to the fetch, with its records while they fit
 // the memory bounds.
 func (f *unitFetch) keep(sp storedPage, recs []any, n int64) {
-	if f.kept+n <= maxKeptBytes && f.r.reserveKept(n) {
+	if f.kept+n <= maxKeptBytes && f.r.kept.reserve(n) {
 		f.kept += n
 		f.out.kept += n
 		sp.recs, sp.kept = recs, true
@@ -246,17 +247,22 @@ func (f *unitFetch) keep(sp storedPage, recs []any, n int64) {
 	f.out.pages = append(f.out.pages, sp)
 }
 
-// reserveKept takes n bytes of the runner's budget of kept records.
-func (r *runner) reserveKept(n int64) bool {
-	if r.keptBytes.Add(n) > maxKeptTotalBytes {
-		r.keptBytes.Add(-n)
+// keptBudget is a runner's budget of kept records: the body bytes of
+// fetched pages whose records wait in memory for the transform (bounded
+// by maxKeptTotalBytes).
+type keptBudget struct{ n atomic.Int64 }
+
+// reserve takes n bytes of the budget.
+func (b *keptBudget) reserve(n int64) bool {
+	if b.n.Add(n) > maxKeptTotalBytes {
+		b.n.Add(-n)
 		return false
 	}
 	return true
 }
 
-// releaseKept returns n bytes to the budget once their records are written.
-func (r *runner) releaseKept(n int64) { r.keptBytes.Add(-n) }
+// release returns n bytes to the budget once their records are written.
+func (b *keptBudget) release(n int64) { b.n.Add(-n) }
 
 // fetchSlot is fetch under the global and per-source slots.
 func (r *runner) fetchSlot(ctx context.Context, ep *Endpoint, u unit, target *url.URL, ps pageState) response {

@@ -107,14 +107,20 @@ func (f *fetcher) next(ctx context.Context) (out fetched, ok bool, err error) {
 func (f *fetcher) abandon() {
 	f.stop()
 	for ch := range f.order {
-		f.r.releaseKept((<-ch).kept)
+		f.release(<-ch)
 	}
-	f.wg.Wait()
+	f.wait()
 }
+
+// release frees the records a taken unit kept, once they are written.
+func (f *fetcher) release(out fetched) { f.r.kept.release(out.kept) }
+
+// wait waits for every fetch started to end.
+func (f *fetcher) wait() { f.wg.Wait() }
 
 // failures is the first failure of each account, once every unit ended.
 func (f *fetcher) failures() error {
-	f.wg.Wait()
+	f.wait()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var errs []error
@@ -259,12 +265,9 @@ func (c *committer) finish(ctx context.Context, tx *table.Tx, w *rowbatch.Writer
 	if _, err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit table %s: %w", c.tbl.Name(), err)
 	}
-	r := c.r
-	r.mu.Lock()
-	r.rows += stats.Rows
-	r.files += int64(stats.Files)
-	r.outBytes += stats.Bytes
-	r.mu.Unlock()
+	c.r.stats.rows.Add(stats.Rows)
+	c.r.stats.files.Add(int64(stats.Files))
+	c.r.stats.written.Add(stats.Bytes)
 	return nil
 }
 
@@ -363,7 +366,7 @@ func (x *extraction) run(ctx context.Context) error {
 			break
 		}
 		err = x.add(ctx, f)
-		x.fetch.r.releaseKept(f.kept)
+		x.fetch.release(f)
 		if err == nil && len(x.wins.units) >= x.batchUnits {
 			err = x.commit(ctx)
 		}
@@ -378,7 +381,7 @@ func (x *extraction) run(ctx context.Context) error {
 			return err
 		}
 	}
-	x.fetch.wg.Wait() // every fetcher ended
+	x.fetch.wait()
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
