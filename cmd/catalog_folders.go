@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"github.com/lakectl/lakectl/catalog"
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/config"
+	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/lake/table"
 )
@@ -26,6 +28,20 @@ func partitionTypes(cfg *config.Config) (map[string]map[string]schema.Type, erro
 		}
 	}
 	return out, nil
+}
+
+// catalogStore opens the lake, reads partition_types and refuses any named
+// table the lake does not hold, before crawl or check reads a file.
+func catalogStore(ctx context.Context, f *Factory, tables []string) (lake.Store, map[string]map[string]schema.Type, error) {
+	store, err := f.Store(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	types, err := partitionTypes(f.Config())
+	if err != nil {
+		return nil, nil, err
+	}
+	return store, types, requireTables(ctx, f, store, tables)
 }
 
 // tablePartitionTypes is partitionTypes of one table.

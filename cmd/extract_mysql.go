@@ -16,12 +16,77 @@ import (
 	"github.com/lakectl/lakectl/lake/table"
 )
 
-func runExtractMySQL(cmd *cobra.Command, f *Factory, o *extractMySQLFlags) error {
-	res, err := extractMySQL(cmd.Context(), f, o)
+// extractMySQLFlags are a MySQL extract's parameters: the command's
+// flags, or an extract-mysql job's keys (`run` builds them too).
+type extractMySQLFlags struct {
+	dsn, table, as, cursor, lookback, partitionBy, where string
+	spatial                                              string
+	key                                                  []string
+	incremental, tinyInt1AsBool                          bool
+	chunkRows, parallel                                  int
+}
+
+// extractMySQLOptions are the inputs of `lakectl extract mysql`.
+type extractMySQLOptions struct {
+	f   *Factory
+	ctx context.Context
+	extractMySQLFlags
+}
+
+func newCmdExtractMySQL(f *Factory, runF func(*extractMySQLOptions) error) *cobra.Command {
+	opts := &extractMySQLOptions{f: f}
+	o := &opts.extractMySQLFlags
+	c := &cobra.Command{
+		Use:   "mysql --dsn DSN --table DB.TABLE",
+		Short: "Extract a MySQL/MariaDB table into tables/NAME as Parquet",
+		Long: `Extract a MySQL or MariaDB table into the lake as Parquet.
+
+Full mode reads one consistent snapshot in primary-key chunks and replaces the
+table's files: the new snapshot becomes visible whole, then the old files go.
+Incremental mode (--incremental --cursor COL) reads only rows at or past the
+stored watermark minus --lookback, never writing a (key, cursor) pair twice.`,
+		Example: `  lakectl extract mysql --dsn 'mysql://etl:${DB_PW}@db:3306/shop' --table shop.orders
+  lakectl extract mysql --dsn "$DSN" --table shop.orders --incremental --cursor updated_at --lookback 10m --partition-by created_at:day`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.ctx = cmd.Context()
+			if err := positiveFlags(cmd, "chunk-rows", "parallel"); err != nil {
+				return err
+			}
+			if o.spatial != "wkb" && o.spatial != "wkt" {
+				return clierr.Usagef("--spatial %q: want wkb or wkt", o.spatial)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return extractMySQLRun(opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&o.dsn, "dsn", "", "source: mysql://user:password@host:port/db?param=value or user:password@tcp(host:port)/db")
+	fl.StringVar(&o.table, "table", "", "source table DB.TABLE")
+	fl.StringVar(&o.as, "as", "", "lake table name (default: the table part of DB.TABLE)")
+	fl.StringSliceVar(&o.key, "key", nil, "key columns for chunking, for tables without a primary key")
+	fl.BoolVar(&o.incremental, "incremental", false, "extract only rows past the stored watermark")
+	fl.StringVar(&o.cursor, "cursor", "", "cursor column for --incremental (integer, DATE, DATETIME or TIMESTAMP)")
+	fl.StringVar(&o.lookback, "lookback", "", "re-read this far behind the watermark for late commits, e.g. 10m, 2h or 7d")
+	fl.StringVar(&o.partitionBy, "partition-by", "", "partition rule COL or COL:day|hour|month")
+	fl.IntVar(&o.chunkRows, "chunk-rows", 0, "rows per keyset chunk (default 100000)")
+	fl.IntVar(&o.parallel, "parallel", 1, "connections reading the snapshot in parallel")
+	fl.StringVar(&o.where, "where", "", "extra SQL filter on the source rows")
+	fl.BoolVar(&o.tinyInt1AsBool, "tinyint1-as-bool", false, "map TINYINT(1) to bool instead of int8")
+	fl.StringVar(&o.spatial, "spatial", "wkb", "spatial columns as wkb (bytes: 4-byte little-endian SRID, then WKB) or wkt (text)")
+	_ = c.MarkFlagRequired("dsn")
+	_ = c.MarkFlagRequired("table")
+	return c
+}
+
+func extractMySQLRun(opts *extractMySQLOptions) error {
+	res, err := extractMySQL(opts.ctx, opts.f, &opts.extractMySQLFlags)
 	if err != nil {
 		return err
 	}
-	return f.IO.Render(res, func(w io.Writer) error { return printExtractMySQL(w, res) })
+	return opts.f.IO.Render(res, func(w io.Writer) error { return printExtractMySQL(w, res) })
 }
 
 // extractMySQL runs one MySQL extract and keeps the catalog current; the

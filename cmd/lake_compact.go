@@ -12,15 +12,50 @@ import (
 	"github.com/lakectl/lakectl/lake/compact"
 )
 
-func runLakeCompact(cmd *cobra.Command, f *Factory, name string, o *compactFlags) error {
-	store, err := f.Store(cmd.Context())
-	if err != nil {
+// compactFlags are a compaction's parameters: the command's flags, or a
+// compact job's keys (`run` builds them too).
+type compactFlags struct {
+	partitions []string
+	targetSize string
+	dryRun     bool
+}
+
+// lakeCompactOptions are the inputs of `lakectl lake compact`.
+type lakeCompactOptions struct {
+	f     *Factory
+	ctx   context.Context
+	Table string
+	compactFlags
+}
+
+func newCmdLakeCompact(f *Factory, runF func(*lakeCompactOptions) error) *cobra.Command {
+	opts := &lakeCompactOptions{f: f}
+	c := &cobra.Command{
+		Use:   "compact TABLE",
+		Short: "Rewrite each partition's small files into files near the target size",
+		Example: `  lakectl lake compact orders --dry-run
+  lakectl lake compact orders --partition created_at_day=2026-11-23 --target-size 256MiB`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ctx, opts.Table = cmd.Context(), args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return lakeCompactRun(opts)
+		},
+	}
+	c.Flags().StringArrayVar(&opts.partitions, "partition", nil, "only this partition K=V (repeatable)")
+	c.Flags().StringVar(&opts.targetSize, "target-size", "", "output file size, e.g. 256MiB (default 128MiB)")
+	c.Flags().BoolVar(&opts.dryRun, "dry-run", false, "print the plan and change nothing")
+	return c
+}
+
+func lakeCompactRun(opts *lakeCompactOptions) error {
+	f, ctx := opts.f, opts.ctx
+	if err := f.requireStoreTable(ctx, opts.Table); err != nil {
 		return err
 	}
-	if _, err := requireTable(cmd.Context(), f, store, name); err != nil {
-		return err
-	}
-	res, err := compactTable(cmd.Context(), f, name, o)
+	res, err := compactTable(ctx, f, opts.Table, &opts.compactFlags)
 	if res == nil {
 		return err
 	}

@@ -51,20 +51,27 @@ Results go to stdout (-o json for scripts), logs and progress to stderr.`,
 	fl.Duration("io-timeout", netx.DefaultIO, "longest wait for a server to send or take any data on an open connection")
 
 	root.AddCommand(
-		newExtractCmd(f),
-		newLakeCmd(f),
-		newCatalogCmd(f),
-		newWarehouseCmd(f),
+		newCmdExtract(f),
+		newCmdLake(f),
+		newCmdCatalog(f),
+		newCmdWarehouse(f),
 		newRebuildCmd(f),
 		newRunCmd(f),
 		newCmdCheck(f, nil),
-		newDemoCmd(f),
-		newVersionCmd(f),
+		newCmdDemo(f, nil),
+		newCmdVersion(f, nil),
 	)
 	root.InitDefaultCompletionCmd()
 	addCompletions(f, root)
 	typeUsageErrors(root)
 	return root
+}
+
+// newGroupCmd is a command that only groups its subcommands.
+func newGroupCmd(use, short string, subs ...*cobra.Command) *cobra.Command {
+	c := &cobra.Command{Use: use, Short: short}
+	c.AddCommand(subs...)
+	return c
 }
 
 // setup loads the configuration with its precedence and applies it to the

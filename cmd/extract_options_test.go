@@ -1,0 +1,78 @@
+package cmd
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/lakectl/lakectl/internal/clierr"
+)
+
+func TestExtractMySQLOptions(t *testing.T) {
+	type O = extractMySQLOptions
+	base := []string{"--dsn", "mysql://etl@db/shop", "--table", "shop.orders"}
+	cases := []optCase[O]{
+		{args: base, check: func(t *testing.T, o *O) {
+			if o.dsn != "mysql://etl@db/shop" || o.table != "shop.orders" || o.spatial != "wkb" || o.parallel != 1 || o.chunkRows != 0 ||
+				o.incremental || o.tinyInt1AsBool || o.as != "" || o.key != nil {
+				t.Errorf("defaults: %+v", o)
+			}
+		}},
+		{args: append(slices.Clone(base), "--as", "o", "--key", "a,b", "--incremental", "--cursor", "ts", "--lookback", "10m",
+			"--partition-by", "ts:day", "--chunk-rows", "500", "--parallel", "3", "--where", "id>1", "--tinyint1-as-bool", "--spatial", "wkt"),
+			check: func(t *testing.T, o *O) {
+				if o.as != "o" || !slices.Equal(o.key, []string{"a", "b"}) || !o.incremental || o.cursor != "ts" || o.lookback != "10m" ||
+					o.partitionBy != "ts:day" || o.chunkRows != 500 || o.parallel != 3 || o.where != "id>1" || !o.tinyInt1AsBool || o.spatial != "wkt" {
+					t.Errorf("flags: %+v", o)
+				}
+			}},
+		{args: []string{"--table", "shop.orders"}, code: clierr.ExitUsage},
+		{args: []string{"--dsn", "x"}, code: clierr.ExitUsage},
+		{args: append(slices.Clone(base), "--spatial", "geojson"), code: clierr.ExitUsage},
+		{args: append(slices.Clone(base), "--chunk-rows", "0"), code: clierr.ExitUsage},
+		{args: append(slices.Clone(base), "--parallel", "0"), code: clierr.ExitUsage},
+	}
+	cases = append(cases, lakePrecedence(base, func(o *O) string { return o.f.Config().Lake })...)
+	testOptions(t, "extract mysql", newCmdExtractMySQL, cases)
+}
+
+func TestExtractAPIOptions(t *testing.T) {
+	type O = extractAPIOptions
+	cases := []optCase[O]{
+		{args: []string{"--source", "a.json", "--source", "b,c.json"}, check: func(t *testing.T, o *O) {
+			if !slices.Equal(o.sources, []string{"a.json", "b,c.json"}) || o.sourcesDir != "" || o.concurrency != 0 || o.replay || o.from != "" || o.to != "" {
+				t.Errorf("flags: %+v", o)
+			}
+		}},
+		{args: []string{"--sources", "s3://b/sources/", "--from", "2026-11-01", "--to", "2026-11-02T00:00:00Z", "--concurrency", "8", "--replay"},
+			check: func(t *testing.T, o *O) {
+				if o.sourcesDir != "s3://b/sources/" || o.from != "2026-11-01" || o.to != "2026-11-02T00:00:00Z" || o.concurrency != 8 || !o.replay {
+					t.Errorf("flags: %+v", o)
+				}
+			}},
+		{args: []string{"--sources", "d", "--concurrency", "0"}, code: clierr.ExitUsage},
+		{args: []string{"extra"}, code: clierr.ExitUsage},
+	}
+	cases = append(cases, lakePrecedence([]string{"--sources", "d"}, func(o *O) string { return o.f.Config().Lake })...)
+	testOptions(t, "extract api", newCmdExtractAPI, cases)
+}
+
+func TestExtractPostgresOptionsThroughRoot(t *testing.T) {
+	type O = extractPostgresOptions
+	base := []string{"--dsn", "postgres://etl@db/shop", "--table", "public.orders"}
+	cases := []optCase[O]{
+		{args: base, check: func(t *testing.T, o *O) {
+			if o.DSN != "postgres://etl@db/shop" || o.Table != "public.orders" || o.Parallel != 1 || o.CDC || o.Incremental {
+				t.Errorf("defaults: %+v", o)
+			}
+		}},
+		{args: append(slices.Clone(base), "--cdc", "--incremental"), code: clierr.ExitUsage},
+	}
+	cases = append(cases, lakePrecedence(base, func(o *O) string { return o.Factory.Config().Lake })...)
+	testOptions(t, "extract postgres", newCmdExtractPostgres, cases)
+}
+
+func TestExtractFilesOptionsThroughRoot(t *testing.T) {
+	type O = extractFilesOptions
+	cases := lakePrecedence([]string{"--from", "s3://landing/in/", "--route", "x=events"}, func(o *O) string { return o.f.Config().Lake })
+	testOptions(t, "extract files", newCmdExtractFiles, cases)
+}
