@@ -25,13 +25,7 @@ func newCmdCatalogCheck(f *Factory, runF func(*catalogCheckOptions) error) *cobr
 		Long: `Compare the live files with the latest recorded schema version, and that version
 with the one before. Exit 3 when a change is breaking (column dropped, type
 narrowed or changed incompatibly), naming the column and the reason.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ctx, opts.Tables = cmd.Context(), args
-			if runF != nil {
-				return runF(opts)
-			}
-			return catalogCheckRun(opts)
-		},
+		RunE: runE(opts, runF, catalogCheckRun, tablesArgs(&opts.ctx, &opts.Tables)),
 	}
 }
 

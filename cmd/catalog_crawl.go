@@ -23,13 +23,7 @@ func newCmdCatalogCrawl(f *Factory, runF func(*catalogCrawlOptions) error) *cobr
 	return &cobra.Command{
 		Use:   "crawl [TABLE ...]",
 		Short: "Read live files' footers and record a new schema version when one changed",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ctx, opts.Tables = cmd.Context(), args
-			if runF != nil {
-				return runF(opts)
-			}
-			return catalogCrawlRun(opts)
-		},
+		RunE:  runE(opts, runF, catalogCrawlRun, tablesArgs(&opts.ctx, &opts.Tables)),
 	}
 }
 

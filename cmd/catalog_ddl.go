@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -29,7 +30,7 @@ func newCmdCatalogDDL(f *Factory, runF func(*catalogDDLOptions) error) *cobra.Co
 		Short:   "Print the DDL that creates the table in a dialect",
 		Example: "  lakectl catalog ddl orders --dialect athena\n  lakectl catalog ddl orders --dialect athena --location s3://bucket/lake",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: runE(opts, runF, catalogDDLRun, func(cmd *cobra.Command, args []string) error {
 			opts.ctx, opts.Table = cmd.Context(), args[0]
 			d, err := catalog.ParseDialect(dialect)
 			if err != nil {
@@ -38,11 +39,8 @@ func newCmdCatalogDDL(f *Factory, runF func(*catalogDDLOptions) error) *cobra.Co
 			if opts.Dialect = d; opts.Location != "" && d != catalog.Athena {
 				return clierr.Usagef("--location applies to --dialect athena only (the %s DDL names no location)", d)
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return catalogDDLRun(opts)
-		},
+			return nil
+		}),
 	}
 	c.Flags().StringVar(&dialect, "dialect", "", "redshift, athena, postgres or duckdb")
 	c.Flags().StringVar(&opts.Location, "location", "", "athena: the lake's S3 location s3://BUCKET/PREFIX (default: the lake's own, which must be on S3)")
@@ -96,4 +94,24 @@ func catalogDDLRun(opts *catalogDDLOptions) error {
 		_, err := fmt.Fprintln(w, ddl)
 		return err
 	})
+}
+
+// athenaLocation is the S3 location of a table for Athena: under
+// --location (the lake's future s3:// URL) when given, else the table's
+// own (tableURL).
+func athenaLocation(tableURL, location, name string) (string, error) {
+	if location == "" {
+		if !strings.HasPrefix(tableURL, "s3://") {
+			return "", clierr.Usagef("table %s is at %s, not on S3, so Athena cannot read it: pass --location s3://BUCKET/PREFIX (the lake's future S3 location) to get the DDL for the lake once it lives there", name, tableURL)
+		}
+		return tableURL, nil
+	}
+	if !strings.HasPrefix(location, "s3://") || len(location) <= len("s3://") {
+		return "", clierr.Usagef("--location %q is not an s3:// URL: pass the lake's S3 location, e.g. s3://bucket/lake", location)
+	}
+	loc := strings.TrimSuffix(location, "/") + "/"
+	if strings.HasSuffix(loc, "/"+table.TablePrefix(name)) {
+		return loc, nil // the table's own location
+	}
+	return fmt.Sprintf("%s%s", loc, table.TablePrefix(name)), nil
 }

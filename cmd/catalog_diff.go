@@ -27,7 +27,7 @@ func newCmdCatalogDiff(f *Factory, runF func(*catalogDiffOptions) error) *cobra.
 		Use:   "diff TABLE [A [B]]",
 		Short: "Column differences between two schema versions (default: previous and latest)",
 		Args:  cobra.RangeArgs(1, 3),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: runE(opts, runF, catalogDiffRun, func(cmd *cobra.Command, args []string) error {
 			opts.ctx, opts.Table = cmd.Context(), args[0]
 			ab := []*int{&opts.A, &opts.B}
 			for i, s := range args[1:] {
@@ -37,11 +37,8 @@ func newCmdCatalogDiff(f *Factory, runF func(*catalogDiffOptions) error) *cobra.
 				}
 				*ab[i] = n
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return catalogDiffRun(opts)
-		},
+			return nil
+		}),
 	}
 }
 

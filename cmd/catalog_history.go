@@ -25,13 +25,7 @@ func newCmdCatalogHistory(f *Factory, runF func(*catalogHistoryOptions) error) *
 		Use:   "history TABLE",
 		Short: "List a table's schema versions",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ctx, opts.Table = cmd.Context(), args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return catalogHistoryRun(opts)
-		},
+		RunE:  runE(opts, runF, catalogHistoryRun, tableArg(&opts.ctx, &opts.Table)),
 	}
 }
 

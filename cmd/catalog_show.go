@@ -25,13 +25,7 @@ func newCmdCatalogShow(f *Factory, runF func(*catalogShowOptions) error) *cobra.
 		Use:   "show TABLE",
 		Short: "Show a table's schema (latest or --version N)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ctx, opts.Table = cmd.Context(), args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return catalogShowRun(opts)
-		},
+		RunE:  runE(opts, runF, catalogShowRun, tableArg(&opts.ctx, &opts.Table)),
 	}
 	c.Flags().IntVar(&opts.Version, "version", 0, "schema version (default: latest)")
 	return c

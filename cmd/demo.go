@@ -36,13 +36,7 @@ afterwards. The report's last line says where it is.`,
   lakectl demo --dir /tmp/lakectl-demo
   lakectl --lake /tmp/lakectl-demo/lake lake ls sample_transactions`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts.ctx = cmd.Context()
-			if runF != nil {
-				return runF(opts)
-			}
-			return demoRun(opts)
-		},
+		RunE: runE(opts, runF, demoRun, noArgs(&opts.ctx)),
 	}
 	c.Flags().StringVar(&opts.Dir, "dir", "", "folder for the demo's sources, lake and warehouse (default: lakectl/demo in the user's cache directory)")
 	c.Flags().IntVar(&opts.Days, "days", 3, "days of history the sample partner has")

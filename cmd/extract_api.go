@@ -46,16 +46,10 @@ every response under raw/, and write the records to Parquet under tables/.
   lakectl extract api --sources s3://bucket/sources/ --from 2026-11-01T00:00:00Z --to 2026-11-02T00:00:00Z
   lakectl extract api --sources sources/ --replay`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: runE(opts, runF, extractAPIRun, func(cmd *cobra.Command, _ []string) error {
 			opts.ctx = cmd.Context()
-			if err := positiveFlags(cmd, "concurrency"); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return extractAPIRun(opts)
-		},
+			return positiveFlags(cmd, "concurrency")
+		}),
 	}
 	fl := c.Flags()
 	fl.StringArrayVar(&o.sources, "source", nil, "source spec: a JSON file or a lake URL (repeatable)")

@@ -48,7 +48,7 @@ stored watermark minus --lookback, never writing a (key, cursor) pair twice.`,
 		Example: `  lakectl extract mysql --dsn 'mysql://etl:${DB_PW}@db:3306/shop' --table shop.orders
   lakectl extract mysql --dsn "$DSN" --table shop.orders --incremental --cursor updated_at --lookback 10m --partition-by created_at:day`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: runE(opts, runF, extractMySQLRun, func(cmd *cobra.Command, _ []string) error {
 			opts.ctx = cmd.Context()
 			if err := positiveFlags(cmd, "chunk-rows", "parallel"); err != nil {
 				return err
@@ -56,11 +56,8 @@ stored watermark minus --lookback, never writing a (key, cursor) pair twice.`,
 			if o.spatial != "wkb" && o.spatial != "wkt" {
 				return clierr.Usagef("--spatial %q: want wkb or wkt", o.spatial)
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return extractMySQLRun(opts)
-		},
+			return nil
+		}),
 	}
 	fl := c.Flags()
 	fl.StringVar(&o.dsn, "dsn", "", "source: mysql://user:password@host:port/db?param=value or user:password@tcp(host:port)/db")
@@ -116,12 +113,7 @@ func extractMySQL(ctx context.Context, f *Factory, o *extractMySQLFlags) (*mysql
 		Logger:         f.Logger(),
 		Timeouts:       f.Timeouts(),
 	}
-	if opts.PartitionBy == "" {
-		opts.PartitionBy = tc.PartitionBy
-	}
-	if opts.Cursor == "" && opts.Incremental {
-		opts.Cursor = tc.Cursor
-	}
+	tableDefaults(tc, opts.Incremental, &opts.PartitionBy, &opts.Cursor)
 	redact.Register(ctx, dsnPassword(o.dsn))
 	store, err := f.Store(ctx)
 	if err != nil {
@@ -141,14 +133,8 @@ func extractMySQL(ctx context.Context, f *Factory, o *extractMySQLFlags) (*mysql
 }
 
 func printExtractMySQL(w io.Writer, res *mysql.Result) error {
-	fmt.Fprintf(w, "extracted %s into tables/%s (%s, %s): %d rows, %d files, %s in %.1fs\n",
-		res.Source, res.Table, res.Mode, res.Op, res.Rows, res.Files, humanBytes(res.Bytes), res.DurationS)
-	if res.Cursor != "" {
-		fmt.Fprintf(w, "watermark %s: %s -> %s\n", res.Cursor, orNone(res.WatermarkBefore), orNone(res.WatermarkAfter))
-	}
-	if res.SkippedRows > 0 {
-		fmt.Fprintf(w, "skipped %d rows already in the lake (lookback overlap)\n", res.SkippedRows)
-	}
+	printExtracted(w, res.Source, res.Table, res.Mode, res.Op, res.Rows, res.Files, res.Bytes, res.DurationS)
+	printWatermark(w, res.Cursor, res.WatermarkBefore, res.WatermarkAfter, res.SkippedRows)
 	if res.ZeroDatesNulled > 0 {
 		fmt.Fprintf(w, "zero dates written as NULL: %d\n", res.ZeroDatesNulled)
 	}
@@ -156,6 +142,34 @@ func printExtractMySQL(w io.Writer, res *mysql.Result) error {
 		fmt.Fprintf(w, "rows with a NULL cursor not extracted: %d\n", res.NullCursorRows)
 	}
 	return nil
+}
+
+// printExtracted is the first line of a MySQL or PostgreSQL extract's
+// result.
+func printExtracted(w io.Writer, source, table, mode, op string, rows, files, bytes int64, seconds float64) {
+	fmt.Fprintf(w, "extracted %s into tables/%s (%s, %s): %d rows, %d files, %s in %.1fs\n",
+		source, table, mode, op, rows, files, humanBytes(bytes), seconds)
+}
+
+// printWatermark is an incremental extract's watermark and lookback
+// overlap (MySQL and PostgreSQL).
+func printWatermark(w io.Writer, cursor, before, after string, skipped int64) {
+	if cursor != "" {
+		fmt.Fprintf(w, "watermark %s: %s -> %s\n", cursor, orNone(before), orNone(after))
+	}
+	if skipped > 0 {
+		fmt.Fprintf(w, "skipped %d rows already in the lake (lookback overlap)\n", skipped)
+	}
+}
+
+// tableDefaults fills a database extract's partition rule and, when
+// incremental, its cursor from tables.<t> where no flag or job key set
+// them (MySQL and PostgreSQL).
+func tableDefaults(tc config.Table, incremental bool, partitionBy, cursor *string) {
+	*partitionBy = firstString(*partitionBy, tc.PartitionBy)
+	if incremental {
+		*cursor = firstString(*cursor, tc.Cursor)
+	}
 }
 
 // lakeTableName is the lake table a MySQL table lands in: --as, else the

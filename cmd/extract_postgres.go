@@ -62,16 +62,10 @@ and _lsn, then stop. The slot advances only after the lake commit.`,
   lakectl extract postgres --dsn "$PG_DSN" --table public.orders --cdc
   lakectl extract postgres --dsn "$PG_DSN" --table public.orders --cdc --slot orders_lake --publication orders_lake`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: runE(o, runF, extractPostgresRun, func(cmd *cobra.Command, _ []string) error {
 			o.Ctx = cmd.Context()
-			if err := o.validate(cmd); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return extractPostgresRun(o)
-		},
+			return o.validate(cmd)
+		}),
 	}
 	fl := c.Flags()
 	fl.StringVar(&o.DSN, "dsn", "", "source: postgres://user:password@host:port/db?sslmode=...")
@@ -147,12 +141,7 @@ func extractPostgres(ctx context.Context, f *Factory, o *extractPostgresOptions)
 		ConnectTimeout: o.ConnectTimeout, IdleTimeout: o.IOTimeout,
 		Codec: tc.Codec, Logger: f.Logger(),
 	}
-	if opts.PartitionBy == "" {
-		opts.PartitionBy = tc.PartitionBy
-	}
-	if opts.Cursor == "" && opts.Incremental {
-		opts.Cursor = tc.Cursor
-	}
+	tableDefaults(tc, opts.Incremental, &opts.PartitionBy, &opts.Cursor)
 	if opts.Incremental && opts.Cursor == "" {
 		return nil, clierr.Usagef("--incremental needs --cursor COL (an integer, date, timestamp or timestamptz column)")
 	}
@@ -204,8 +193,7 @@ func pgPassword(dsn string) string {
 }
 
 func printExtractPostgres(w io.Writer, res *postgres.Result) error {
-	fmt.Fprintf(w, "extracted %s into tables/%s (%s, %s): %d rows, %d files, %s in %.1fs\n",
-		res.Source, res.Table, res.Mode, res.Op, res.Rows, res.Files, humanBytes(res.Bytes), res.DurationS)
+	printExtracted(w, res.Source, res.Table, res.Mode, res.Op, res.Rows, res.Files, res.Bytes, res.DurationS)
 	if res.Slot != "" {
 		fmt.Fprintf(w, "slot %s: %s -> %s; %d changes (%d inserts, %d updates, %d deletes) in %d transactions\n",
 			res.Slot, orNone(res.LSNBefore), orNone(res.LSNAfter), res.Changes, res.Inserts, res.Updates, res.Deletes, res.Transactions)
@@ -213,12 +201,7 @@ func printExtractPostgres(w io.Writer, res *postgres.Result) error {
 	if res.SlotOverLimit {
 		fmt.Fprintf(w, "warning: slot %s holds back %s of WAL: run the job more often, or drop the slot if it is retired\n", res.Slot, humanBytes(res.SlotRetainedBytes))
 	}
-	if res.Cursor != "" {
-		fmt.Fprintf(w, "watermark %s: %s -> %s\n", res.Cursor, orNone(res.WatermarkBefore), orNone(res.WatermarkAfter))
-	}
-	if res.SkippedRows > 0 {
-		fmt.Fprintf(w, "skipped %d rows already in the lake (lookback overlap)\n", res.SkippedRows)
-	}
+	printWatermark(w, res.Cursor, res.WatermarkBefore, res.WatermarkAfter, res.SkippedRows)
 	if res.NullCursorRows > 0 {
 		fmt.Fprintf(w, "rows with a NULL cursor not extracted: %d\n", res.NullCursorRows)
 	}

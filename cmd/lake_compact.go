@@ -36,13 +36,7 @@ func newCmdLakeCompact(f *Factory, runF func(*lakeCompactOptions) error) *cobra.
 		Example: `  lakectl lake compact orders --dry-run
   lakectl lake compact orders --partition created_at_day=2026-11-23 --target-size 256MiB`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ctx, opts.Table = cmd.Context(), args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return lakeCompactRun(opts)
-		},
+		RunE: runE(opts, runF, lakeCompactRun, tableArg(&opts.ctx, &opts.Table)),
 	}
 	c.Flags().StringArrayVar(&opts.partitions, "partition", nil, "only this partition K=V (repeatable)")
 	c.Flags().StringVar(&opts.targetSize, "target-size", "", "output file size, e.g. 256MiB (default 128MiB)")

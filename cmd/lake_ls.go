@@ -51,26 +51,14 @@ func newCmdLakeLs(f *Factory, runF func(*lakeLsOptions) error) *cobra.Command {
 		Example: `  lakectl lake ls
   lakectl --lake s3://bucket/lake lake ls orders -o json`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ctx = cmd.Context()
-			if len(args) == 1 {
-				opts.Table = args[0]
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return lakeLsRun(opts)
-		},
+		RunE: runE(opts, runF, lakeLsRun, tableArg(&opts.ctx, &opts.Table)),
 	}
 }
 
 func lakeLsRun(opts *lakeLsOptions) error {
 	f, ctx := opts.f, opts.ctx
-	store, err := f.Store(ctx)
+	store, err := f.lakeStore(ctx)
 	if err != nil {
-		return err
-	}
-	if err := requireLake(f, store); err != nil {
 		return err
 	}
 	res := LakeListing{Lake: f.Config().Lake}

@@ -115,3 +115,13 @@ func positiveFlags(cmd *cobra.Command, names ...string) error {
 	}
 	return nil
 }
+
+// lakeStore opens the lake for a command that only reads it, refusing a
+// lake folder that does not exist.
+func (f *Factory) lakeStore(ctx context.Context) (lake.Store, error) {
+	store, err := f.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return store, requireLake(f, store)
+}

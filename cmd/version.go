@@ -67,12 +67,7 @@ func newCmdVersion(f *Factory, runF func(*versionOptions) error) *cobra.Command 
 		Use:   "version",
 		Short: "Print lakectl's version, commit and Go version",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return versionRun(opts)
-		},
+		RunE:  runE(opts, runF, versionRun, nil),
 	}
 }
 

@@ -37,13 +37,7 @@ func newCmdWarehouseLoad(f *Factory, runF func(*warehouseLoadOptions) error) *co
   lakectl --warehouse postgres://etl@db/dw warehouse load orders --mode upsert --key id
   lakectl --warehouse 'redshift://etl@cluster:5439/dw?iam_role=arn:aws:iam::1:role/copy' warehouse load orders --dry-run`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ctx, opts.Table = cmd.Context(), args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return warehouseLoadRun(opts)
-		},
+		RunE: runE(opts, runF, warehouseLoadRun, tableArg(&opts.ctx, &opts.Table)),
 	}
 	lf := c.Flags()
 	lf.StringVar(&opts.into, "into", "", "target SCHEMA.TABLE (default: the lake table's name)")

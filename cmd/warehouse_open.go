@@ -55,24 +55,6 @@ func (f *Factory) openWarehouseDry(ctx context.Context, dry bool) (warehouse.War
 	return f.Warehouse(ctx, "duckdb://:memory:")
 }
 
-// checkedStoreAndWarehouse validates the target name and that the lake
-// holds the table before the warehouse is opened, so a typo changes
-// nothing (not even a new DuckDB file).
-func (f *Factory) checkedStoreAndWarehouse(ctx context.Context, name, into string, dry bool) (lake.Store, warehouse.Warehouse, error) {
-	if err := checkInto("--into", into); err != nil {
-		return nil, nil, err
-	}
-	store, err := f.Store(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	if _, err := requireTable(ctx, f, store, name); err != nil {
-		return nil, nil, err
-	}
-	wh, err := f.openWarehouseDry(ctx, dry)
-	return store, wh, err
-}
-
 // scaler is f.Scaler, under the name rebuild's commands call.
 func (f *Factory) scaler(ctx context.Context, wh warehouse.Warehouse) (*scale.Scaler, error) {
 	return f.Scaler(ctx, wh)

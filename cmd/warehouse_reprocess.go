@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/warehouse"
 	"github.com/lakectl/lakectl/warehouse/scale"
 )
@@ -31,13 +32,7 @@ func newCmdWarehouseReprocess(f *Factory, runF func(*warehouseReprocessOptions) 
 		Use:   "reprocess TABLE",
 		Short: "Empty the warehouse table and reload every lake file",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ctx, opts.Table = cmd.Context(), args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return warehouseReprocessRun(opts)
-		},
+		RunE:  runE(opts, runF, warehouseReprocessRun, tableArg(&opts.ctx, &opts.Table)),
 	}
 	rf := c.Flags()
 	rf.StringVar(&opts.Into, "into", "", "target SCHEMA.TABLE (default: the lake table's name)")
@@ -113,4 +108,22 @@ func printScaledReprocess(w io.Writer, res *scale.ReprocessResult) error {
 		return err
 	}
 	return printScale(w, res.Restore)
+}
+
+// checkedStoreAndWarehouse validates --into and that the lake holds the
+// table before the warehouse is opened, so a typo changes nothing (not
+// even a new DuckDB file).
+func (f *Factory) checkedStoreAndWarehouse(ctx context.Context, name, into string, dry bool) (lake.Store, warehouse.Warehouse, error) {
+	if err := checkInto("--into", into); err != nil {
+		return nil, nil, err
+	}
+	store, err := f.Store(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := requireTable(ctx, f, store, name); err != nil {
+		return nil, nil, err
+	}
+	wh, err := f.openWarehouseDry(ctx, dry)
+	return store, wh, err
 }

@@ -26,16 +26,13 @@ func newCmdWarehouseScale(f *Factory, runF func(*warehouseScaleOptions) error) *
 		Use:   "scale (--nodes N | --rpu N | --restore)",
 		Short: "Resize a Redshift cluster (serverless: base RPUs)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: runE(opts, runF, warehouseScaleRun, func(cmd *cobra.Command, _ []string) error {
 			opts.ctx = cmd.Context()
 			if opts.Nodes == 0 && opts.RPU == 0 && !opts.Restore {
 				return clierr.Usagef("warehouse scale: give --nodes N, --rpu N or --restore")
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return warehouseScaleRun(opts)
-		},
+			return nil
+		}),
 	}
 	sf := c.Flags()
 	sf.IntVar(&opts.Nodes, "nodes", 0, "node count of the provisioned cluster")

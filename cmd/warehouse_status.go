@@ -25,13 +25,7 @@ func newCmdWarehouseStatus(f *Factory, runF func(*warehouseStatusOptions) error)
 		Use:   "status",
 		Short: "Show the warehouse's size, state and load history",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts.ctx = cmd.Context()
-			if runF != nil {
-				return runF(opts)
-			}
-			return warehouseStatusRun(opts)
-		},
+		RunE:  runE(opts, runF, warehouseStatusRun, noArgs(&opts.ctx)),
 	}
 }
 
