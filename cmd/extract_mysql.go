@@ -89,31 +89,11 @@ func extractMySQLRun(opts *extractMySQLOptions) error {
 // extractMySQL runs one MySQL extract and keeps the catalog current; the
 // command and `run` share it.
 func extractMySQL(ctx context.Context, f *Factory, o *extractMySQLFlags) (*mysql.Result, error) {
-	lookback, err := config.ParseDuration("--lookback", o.lookback)
+	opts, name, err := o.mysqlOptions(f.Config())
 	if err != nil {
 		return nil, err
 	}
-	name := lakeTableName(o.table, o.as)
-	tc := f.Config().Tables[name]
-	opts := mysql.Options{
-		DSN:            o.dsn,
-		Table:          o.table,
-		As:             o.as,
-		Key:            firstNonEmpty(o.key, tc.Key),
-		Incremental:    o.incremental,
-		Cursor:         o.cursor,
-		Lookback:       lookback,
-		PartitionBy:    o.partitionBy,
-		ChunkRows:      o.chunkRows,
-		Parallel:       o.parallel,
-		Where:          o.where,
-		TinyInt1AsBool: o.tinyInt1AsBool,
-		Spatial:        o.spatial,
-		Codec:          tc.Codec,
-		Logger:         f.Logger(),
-		Timeouts:       f.Timeouts(),
-	}
-	tableDefaults(tc, opts.Incremental, &opts.PartitionBy, &opts.Cursor)
+	opts.Logger, opts.Timeouts = f.Logger(), f.Timeouts()
 	redact.Register(ctx, dsnPassword(o.dsn))
 	store, err := f.Store(ctx)
 	if err != nil {
@@ -142,6 +122,35 @@ func printExtractMySQL(w io.Writer, res *mysql.Result) error {
 		fmt.Fprintf(w, "rows with a NULL cursor not extracted: %d\n", res.NullCursorRows)
 	}
 	return nil
+}
+
+// mysqlOptions resolves an extract against the config: a flag (or job
+// key) wins over tables.<lake table>, the name it returns.
+func (o *extractMySQLFlags) mysqlOptions(cfg *config.Config) (mysql.Options, string, error) {
+	lookback, err := config.ParseDuration("--lookback", o.lookback)
+	if err != nil {
+		return mysql.Options{}, "", err
+	}
+	name := lakeTableName(o.table, o.as)
+	tc := cfg.Tables[name]
+	opts := mysql.Options{
+		DSN:            o.dsn,
+		Table:          o.table,
+		As:             o.as,
+		Key:            firstNonEmpty(o.key, tc.Key),
+		Incremental:    o.incremental,
+		Cursor:         o.cursor,
+		Lookback:       lookback,
+		PartitionBy:    o.partitionBy,
+		ChunkRows:      o.chunkRows,
+		Parallel:       o.parallel,
+		Where:          o.where,
+		TinyInt1AsBool: o.tinyInt1AsBool,
+		Spatial:        o.spatial,
+		Codec:          tc.Codec,
+	}
+	tableDefaults(tc, opts.Incremental, &opts.PartitionBy, &opts.Cursor)
+	return opts, name, nil
 }
 
 // printExtracted is the first line of a MySQL or PostgreSQL extract's

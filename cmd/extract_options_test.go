@@ -31,6 +31,32 @@ func TestExtractMySQLOptions(t *testing.T) {
 		{args: append(slices.Clone(base), "--chunk-rows", "0"), code: clierr.ExitUsage},
 		{args: append(slices.Clone(base), "--parallel", "0"), code: clierr.ExitUsage},
 	}
+	tableCfg := "tables:\n  orders:\n    key: [cfg_id]\n    cursor: cfg_ts\n    partition_by: cfg_ts:month\n    codec: zstd\n"
+	resolved := func(name, key, cursor, partitionBy string) func(*testing.T, *O) {
+		return func(t *testing.T, o *O) {
+			mo, n, err := o.mysqlOptions(o.f.Config())
+			if err != nil || n != name || !slices.Equal(mo.Key, []string{key}) || mo.Cursor != cursor || mo.PartitionBy != partitionBy {
+				t.Errorf("resolved %s %+v, %v; want %s key %s cursor %s partition %s", n, mo, err, name, key, cursor, partitionBy)
+			}
+		}
+	}
+	cases = append(cases,
+		// The cursor comes from the config only for an incremental extract.
+		optCase[O]{args: base, config: tableCfg, check: resolved("orders", "cfg_id", "", "cfg_ts:month")},
+		optCase[O]{args: append(slices.Clone(base), "--incremental"), config: tableCfg, check: resolved("orders", "cfg_id", "cfg_ts", "cfg_ts:month")},
+		optCase[O]{args: append(slices.Clone(base), "--incremental", "--cursor", "ts", "--key", "id", "--partition-by", "ts:day"), config: tableCfg,
+			check: resolved("orders", "id", "ts", "ts:day")},
+		optCase[O]{args: []string{"--dsn", "d", "--table", "shop.Orders", "--as", "o2"}, config: tableCfg, check: func(t *testing.T, o *O) {
+			if mo, n, err := o.mysqlOptions(o.f.Config()); err != nil || n != "o2" || mo.Key != nil {
+				t.Errorf("--as o2: %s %+v %v", n, mo, err)
+			}
+		}},
+		optCase[O]{args: append(slices.Clone(base), "--lookback", "soon"), check: func(t *testing.T, o *O) {
+			if _, _, err := o.mysqlOptions(o.f.Config()); clierr.Code(err) != clierr.ExitUsage {
+				t.Errorf("--lookback soon: %v", err)
+			}
+		}},
+	)
 	cases = append(cases, lakePrecedence(base, func(o *O) string { return o.f.Config().Lake })...)
 	testOptions(t, "extract mysql", newCmdExtractMySQL, cases)
 }

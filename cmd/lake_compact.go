@@ -61,12 +61,7 @@ func lakeCompactRun(opts *lakeCompactOptions) error {
 
 // compactTable compacts one table and keeps the catalog current.
 func compactTable(ctx context.Context, f *Factory, name string, o *compactFlags) (*compact.Result, error) {
-	tc := f.Config().Tables[name]
-	sizeFlag := o.targetSize
-	if sizeFlag == "" {
-		sizeFlag = tc.TargetSize
-	}
-	target, err := config.ParseSize("--target-size", sizeFlag)
+	co, err := o.compactOptions(f.Config(), name)
 	if err != nil {
 		return nil, err
 	}
@@ -75,21 +70,29 @@ func compactTable(ctx context.Context, f *Factory, name string, o *compactFlags)
 		return nil, err
 	}
 	p := f.IO.Progress("compact "+name, f.Logger())
-	res, err := compact.Compact(ctx, store, compact.Options{
+	co.Logger, co.Progress = f.Logger(), p
+	res, err := compact.Compact(ctx, store, co)
+	p.Done()
+	if res != nil && !res.DryRun && res.Files > 0 {
+		f.syncCatalog(ctx, store, name)
+	}
+	return res, err
+}
+
+// compactOptions resolves a compaction of lake table name against the
+// config: --target-size (or the job's target_size) wins over
+// tables.<name>.target_size.
+func (o *compactFlags) compactOptions(cfg *config.Config, name string) (compact.Options, error) {
+	tc := cfg.Tables[name]
+	target, err := config.ParseSize("--target-size", firstString(o.targetSize, tc.TargetSize))
+	return compact.Options{
 		Table:           name,
 		Partitions:      o.partitions,
 		TargetFileBytes: target,
 		SortBy:          tc.SortBy,
 		Codec:           tc.Codec,
 		DryRun:          o.dryRun,
-		Logger:          f.Logger(),
-		Progress:        p,
-	})
-	p.Done()
-	if res != nil && !res.DryRun && res.Files > 0 {
-		f.syncCatalog(ctx, store, name)
-	}
-	return res, err
+	}, err
 }
 
 func printCompact(w io.Writer, res *compact.Result) error {

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lakectl/lakectl/internal/clierr"
@@ -43,6 +44,25 @@ func TestLakeCompactOptions(t *testing.T) {
 			}},
 		{args: nil, code: clierr.ExitUsage},
 	}
+	target := func(want int64) func(*testing.T, *O) {
+		return func(t *testing.T, o *O) {
+			co, err := o.compactOptions(o.f.Config(), o.Table)
+			if err != nil || co.TargetFileBytes != want || co.Table != "orders" {
+				t.Errorf("resolved %+v, %v; want target %d", co, err, want)
+			}
+		}
+	}
+	tableCfg := "tables:\n  orders:\n    target_size: 64MiB\n    sort_by: [id]\n"
+	cases = append(cases,
+		optCase[O]{args: []string{"orders"}, check: target(0)}, // the library's default
+		optCase[O]{args: []string{"orders"}, config: tableCfg, check: target(64 << 20)},
+		optCase[O]{args: []string{"orders", "--target-size", "256MiB"}, config: tableCfg, check: target(256 << 20)},
+		optCase[O]{args: []string{"orders", "--target-size", "big"}, check: func(t *testing.T, o *O) {
+			if _, err := o.compactOptions(o.f.Config(), o.Table); clierr.Code(err) != clierr.ExitUsage || !strings.Contains(err.Error(), "target-size") {
+				t.Errorf("--target-size big: %v", err)
+			}
+		}},
+	)
 	cases = append(cases, lakePrecedence([]string{"orders"}, func(o *O) string { return o.f.Config().Lake })...)
 	testOptions(t, "lake compact", newCmdLakeCompact, cases)
 }

@@ -77,7 +77,9 @@ func newGroupCmd(use, short string, subs ...*cobra.Command) *cobra.Command {
 
 // runE is a leaf command's RunE in gh's shape: set fills the options from
 // the command line and checks its flags (nil: nothing to set), then a
-// test's runF gets the options, or else run.
+// test's runF gets the options, or else run. Each command's file repeats
+// that shape (xOptions with f and ctx, newCmdX opening a cobra.Command);
+// duplicate finders list those openings: kept, they are the shape.
 func runE[O any](opts *O, runF, run func(*O) error, set func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		if set != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lakectl/lakectl/internal/config"
 	"github.com/lakectl/lakectl/warehouse"
 )
 
@@ -64,9 +65,8 @@ func warehouseLoadRun(opts *warehouseLoadOptions) error {
 
 // loadTable loads one lake table's new files into the warehouse.
 func loadTable(ctx context.Context, f *Factory, name string, o *loadFlags) (*warehouse.LoadResult, error) {
-	tc := f.Config().Tables[name]
-	into := firstString(o.into, tc.Into)
-	if err := checkInto("--into", into); err != nil {
+	lo, err := o.loadOptions(f.Config(), name)
+	if err != nil {
 		return nil, err
 	}
 	store, wh, err := f.storeAndWarehouseDry(ctx, o.dryRun)
@@ -77,28 +77,33 @@ func loadTable(ctx context.Context, f *Factory, name string, o *loadFlags) (*war
 	if err := f.restoreLeftover(ctx, store, wh, o.dryRun); err != nil {
 		return nil, err
 	}
-	cursor := firstString(o.cursor, tc.Cursor)
-	types, err := tablePartitionTypes(f.Config(), name)
-	if err != nil {
-		return nil, err
-	}
 	p := f.IO.Progress("load "+name, f.Logger())
-	res, err := warehouse.Load(ctx, store, wh, warehouse.LoadOptions{
-		Table:         name,
-		Into:          into,
-		Mode:          o.mode,
-		Key:           firstNonEmpty(o.key, tc.Key),
-		Cursor:        cursor,
-		Parallel:      o.parallel,
-		TransformFile: o.transform,
-		DryRun:        o.dryRun,
-		Logger:        f.Logger(),
-		Progress:      p,
-
-		PartitionTypes: types,
-	})
+	lo.Logger, lo.Progress = f.Logger(), p
+	res, err := warehouse.Load(ctx, store, wh, lo)
 	p.Done()
 	return res, err
+}
+
+// loadOptions resolves a load of lake table name against the config: a
+// flag (or job key) wins over tables.<name>.
+func (o *loadFlags) loadOptions(cfg *config.Config, name string) (warehouse.LoadOptions, error) {
+	tc := cfg.Tables[name]
+	into := firstString(o.into, tc.Into)
+	if err := checkInto("--into", into); err != nil {
+		return warehouse.LoadOptions{}, err
+	}
+	types, err := tablePartitionTypes(cfg, name)
+	return warehouse.LoadOptions{
+		Table:          name,
+		Into:           into,
+		Mode:           o.mode,
+		Key:            firstNonEmpty(o.key, tc.Key),
+		Cursor:         firstString(o.cursor, tc.Cursor),
+		Parallel:       o.parallel,
+		TransformFile:  o.transform,
+		DryRun:         o.dryRun,
+		PartitionTypes: types,
+	}, err
 }
 
 func printLoad(w io.Writer, verb string, res *warehouse.LoadResult) error {

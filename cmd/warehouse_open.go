@@ -55,6 +55,19 @@ func (f *Factory) openWarehouseDry(ctx context.Context, dry bool) (warehouse.War
 	return f.Warehouse(ctx, "duckdb://:memory:")
 }
 
+// checkedStoreAndWarehouse validates the target name (--into of reprocess
+// and rebuild) and that the lake holds the table before the warehouse is
+// opened, so a typo changes nothing (not even a new DuckDB file).
+func (f *Factory) checkedStoreAndWarehouse(ctx context.Context, name, into string, dry bool) (lake.Store, warehouse.Warehouse, error) {
+	if err := checkInto("--into", into); err != nil {
+		return nil, nil, err
+	}
+	if err := f.requireStoreTable(ctx, name); err != nil {
+		return nil, nil, err
+	}
+	return f.storeAndWarehouseDry(ctx, dry)
+}
+
 // scaler is f.Scaler, under the name rebuild's commands call.
 func (f *Factory) scaler(ctx context.Context, wh warehouse.Warehouse) (*scale.Scaler, error) {
 	return f.Scaler(ctx, wh)

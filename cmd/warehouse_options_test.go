@@ -26,6 +26,25 @@ func TestWarehouseLoadOptions(t *testing.T) {
 		{args: []string{"a", "b"}, code: clierr.ExitUsage},
 		{args: []string{"orders", "--parallel", "-1"}, code: clierr.ExitUsage},
 	}
+	// tables.<t> gives what no flag gave.
+	tableCfg := "tables:\n  orders:\n    into: cfg.orders\n    key: [cfg_id]\n    cursor: cfg_ts\n    partition_types: {dt: date}\n"
+	resolved := func(into, key, cursor string) func(*testing.T, *O) {
+		return func(t *testing.T, o *O) {
+			lo, err := o.loadOptions(o.f.Config(), o.Table)
+			if err != nil || lo.Into != into || !slices.Equal(lo.Key, []string{key}) || lo.Cursor != cursor || lo.PartitionTypes["dt"].String() != "date" {
+				t.Errorf("resolved %+v, %v; want into %s key %s cursor %s", lo, err, into, key, cursor)
+			}
+		}
+	}
+	cases = append(cases,
+		optCase[O]{args: []string{"orders"}, config: tableCfg, check: resolved("cfg.orders", "cfg_id", "cfg_ts")},
+		optCase[O]{args: []string{"orders", "--into", "f.o", "--key", "id", "--cursor", "ts"}, config: tableCfg, check: resolved("f.o", "id", "ts")},
+		optCase[O]{args: []string{"orders", "--into", "a;b"}, check: func(t *testing.T, o *O) {
+			if _, err := o.loadOptions(o.f.Config(), o.Table); clierr.Code(err) != clierr.ExitUsage {
+				t.Errorf("--into a;b: %v", err)
+			}
+		}},
+	)
 	cases = append(cases, warehousePrecedence([]string{"orders"}, func(o *O) string { return o.f.Config().Warehouse })...)
 	testOptions(t, "warehouse load", newCmdWarehouseLoad, cases)
 }
@@ -46,6 +65,20 @@ func TestWarehouseReprocessOptions(t *testing.T) {
 			}},
 		{args: nil, code: clierr.ExitUsage},
 	}
+	tableCfg := "tables:\n  orders:\n    into: cfg.orders\n    key: [cfg_id]\n    cursor: cfg_ts\n"
+	resolved := func(into, key, cursor string) func(*testing.T, *O) {
+		return func(t *testing.T, o *O) {
+			ro, err := o.reprocessOptions(o.f.Config())
+			if err != nil || ro.Into != into || ro.Cursor != cursor || (key == "") != (ro.Key == nil) || key != "" && !slices.Equal(ro.Key, []string{key}) {
+				t.Errorf("resolved %+v, %v; want into %s key %s cursor %s", ro, err, into, key, cursor)
+			}
+		}
+	}
+	cases = append(cases,
+		optCase[O]{args: []string{"orders"}, check: resolved("orders", "", "")},
+		optCase[O]{args: []string{"orders"}, config: tableCfg, check: resolved("cfg.orders", "cfg_id", "cfg_ts")},
+		optCase[O]{args: []string{"orders", "--into", "f.o", "--key", "id", "--cursor", "ts"}, config: tableCfg, check: resolved("f.o", "id", "ts")},
+	)
 	cases = append(cases, warehousePrecedence([]string{"orders"}, func(o *O) string { return o.f.Config().Warehouse })...)
 	testOptions(t, "warehouse reprocess", newCmdWarehouseReprocess, cases)
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/internal/config"
 	"github.com/lakectl/lakectl/warehouse"
 	"github.com/lakectl/lakectl/warehouse/scale"
 )
@@ -55,35 +55,30 @@ func warehouseReprocessRun(opts *warehouseReprocessOptions) error {
 			return err
 		}
 	}
-	tc := f.Config().Tables[name]
-	into := firstString(opts.Into, tc.Into, name)
-	store, wh, err := f.checkedStoreAndWarehouse(ctx, name, into, opts.DryRun)
+	ro, err := opts.reprocessOptions(f.Config())
+	if err != nil {
+		return err
+	}
+	store, wh, err := f.checkedStoreAndWarehouse(ctx, name, ro.Into, opts.DryRun)
 	if err != nil {
 		return err
 	}
 	defer wh.Close()
-	what := fmt.Sprintf("reprocess empties %s in %s and reloads every file of lake table %s", into, wh.String(), name)
+	what := fmt.Sprintf("reprocess empties %s in %s and reloads every file of lake table %s", ro.Into, wh.String(), name)
 	var s *scale.Scaler
 	if scaled {
 		if s, err = f.Scaler(ctx, wh); err != nil {
 			return err
 		}
-		what = fmt.Sprintf("reprocess resizes %s %s to %d %s, empties %s in %s, reloads every file of lake table %s and restores the size", s.Kind(), s.Name(), opts.ScaleTo, s.Unit(), into, wh.String(), name)
+		what = fmt.Sprintf("reprocess resizes %s %s to %d %s, empties %s in %s, reloads every file of lake table %s and restores the size", s.Kind(), s.Name(), opts.ScaleTo, s.Unit(), ro.Into, wh.String(), name)
 	} else if err := f.restoreLeftover(ctx, store, wh, opts.DryRun); err != nil {
-		return err
-	}
-	types, err := tablePartitionTypes(f.Config(), name)
-	if err != nil {
 		return err
 	}
 	if err := confirm(f, what, opts.Yes, opts.DryRun); err != nil {
 		return err
 	}
 	p := f.IO.Progress("reprocess "+name, f.Logger())
-	ro := warehouse.ReprocessOptions{
-		Table: name, Into: into, Key: firstNonEmpty(opts.Key, tc.Key), Cursor: firstString(opts.Cursor, tc.Cursor),
-		Parallel: opts.Parallel, DryRun: opts.DryRun, Logger: f.Logger(), Progress: p, PartitionTypes: types,
-	}
+	ro.Logger, ro.Progress = f.Logger(), p
 	if !scaled {
 		res, err := warehouse.Reprocess(ctx, store, wh, ro)
 		p.Done()
@@ -100,6 +95,21 @@ func warehouseReprocessRun(opts *warehouseReprocessOptions) error {
 	return f.IO.Render(res, func(w io.Writer) error { return printScaledReprocess(w, res) })
 }
 
+// reprocessOptions resolves the reprocess against the config: a flag wins
+// over tables.<table>; the target defaults to the table's name.
+func (opts *warehouseReprocessOptions) reprocessOptions(cfg *config.Config) (warehouse.ReprocessOptions, error) {
+	tc := cfg.Tables[opts.Table]
+	into := firstString(opts.Into, tc.Into, opts.Table)
+	if err := checkInto("--into", into); err != nil {
+		return warehouse.ReprocessOptions{}, err
+	}
+	types, err := tablePartitionTypes(cfg, opts.Table)
+	return warehouse.ReprocessOptions{
+		Table: opts.Table, Into: into, Key: firstNonEmpty(opts.Key, tc.Key), Cursor: firstString(opts.Cursor, tc.Cursor),
+		Parallel: opts.Parallel, DryRun: opts.DryRun, PartitionTypes: types,
+	}, err
+}
+
 func printScaledReprocess(w io.Writer, res *scale.ReprocessResult) error {
 	if err := printScale(w, res.ScaleUp); err != nil {
 		return err
@@ -108,22 +118,4 @@ func printScaledReprocess(w io.Writer, res *scale.ReprocessResult) error {
 		return err
 	}
 	return printScale(w, res.Restore)
-}
-
-// checkedStoreAndWarehouse validates --into and that the lake holds the
-// table before the warehouse is opened, so a typo changes nothing (not
-// even a new DuckDB file).
-func (f *Factory) checkedStoreAndWarehouse(ctx context.Context, name, into string, dry bool) (lake.Store, warehouse.Warehouse, error) {
-	if err := checkInto("--into", into); err != nil {
-		return nil, nil, err
-	}
-	store, err := f.Store(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	if _, err := requireTable(ctx, f, store, name); err != nil {
-		return nil, nil, err
-	}
-	wh, err := f.openWarehouseDry(ctx, dry)
-	return store, wh, err
 }
