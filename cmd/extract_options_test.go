@@ -3,6 +3,7 @@ package cmd
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/lakectl/lakectl/internal/clierr"
 )
@@ -93,6 +94,25 @@ func TestExtractPostgresOptionsThroughRoot(t *testing.T) {
 		}},
 		{args: append(slices.Clone(base), "--cdc", "--incremental"), code: clierr.ExitUsage},
 	}
+	tableCfg := "tables:\n  orders:\n    key: [cfg_id]\n    cursor: cfg_ts\n    partition_by: cfg_ts:month\n"
+	resolved := func(key, cursor, partitionBy string, connect time.Duration) func(*testing.T, *O) {
+		return func(t *testing.T, o *O) {
+			po, n, err := o.pgOptions(o.Factory.Config(), o.Factory.Timeouts())
+			if err != nil || n != "orders" || !slices.Equal(po.Key, []string{key}) || po.Cursor != cursor || po.PartitionBy != partitionBy || po.ConnectTimeout != connect {
+				t.Errorf("resolved %s %+v, %v", n, po, err)
+			}
+		}
+	}
+	cases = append(cases,
+		optCase[O]{args: append(slices.Clone(base), "--incremental"), config: tableCfg, check: resolved("cfg_id", "cfg_ts", "cfg_ts:month", 30*time.Second)},
+		optCase[O]{args: append(slices.Clone(base), "--incremental", "--cursor", "ts", "--key", "id", "--partition-by", "ts:day", "--connect-timeout", "5s"),
+			config: tableCfg, check: resolved("id", "ts", "ts:day", 5*time.Second)},
+		optCase[O]{args: append(slices.Clone(base), "--incremental"), check: func(t *testing.T, o *O) {
+			if _, _, err := o.pgOptions(o.Factory.Config(), o.Factory.Timeouts()); clierr.Code(err) != clierr.ExitUsage {
+				t.Errorf("--incremental without a cursor: %v", err)
+			}
+		}},
+	)
 	cases = append(cases, lakePrecedence(base, func(o *O) string { return o.Factory.Config().Lake })...)
 	testOptions(t, "extract postgres", newCmdExtractPostgres, cases)
 }

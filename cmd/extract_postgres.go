@@ -15,6 +15,7 @@ import (
 	"github.com/lakectl/lakectl/extract/postgres"
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/config"
+	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/internal/redact"
 )
 
@@ -118,33 +119,11 @@ func extractPostgresRun(o *extractPostgresOptions) error {
 // extractPostgres runs one extract and keeps the catalog current; the
 // command and `run` share it.
 func extractPostgres(ctx context.Context, f *Factory, o *extractPostgresOptions) (*postgres.Result, error) {
-	lookback, err := config.ParseDuration("--lookback", o.Lookback)
+	opts, name, err := o.pgOptions(f.Config(), f.Timeouts())
 	if err != nil {
 		return nil, err
 	}
-	var maxRetained int64
-	if o.MaxSlotRetained != "" {
-		if maxRetained, err = config.ParseSize("--max-slot-retained", o.MaxSlotRetained); err != nil {
-			return nil, err
-		}
-	}
-	name := lakeTableName(o.Table, o.As)
-	tc := f.Config().Tables[name]
-	if t := f.Timeouts(); o.ConnectTimeout <= 0 || o.IOTimeout <= 0 {
-		o.ConnectTimeout, o.IOTimeout = cmp.Or(o.ConnectTimeout, t.Connect), cmp.Or(o.IOTimeout, t.IO)
-	}
-	opts := postgres.Options{
-		DSN: o.DSN, Table: o.Table, As: o.As, Key: firstNonEmpty(o.Key, tc.Key),
-		Incremental: o.Incremental, Cursor: o.Cursor, Lookback: lookback,
-		CDC: o.CDC, Slot: o.Slot, Publication: o.Publication, Resnapshot: o.Resnapshot, MaxSlotRetained: maxRetained,
-		PartitionBy: o.PartitionBy, ChunkRows: o.ChunkRows, Parallel: o.Parallel,
-		ConnectTimeout: o.ConnectTimeout, IdleTimeout: o.IOTimeout,
-		Codec: tc.Codec, Logger: f.Logger(),
-	}
-	tableDefaults(tc, opts.Incremental, &opts.PartitionBy, &opts.Cursor)
-	if opts.Incremental && opts.Cursor == "" {
-		return nil, clierr.Usagef("--incremental needs --cursor COL (an integer, date, timestamp or timestamptz column)")
-	}
+	opts.Logger = f.Logger()
 	redact.Register(ctx, pgPassword(o.DSN))
 	store, err := f.Store(ctx)
 	if err != nil {
@@ -161,6 +140,37 @@ func extractPostgres(ctx context.Context, f *Factory, o *extractPostgresOptions)
 		f.syncCatalog(ctx, store, res.Table)
 	}
 	return res, nil
+}
+
+// pgOptions resolves the extract against the config: a flag (or job key)
+// wins over tables.<lake table>, the name it returns; timeouts not set
+// take the global --connect-timeout and --io-timeout.
+func (o *extractPostgresOptions) pgOptions(cfg *config.Config, t netx.Timeouts) (postgres.Options, string, error) {
+	lookback, err := config.ParseDuration("--lookback", o.Lookback)
+	if err != nil {
+		return postgres.Options{}, "", err
+	}
+	var maxRetained int64
+	if o.MaxSlotRetained != "" {
+		if maxRetained, err = config.ParseSize("--max-slot-retained", o.MaxSlotRetained); err != nil {
+			return postgres.Options{}, "", err
+		}
+	}
+	name := lakeTableName(o.Table, o.As)
+	tc := cfg.Tables[name]
+	opts := postgres.Options{
+		DSN: o.DSN, Table: o.Table, As: o.As, Key: firstNonEmpty(o.Key, tc.Key),
+		Incremental: o.Incremental, Cursor: o.Cursor, Lookback: lookback,
+		CDC: o.CDC, Slot: o.Slot, Publication: o.Publication, Resnapshot: o.Resnapshot, MaxSlotRetained: maxRetained,
+		PartitionBy: o.PartitionBy, ChunkRows: o.ChunkRows, Parallel: o.Parallel,
+		ConnectTimeout: cmp.Or(o.ConnectTimeout, t.Connect), IdleTimeout: cmp.Or(o.IOTimeout, t.IO),
+		Codec: tc.Codec,
+	}
+	tableDefaults(tc, opts.Incremental, &opts.PartitionBy, &opts.Cursor)
+	if opts.Incremental && opts.Cursor == "" {
+		return postgres.Options{}, "", clierr.Usagef("--incremental needs --cursor COL (an integer, date, timestamp or timestamptz column)")
+	}
+	return opts, name, nil
 }
 
 // postgresError maps the library's errors to exit codes and flag names.
