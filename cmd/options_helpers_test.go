@@ -46,6 +46,7 @@ func testOptions[O any](t *testing.T, path string, newCmd func(*Factory, func(*O
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			isolateConfig(t)
 			for k, v := range tc.env {
 				t.Setenv(k, v)
 			}
@@ -75,6 +76,18 @@ func testOptions[O any](t *testing.T, path string, newCmd func(*Factory, func(*O
 				tc.check(t, got)
 			}
 		})
+	}
+}
+
+// isolateConfig hides the developer's LAKECTL_* variables and config file
+// (t.Setenv restores them after the test).
+func isolateConfig(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "LAKECTL_") && !strings.HasPrefix(k, "LAKECTL_TEST") {
+			t.Setenv(k, "")
+			os.Unsetenv(k)
+		}
 	}
 }
 
