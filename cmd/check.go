@@ -41,13 +41,7 @@ See docs/quality.md.`,
   lakectl check orders customers -o json
   # the failing rows are known and wanted: check from the next new rows on
   lakectl check orders --accept`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ctx, opts.Tables = cmd.Context(), args
-			if runF != nil {
-				return runF(opts)
-			}
-			return checkRun(opts)
-		},
+		RunE: runE(opts, runF, checkRun, tablesArgs(&opts.ctx, &opts.Tables)),
 	}
 	c.Flags().BoolVar(&opts.Accept, "accept", false, "record the rows read as checked even if rules fail (exit 0); later checks start after them")
 	return c

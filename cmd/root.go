@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -51,20 +52,73 @@ Results go to stdout (-o json for scripts), logs and progress to stderr.`,
 	fl.Duration("io-timeout", netx.DefaultIO, "longest wait for a server to send or take any data on an open connection")
 
 	root.AddCommand(
-		newExtractCmd(f),
-		newLakeCmd(f),
-		newCatalogCmd(f),
-		newWarehouseCmd(f),
+		newCmdExtract(f),
+		newCmdLake(f),
+		newCmdCatalog(f),
+		newCmdWarehouse(f),
 		newRebuildCmd(f),
 		newRunCmd(f),
 		newCmdCheck(f, nil),
-		newDemoCmd(f),
-		newVersionCmd(f),
+		newCmdDemo(f, nil),
+		newCmdVersion(f, nil),
 	)
 	root.InitDefaultCompletionCmd()
 	addCompletions(f, root)
 	typeUsageErrors(root)
 	return root
+}
+
+// newGroupCmd is a command that only groups its subcommands.
+func newGroupCmd(use, short string, subs ...*cobra.Command) *cobra.Command {
+	c := &cobra.Command{Use: use, Short: short}
+	c.AddCommand(subs...)
+	return c
+}
+
+// runE is a leaf command's RunE in gh's shape: set fills the options from
+// the command line and checks its flags (nil: nothing to set), then a
+// test's runF gets the options, or else run. Each command's file repeats
+// that shape (xOptions with f and ctx, newCmdX opening a cobra.Command);
+// duplicate finders list those openings: kept, they are the shape.
+func runE[O any](opts *O, runF, run func(*O) error, set func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if set != nil {
+			if err := set(cmd, args); err != nil {
+				return err
+			}
+		}
+		if runF != nil {
+			return runF(opts)
+		}
+		return run(opts)
+	}
+}
+
+// tableArg, tablesArgs and noArgs are the set functions of runE for
+// commands whose only arguments are a TABLE (or an optional one), TABLEs
+// or none.
+func tableArg(ctx *context.Context, table *string) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		*ctx = cmd.Context()
+		if len(args) > 0 {
+			*table = args[0]
+		}
+		return nil
+	}
+}
+
+func tablesArgs(ctx *context.Context, tables *[]string) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		*ctx, *tables = cmd.Context(), args
+		return nil
+	}
+}
+
+func noArgs(ctx *context.Context) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		*ctx = cmd.Context()
+		return nil
+	}
 }
 
 // setup loads the configuration with its precedence and applies it to the

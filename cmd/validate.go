@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -30,6 +31,16 @@ func requireTable(ctx context.Context, f *Factory, store lake.Store, name string
 		return nil, err
 	}
 	return tbl, nil
+}
+
+// requireStoreTable opens the lake and refuses a table it does not hold.
+func (f *Factory) requireStoreTable(ctx context.Context, name string) error {
+	store, err := f.Store(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = requireTable(ctx, f, store, name)
+	return err
 }
 
 // requireTables refuses any named table the lake does not hold (exit 2),
@@ -88,4 +99,29 @@ func checkNumericFlags(c *cobra.Command) error {
 		}
 	})
 	return err
+}
+
+// positiveFlags refuses an integer flag given explicitly as 0 or less
+// (leaving it out keeps its default), before anything runs.
+func positiveFlags(cmd *cobra.Command, names ...string) error {
+	for _, n := range names {
+		fl := cmd.Flags().Lookup(n)
+		if fl == nil || !fl.Changed {
+			continue
+		}
+		if v, err := strconv.Atoi(fl.Value.String()); err == nil && v < 1 {
+			return clierr.Usagef("--%s %d: must be 1 or more", n, v)
+		}
+	}
+	return nil
+}
+
+// lakeStore opens the lake for a command that only reads it, refusing a
+// lake folder that does not exist.
+func (f *Factory) lakeStore(ctx context.Context) (lake.Store, error) {
+	store, err := f.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return store, requireLake(f, store)
 }

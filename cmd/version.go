@@ -55,28 +55,37 @@ func buildVersion() VersionInfo {
 	return v
 }
 
-func newVersionCmd(f *Factory) *cobra.Command {
+// versionOptions are the inputs of `lakectl version`: none but where to
+// print.
+type versionOptions struct {
+	f *Factory
+}
+
+func newCmdVersion(f *Factory, runF func(*versionOptions) error) *cobra.Command {
+	opts := &versionOptions{f: f}
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print lakectl's version, commit and Go version",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			v := buildVersion()
-			return f.IO.Render(v, func(w io.Writer) error {
-				_, err := fmt.Fprintf(w, "lakectl %s", v.Version)
-				if v.Commit != "" {
-					fmt.Fprintf(w, " (commit %s", v.Commit)
-					if v.Date != "" {
-						fmt.Fprintf(w, " of %s", v.Date)
-					}
-					if v.Modified {
-						fmt.Fprint(w, ", modified")
-					}
-					fmt.Fprint(w, ")")
-				}
-				fmt.Fprintf(w, " %s %s\n", v.GoVersion, v.Platform)
-				return err
-			})
-		},
+		RunE:  runE(opts, runF, versionRun, nil),
 	}
+}
+
+func versionRun(opts *versionOptions) error {
+	v := buildVersion()
+	return opts.f.IO.Render(v, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "lakectl %s", v.Version)
+		if v.Commit != "" {
+			fmt.Fprintf(w, " (commit %s", v.Commit)
+			if v.Date != "" {
+				fmt.Fprintf(w, " of %s", v.Date)
+			}
+			if v.Modified {
+				fmt.Fprint(w, ", modified")
+			}
+			fmt.Fprint(w, ")")
+		}
+		fmt.Fprintf(w, " %s %s\n", v.GoVersion, v.Platform)
+		return err
+	})
 }

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -10,8 +11,15 @@ import (
 	"github.com/lakectl/lakectl/demo"
 )
 
-func newDemoCmd(f *Factory) *cobra.Command {
-	var o demo.Options
+// demoOptions are the inputs of `lakectl demo`.
+type demoOptions struct {
+	f   *Factory
+	ctx context.Context
+	demo.Options
+}
+
+func newCmdDemo(f *Factory, runF func(*demoOptions) error) *cobra.Command {
+	opts := &demoOptions{f: f}
 	c := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the whole pipeline on embedded defaults: sample API, local lake, DuckDB, a report",
@@ -28,18 +36,21 @@ afterwards. The report's last line says where it is.`,
   lakectl demo --dir /tmp/lakectl-demo
   lakectl --lake /tmp/lakectl-demo/lake lake ls sample_transactions`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.Logger = f.Logger()
-			rep, err := demo.Run(cmd.Context(), o)
-			if err != nil {
-				return err
-			}
-			return f.IO.Render(rep, func(w io.Writer) error { return printDemo(w, rep) })
-		},
+		RunE: runE(opts, runF, demoRun, noArgs(&opts.ctx)),
 	}
-	c.Flags().StringVar(&o.Dir, "dir", "", "folder for the demo's sources, lake and warehouse (default: lakectl/demo in the user's cache directory)")
-	c.Flags().IntVar(&o.Days, "days", 3, "days of history the sample partner has")
+	c.Flags().StringVar(&opts.Dir, "dir", "", "folder for the demo's sources, lake and warehouse (default: lakectl/demo in the user's cache directory)")
+	c.Flags().IntVar(&opts.Days, "days", 3, "days of history the sample partner has")
 	return c
+}
+
+func demoRun(opts *demoOptions) error {
+	f := opts.f
+	opts.Logger = f.Logger()
+	rep, err := demo.Run(opts.ctx, opts.Options)
+	if err != nil {
+		return err
+	}
+	return f.IO.Render(rep, func(w io.Writer) error { return printDemo(w, rep) })
 }
 
 func printDemo(w io.Writer, r *demo.Report) error {

@@ -42,16 +42,7 @@ something is wrong and not repaired.`,
 		Example: `  lakectl lake doctor
   lakectl lake doctor orders --repair -o json`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ctx = cmd.Context()
-			if len(args) == 1 {
-				opts.Table = args[0]
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return lakeDoctorRun(opts)
-		},
+		RunE: runE(opts, runF, lakeDoctorRun, tableArg(&opts.ctx, &opts.Table)),
 	}
 	c.Flags().BoolVar(&opts.Repair, "repair", false, "fix what is found")
 	return c
@@ -59,11 +50,8 @@ something is wrong and not repaired.`,
 
 func lakeDoctorRun(opts *lakeDoctorOptions) error {
 	f, ctx := opts.f, opts.ctx
-	store, err := f.Store(ctx)
+	store, err := f.lakeStore(ctx)
 	if err != nil {
-		return err
-	}
-	if err := requireLake(f, store); err != nil {
 		return err
 	}
 	var tables []string

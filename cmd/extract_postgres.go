@@ -15,6 +15,7 @@ import (
 	"github.com/lakectl/lakectl/extract/postgres"
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/config"
+	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/internal/redact"
 )
 
@@ -62,16 +63,10 @@ and _lsn, then stop. The slot advances only after the lake commit.`,
   lakectl extract postgres --dsn "$PG_DSN" --table public.orders --cdc
   lakectl extract postgres --dsn "$PG_DSN" --table public.orders --cdc --slot orders_lake --publication orders_lake`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: runE(o, runF, extractPostgresRun, func(cmd *cobra.Command, _ []string) error {
 			o.Ctx = cmd.Context()
-			if err := o.validate(cmd); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return extractPostgresRun(o)
-		},
+			return o.validate(cmd)
+		}),
 	}
 	fl := c.Flags()
 	fl.StringVar(&o.DSN, "dsn", "", "source: postgres://user:password@host:port/db?sslmode=...")
@@ -124,38 +119,11 @@ func extractPostgresRun(o *extractPostgresOptions) error {
 // extractPostgres runs one extract and keeps the catalog current; the
 // command and `run` share it.
 func extractPostgres(ctx context.Context, f *Factory, o *extractPostgresOptions) (*postgres.Result, error) {
-	lookback, err := config.ParseDuration("--lookback", o.Lookback)
+	opts, name, err := o.pgOptions(f.Config(), f.Timeouts())
 	if err != nil {
 		return nil, err
 	}
-	var maxRetained int64
-	if o.MaxSlotRetained != "" {
-		if maxRetained, err = config.ParseSize("--max-slot-retained", o.MaxSlotRetained); err != nil {
-			return nil, err
-		}
-	}
-	name := lakeTableName(o.Table, o.As)
-	tc := f.Config().Tables[name]
-	if t := f.Timeouts(); o.ConnectTimeout <= 0 || o.IOTimeout <= 0 {
-		o.ConnectTimeout, o.IOTimeout = cmp.Or(o.ConnectTimeout, t.Connect), cmp.Or(o.IOTimeout, t.IO)
-	}
-	opts := postgres.Options{
-		DSN: o.DSN, Table: o.Table, As: o.As, Key: firstNonEmpty(o.Key, tc.Key),
-		Incremental: o.Incremental, Cursor: o.Cursor, Lookback: lookback,
-		CDC: o.CDC, Slot: o.Slot, Publication: o.Publication, Resnapshot: o.Resnapshot, MaxSlotRetained: maxRetained,
-		PartitionBy: o.PartitionBy, ChunkRows: o.ChunkRows, Parallel: o.Parallel,
-		ConnectTimeout: o.ConnectTimeout, IdleTimeout: o.IOTimeout,
-		Codec: tc.Codec, Logger: f.Logger(),
-	}
-	if opts.PartitionBy == "" {
-		opts.PartitionBy = tc.PartitionBy
-	}
-	if opts.Cursor == "" && opts.Incremental {
-		opts.Cursor = tc.Cursor
-	}
-	if opts.Incremental && opts.Cursor == "" {
-		return nil, clierr.Usagef("--incremental needs --cursor COL (an integer, date, timestamp or timestamptz column)")
-	}
+	opts.Logger = f.Logger()
 	redact.Register(ctx, pgPassword(o.DSN))
 	store, err := f.Store(ctx)
 	if err != nil {
@@ -172,6 +140,37 @@ func extractPostgres(ctx context.Context, f *Factory, o *extractPostgresOptions)
 		f.syncCatalog(ctx, store, res.Table)
 	}
 	return res, nil
+}
+
+// pgOptions resolves the extract against the config: a flag (or job key)
+// wins over tables.<lake table>, the name it returns; timeouts not set
+// take the global --connect-timeout and --io-timeout.
+func (o *extractPostgresOptions) pgOptions(cfg *config.Config, t netx.Timeouts) (postgres.Options, string, error) {
+	lookback, err := config.ParseDuration("--lookback", o.Lookback)
+	if err != nil {
+		return postgres.Options{}, "", err
+	}
+	var maxRetained int64
+	if o.MaxSlotRetained != "" {
+		if maxRetained, err = config.ParseSize("--max-slot-retained", o.MaxSlotRetained); err != nil {
+			return postgres.Options{}, "", err
+		}
+	}
+	name := lakeTableName(o.Table, o.As)
+	tc := cfg.Tables[name]
+	opts := postgres.Options{
+		DSN: o.DSN, Table: o.Table, As: o.As, Key: firstNonEmpty(o.Key, tc.Key),
+		Incremental: o.Incremental, Cursor: o.Cursor, Lookback: lookback,
+		CDC: o.CDC, Slot: o.Slot, Publication: o.Publication, Resnapshot: o.Resnapshot, MaxSlotRetained: maxRetained,
+		PartitionBy: o.PartitionBy, ChunkRows: o.ChunkRows, Parallel: o.Parallel,
+		ConnectTimeout: cmp.Or(o.ConnectTimeout, t.Connect), IdleTimeout: cmp.Or(o.IOTimeout, t.IO),
+		Codec: tc.Codec,
+	}
+	tableDefaults(tc, opts.Incremental, &opts.PartitionBy, &opts.Cursor)
+	if opts.Incremental && opts.Cursor == "" {
+		return postgres.Options{}, "", clierr.Usagef("--incremental needs --cursor COL (an integer, date, timestamp or timestamptz column)")
+	}
+	return opts, name, nil
 }
 
 // postgresError maps the library's errors to exit codes and flag names.
@@ -204,8 +203,7 @@ func pgPassword(dsn string) string {
 }
 
 func printExtractPostgres(w io.Writer, res *postgres.Result) error {
-	fmt.Fprintf(w, "extracted %s into tables/%s (%s, %s): %d rows, %d files, %s in %.1fs\n",
-		res.Source, res.Table, res.Mode, res.Op, res.Rows, res.Files, humanBytes(res.Bytes), res.DurationS)
+	printExtracted(w, res.Source, res.Table, res.Mode, res.Op, res.Rows, res.Files, res.Bytes, res.DurationS)
 	if res.Slot != "" {
 		fmt.Fprintf(w, "slot %s: %s -> %s; %d changes (%d inserts, %d updates, %d deletes) in %d transactions\n",
 			res.Slot, orNone(res.LSNBefore), orNone(res.LSNAfter), res.Changes, res.Inserts, res.Updates, res.Deletes, res.Transactions)
@@ -213,12 +211,7 @@ func printExtractPostgres(w io.Writer, res *postgres.Result) error {
 	if res.SlotOverLimit {
 		fmt.Fprintf(w, "warning: slot %s holds back %s of WAL: run the job more often, or drop the slot if it is retired\n", res.Slot, humanBytes(res.SlotRetainedBytes))
 	}
-	if res.Cursor != "" {
-		fmt.Fprintf(w, "watermark %s: %s -> %s\n", res.Cursor, orNone(res.WatermarkBefore), orNone(res.WatermarkAfter))
-	}
-	if res.SkippedRows > 0 {
-		fmt.Fprintf(w, "skipped %d rows already in the lake (lookback overlap)\n", res.SkippedRows)
-	}
+	printWatermark(w, res.Cursor, res.WatermarkBefore, res.WatermarkAfter, res.SkippedRows)
 	if res.NullCursorRows > 0 {
 		fmt.Fprintf(w, "rows with a NULL cursor not extracted: %d\n", res.NullCursorRows)
 	}

@@ -16,12 +16,57 @@ import (
 	"github.com/lakectl/lakectl/lake/table"
 )
 
-func runExtractAPI(cmd *cobra.Command, f *Factory, o *extractAPIFlags) error {
-	res, err := extractAPI(cmd.Context(), f, o)
+// extractAPIFlags are an API extract's parameters: the command's flags,
+// or an extract-api job's keys (`run` builds them too).
+type extractAPIFlags struct {
+	sources     []string
+	sourcesDir  string
+	from, to    string
+	concurrency int
+	replay      bool
+}
+
+// extractAPIOptions are the inputs of `lakectl extract api`.
+type extractAPIOptions struct {
+	f   *Factory
+	ctx context.Context
+	extractAPIFlags
+}
+
+func newCmdExtractAPI(f *Factory, runF func(*extractAPIOptions) error) *cobra.Command {
+	opts := &extractAPIOptions{f: f}
+	o := &opts.extractAPIFlags
+	c := &cobra.Command{
+		Use:   "api --source SPEC [--source SPEC ...] | --sources DIR",
+		Short: "Extract paginated partner HTTP APIs into raw/ and tables/",
+		Long: `Call paginated HTTP APIs described by JSON source specs (one per partner), keep
+every response under raw/, and write the records to Parquet under tables/.
+--replay rebuilds the tables from raw/ without calling any API.`,
+		Example: `  lakectl extract api --source sources/awin.json
+  lakectl extract api --sources s3://bucket/sources/ --from 2026-11-01T00:00:00Z --to 2026-11-02T00:00:00Z
+  lakectl extract api --sources sources/ --replay`,
+		Args: cobra.NoArgs,
+		RunE: runE(opts, runF, extractAPIRun, func(cmd *cobra.Command, _ []string) error {
+			opts.ctx = cmd.Context()
+			return positiveFlags(cmd, "concurrency")
+		}),
+	}
+	fl := c.Flags()
+	fl.StringArrayVar(&o.sources, "source", nil, "source spec: a JSON file or a lake URL (repeatable)")
+	fl.StringVar(&o.sourcesDir, "sources", "", "folder or lake prefix: run every *.json spec in it")
+	fl.StringVar(&o.from, "from", "", "window start, RFC 3339 or YYYY-MM-DD (default: from the stored state)")
+	fl.StringVar(&o.to, "to", "", "window end, RFC 3339 or YYYY-MM-DD (default: now)")
+	fl.IntVar(&o.concurrency, "concurrency", 0, "requests in flight across all sources (default 32)")
+	fl.BoolVar(&o.replay, "replay", false, "rebuild tables from raw/ without calling any API")
+	return c
+}
+
+func extractAPIRun(opts *extractAPIOptions) error {
+	res, err := extractAPI(opts.ctx, opts.f, &opts.extractAPIFlags)
 	if res == nil {
 		return err
 	}
-	if rerr := f.IO.Render(res, func(w io.Writer) error { return printExtractAPI(w, res) }); rerr != nil {
+	if rerr := opts.f.IO.Render(res, func(w io.Writer) error { return printExtractAPI(w, res) }); rerr != nil {
 		return rerr
 	}
 	return err

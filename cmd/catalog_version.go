@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/lakectl/lakectl/catalog"
 	"github.com/lakectl/lakectl/internal/clierr"
@@ -25,4 +26,12 @@ func noVersion(ctx context.Context, f *Factory, store lake.Store, name string, n
 		}
 	}
 	return notCrawled(name, err)
+}
+
+// notCrawled turns "no version" into what the user should do.
+func notCrawled(name string, err error) error {
+	if errors.Is(err, lake.ErrNotExist) {
+		return fmt.Errorf("table %s has no recorded schema; run 'lakectl catalog crawl %s' first", name, name)
+	}
+	return err
 }

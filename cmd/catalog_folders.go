@@ -1,15 +1,14 @@
 package cmd
 
 import (
+	"context"
 	"errors"
-	"fmt"
-	"strings"
 
 	"github.com/lakectl/lakectl/catalog"
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/config"
+	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/schema"
-	"github.com/lakectl/lakectl/lake/table"
 )
 
 // partitionTypes reads tables.<t>.partition_types of the config: the
@@ -28,6 +27,20 @@ func partitionTypes(cfg *config.Config) (map[string]map[string]schema.Type, erro
 	return out, nil
 }
 
+// catalogStore opens the lake, reads partition_types and refuses any named
+// table the lake does not hold, before crawl or check reads a file.
+func catalogStore(ctx context.Context, f *Factory, tables []string) (lake.Store, map[string]map[string]schema.Type, error) {
+	store, err := f.Store(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	types, err := partitionTypes(f.Config())
+	if err != nil {
+		return nil, nil, err
+	}
+	return store, types, requireTables(ctx, f, store, tables)
+}
+
 // tablePartitionTypes is partitionTypes of one table.
 func tablePartitionTypes(cfg *config.Config, name string) (map[string]schema.Type, error) {
 	all, err := partitionTypes(cfg)
@@ -42,24 +55,4 @@ func breakingConflict(err error) error {
 		return &clierr.BreakingChangeError{Table: ce.Table, Changes: []string{err.Error()}}
 	}
 	return err
-}
-
-// athenaLocation is the S3 location of a table for Athena: under
-// --location (the lake's future s3:// URL) when given, else the table's
-// own (tableURL).
-func athenaLocation(tableURL, location, name string) (string, error) {
-	if location == "" {
-		if !strings.HasPrefix(tableURL, "s3://") {
-			return "", clierr.Usagef("table %s is at %s, not on S3, so Athena cannot read it: pass --location s3://BUCKET/PREFIX (the lake's future S3 location) to get the DDL for the lake once it lives there", name, tableURL)
-		}
-		return tableURL, nil
-	}
-	if !strings.HasPrefix(location, "s3://") || len(location) <= len("s3://") {
-		return "", clierr.Usagef("--location %q is not an s3:// URL: pass the lake's S3 location, e.g. s3://bucket/lake", location)
-	}
-	loc := strings.TrimSuffix(location, "/") + "/"
-	if strings.HasSuffix(loc, "/"+table.TablePrefix(name)) {
-		return loc, nil // the table's own location
-	}
-	return fmt.Sprintf("%s%s", loc, table.TablePrefix(name)), nil
 }

@@ -36,37 +36,61 @@ type LakeListing struct {
 	Partitions []table.PartitionSummary `json:"partitions,omitempty"`
 }
 
-func runLakeLs(cmd *cobra.Command, f *Factory, args []string) error {
-	ctx := cmd.Context()
-	store, err := f.Store(ctx)
+// lakeLsOptions are the inputs of `lakectl lake ls`.
+type lakeLsOptions struct {
+	f     *Factory
+	ctx   context.Context
+	Table string // empty: every table
+}
+
+func newCmdLakeLs(f *Factory, runF func(*lakeLsOptions) error) *cobra.Command {
+	opts := &lakeLsOptions{f: f}
+	return &cobra.Command{
+		Use:   "ls [TABLE]",
+		Short: "List tables, or one table's partitions: files, rows, bytes, small files",
+		Example: `  lakectl lake ls
+  lakectl --lake s3://bucket/lake lake ls orders -o json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: runE(opts, runF, lakeLsRun, tableArg(&opts.ctx, &opts.Table)),
+	}
+}
+
+func lakeLsRun(opts *lakeLsOptions) error {
+	f, ctx := opts.f, opts.ctx
+	store, err := f.lakeStore(ctx)
 	if err != nil {
 		return err
 	}
-	if err := requireLake(f, store); err != nil {
-		return err
-	}
 	res := LakeListing{Lake: f.Config().Lake}
-	if len(args) == 1 {
-		res.Table = args[0]
-		res.Partitions, err = tablePartitions(ctx, f, store, args[0], true)
+	if opts.Table != "" {
+		res.Table = opts.Table
+		res.Partitions, err = tablePartitions(ctx, f, store, opts.Table, true)
 		if err != nil {
 			return err
 		}
 		return f.IO.Render(res, func(w io.Writer) error { return printPartitions(w, res.Partitions) })
 	}
-	names, err := table.List(ctx, store)
-	if err != nil {
+	if res.Tables, err = tableSummaries(ctx, f, store); err != nil {
 		return err
 	}
-	res.Tables = []TableSummary{}
+	return f.IO.Render(res, func(w io.Writer) error { return printTables(w, res.Tables) })
+}
+
+// tableSummaries sums every table's partitions.
+func tableSummaries(ctx context.Context, f *Factory, store lake.Store) ([]TableSummary, error) {
+	names, err := table.List(ctx, store)
+	if err != nil {
+		return nil, err
+	}
+	out := []TableSummary{}
 	for _, name := range names {
 		parts, err := tablePartitions(ctx, f, store, name, false)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		s := TableSummary{Table: name, Partitions: len(parts)}
 		if s.UnfinishedCommits, err = unfinished(ctx, store, name); err != nil {
-			return err
+			return nil, err
 		}
 		for _, p := range parts {
 			s.Files += p.Files
@@ -74,9 +98,9 @@ func runLakeLs(cmd *cobra.Command, f *Factory, args []string) error {
 			s.Bytes += p.Bytes
 			s.SmallFiles += p.SmallFiles
 		}
-		res.Tables = append(res.Tables, s)
+		out = append(out, s)
 	}
-	return f.IO.Render(res, func(w io.Writer) error { return printTables(w, res.Tables) })
+	return out, nil
 }
 
 // tablePartitions summarizes a table; with mustExist, a table without

@@ -59,16 +59,10 @@ AWS_ENDPOINT_URL_GLUE and the AWS credential chain are honoured.`,
 		Example: `  lakectl catalog publish --glue-database lake
   lakectl catalog publish orders --glue-database lake --dry-run
   lakectl --lake ./lake catalog publish --glue-database lake --location s3://bucket/lake`,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: runE(opts, runF, catalogPublishRun, func(cmd *cobra.Command, args []string) error {
 			opts.ctx, opts.Tables = cmd.Context(), args
-			if err := opts.validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return catalogPublishRun(opts)
-		},
+			return opts.validate()
+		}),
 	}
 	c.Flags().StringVar(&opts.GlueDatabase, "glue-database", "", "the Glue database to publish into (created when missing)")
 	c.Flags().StringVar(&opts.Location, "location", "", "the lake's S3 location s3://BUCKET/PREFIX, when the lake is read from elsewhere")

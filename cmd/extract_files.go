@@ -64,16 +64,10 @@ un-ingested and the run exits 1 after the good objects commit, unless
   lakectl extract files --from /srv/drops --route '^(?P<svc>[a-z-]+)/events/(?P<kind>[a-z]+)/=svc_{svc}_{kind}' --format jsonl
   lakectl extract files --from s3://landing/feedback/ --route '^open/=push_open' --partition-by _ingested_at:hour --skip-bad-records`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: runE(opts, runF, extractFilesRun, func(cmd *cobra.Command, _ []string) error {
 			opts.ctx = cmd.Context()
-			if err := opts.parse(routes, since); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return extractFilesRun(opts)
-		},
+			return opts.parse(routes, since)
+		}),
 	}
 	fl := c.Flags()
 	fl.StringVar(&opts.From, "from", "", "where objects land: s3://bucket/prefix or a folder")
