@@ -132,12 +132,12 @@ func newPipeline(f *Factory) *pipeline.Pipeline {
 		CycleDone: func(ctx context.Context, res *RunResult) { finishRun(ctx, f, res) },
 	}}
 	k := &p.Kinds
-	k.Register(jobExtractMySQL, extractMySQLJob(f))
+	k.Register(jobExtractMySQL, extractMySQLJob{f})
 	k.Register(jobExtractPG, extractPostgresJob(f))
-	k.Register(jobExtractAPI, extractAPIJob(f))
+	k.Register(jobExtractAPI, extractAPIJob{f})
 	k.Register(jobExtractFiles, extractFilesJobKind(f))
 	k.Register(jobCompact, compactJob(f))
-	k.Register(jobCatalog, catalogJob(f))
+	k.Register(jobCatalog, catalogJob{f})
 	k.Register(jobCheck, checkJob{f})
 	k.Register(jobLoad, loadJob{f})
 	k.Register(jobPublish, publishJob(f))
@@ -151,11 +151,6 @@ func jobErrorText(err error) string {
 		return fmt.Sprintf("%v; fix the data or rerun with --force to load anyway", held)
 	}
 	return iostreams.OneLine(explain(err).Error())
-}
-
-// planned is a dry run's result: what the job would do.
-func planned(format string, args ...any) pipeline.Result {
-	return pipeline.Result{Value: fmt.Sprintf(format, args...)}
 }
 
 func printRun(w io.Writer, res *RunResult) error {

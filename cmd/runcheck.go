@@ -21,10 +21,11 @@ const (
 // tables it failed on, or of all its tables when it could not run.
 type checkJob struct{ f *Factory }
 
-func (k checkJob) Run(ctx context.Context, j config.Job, dryRun bool) (pipeline.Result, error) {
-	if dryRun {
-		return pipeline.Result{Value: "check " + strings.Join(j.Tables, " ")}, nil
-	}
+func (checkJob) Plan(_ context.Context, j config.Job) (any, error) {
+	return "check " + strings.Join(j.Tables, " "), nil
+}
+
+func (k checkJob) Run(ctx context.Context, j config.Job, _ bool) (pipeline.Result, error) {
 	res, err := checkTables(ctx, k.f, j.Tables, false)
 	if res == nil {
 		return pipeline.Result{}, err

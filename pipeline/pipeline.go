@@ -28,6 +28,12 @@ func (fn KindFunc) Run(ctx context.Context, j config.Job, dryRun bool) (Result, 
 	return fn(ctx, j, dryRun)
 }
 
+// Planner is a Kind that says what a job would do without its library:
+// in a dry run the pipeline calls Plan instead of Run.
+type Planner interface {
+	Plan(ctx context.Context, j config.Job) (any, error)
+}
+
 // Validator is a Kind that can refuse a job before any job of the run
 // starts (a check job's malformed rule), so no job after it runs on the
 // promise of a step that could not.

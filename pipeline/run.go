@@ -81,7 +81,7 @@ func (p *Pipeline) gated(ctx context.Context, g *gate, j config.Job, dryRun bool
 // error, with the options it names labelled as the job's config keys.
 func (p *Pipeline) runJob(ctx context.Context, j config.Job, dryRun bool) JobResult {
 	start := time.Now()
-	r, err := p.Kinds.kinds[j.Type].Run(ctx, j, dryRun)
+	r, err := p.runKind(ctx, j, dryRun)
 	jr := JobResult{Name: j.Name, Type: j.Type, Status: StatusOK, Rows: r.Rows, Files: r.Files, Bytes: r.Bytes, Result: r.Value}
 	jr.DurationS = time.Since(start).Seconds()
 	switch {
@@ -93,6 +93,15 @@ func (p *Pipeline) runJob(ctx context.Context, j config.Job, dryRun bool) JobRes
 	return jr
 }
 
+func (p *Pipeline) runKind(ctx context.Context, j config.Job, dryRun bool) (Result, error) {
+	k := p.Kinds.kinds[j.Type]
+	if pl, ok := k.(Planner); ok && dryRun {
+		plan, err := pl.Plan(ctx, j)
+		return Result{Value: plan}, err
+	}
+	return k.Run(ctx, j, dryRun)
+}
+
 // ConfigKey labels an option as a job's config key: chunk-rows is
 // chunk_rows.
 func ConfigKey(o input.Option) string {
@@ -100,14 +109,10 @@ func ConfigKey(o input.Option) string {
 }
 
 func status(err error) string {
-	var (
-		locked *lake.LockedError
-		bad    *quality.FailedError
-	)
-	switch {
-	case errors.As(err, &locked):
+	if _, ok := errors.AsType[*lake.LockedError](err); ok {
 		return StatusLocked
-	case errors.As(err, &bad):
+	}
+	if _, ok := errors.AsType[*quality.FailedError](err); ok {
 		return StatusQualityFailed
 	}
 	return StatusFailed

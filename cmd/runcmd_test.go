@@ -1,0 +1,49 @@
+package cmd
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/iostreams"
+)
+
+func TestRunFlagsToOptions(t *testing.T) {
+	cases := []struct {
+		args   []string
+		jobs   []string
+		dryRun bool
+		force  bool
+		every  time.Duration
+	}{
+		{nil, nil, false, false, 0},
+		{[]string{"orders", "orders-load"}, []string{"orders", "orders-load"}, false, false, 0},
+		{[]string{"orders", "--dry-run"}, []string{"orders"}, true, false, 0},
+		{[]string{"--force", "--every", "1m"}, nil, false, true, time.Minute},
+		{[]string{"--every=0", "--force=false", "x"}, []string{"x"}, false, false, 0},
+	}
+	for _, tc := range cases {
+		io, _, _, _ := iostreams.Test()
+		var got *runOptions
+		c := newCmdRun(NewFactory(io), func(o *runOptions) error { got = o; return nil })
+		c.SetArgs(tc.args)
+		if err := c.Execute(); err != nil {
+			t.Fatalf("args %v: %v", tc.args, err)
+		}
+		if !slices.Equal(got.Jobs, tc.jobs) || got.DryRun != tc.dryRun || got.Force != tc.force || got.Every != tc.every || got.ctx == nil {
+			t.Errorf("args %v: %+v", tc.args, got)
+		}
+	}
+}
+
+func TestRunRefusesANegativeEveryBeforeRunning(t *testing.T) {
+	io, _, _, _ := iostreams.Test()
+	c := newCmdRun(NewFactory(io), func(*runOptions) error { t.Fatal("ran with --every -1s"); return nil })
+	c.SetArgs([]string{"--every", "-1s"})
+	c.SilenceUsage, c.SilenceErrors = true, true
+	err := c.Execute()
+	if clierr.Code(err) != clierr.ExitUsage || err.Error() != "--every -1s: want a positive duration such as 5s or 1m" {
+		t.Errorf("got %v (exit %d)", err, clierr.Code(err))
+	}
+}
