@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/config"
 	"github.com/lakectl/lakectl/internal/iostreams"
+	"github.com/lakectl/lakectl/pipeline"
 )
 
 func TestRunFlagsToOptions(t *testing.T) {
@@ -45,5 +47,15 @@ func TestRunRefusesANegativeEveryBeforeRunning(t *testing.T) {
 	err := c.Execute()
 	if clierr.Code(err) != clierr.ExitUsage || err.Error() != "--every -1s: want a positive duration such as 5s or 1m" {
 		t.Errorf("got %v (exit %d)", err, clierr.Code(err))
+	}
+}
+
+// A held load's message names the flag that lets it through, as before
+// the runner left cmd.
+func TestHeldLoadNamesForce(t *testing.T) {
+	err := &pipeline.HeldError{Tables: []string{"a", "b"}, By: config.Job{Name: "quality", Type: jobCheck}}
+	want := "not loading a, b: check job quality failed on it; fix the data or rerun with --force to load anyway"
+	if got := jobErrorText(err); got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
