@@ -28,7 +28,7 @@ func (p *Pipeline) Every(stop, jobCtx context.Context, jobs []config.Job, every 
 		cyc := p.cycle(stop, jobCtx, due(cycleStart), o)
 		res.Cycles++
 		res.Rows, res.Files, res.Bytes, res.Last = res.Rows+cyc.Rows, res.Files+cyc.Files, res.Bytes+cyc.Bytes, cyc
-		log := p.Env.Logger.With("cycle", res.Cycles, "jobs", len(cyc.Jobs), "rows", cyc.Rows, "files", cyc.Files, "duration_s", cyc.DurationS)
+		log := p.log().With("cycle", res.Cycles, "jobs", len(cyc.Jobs), "rows", cyc.Rows, "files", cyc.Files, "duration_s", cyc.DurationS)
 		if cyc.Failed > 0 {
 			res.FailedCycles++
 			log.Error("cycle failed; the next cycle runs as planned", "failed_jobs", cyc.Failed)

@@ -8,6 +8,7 @@ package pipeline
 
 import (
 	"context"
+	"io"
 	"log/slog"
 
 	"github.com/lakectl/lakectl/internal/config"
@@ -79,7 +80,7 @@ func (k *Kinds) Register(name string, kind Kind) {
 
 // Env is what the runner needs from its caller beyond the kinds.
 type Env struct {
-	Logger *slog.Logger
+	Logger *slog.Logger // nil: discard
 	// ErrorText is the one line a job's error shows in the report and the
 	// log; the caller adds its remedies. Nil: err.Error().
 	ErrorText func(error) string
@@ -101,4 +102,11 @@ type Options struct {
 type Pipeline struct {
 	Kinds Kinds
 	Env   Env
+}
+
+func (p *Pipeline) log() *slog.Logger {
+	if p.Env.Logger == nil {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return p.Env.Logger
 }

@@ -40,7 +40,7 @@ func (p *Pipeline) cycle(stop, jobCtx context.Context, jobs []config.Job, o Opti
 }
 
 func (p *Pipeline) logJob(j config.Job, jr JobResult) {
-	log := p.Env.Logger
+	log := p.log()
 	switch jr.Status {
 	case StatusQualityFailed, StatusSkipped:
 	case StatusFailed:
@@ -59,14 +59,14 @@ func (p *Pipeline) gated(ctx context.Context, g *gate, j config.Job, dryRun bool
 	j, held := g.admit(j, p.Kinds.kinds[j.Type])
 	if held != nil {
 		msg := p.errorText(held)
-		p.Env.Logger.Warn(msg, "job", j.Name)
+		p.log().Warn(msg, "job", j.Name)
 		if len(j.Tables) == 0 {
 			return JobResult{Name: j.Name, Type: j.Type, Status: StatusSkipped, Error: msg}
 		}
 	}
 	jr := p.runJob(ctx, j, dryRun)
 	if jr.Status == StatusQualityFailed {
-		p.Env.Logger.Error("check failed", "job", j.Name, "error", jr.Error)
+		p.log().Error("check failed", "job", j.Name, "error", jr.Error)
 	}
 	if h, ok := p.Kinds.kinds[j.Type].(Holder); ok {
 		g.hold(h.Holds(j, jr), j)
