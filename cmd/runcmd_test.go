@@ -1,12 +1,14 @@
 package cmd
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/config"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/iostreams"
 	"github.com/lakectl/lakectl/pipeline"
 )
@@ -57,5 +59,19 @@ func TestHeldLoadNamesForce(t *testing.T) {
 	want := "not loading a, b: check job quality failed on it; fix the data or rerun with --force to load anyway"
 	if got := jobErrorText(err); got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// A job's bad option is named as its config key in the report, after
+// cmd's remedies, where the command line would say the flag.
+func TestRunJobErrorNamesConfigKey(t *testing.T) {
+	io, _, _, _ := iostreams.Test()
+	p := newPipeline(NewFactory(io))
+	p.Kinds.Register(jobExtractMySQL, pipeline.KindFunc(func(context.Context, config.Job, bool) (pipeline.Result, error) {
+		return pipeline.Result{}, input.Errorf("%s %d: must be positive", input.Option("chunk-rows"), -1)
+	}))
+	res := p.Run(context.Background(), []config.Job{{Name: "orders", Type: jobExtractMySQL}}, pipeline.Options{DryRun: true})
+	if got, want := res.Jobs[0].Error, "chunk_rows -1: must be positive"; got != want || res.Failed != 1 {
+		t.Errorf("got %q (%+v), want %q", got, res, want)
 	}
 }
