@@ -113,7 +113,7 @@ func (o *runOptions) pipelineOptions() pipeline.Options {
 // that could not finish before any job starts.
 func planRun(opts *runOptions) (*pipeline.Pipeline, []config.Job, error) {
 	p := newPipeline(opts.f)
-	jobs, err := p.Plan(opts.f.Config().Jobs, opts.Jobs)
+	jobs, err := p.Plan(opts.ctx, opts.f.Config().Jobs, opts.Jobs)
 	if errors.Is(err, pipeline.ErrNoJobs) {
 		err = clierr.Usagef("%v (see 'lakectl run --help')", err)
 	}
@@ -133,14 +133,14 @@ func newPipeline(f *Factory) *pipeline.Pipeline {
 	}}
 	k := &p.Kinds
 	k.Register(jobExtractMySQL, extractMySQLJob{f})
-	k.Register(jobExtractPG, extractPostgresJob(f))
+	k.Register(jobExtractPG, extractPostgresJob{f})
 	k.Register(jobExtractAPI, extractAPIJob{f})
-	k.Register(jobExtractFiles, extractFilesJobKind(f))
-	k.Register(jobCompact, compactJob(f))
+	k.Register(jobExtractFiles, extractFilesKind{f})
+	k.Register(jobCompact, compactJob{f})
 	k.Register(jobCatalog, catalogJob{f})
 	k.Register(jobCheck, checkJob{f})
 	k.Register(jobLoad, loadJob{f})
-	k.Register(jobPublish, publishJob(f))
+	k.Register(jobPublish, publishJob{f})
 	return p
 }
 

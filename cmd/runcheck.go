@@ -35,7 +35,7 @@ func (k checkJob) Run(ctx context.Context, j config.Job, _ bool) (pipeline.Resul
 
 // Validate refuses, before any job runs, a check job with a malformed rule
 // (exit 2), so no load follows a check that could not run.
-func (k checkJob) Validate(j config.Job) error {
+func (k checkJob) Validate(_ context.Context, j config.Job) error {
 	specs, err := tableRules(k.f.Config(), j.Tables)
 	if err != nil {
 		return err

@@ -38,3 +38,13 @@ func (k catalogJob) Run(ctx context.Context, j config.Job, _ bool) (pipeline.Res
 	res.Value = map[string]any{"crawl": r, "check": cr}
 	return res, err
 }
+
+// Validate checks the tables' names and the config's partition types as
+// the crawl takes them.
+func (k catalogJob) Validate(_ context.Context, j config.Job) error {
+	if err := jobTables(j, false); err != nil {
+		return err
+	}
+	_, err := partitionTypes(k.f.Config())
+	return err
+}

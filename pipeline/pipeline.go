@@ -36,10 +36,13 @@ type Planner interface {
 }
 
 // Validator is a Kind that can refuse a job before any job of the run
-// starts (a check job's malformed rule), so no job after it runs on the
-// promise of a step that could not.
+// starts (a negative chunk_rows, an unknown mode, a check job's malformed
+// rule), so no job runs on the promise of a later step that could not. It
+// checks the settings as its command checks its flags, and reads or
+// writes nothing in the lake. Options its errors name are labelled as the
+// job's config keys.
 type Validator interface {
-	Validate(j config.Job) error
+	Validate(ctx context.Context, j config.Job) error
 }
 
 // Holder is a Kind whose ended job can hold back later jobs of tables: a

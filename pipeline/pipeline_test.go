@@ -37,11 +37,14 @@ type fakeCheck struct {
 	invalid bool
 }
 
-func (k fakeCheck) Validate(j config.Job) error {
-	if k.invalid {
-		return input.Errorf("job %s: a rule is malformed", j.Name)
+func (k fakeCheck) Validate(_ context.Context, j config.Job) error {
+	switch {
+	case !k.invalid:
+		return nil
+	case j.Where != "":
+		return input.Errorf("job %s: %s", j.Name, j.Where) // a message that names its job
 	}
-	return nil
+	return input.Errorf("%s %d: must be 1 or more", input.Option("chunk-rows"), -1)
 }
 
 func (fakeCheck) Holds(j config.Job, jr JobResult) []string {
@@ -88,27 +91,30 @@ func TestPlanRefusesBadJobsBeforeAnyRuns(t *testing.T) {
 		{[]config.Job{{Name: "a", Type: "sync"}}, nil, false, `job "a" has type "sync"; use extract, check or load`},
 		{jobs, []string{"nosuch"}, false, `no job named "nosuch"`},
 		{jobs, []string{"a"}, true, ""},
-		{jobs, nil, true, "job c: a rule is malformed"},
+		{jobs, nil, true, "job c: chunk_rows -1: must be 1 or more"},
+		{[]config.Job{{Name: "c", Type: "check", Where: "a rule is malformed"}}, nil, true, "job c: a rule is malformed"},
+		{[]config.Job{{Name: "a", Type: "extract", Every: "hourly"}}, nil, false, `job a: every "hourly" is not a duration`},
+		{[]config.Job{{Name: "a", Type: "extract", Every: "-1h"}}, nil, false, "job a: every -1h: want a positive duration"},
 	}
 	for _, tc := range cases {
 		rec := &recorder{}
-		got, err := newTestPipeline(rec, nil, tc.invalid).Plan(tc.jobs, tc.names)
+		got, err := newTestPipeline(rec, nil, tc.invalid).Plan(context.Background(), tc.jobs, tc.names)
 		if tc.want == "" {
 			if err != nil || len(got) != 1 {
 				t.Errorf("%v %v: %v %v", tc.jobs, tc.names, got, err)
 			}
 			continue
 		}
-		if err == nil || !strings.Contains(err.Error(), tc.want) || !input.Is(err) {
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !input.Is(err) || strings.Contains(err.Error(), "job c: job c") {
 			t.Errorf("%v %v: got %v, want bad input saying %q", tc.jobs, tc.names, err, tc.want)
 		}
 	}
 	rec := &recorder{}
-	got, err := newTestPipeline(rec, nil, false).Plan(jobs, []string{"l", "a"})
+	got, err := newTestPipeline(rec, nil, false).Plan(context.Background(), jobs, []string{"l", "a"})
 	if err != nil || len(got) != 2 || got[0].Name != "a" || got[1].Name != "l" {
 		t.Fatalf("named jobs run in config order: %v %v", got, err)
 	}
-	if !errors.Is(mustErr(newTestPipeline(rec, nil, false).Plan(nil, nil)), ErrNoJobs) {
+	if !errors.Is(mustErr(newTestPipeline(rec, nil, false).Plan(context.Background(), nil, nil)), ErrNoJobs) {
 		t.Error("no jobs is not ErrNoJobs")
 	}
 }
