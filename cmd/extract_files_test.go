@@ -199,8 +199,9 @@ func TestRunPlansAndChecksExtractFilesJobs(t *testing.T) {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
 	}
 	write(`{name: landed, type: extract-files, from: "s3://landing/feed/", routes: ['(=t']}`)
-	if code, out, _ = run(t, "--config", cfg, "run", "--dry-run"); code != 1 || !strings.Contains(out, "--route") {
-		t.Fatalf("a bad route: exit %d: %s", code, out)
+	// refused before any job plans (exit 2), naming the job
+	if code, _, errOut = run(t, "--config", cfg, "run", "--dry-run"); code != 2 || !strings.Contains(errOut, "job landed: ") || !strings.Contains(errOut, "route") {
+		t.Fatalf("a bad route: exit %d: %s", code, errOut)
 	}
 	write(`{name: landed, type: extract-files, from: "s3://landing/feed/", routes: ['x=y'], unknown_key: 1}`)
 	if code, _, errOut = run(t, "--config", cfg, "run", "--dry-run"); code != 2 {

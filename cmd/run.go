@@ -5,60 +5,38 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/lakectl/lakectl/catalog"
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/config"
 	"github.com/lakectl/lakectl/internal/iostreams"
+	"github.com/lakectl/lakectl/pipeline"
 )
 
-// Job types of `lakectl run`.
-const (
-	jobExtractMySQL = "extract-mysql"
-	jobExtractAPI   = "extract-api"
-	jobCompact      = "compact"
-	jobCatalog      = "catalog"
-	jobLoad         = "load"
-	jobExtractFiles = "extract-files"
-	jobExtractPG    = "extract-postgres"
+// The report of `lakectl run` is the pipeline's.
+type (
+	JobResult   = pipeline.JobResult
+	RunResult   = pipeline.RunResult
+	EveryResult = pipeline.EveryResult
 )
 
-// JobResult is one job of a run.
-type JobResult struct {
-	Name      string  `json:"name"`
-	Type      string  `json:"type"`
-	Status    string  `json:"status"` // ok, failed, locked, planned
-	Rows      int64   `json:"rows"`
-	Files     int64   `json:"files"`
-	Bytes     int64   `json:"bytes"`
-	DurationS float64 `json:"duration_s"`
-	Error     string  `json:"error,omitempty"`
-	Result    any     `json:"result,omitempty"` // the job's own result
+// runOptions are the inputs of `lakectl run`.
+type runOptions struct {
+	f      *Factory
+	ctx    context.Context
+	Jobs   []string // empty: all of them
+	DryRun bool
+	Force  bool
+	Every  time.Duration // 0: run once
 }
 
-// RunResult is the report of `lakectl run`.
-type RunResult struct {
-	Jobs      []JobResult `json:"jobs"`
-	Rows      int64       `json:"rows"`
-	Files     int64       `json:"files"`
-	Bytes     int64       `json:"bytes"`
-	Failed    int         `json:"failed"`
-	Locked    int         `json:"locked"`
-	DryRun    bool        `json:"dry_run,omitempty"`
-	DurationS float64     `json:"duration_s"`
+func newRunCmd(f *Factory) *cobra.Command { return newCmdRun(f, nil) }
 
-	// QualityFailed counts check jobs whose error rules failed (exit 4).
-	QualityFailed int `json:"quality_failed"`
-}
-
-func newRunCmd(f *Factory) *cobra.Command {
-	var dryRun, force bool
-	var every time.Duration
+func newCmdRun(f *Factory, runF func(*runOptions) error) *cobra.Command {
+	opts := &runOptions{f: f}
 	c := &cobra.Command{
 		Use:   "run [JOB ...]",
 		Short: "Run the configured jobs (extract, compact, catalog, load): the entry point for cron",
@@ -83,31 +61,35 @@ Under --every, a job with every: DUR runs at most that often (compact hourly).`,
   lakectl run orders orders-load --dry-run
   lakectl run --every 1m   # a service: SIGTERM finishes the job in hand`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if every > 0 {
-				return runEvery(cmd.Context(), f, args, every, dryRun, force)
+			opts.ctx, opts.Jobs = cmd.Context(), args
+			if opts.Every < 0 {
+				return clierr.Usagef("--every %s: want a positive duration such as 5s or 1m", opts.Every)
 			}
-			if every < 0 {
-				return clierr.Usagef("--every %s: want a positive duration such as 5s or 1m", every)
+			if runF != nil {
+				return runF(opts)
 			}
-			return runJobs(cmd.Context(), f, args, dryRun, force)
+			if opts.Every > 0 {
+				return runEveryRun(opts)
+			}
+			return runRun(opts)
 		},
 	}
-	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan of each job; change nothing")
-	c.Flags().BoolVar(&force, "force", false, "load tables even when a check job of this run failed on them (exit 4 all the same)")
-	c.Flags().DurationVar(&every, "every", 0, "run the jobs again every DUR until SIGINT/SIGTERM, which finish the job in hand")
+	c.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the plan of each job; change nothing")
+	c.Flags().BoolVar(&opts.Force, "force", false, "load tables even when a check job of this run failed on them (exit 4 all the same)")
+	c.Flags().DurationVar(&opts.Every, "every", 0, "run the jobs again every DUR until SIGINT/SIGTERM, which finish the job in hand")
 	return c
 }
 
-func runJobs(ctx context.Context, f *Factory, names []string, dryRun, force bool) error {
-	jobs, err := selectJobs(f.Config().Jobs, names)
+// runRun runs the jobs once, renders the report and turns it into the
+// exit code: 1 for a failed job, 4 for a failed check, 75 for a held lock.
+func runRun(opts *runOptions) error {
+	p, jobs, err := planRun(opts)
 	if err != nil {
 		return err
 	}
-	if err := validateChecks(f.Config(), jobs); err != nil {
-		return err
-	}
-	res := runCycle(ctx, ctx, f, jobs, dryRun, force)
-	if rerr := f.IO.Render(res, func(w io.Writer) error { return printRun(w, res) }); rerr != nil {
+	ctx := opts.ctx
+	res := p.Run(ctx, jobs, opts.pipelineOptions())
+	if rerr := opts.f.IO.Render(res, func(w io.Writer) error { return printRun(w, res) }); rerr != nil {
 		return rerr
 	}
 	switch {
@@ -123,157 +105,52 @@ func runJobs(ctx context.Context, f *Factory, names []string, dryRun, force bool
 	return nil
 }
 
-// selectJobs returns the named jobs in config order, or all of them.
-func selectJobs(all []config.Job, names []string) ([]config.Job, error) {
-	if len(all) == 0 {
-		return nil, clierr.Usagef("no jobs configured: add a jobs: list to the config file (see 'lakectl run --help')")
-	}
-	seen := map[string]bool{}
-	for _, j := range all {
-		if j.Name == "" {
-			return nil, clierr.Usagef("a job in the config file has no name")
-		}
-		if seen[j.Name] {
-			return nil, clierr.Usagef("job %q is configured twice", j.Name)
-		}
-		seen[j.Name] = true
-		switch j.Type {
-		case jobExtractMySQL, jobExtractPG, jobExtractAPI, jobExtractFiles, jobCompact, jobCatalog, jobLoad, jobCheck, jobPublish:
-		default:
-			return nil, clierr.Usagef("job %q has type %q; use extract-mysql, extract-postgres, extract-api, extract-files, compact, catalog, check, load or publish", j.Name, j.Type)
-		}
-	}
-	if len(names) == 0 {
-		return all, nil
-	}
-	want := map[string]bool{}
-	for _, n := range names {
-		if !seen[n] {
-			return nil, clierr.Usagef("no job named %q in the config file", n)
-		}
-		want[n] = true
-	}
-	var out []config.Job
-	for _, j := range all {
-		if want[j.Name] {
-			out = append(out, j)
-		}
-	}
-	return out, nil
+func (o *runOptions) pipelineOptions() pipeline.Options {
+	return pipeline.Options{DryRun: o.DryRun, Force: o.Force}
 }
 
-// runJob runs one job and never returns an error: the error is the job's
-// status, so the next job still runs.
-func runJob(ctx context.Context, f *Factory, j config.Job, dryRun bool) JobResult {
-	start := time.Now()
-	jr := JobResult{Name: j.Name, Type: j.Type, Status: "ok"}
-	var err error
-	switch j.Type {
-	case jobExtractMySQL:
-		if dryRun {
-			jr.Status, jr.Result = "planned", fmt.Sprintf("extract %s into tables/%s", j.Table, lakeTableName(j.Table, j.As))
-			break
-		}
-		o := &extractMySQLFlags{dsn: j.DSN, table: j.Table, as: j.As, cursor: j.Cursor, lookback: j.Lookback,
-			partitionBy: j.PartitionBy, where: j.Where, key: j.Key, incremental: j.Incremental,
-			tinyInt1AsBool: j.TinyInt1AsBool, chunkRows: j.ChunkRows, parallel: j.Parallel, spatial: j.Spatial}
-		r, e := extractMySQL(ctx, f, o)
-		if r != nil {
-			jr.Rows, jr.Files, jr.Bytes, jr.Result = r.Rows, r.Files, r.Bytes, r
-		}
-		err = e
-	case jobExtractPG:
-		err = runExtractPostgresJob(ctx, f, j, dryRun, &jr)
-	case jobExtractAPI:
-		if dryRun {
-			jr.Status, jr.Result = "planned", fmt.Sprintf("call the APIs of %s", strings.Join(append(append([]string{}, j.Sources...), j.SourcesDir), " "))
-			break
-		}
-		r, e := extractAPI(ctx, f, &extractAPIFlags{sources: j.Sources, sourcesDir: j.SourcesDir, concurrency: j.Concurrency})
-		if r != nil {
-			jr.Rows, jr.Files, jr.Bytes, jr.Result = r.Rows, r.Files, r.Bytes, r
-		}
-		err = e
-	case jobExtractFiles:
-		r, plan, e := extractFilesJob(ctx, f, j, dryRun)
-		if r != nil {
-			jr.Rows, jr.Files, jr.Bytes, jr.Result = r.Rows, r.Files, r.Bytes, r
-		} else if plan != "" {
-			jr.Status, jr.Result = "planned", plan
-		}
-		err = e
-	case jobCompact:
-		var results []any
-		for _, t := range j.Tables {
-			r, e := compactTable(ctx, f, t, &compactFlags{targetSize: j.TargetSize, dryRun: dryRun})
-			if dryRun && clierr.Code(e) == clierr.ExitUsage {
-				// The extract before it has not run: nothing to plan yet.
-				results = append(results, fmt.Sprintf("%s: %v", t, e))
-				continue
-			}
-			if r != nil {
-				jr.Rows, jr.Files, jr.Bytes = jr.Rows+r.Rows, jr.Files+r.Files, jr.Bytes+r.Bytes
-				results = append(results, r)
-			}
-			err = errors.Join(err, e)
-		}
-		jr.Result = results
-	case jobCatalog:
-		store, e := f.Store(ctx)
-		if e != nil {
-			err = e
-			break
-		}
-		if dryRun {
-			jr.Status, jr.Result = "planned", "crawl and check "+strings.Join(j.Tables, " ")
-			break
-		}
-		types, _ := partitionTypes(f.Config())
-		r, e := catalog.Crawl(ctx, store, j.Tables, catalog.CrawlOptions{Logger: f.Logger(), PartitionTypes: types})
-		if r != nil {
-			jr.Rows, jr.Files, jr.Bytes = r.Rows, int64(r.Files), r.Bytes
-		}
-		err = e
-		if err == nil {
-			cr, e := catalog.Check(ctx, store, j.Tables, catalog.CheckOptions{PartitionTypes: types})
-			jr.Result, err = map[string]any{"crawl": r, "check": cr}, e
-		}
-	case jobCheck:
-		err = runCheckJob(ctx, f, j, dryRun, &jr)
-	case jobPublish:
-		r, e := runPublishJob(ctx, f, j, dryRun)
-		if r != nil {
-			jr.Files, jr.Result = int64(r.Files), r
-		}
-		err = e
-	case jobLoad:
-		var results []any
-		for _, t := range j.Tables {
-			r, e := loadTable(ctx, f, t, &loadFlags{into: j.Into, mode: j.Mode, key: j.Key, transform: j.Transform, cursor: j.Cursor, dryRun: dryRun})
-			if r != nil {
-				jr.Rows, jr.Files, jr.Bytes = jr.Rows+r.Rows, jr.Files+int64(r.Files), jr.Bytes+r.Bytes
-				results = append(results, r)
-			}
-			err = errors.Join(err, e)
-		}
-		jr.Result = results
+// planRun builds the pipeline and picks the jobs to run, refusing a run
+// that could not finish before any job starts.
+func planRun(opts *runOptions) (*pipeline.Pipeline, []config.Job, error) {
+	p := newPipeline(opts.f)
+	jobs, err := p.Plan(opts.ctx, opts.f.Config().Jobs, opts.Jobs)
+	if errors.Is(err, pipeline.ErrNoJobs) {
+		err = clierr.Usagef("%v (see 'lakectl run --help')", err)
 	}
-	jr.DurationS = time.Since(start).Seconds()
-	if err != nil {
-		jr.Error = iostreams.OneLine(explain(err).Error())
-		var locked *clierr.LockedError
-		var bad *clierr.QualityError
-		if errors.As(err, &locked) {
-			jr.Status = "locked"
-		} else if errors.As(err, &bad) {
-			jr.Status = statusQualityFailed
-		} else {
-			jr.Status = "failed"
-		}
-	} else if dryRun && jr.Status == "ok" {
-		jr.Status = "planned"
+	return p, jobs, err
+}
+
+// newPipeline is the job runner with lakectl's job types, its log, the
+// remedies of its errors, and notifications and metrics as jobs end.
+func newPipeline(f *Factory) *pipeline.Pipeline {
+	p := &pipeline.Pipeline{Env: pipeline.Env{
+		Logger:    f.Logger(),
+		ErrorText: jobErrorText,
+		JobDone: func(ctx context.Context, j config.Job, jr JobResult) {
+			sendNotifications(ctx, f, jobStatuses(f, j, jr))
+		},
+		CycleDone: func(ctx context.Context, res *RunResult) { finishRun(ctx, f, res) },
+	}}
+	k := &p.Kinds
+	k.Register(jobExtractMySQL, extractMySQLJob{f})
+	k.Register(jobExtractPG, extractPostgresJob{f})
+	k.Register(jobExtractAPI, extractAPIJob{f})
+	k.Register(jobExtractFiles, extractFilesKind{f})
+	k.Register(jobCompact, compactJob{f})
+	k.Register(jobCatalog, catalogJob{f})
+	k.Register(jobCheck, checkJob{f})
+	k.Register(jobLoad, loadJob{f})
+	k.Register(jobPublish, publishJob{f})
+	return p
+}
+
+// jobErrorText is a job's error on one line, with the remedies that name
+// flags.
+func jobErrorText(err error) string {
+	if held, ok := errors.AsType[*pipeline.HeldError](err); ok {
+		return fmt.Sprintf("%v; fix the data or rerun with --force to load anyway", held)
 	}
-	return jr
+	return iostreams.OneLine(explain(err).Error())
 }
 
 func printRun(w io.Writer, res *RunResult) error {

@@ -88,7 +88,9 @@ func (e *Error) Options() []Option {
 // label. The command layer calls it once, where it knows whether the input
 // came from flags or from a config file. The messages of wrappers made with
 // fmt.Errorf are fixed when they are made, so each *Error's text is
-// replaced within them; errors.As and errors.Is see err as before.
+// replaced within them; errors.As and errors.Is see err as before. An
+// error Label returned keeps its labels when labelled again: a job's
+// config keys stay keys when the command line labels the rest as flags.
 func Label(err error, label func(Option) string) error {
 	var found []*Error
 	walk(err, func(e *Error) { found = append(found, e) })
@@ -115,6 +117,9 @@ func Flag(o Option) string { return "--" + string(o) }
 
 func walk(err error, fn func(*Error)) {
 	if err == nil {
+		return
+	}
+	if _, ok := err.(*labelled); ok {
 		return
 	}
 	if e, ok := err.(*Error); ok {

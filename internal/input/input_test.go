@@ -40,3 +40,17 @@ func TestErrorWrapsWithW(t *testing.T) {
 		t.Fatal("Wrap")
 	}
 }
+
+func TestLabelledErrorKeepsItsLabels(t *testing.T) {
+	keys := func(o Option) string { return strings.ReplaceAll(string(o), "-", "_") }
+	for _, opt := range []Option{"chunk-rows", "parallel"} {
+		job := fmt.Errorf("job orders: %w", Label(Errorf("%s -1: must be 1 or more", opt), keys))
+		want := "job orders: " + keys(opt) + " -1: must be 1 or more"
+		if got := Label(job, Flag).Error(); got != want {
+			t.Errorf("relabelled: %q, want %q", got, want)
+		}
+		if !Is(Label(job, Flag)) {
+			t.Error("a relabelled error is no longer bad input")
+		}
+	}
+}
