@@ -9,6 +9,7 @@ import (
 	"github.com/lakectl/lakectl/internal/iostreams"
 	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/warehouse"
 )
 
 // Factory builds what commands need on first use, so that --help,
@@ -34,7 +35,7 @@ func NewFactory(io *iostreams.IO) *Factory {
 // Config is the loaded configuration (after the root's pre-run).
 func (f *Factory) Config() *config.Config {
 	if f.cfg == nil {
-		f.cfg = &config.Config{Lake: "./lake", Warehouse: "duckdb://./warehouse.duckdb", Output: "text"}
+		f.cfg = &config.Config{Lake: "./lake", Warehouse: warehouse.DefaultURL, Output: "text"}
 	}
 	return f.cfg
 }

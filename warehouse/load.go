@@ -30,7 +30,7 @@ const maxConflictRetries = 5
 // seqColumn orders staged rows (file ordinal, row number) for upsert.
 const seqColumn = "_lakectl_seq"
 
-// TransformData are the variables a --transform file can use, as Go
+// TransformData are the variables a transform file can use, as Go
 // template fields: {{.Stage}} (the staging table holding this load's
 // rows), {{.Target}} (the target table), both quoted and qualified,
 // {{.Table}} (the lake table), {{.LoadID}} and {{.Mode}}.
@@ -478,7 +478,7 @@ func (l *loader) copyFiles(ctx context.Context, p *plan, st *driver.Statement) e
 			return err
 		}
 		if err := l.execSQL(ctx, sql); err != nil {
-			return fmt.Errorf("run --transform %s: %w", l.opts.TransformFile, err)
+			return fmt.Errorf("run transform file %s: %w", l.opts.TransformFile, err)
 		}
 	}
 	if !staged {
@@ -529,14 +529,14 @@ func (l *loader) upsertColumns(s schema.Schema, st *driver.Statement) error {
 	for _, k := range l.opts.Key {
 		i := s.Index(k)
 		if i < 0 {
-			return input.Errorf("--key column %q is not a column of lake table %s", k, l.opts.Table)
+			return input.Errorf("%s column %q is not a column of lake table %s", input.Option("key"), k, l.opts.Table)
 		}
 		st.Key = append(st.Key, driver.QuoteIdent(s.Columns[i].Name))
 	}
 	if l.opts.Cursor != "" {
 		i := s.Index(l.opts.Cursor)
 		if i < 0 {
-			return input.Errorf("--cursor column %q is not a column of lake table %s", l.opts.Cursor, l.opts.Table)
+			return input.Errorf("%s column %q is not a column of lake table %s", input.Option("cursor"), l.opts.Cursor, l.opts.Table)
 		}
 		st.Cursor = driver.QuoteIdent(s.Columns[i].Name)
 	}
@@ -661,13 +661,11 @@ func (l *loader) ensureTarget(ctx context.Context, lakeSchema schema.Schema) err
 		lines = append(lines, c.String())
 	}
 	if catalog.Breaking(changes) {
-		return &schema.BreakingChangeError{Table: l.res.Into, Changes: append(lines,
-			fmt.Sprintf("the warehouse table cannot take this change in place: run `lakectl rebuild plan %s --migration FILE.sql`", l.opts.Table))}
+		return l.needsRebuild(lines...)
 	}
 	alters, err := catalog.AlterStatements(d, l.table, changes, opts)
 	if err != nil {
-		return &schema.BreakingChangeError{Table: l.res.Into, Changes: []string{err.Error(),
-			fmt.Sprintf("run `lakectl rebuild plan %s --migration FILE.sql`", l.opts.Table)}}
+		return l.needsRebuild(err.Error())
 	}
 	for _, a := range alters {
 		if err := l.execSQL(ctx, a); err != nil {
@@ -676,6 +674,12 @@ func (l *loader) ensureTarget(ctx context.Context, lakeSchema schema.Schema) err
 		l.res.Altered = append(l.res.Altered, a)
 	}
 	return nil
+}
+
+// needsRebuild is the breaking change of the target that why describes.
+func (l *loader) needsRebuild(why ...string) error {
+	return &RebuildError{Table: l.opts.Table, Err: &schema.BreakingChangeError{Table: l.res.Into,
+		Changes: append(why, "the warehouse table cannot take this change in place")}}
 }
 
 func (l *loader) targetColumns(ctx context.Context) ([]string, error) {
@@ -783,11 +787,11 @@ func onlyFiles(files []lakeFile, keys []string) []lakeFile {
 func renderTransform(text string, data TransformData) (string, error) {
 	t, err := template.New("transform").Option("missingkey=error").Parse(text)
 	if err != nil {
-		return "", input.Errorf("--transform file: %v", err)
+		return "", input.Errorf("%s file: %v", input.Option("transform"), err)
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, data); err != nil {
-		return "", input.Errorf("--transform file: %v", err)
+		return "", input.Errorf("%s file: %v", input.Option("transform"), err)
 	}
 	return buf.String(), nil
 }

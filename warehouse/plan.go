@@ -78,7 +78,7 @@ func makePlan(ctx context.Context, lt lakeTable, files []lakeFile, cov coverage,
 		p.files = append(p.files, pf)
 	}
 	if err := p.chooseSchema(); err != nil {
-		return nil, err
+		return nil, &RebuildError{Table: lt.tbl.Name(), Err: err}
 	}
 	if err := p.addFolderColumns(lt.folder); err != nil {
 		return nil, err
@@ -223,7 +223,7 @@ func (p *plan) fitsSchemaOf(i int) error {
 		}
 		for _, c := range catalog.Compare(f.stage.Schema, s) {
 			if c.Breaking {
-				return fmt.Errorf("lake file %s and the newer %s have incompatible schemas (%s): run `lakectl rebuild plan` for this table", f.Key, p.files[i].Key, c)
+				return fmt.Errorf("lake file %s and the newer %s have incompatible schemas (%s)", f.Key, p.files[i].Key, c)
 			}
 		}
 	}

@@ -55,6 +55,9 @@ func Open(ctx context.Context, rawURL string, opts Options) (Warehouse, error) {
 	}
 	switch strings.ToLower(scheme) {
 	case "duckdb":
+		if rest == "" {
+			return nil, input.Errorf("warehouse URL %s: no database file (use %s)", rawURL, DefaultURL)
+		}
 		return duckdb.Open(ctx, rest)
 	case "postgres", "postgresql":
 		u, err := parseURL(rawURL)

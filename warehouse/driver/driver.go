@@ -41,7 +41,7 @@ type Warehouse interface {
 	Begin(ctx context.Context) (Tx, error)
 	// Query runs a read-only statement outside any transaction.
 	Query(ctx context.Context, sql string, args []any, fn func(scan func(dest ...any) error) error) error
-	// PlanStage returns what Stage would run for job, for --dry-run: the
+	// PlanStage returns what Stage would run for job, for a dry run: the
 	// statements (or a description of a streamed COPY) and, for Redshift,
 	// the manifest.
 	PlanStage(job *StageJob) (statements []string, manifest []byte, err error)

@@ -45,7 +45,7 @@ type Warehouse struct {
 // is an in-memory database.
 func Open(_ context.Context, path string) (*Warehouse, error) {
 	if path == "" {
-		return nil, input.Errorf("warehouse URL duckdb://: no database file (use duckdb://./warehouse.duckdb)")
+		return nil, input.Errorf("warehouse URL duckdb://: no database file")
 	}
 	dsn := path
 	if path == ":memory:" {
