@@ -117,7 +117,7 @@ func (l *loader) widenings(ctx context.Context, p *plan) ([]string, error) {
 // widen runs the ALTERs outside any transaction, as Redshift requires
 // (https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE.html).
 func (l *loader) widen(ctx context.Context, alters []string) error {
-	ex, ok := l.wh.(driver.OutsideTx)
+	ex, ok := driver.As[driver.OutsideTx](l.wh)
 	if !ok {
 		return fmt.Errorf("%s cannot run statements outside a transaction", l.wh.Dialect())
 	}

@@ -49,13 +49,6 @@ type Warehouse interface {
 	Close() error
 }
 
-// OutsideTx is a warehouse that can run a statement outside any
-// transaction, on its own connection (Redshift's ALTER COLUMN TYPE
-// cannot run inside one).
-type OutsideTx interface {
-	ExecOutsideTx(ctx context.Context, sql string) error
-}
-
 // Tx is one warehouse transaction. Everything a load changes (data,
 // ledger) goes through one Tx and becomes visible at Commit.
 type Tx interface {
