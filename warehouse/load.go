@@ -17,6 +17,7 @@ import (
 
 	"github.com/lakectl/lakectl/catalog"
 	"github.com/lakectl/lakectl/internal/input"
+	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/lake"
@@ -223,7 +224,7 @@ func (l *loader) loadRetrying(ctx context.Context) error {
 		} else {
 			l.log.Info("load lost a race with a concurrent load; retrying", "attempt", n)
 		}
-		if err := sleep(ctx, time.Duration(n*50)*time.Millisecond); err != nil {
+		if err := netx.Sleep(ctx, time.Duration(n*50)*time.Millisecond); err != nil {
 			return err
 		}
 		err = l.attempt(ctx, lt, files)
@@ -238,18 +239,6 @@ func (l *loader) files(ctx context.Context, lt lakeTable) ([]lakeFile, error) {
 		return files, err
 	}
 	return onlyFiles(files, l.opts.Only), nil
-}
-
-// sleep waits d, or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // attempt is one try of the load, with a fresh result.

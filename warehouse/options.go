@@ -54,7 +54,9 @@ type LoadOptions struct {
 	PartitionTypes map[string]schema.Type
 }
 
-// ReprocessOptions: empty the target and reload every live file.
+// ReprocessOptions: empty the target and reload every live file. Its
+// fields repeat LoadOptions' on purpose: a reprocess takes no mode, Only
+// or TargetDefined.
 type ReprocessOptions struct {
 	Table         string
 	Into          string
