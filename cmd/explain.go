@@ -7,6 +7,7 @@ import (
 
 	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/warehouse"
 	"github.com/lakectl/lakectl/warehouse/driver"
 )
 
@@ -31,6 +32,9 @@ func explain(err error) error {
 	}
 	if errors.Is(err, driver.ErrUnreachable) {
 		return fmt.Errorf("%w; check that the warehouse server runs and the host and port of --warehouse (LAKECTL_WAREHOUSE)", err)
+	}
+	if re, ok := errors.AsType[*warehouse.RebuildError](err); ok {
+		return fmt.Errorf("%w: run `lakectl rebuild plan %s --migration FILE.sql`", err, re.Table)
 	}
 	return err
 }

@@ -69,7 +69,7 @@ func NewFactory(io *iostreams.IO) *Factory {
 
 func (f *Factory) loadedConfig() *config.Config {
 	if f.cfg == nil {
-		f.cfg = &config.Config{Lake: "./lake", Warehouse: "duckdb://./warehouse.duckdb", Output: "text"}
+		f.cfg = &config.Config{Lake: "./lake", Warehouse: warehouse.DefaultURL, Output: "text"}
 	}
 	return f.cfg
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/netx"
+	"github.com/lakectl/lakectl/warehouse"
 )
 
 // NewRootCmd builds the whole command tree over f.
@@ -37,7 +38,7 @@ Results go to stdout (-o json for scripts), logs and progress to stderr.`,
 	fl := root.PersistentFlags()
 	fl.String("config", "", "config file (default ./lakectl.yaml, then $XDG_CONFIG_HOME/lakectl/config.yaml)")
 	fl.String("lake", "./lake", "lake location: s3://bucket/prefix, file:///abs/path or a path")
-	fl.String("warehouse", "duckdb://./warehouse.duckdb", "warehouse URL: duckdb://FILE, postgres://..., redshift://...")
+	fl.String("warehouse", warehouse.DefaultURL, "warehouse URL: duckdb://FILE, postgres://..., redshift://...")
 	fl.StringP("output", "o", "text", "result format: text or json")
 	fl.String("log-format", "text", "log format on stderr: text or json")
 	fl.String("log-level", "info", "log level: debug, info, warn or error")

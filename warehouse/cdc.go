@@ -5,7 +5,7 @@ import (
 	"github.com/lakectl/lakectl/warehouse/driver"
 )
 
-// Columns of a change-data-capture table (extract postgres --cdc): every
+// Columns of a change-data-capture table (written by extract postgres): every
 // row is a version of its key, _op says what happened (c, u or d) and
 // _lsn orders the versions.
 const (

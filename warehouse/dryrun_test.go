@@ -52,13 +52,24 @@ func TestDryRunChangesNothing(t *testing.T) {
 			if res.Files != 1 || len(res.Statements) == 0 || res.Unreachable != "" {
 				t.Fatalf("dry run = %+v", res)
 			}
-			if n := tg.count(t, "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('orders', 'lakectl_loads')"); n != 0 {
+			if all := strings.Join(res.Statements, "\n"); !strings.Contains(all, "INSERT INTO") || !strings.Contains(all, "lakectl_target_modes") {
+				t.Errorf("dry run of a first load lacks the ledger rows or the recorded mode:\n%s", all)
+			}
+			if n := tg.count(t, "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('orders', 'lakectl_loads', 'lakectl_target_modes')"); n != 0 {
 				t.Errorf("dry run created %d tables", n)
 			}
 			load(t, tg, store, warehouse.LoadOptions{Table: "orders"})
 			res = load(t, tg, store, warehouse.LoadOptions{Table: "orders", DryRun: true})
 			if res.Files != 0 || res.SkippedFiles != 1 {
 				t.Errorf("dry run after the load plans %d files, skips %d; want 0 and 1", res.Files, res.SkippedFiles)
+			}
+			appendBatch(t, store, "orders", makeRecs(51, 10, 1), table.PartitionRule{})
+			res = load(t, tg, store, warehouse.LoadOptions{Table: "orders", DryRun: true})
+			all := strings.Join(res.Statements, "\n")
+			// The dry run lists what the load would run: the ledger exists
+			// and the target's mode was recorded by the first load.
+			if res.Files != 1 || strings.Contains(all, "CREATE TABLE") || strings.Contains(all, "lakectl_target_modes") || !strings.Contains(all, "lakectl_loads") {
+				t.Errorf("dry run of a second load: %d files, statements\n%s", res.Files, all)
 			}
 		})
 	}

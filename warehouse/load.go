@@ -17,6 +17,7 @@ import (
 
 	"github.com/lakectl/lakectl/catalog"
 	"github.com/lakectl/lakectl/internal/input"
+	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/lake"
@@ -30,7 +31,7 @@ const maxConflictRetries = 5
 // seqColumn orders staged rows (file ordinal, row number) for upsert.
 const seqColumn = "_lakectl_seq"
 
-// TransformData are the variables a --transform file can use, as Go
+// TransformData are the variables a transform file can use, as Go
 // template fields: {{.Stage}} (the staging table holding this load's
 // rows), {{.Target}} (the target table), both quoted and qualified,
 // {{.Table}} (the lake table), {{.LoadID}} and {{.Mode}}.
@@ -87,11 +88,13 @@ type loadError struct {
 func (e *loadError) Error() string { return e.msg }
 func (e *loadError) Unwrap() error { return e.err }
 
-// loader carries one load: either executing in a transaction or, for a
-// dry run, recording the statements it would execute.
+// loader carries one load. It always runs in a warehouse transaction; a
+// dry run's warehouse (dryRun) records the statements instead of running
+// them.
 type loader struct {
 	store     lake.Store
 	wh        Warehouse
+	dry       *dryRun // the recording warehouse of a dry run, else nil
 	opts      LoadOptions
 	full      bool
 	base      driver.Statement
@@ -99,7 +102,8 @@ type loader struct {
 	table     string // target table, unquoted
 	transform string
 	log       *slog.Logger
-	res       *LoadResult
+	// res is the result of the current attempt.
+	res *LoadResult
 
 	// varchar is the maximum byte length of each string column in the
 	// plan's files (Redshift VARCHAR sizing); see varchar.go.
@@ -108,19 +112,46 @@ type loader struct {
 	// reset says the ledger lists files for a target that is gone: its
 	// ledger rows are deleted and every file is loaded again.
 	reset bool
-	// widened counts the restarts after widening VARCHAR columns.
-	widened int
+	// ledgerRead and modesRead say that reads see the ledger tables and
+	// the modes table (a dry run's CREATEs were only recorded).
+	ledgerRead, modesRead bool
 
-	tx      driver.Tx // nil on a dry run
-	offline bool      // dry run without a reachable warehouse
-	stmts   []string
+	tx driver.Tx // the current attempt's transaction
 }
 
 func run(ctx context.Context, store lake.Store, wh Warehouse, opts LoadOptions, full bool) (*LoadResult, error) {
 	start := time.Now()
+	l, err := newLoader(store, wh, opts, full, start)
+	if err != nil {
+		return nil, err
+	}
+	err = l.loadRetrying(ctx)
+	if err != nil {
+		return nil, &loadError{msg: redact.String(ctx, fmt.Sprintf("load %s into %s: %v", l.opts.Table, l.base.TargetKey, err)), err: err}
+	}
+	res := l.res
+	res.DurationS = time.Since(start).Seconds()
+	if d := l.dry; d != nil {
+		res.Statements = d.stmts
+		if d.manifest != nil {
+			res.Manifest = json.RawMessage(d.manifest)
+		}
+		if d.unreachable != "" {
+			res.Unreachable = d.unreachable + "; planned as if nothing were loaded yet"
+		}
+	}
+	return res, nil
+}
+
+// newLoader checks the options and prepares the statement data every
+// template of the load gets.
+func newLoader(store lake.Store, wh Warehouse, opts LoadOptions, full bool, start time.Time) (*loader, error) {
 	schemaName, tableName, err := opts.normalize(wh.DefaultSchema())
 	if err != nil {
 		return nil, err
+	}
+	if opts.LoadID == "" {
+		opts.LoadID = newLoadID(start)
 	}
 	l := &loader{store: store, wh: wh, opts: opts, full: full, schema: schemaName, table: tableName, log: opts.Logger}
 	if l.log == nil {
@@ -129,13 +160,14 @@ func run(ctx context.Context, store lake.Store, wh Warehouse, opts LoadOptions, 
 	if opts.TransformFile != "" {
 		b, err := os.ReadFile(opts.TransformFile)
 		if err != nil {
-			return nil, input.Errorf("read --transform file: %v", err)
+			return nil, input.Errorf("read %s file: %v", input.Option("transform"), err)
 		}
 		l.transform = string(b)
 	}
-	if opts.LoadID == "" {
-		opts.LoadID = newLoadID(start)
-		l.opts.LoadID = opts.LoadID
+	if opts.DryRun {
+		l.dry = &dryRun{Warehouse: wh}
+		l.wh = l.dry
+		l.opts.Progress = nil // a dry run moves no rows
 	}
 	targetKey := schemaName + "." + tableName
 	l.base = driver.Statement{
@@ -149,127 +181,154 @@ func run(ctx context.Context, store lake.Store, wh Warehouse, opts LoadOptions, 
 		Modes:        driver.QuoteQualified(wh.DefaultSchema(), modesTable),
 		LockID:       lockID(targetKey),
 	}
-	mode := opts.Mode
-	if full {
+	return l, nil
+}
+
+// newResult is the result of one attempt of the load.
+func (l *loader) newResult() *LoadResult {
+	mode := l.opts.Mode
+	if l.full {
 		mode = "reprocess"
 	}
-	l.res = &LoadResult{Table: opts.Table, Into: targetKey, Mode: mode, LoadID: opts.LoadID, DryRun: opts.DryRun}
-	lt, err := openLakeTable(store, opts.Table)
+	return &LoadResult{Table: l.opts.Table, Into: l.base.TargetKey, Mode: mode, LoadID: l.opts.LoadID, DryRun: l.opts.DryRun}
+}
+
+// loadRetrying loads, starting over when the load lost a race: it
+// re-reads the ledger, so what the winner loaded is not loaded again. A
+// file that vanished was removed by a concurrent compaction: it lists
+// again; the compacted file's lineage keeps the load exact.
+func (l *loader) loadRetrying(ctx context.Context) error {
+	lt, err := openLakeTable(l.store, l.opts.Table)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	lt.folder = folderSpec{types: opts.PartitionTypes, dialect: wh.Dialect()}
-	if !opts.DryRun {
+	lt.folder = folderSpec{types: l.opts.PartitionTypes, dialect: l.wh.Dialect()}
+	if !l.opts.DryRun {
 		// Settle transactions of crashed writers first (a dry run changes
 		// nothing, so it plans over the files as they are).
 		if _, err := lt.tbl.Recover(ctx); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	files, err := lt.Files(ctx)
+	files, err := l.files(ctx, lt)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if opts.Only != nil {
-		files = onlyFiles(files, opts.Only)
-	}
-	if opts.DryRun {
-		err = l.dryRun(ctx, lt, files)
-	} else {
-		err = l.load(ctx, lt, files)
-		// A load that lost a race starts over: it re-reads the ledger, so
-		// what the winner loaded is not loaded again.
-		// A file that vanished was removed by a concurrent compaction:
-		// list again; the compacted file's lineage keeps the load exact.
-		for attempt := 1; (errors.Is(err, driver.ErrConflict) || errors.Is(err, lake.ErrNotExist)) && attempt < maxConflictRetries; attempt++ {
-			if errors.Is(err, lake.ErrNotExist) {
-				l.log.Info("a lake file was removed by a concurrent commit; listing again", "attempt", attempt)
-				if files, err = lt.Files(ctx); err != nil {
-					break
-				}
-				if opts.Only != nil {
-					files = onlyFiles(files, opts.Only)
-				}
-			} else {
-				l.log.Info("load lost a race with a concurrent load; retrying", "attempt", attempt)
+	err = l.attempt(ctx, lt, files)
+	for n := 1; n < maxConflictRetries && (errors.Is(err, driver.ErrConflict) || errors.Is(err, lake.ErrNotExist)); n++ {
+		if errors.Is(err, lake.ErrNotExist) {
+			l.log.Info("a lake file was removed by a concurrent commit; listing again", "attempt", n)
+			if files, err = l.files(ctx, lt); err != nil {
+				return err
 			}
-			time.Sleep(time.Duration(attempt*50) * time.Millisecond)
-			l.res.Created, l.res.Altered = false, nil
-			err = l.load(ctx, lt, files)
+		} else {
+			l.log.Info("load lost a race with a concurrent load; retrying", "attempt", n)
 		}
+		if err := netx.Sleep(ctx, time.Duration(n*50)*time.Millisecond); err != nil {
+			return err
+		}
+		err = l.attempt(ctx, lt, files)
 	}
-	l.res.DurationS = time.Since(start).Seconds()
-	if err != nil {
-		return nil, &loadError{msg: redact.String(ctx, fmt.Sprintf("load %s into %s: %v", opts.Table, targetKey, err)), err: err}
-	}
-	return l.res, nil
+	return err
 }
 
-func (l *loader) load(ctx context.Context, lt lakeTable, files []lakeFile) error {
-	l.tx = nil
-	l.res.Notes = nil
+// files are the live files the load considers.
+func (l *loader) files(ctx context.Context, lt lakeTable) ([]lakeFile, error) {
+	files, err := lt.Files(ctx)
+	if err != nil || l.opts.Only == nil {
+		return files, err
+	}
+	return onlyFiles(files, l.opts.Only), nil
+}
+
+// attempt is one try of the load, with a fresh result.
+func (l *loader) attempt(ctx context.Context, lt lakeTable, files []lakeFile) error {
+	l.res = l.newResult()
 	// The ledger tables are created in their own transaction, so that two
 	// first loads do not both create them inside their load.
-	if err := l.ensureLedger(ctx); err != nil {
+	var err error
+	if l.ledgerRead, err = l.ensureLedger(ctx); err != nil {
 		return err
 	}
-	if err := l.ensureModesTable(ctx); err != nil {
+	if l.modesRead, err = l.ensureModesTable(ctx); err != nil {
 		return err
 	}
+	for widened := 0; ; widened++ {
+		alters, err := l.transaction(ctx, lt, files, widened < maxWidenings)
+		if err != nil || len(alters) == 0 {
+			return err
+		}
+		// Redshift widens a column only outside a transaction: widen,
+		// then start the transaction over.
+		if err := l.widen(ctx, alters); err != nil {
+			return err
+		}
+	}
+}
+
+// transaction plans and loads in one warehouse transaction. When the
+// plan's strings need wider columns (and mayWiden) it loads nothing and
+// returns the ALTERs to run first.
+func (l *loader) transaction(ctx context.Context, lt lakeTable, files []lakeFile, mayWiden bool) ([]string, error) {
+	l.res.Notes = nil
 	tx, err := l.wh.Begin(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	l.tx = tx
 	// Serialize loads of one target, then read the ledger inside the lock:
 	// a concurrent load that committed first has its files subtracted.
 	if err := l.execNamed(ctx, "lock"); err != nil {
-		return err
+		return nil, err
 	}
-	cov, err := readCoverage(ctx, tx.Query, l.wh, &l.base)
+	p, err := l.plan(ctx, lt, files)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if cov, err = l.missingTarget(ctx, cov); err != nil {
-		return err
-	}
-	p, err := makePlan(ctx, lt, files, cov, l.opts.Mode, l.full)
-	if err != nil {
-		return err
-	}
-	l.fillResult(p)
 	if len(p.files) == 0 && len(p.covered) == 0 && !l.full {
-		l.log.Info("nothing new to load", "table", l.opts.Table, "into", l.res.Into, "skipped_files", p.skipped)
-		return nil
+		l.report("nothing new to load", "table", l.opts.Table, "into", l.res.Into, "skipped_files", p.skipped)
+		return nil, nil
 	}
 	alters, err := l.widenings(ctx, p)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if len(alters) > 0 && l.widened < maxWidenings {
-		// Redshift widens a column only outside a transaction: end this
-		// one, widen, and start the load over.
-		if err := tx.Rollback(ctx); err != nil {
-			return err
-		}
-		if err := l.widen(ctx, alters); err != nil {
-			return err
-		}
-		l.widened++
-		return l.load(ctx, lt, files)
+	if len(alters) > 0 && mayWiden {
+		return alters, tx.Rollback(ctx)
 	}
 	if err := l.body(ctx, p); err != nil {
-		return err
+		return nil, err
 	}
 	if err := l.semantics(ctx, p); err != nil {
-		return err
+		return nil, err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return nil, fmt.Errorf("commit: %w", err)
 	}
-	l.log.Info("loaded", "table", l.opts.Table, "into", l.res.Into, "files", l.res.Files, "rows", l.res.Rows, "load_id", l.res.LoadID)
-	return nil
+	l.report("loaded", "table", l.opts.Table, "into", l.res.Into, "files", l.res.Files, "rows", l.res.Rows, "load_id", l.res.LoadID)
+	return nil, nil
+}
+
+// plan subtracts what the ledger says the target holds from files.
+func (l *loader) plan(ctx context.Context, lt lakeTable, files []lakeFile) (*plan, error) {
+	cov := newCoverage()
+	if l.ledgerRead {
+		var err error
+		if cov, err = readCoverage(ctx, l.tx.Query, l.wh, &l.base); err != nil {
+			return nil, err
+		}
+	}
+	cov, err := l.missingTarget(ctx, cov)
+	if err != nil {
+		return nil, err
+	}
+	p, err := makePlan(ctx, lt, files, cov, l.opts.Mode, l.full)
+	if err != nil {
+		return nil, err
+	}
+	l.fillResult(p)
+	return p, nil
 }
 
 // missingTarget checks that a target the ledger has loaded files into
@@ -292,13 +351,15 @@ func (l *loader) missingTarget(ctx context.Context, cov coverage) (coverage, err
 	return newCoverage(), nil
 }
 
-func (l *loader) ensureLedger(ctx context.Context) error {
+// ensureLedger creates the ledger tables unless they exist, and says
+// whether reads see them.
+func (l *loader) ensureLedger(ctx context.Context) (bool, error) {
 	return l.createOnce(ctx, "ledger_create", "load ledger", l.ledgerExists)
 }
 
 func (l *loader) ledgerExists(ctx context.Context) (bool, error) {
 	for _, name := range []string{ledgerTable, targetsTable} {
-		ok, err := l.tableExists(ctx, l.wh.DefaultSchema(), name)
+		ok, err := tableExists(ctx, l.wh, l.wh.DefaultSchema(), name, l.wh.Query)
 		if err != nil || !ok {
 			return false, err
 		}
@@ -306,55 +367,12 @@ func (l *loader) ledgerExists(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-func (l *loader) dryRun(ctx context.Context, lt lakeTable, files []lakeFile) error {
-	cov := newCoverage()
-	exists, err := l.tableExists(ctx, l.wh.DefaultSchema(), ledgerTable)
-	switch {
-	case errors.Is(err, driver.ErrUnreachable):
-		l.offline = true
-		l.res.Unreachable = redact.String(ctx, err.Error()) + "; planned as if nothing were loaded yet"
-	case err != nil:
-		return err
-	case exists:
-		if cov, err = readCoverage(ctx, l.wh.Query, l.wh, &l.base); err != nil {
-			return err
-		}
-		if cov, err = l.missingTarget(ctx, cov); err != nil {
-			return err
-		}
+// report logs what the load did; a dry run, which does nothing, reports
+// nothing.
+func (l *loader) report(msg string, args ...any) {
+	if !l.opts.DryRun {
+		l.log.Info(msg, args...)
 	}
-	p, err := makePlan(ctx, lt, files, cov, l.opts.Mode, l.full)
-	if err != nil {
-		return err
-	}
-	l.fillResult(p)
-	for _, f := range p.files {
-		pf := PlannedFile{Key: f.Key, Bytes: f.Size, Rows: f.stage.SelectedRows(), Partition: f.Partition}
-		for _, r := range f.stage.Ranges {
-			pf.Ranges = append(pf.Ranges, [2]int64{r.Start, r.End})
-		}
-		l.res.Plan = append(l.res.Plan, pf)
-	}
-	if len(p.files) == 0 && len(p.covered) == 0 && !l.full {
-		return nil
-	}
-	alters, err := l.widenings(ctx, p)
-	if err != nil {
-		return err
-	}
-	for _, a := range alters {
-		l.stmts = append(l.stmts, "-- outside a transaction, before the load\n"+a)
-	}
-	for _, name := range []string{"ledger_create", "lock"} {
-		if err := l.execNamed(ctx, name); err != nil {
-			return err
-		}
-	}
-	if err := l.body(ctx, p); err != nil {
-		return err
-	}
-	l.res.Statements = l.stmts
-	return nil
 }
 
 func (l *loader) fillResult(p *plan) {
@@ -362,6 +380,17 @@ func (l *loader) fillResult(p *plan) {
 	l.res.Rows = p.rows()
 	l.res.Bytes = p.bytes()
 	l.res.SkippedFiles = p.skipped
+	if !l.opts.DryRun {
+		return
+	}
+	l.res.Plan = nil
+	for _, f := range p.files {
+		pf := PlannedFile{Key: f.Key, Bytes: f.Size, Rows: f.stage.SelectedRows(), Partition: f.Partition}
+		for _, r := range f.stage.Ranges {
+			pf.Ranges = append(pf.Ranges, [2]int64{r.Start, r.End})
+		}
+		l.res.Plan = append(l.res.Plan, pf)
+	}
 }
 
 // body is the part of a load after planning: target, stage, transform,
@@ -438,7 +467,7 @@ func (l *loader) copyFiles(ctx context.Context, p *plan, st *driver.Statement) e
 			return err
 		}
 		if err := l.execSQL(ctx, sql); err != nil {
-			return fmt.Errorf("run --transform %s: %w", l.opts.TransformFile, err)
+			return fmt.Errorf("run transform file %s: %w", l.opts.TransformFile, err)
 		}
 	}
 	if !staged {
@@ -455,17 +484,6 @@ func (l *loader) copyFiles(ctx context.Context, p *plan, st *driver.Statement) e
 }
 
 func (l *loader) stage(ctx context.Context, job *driver.StageJob, want int64) error {
-	if l.tx == nil {
-		stmts, manifest, err := l.wh.PlanStage(job)
-		if err != nil {
-			return err
-		}
-		l.stmts = append(l.stmts, stmts...)
-		if manifest != nil {
-			l.res.Manifest = json.RawMessage(manifest)
-		}
-		return nil
-	}
 	job.Progress.SetTotal(want)
 	defer job.Progress.Done()
 	n, err := l.tx.Stage(ctx, job)
@@ -500,14 +518,14 @@ func (l *loader) upsertColumns(s schema.Schema, st *driver.Statement) error {
 	for _, k := range l.opts.Key {
 		i := s.Index(k)
 		if i < 0 {
-			return input.Errorf("--key column %q is not a column of lake table %s", k, l.opts.Table)
+			return input.Errorf("%s column %q is not a column of lake table %s", input.Option("key"), k, l.opts.Table)
 		}
 		st.Key = append(st.Key, driver.QuoteIdent(s.Columns[i].Name))
 	}
 	if l.opts.Cursor != "" {
 		i := s.Index(l.opts.Cursor)
 		if i < 0 {
-			return input.Errorf("--cursor column %q is not a column of lake table %s", l.opts.Cursor, l.opts.Table)
+			return input.Errorf("%s column %q is not a column of lake table %s", input.Option("cursor"), l.opts.Cursor, l.opts.Table)
 		}
 		st.Cursor = driver.QuoteIdent(s.Columns[i].Name)
 	}
@@ -632,13 +650,11 @@ func (l *loader) ensureTarget(ctx context.Context, lakeSchema schema.Schema) err
 		lines = append(lines, c.String())
 	}
 	if catalog.Breaking(changes) {
-		return &schema.BreakingChangeError{Table: l.res.Into, Changes: append(lines,
-			fmt.Sprintf("the warehouse table cannot take this change in place: run `lakectl rebuild plan %s --migration FILE.sql`", l.opts.Table))}
+		return l.needsRebuild(lines...)
 	}
 	alters, err := catalog.AlterStatements(d, l.table, changes, opts)
 	if err != nil {
-		return &schema.BreakingChangeError{Table: l.res.Into, Changes: []string{err.Error(),
-			fmt.Sprintf("run `lakectl rebuild plan %s --migration FILE.sql`", l.opts.Table)}}
+		return l.needsRebuild(err.Error())
 	}
 	for _, a := range alters {
 		if err := l.execSQL(ctx, a); err != nil {
@@ -649,14 +665,10 @@ func (l *loader) ensureTarget(ctx context.Context, lakeSchema schema.Schema) err
 	return nil
 }
 
-func (l *loader) query(ctx context.Context, sql string, fn func(scan func(...any) error) error) error {
-	if l.tx != nil {
-		return l.tx.Query(ctx, sql, nil, fn)
-	}
-	if l.offline {
-		return nil
-	}
-	return l.wh.Query(ctx, sql, nil, fn)
+// needsRebuild is the breaking change of the target that why describes.
+func (l *loader) needsRebuild(why ...string) error {
+	return &RebuildError{Table: l.opts.Table, Err: &schema.BreakingChangeError{Table: l.res.Into,
+		Changes: append(why, "the warehouse table cannot take this change in place")}}
 }
 
 func (l *loader) targetColumns(ctx context.Context) ([]string, error) {
@@ -665,7 +677,7 @@ func (l *loader) targetColumns(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	var cols []string
-	err = l.query(ctx, sql, func(scan func(...any) error) error {
+	err = l.tx.Query(ctx, sql, nil, func(scan func(...any) error) error {
 		var c string
 		if err := scan(&c); err != nil {
 			return err
@@ -689,7 +701,7 @@ func (l *loader) recordedSchema(ctx context.Context) (schema.Schema, bool, error
 		return s, false, err
 	}
 	var js string
-	err = l.query(ctx, sql, func(scan func(...any) error) error { return scan(&js) })
+	err = l.tx.Query(ctx, sql, nil, func(scan func(...any) error) error { return scan(&js) })
 	if err != nil {
 		return s, false, fmt.Errorf("read recorded schema of %s: %w", l.base.TargetKey, err)
 	}
@@ -702,12 +714,9 @@ func (l *loader) recordedSchema(ctx context.Context) (schema.Schema, bool, error
 	return s, true, nil
 }
 
-// tableExists asks inside the load's transaction when there is one (a dry
-// run offline sees no tables).
+// tableExists asks inside the load's transaction.
 func (l *loader) tableExists(ctx context.Context, schemaName, table string) (bool, error) {
-	return tableExists(ctx, l.wh, schemaName, table, func(ctx context.Context, sql string, _ []any, fn func(scan func(...any) error) error) error {
-		return l.query(ctx, sql, fn)
-	})
+	return tableExists(ctx, l.wh, schemaName, table, l.tx.Query)
 }
 
 // TableExists says whether the table schemaName.table (unquoted) exists in
@@ -716,7 +725,7 @@ func TableExists(ctx context.Context, wh Warehouse, schemaName, table string) (b
 	return tableExists(ctx, wh, schemaName, table, wh.Query)
 }
 
-func tableExists(ctx context.Context, wh Warehouse, schemaName, table string, query func(ctx context.Context, sql string, args []any, fn func(scan func(...any) error) error) error) (bool, error) {
+func tableExists(ctx context.Context, wh Warehouse, schemaName, table string, query querier) (bool, error) {
 	sql, err := wh.SQL("table_exists", &driver.Statement{TargetSchema: schemaName, TargetName: table})
 	if err != nil {
 		return false, err
@@ -745,10 +754,6 @@ func (l *loader) execSQL(ctx context.Context, sql string) error {
 	if strings.TrimSpace(sql) == "" {
 		return nil
 	}
-	if l.tx == nil {
-		l.stmts = append(l.stmts, sql)
-		return nil
-	}
 	_, err := l.tx.Exec(ctx, sql)
 	return err
 }
@@ -771,11 +776,11 @@ func onlyFiles(files []lakeFile, keys []string) []lakeFile {
 func renderTransform(text string, data TransformData) (string, error) {
 	t, err := template.New("transform").Option("missingkey=error").Parse(text)
 	if err != nil {
-		return "", input.Errorf("--transform file: %v", err)
+		return "", input.Errorf("%s file: %v", input.Option("transform"), err)
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, data); err != nil {
-		return "", input.Errorf("--transform file: %v", err)
+		return "", input.Errorf("%s file: %v", input.Option("transform"), err)
 	}
 	return buf.String(), nil
 }

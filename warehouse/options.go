@@ -54,7 +54,9 @@ type LoadOptions struct {
 	PartitionTypes map[string]schema.Type
 }
 
-// ReprocessOptions: empty the target and reload every live file.
+// ReprocessOptions: empty the target and reload every live file. Its
+// fields repeat LoadOptions' on purpose: a reprocess takes no mode, Only
+// or TargetDefined.
 type ReprocessOptions struct {
 	Table         string
 	Into          string
@@ -126,10 +128,10 @@ func (o *LoadOptions) normalize(defaultSchema string) (schemaName, table string,
 	case ModeAppend, ModeReplace:
 	case ModeUpsert:
 		if len(o.Key) == 0 {
-			return "", "", input.Errorf("warehouse load --mode upsert needs --key COLS")
+			return "", "", input.Errorf("warehouse load %s upsert needs %s COLS", input.Option("mode"), input.Option("key"))
 		}
 	default:
-		return "", "", input.Errorf("warehouse load: unknown --mode %q (use append, upsert or replace)", o.Mode)
+		return "", "", input.Errorf("warehouse load: unknown %s %q (use append, upsert or replace)", input.Option("mode"), o.Mode)
 	}
 	if o.Parallel <= 0 {
 		o.Parallel = 2
@@ -143,7 +145,7 @@ func (o *LoadOptions) normalize(defaultSchema string) (schemaName, table string,
 		schemaName, table = defaultSchema, into
 	}
 	if schemaName == "" || table == "" || strings.Contains(table, ".") {
-		return "", "", input.Errorf("warehouse load --into %q: want SCHEMA.TABLE or TABLE", o.Into)
+		return "", "", input.Errorf("warehouse load %s %q: want SCHEMA.TABLE or TABLE", input.Option("into"), o.Into)
 	}
 	return strings.ToLower(schemaName), strings.ToLower(table), nil
 }

@@ -49,17 +49,46 @@ func (p *plan) bytes() (n int64) {
 	return n
 }
 
+// pending is a live file a plan may load: its lineage and, per leaf,
+// whether the leaf is not loaded yet.
+type pending struct {
+	f      lakeFile
+	leaves []segment
+	missed []bool
+}
+
 // makePlan subtracts what the ledger covers from the live files. full
 // loads every file whole (reprocess); replace reloads whole partitions.
 func makePlan(ctx context.Context, lt lakeTable, files []lakeFile, cov coverage, mode string, full bool) (*plan, error) {
 	p := &plan{partitions: map[string][][2]string{}}
-	type pending struct {
-		f      lakeFile
-		leaves []segment
-		missed []bool // per leaf: not loaded yet
+	todo, unchanged, err := p.subtract(ctx, lt, files, cov, full)
+	if err != nil {
+		return nil, err
 	}
-	var todo []pending
-	var unchanged []pending // replace: files of a partition that may need reloading
+	if mode == ModeReplace && !full {
+		if todo, err = p.replaceWhole(ctx, lt, todo, unchanged); err != nil {
+			return nil, err
+		}
+	}
+	for i, t := range todo {
+		pf, err := planned(ctx, lt, t, i)
+		if err != nil {
+			return nil, err
+		}
+		p.files = append(p.files, pf)
+	}
+	if err := p.chooseSchema(); err != nil {
+		return nil, &RebuildError{Table: lt.tbl.Name(), Err: err}
+	}
+	if err := p.addFolderColumns(lt.folder); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// subtract splits files into those with leaves to load (todo) and those
+// the ledger covers (unchanged); covered compacted files are noted.
+func (p *plan) subtract(ctx context.Context, lt lakeTable, files []lakeFile, cov coverage, full bool) (todo, unchanged []pending, err error) {
 	for _, f := range files {
 		if !full && cov.files[f.Key] {
 			unchanged = append(unchanged, pending{f: f})
@@ -68,7 +97,7 @@ func makePlan(ctx context.Context, lt lakeTable, files []lakeFile, cov coverage,
 		}
 		segs, err := lt.Lineage(ctx, f)
 		if err != nil {
-			return nil, err // table.Lineage names the file
+			return nil, nil, err // table.Lineage names the file
 		}
 		missed := make([]bool, len(segs))
 		anyMissed := false
@@ -84,69 +113,68 @@ func makePlan(ctx context.Context, lt lakeTable, files []lakeFile, cov coverage,
 		}
 		todo = append(todo, pending{f: f, leaves: segs, missed: missed})
 	}
-	if mode == ModeReplace && !full {
-		for _, t := range todo {
-			p.partitions[t.f.Partition] = t.f.PartKV
-		}
-		// Every live file of a replaced partition is reloaded whole.
-		for _, u := range unchanged {
-			if _, ok := p.partitions[u.f.Partition]; !ok {
-				continue
-			}
-			segs := u.leaves
-			if segs == nil {
-				var err error
-				if segs, err = lt.Lineage(ctx, u.f); err != nil {
-					return nil, err // table.Lineage names the file
-				}
-			}
-			missed := make([]bool, len(segs))
-			for i := range missed {
-				missed[i] = true
-			}
-			todo = append(todo, pending{f: u.f, leaves: segs, missed: missed})
-			p.skipped--
-		}
-		p.covered = nil
+	return todo, unchanged, nil
+}
+
+// replaceWhole adds to todo every unchanged file of a partition that a
+// replace clears: it is reloaded whole.
+func (p *plan) replaceWhole(ctx context.Context, lt lakeTable, todo, unchanged []pending) ([]pending, error) {
+	for _, t := range todo {
+		p.partitions[t.f.Partition] = t.f.PartKV
 	}
-	for i, t := range todo {
-		s, rows, maxBytes, err := lt.Footer(ctx, t.f)
-		if err != nil {
-			return nil, err
+	for _, u := range unchanged {
+		if _, ok := p.partitions[u.f.Partition]; !ok {
+			continue
 		}
-		pf := planFile{lakeFile: t.f, fingerprint: s.Fingerprint(), maxBytes: maxBytes}
-		pf.stage = driver.StageFile{Key: t.f.Key, Size: t.f.Size, Rows: rows, Schema: s, Ordinal: i}
-		if len(t.leaves) == 1 && t.leaves[0].File == t.f.Key {
-			pf.newLeaves = []segment{{File: t.f.Key, Rows: rows}}
+		segs := u.leaves
+		if segs == nil {
+			var err error
+			if segs, err = lt.Lineage(ctx, u.f); err != nil {
+				return nil, err // table.Lineage names the file
+			}
+		}
+		missed := make([]bool, len(segs))
+		for i := range missed {
+			missed[i] = true
+		}
+		todo = append(todo, pending{f: u.f, leaves: segs, missed: missed})
+		p.skipped--
+	}
+	p.covered = nil
+	return todo, nil
+}
+
+// planned reads t's footer and says which of its rows the load copies:
+// all of them, or the row ranges of the leaves not loaded yet.
+func planned(ctx context.Context, lt lakeTable, t pending, ordinal int) (planFile, error) {
+	s, rows, maxBytes, err := lt.Footer(ctx, t.f)
+	if err != nil {
+		return planFile{}, err
+	}
+	pf := planFile{lakeFile: t.f, fingerprint: s.Fingerprint(), maxBytes: maxBytes}
+	pf.stage = driver.StageFile{Key: t.f.Key, Size: t.f.Size, Rows: rows, Schema: s, Ordinal: ordinal}
+	if len(t.leaves) == 1 && t.leaves[0].File == t.f.Key {
+		pf.newLeaves = []segment{{File: t.f.Key, Rows: rows}}
+		return pf, nil
+	}
+	var off int64
+	all := true
+	for j, seg := range t.leaves {
+		if t.missed[j] {
+			pf.newLeaves = append(pf.newLeaves, seg)
+			addRange(&pf.stage.Ranges, off, off+seg.Rows)
 		} else {
-			var off, total int64
-			all := true
-			for j, seg := range t.leaves {
-				if t.missed[j] {
-					pf.newLeaves = append(pf.newLeaves, seg)
-					addRange(&pf.stage.Ranges, off, off+seg.Rows)
-				} else {
-					all = false
-				}
-				off += seg.Rows
-				total += seg.Rows
-			}
-			if total != rows {
-				return nil, fmt.Errorf("lineage of %s says %d rows, its footer %d: the commit log and the file disagree", t.f.Key, total, rows)
-			}
-			if all {
-				pf.stage.Ranges = nil
-			}
+			all = false
 		}
-		p.files = append(p.files, pf)
+		off += seg.Rows
 	}
-	if err := p.chooseSchema(); err != nil {
-		return nil, err
+	if off != rows {
+		return planFile{}, fmt.Errorf("lineage of %s says %d rows, its footer %d: the commit log and the file disagree", t.f.Key, off, rows)
 	}
-	if err := p.addFolderColumns(lt.folder); err != nil {
-		return nil, err
+	if all {
+		pf.stage.Ranges = nil
 	}
-	return p, nil
+	return pf, nil
 }
 
 func addRange(rs *[]driver.RowRange, start, end int64) {
@@ -195,7 +223,7 @@ func (p *plan) fitsSchemaOf(i int) error {
 		}
 		for _, c := range catalog.Compare(f.stage.Schema, s) {
 			if c.Breaking {
-				return fmt.Errorf("lake file %s and the newer %s have incompatible schemas (%s): run `lakectl rebuild plan` for this table", f.Key, p.files[i].Key, c)
+				return fmt.Errorf("lake file %s and the newer %s have incompatible schemas (%s)", f.Key, p.files[i].Key, c)
 			}
 		}
 	}

@@ -182,6 +182,9 @@ func TestRedshiftSizesVarcharFromTheDataAndWidensInPlace(t *testing.T) {
 	if all := strings.Join(plan.Statements, "\n"); !strings.Contains(all, "outside a transaction") || !strings.Contains(all, `ALTER COLUMN "code" TYPE VARCHAR(`) {
 		t.Errorf("dry run does not show the widening:\n%s", all)
 	}
+	if n := strings.Count(strings.Join(plan.Statements, "\n"), "ALTER COLUMN"); n != 1 || len(plan.Altered) != 1 {
+		t.Errorf("dry run shows %d widenings, %d altered; want 1 and 1", n, len(plan.Altered))
+	}
 	res := load(t, tg, store, warehouse.LoadOptions{Table: "orders"})
 	if len(res.Altered) != 1 || res.Rows != 50 {
 		t.Errorf("second load: altered %v, %d rows; want one ALTER and 50 rows", res.Altered, res.Rows)

@@ -55,6 +55,10 @@ func TestNewLakeColumnIsAddedAndDroppedColumnStopsTheLoad(t *testing.T) {
 			if !errors.As(err, &be) {
 				t.Fatalf("load after a dropped column: err = %v, want a breaking-change error", err)
 			}
+			var re *warehouse.RebuildError
+			if !errors.As(err, &re) || re.Table != "evolve" {
+				t.Fatalf("load after a dropped column: err = %v, want a rebuild error naming lake table evolve", err)
+			}
 			checkAggregates(t, tg.agg(t, "evolve"), expected(append(b1, b2...)))
 		})
 	}

@@ -62,55 +62,59 @@ func readSemantics(ctx context.Context, q querier, wh Warehouse, st *driver.Stat
 
 // ensureModesTable creates lakectl_target_modes (warehouses whose ledger
 // predates it have none).
-func (l *loader) ensureModesTable(ctx context.Context) error {
+func (l *loader) ensureModesTable(ctx context.Context) (bool, error) {
 	return l.createOnce(ctx, "target_mode_create", modesTable, func(ctx context.Context) (bool, error) {
-		return l.tableExists(ctx, l.wh.DefaultSchema(), modesTable)
+		return tableExists(ctx, l.wh, l.wh.DefaultSchema(), modesTable, l.wh.Query)
 	})
 }
 
 // createOnce runs a CREATE template in its own transaction unless exists
 // says it was done, so that two first loads do not both create inside
-// their load; a concurrent creator that won is not an error.
-func (l *loader) createOnce(ctx context.Context, template, what string, exists func(context.Context) (bool, error)) error {
+// their load; a concurrent creator that won is not an error. It says
+// whether reads now see what it created (a dry run's CREATE is only
+// recorded).
+func (l *loader) createOnce(ctx context.Context, template, what string, exists func(context.Context) (bool, error)) (bool, error) {
 	if ok, err := exists(ctx); err != nil || ok {
-		return err
+		return ok, err
 	}
 	sql, err := l.wh.SQL(template, &l.base)
 	if err != nil {
-		return err
+		return false, err
 	}
 	tx, err := l.wh.Begin(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	if _, err = tx.Exec(ctx, sql); err == nil {
 		err = tx.Commit(ctx)
 	}
-	if err != nil {
-		if ok, _ := exists(ctx); ok {
-			return nil
-		}
-		return fmt.Errorf("create %s: %w", what, err)
+	ok, xerr := exists(ctx)
+	if err != nil && !ok {
+		return false, fmt.Errorf("create %s: %w", what, err)
 	}
-	return nil
+	return ok, xerr
 }
 
 // semantics runs in the load's transaction after its body: the first load
 // of a target records its mode, key and cursor; a reprocess in upsert mode
 // proves what upsert must produce, one row per key.
 func (l *loader) semantics(ctx context.Context, p *plan) error {
-	if l.opts.TargetDefined || l.tx == nil {
+	if l.opts.TargetDefined {
 		return nil
 	}
-	if l.full && l.opts.Mode == ModeUpsert {
+	// The check reads what this transaction wrote: a dry run wrote nothing.
+	if l.full && l.opts.Mode == ModeUpsert && !l.opts.DryRun {
 		if err := l.checkOneRowPerKey(ctx); err != nil {
 			return err
 		}
 	}
-	rec, err := readSemantics(ctx, l.tx.Query, l.wh, &l.base)
-	if err != nil {
-		return err
+	var rec *Semantics
+	if l.modesRead {
+		var err error
+		if rec, err = readSemantics(ctx, l.tx.Query, l.wh, &l.base); err != nil {
+			return err
+		}
 	}
 	want := Semantics{Mode: l.opts.Mode, Key: l.opts.Key, Cursor: l.opts.Cursor}
 	if want.Mode != ModeUpsert {
@@ -145,7 +149,7 @@ func (l *loader) checkOneRowPerKey(ctx context.Context) error {
 		return err
 	}
 	var n int64
-	if err := l.query(ctx, sql, func(scan func(...any) error) error { return scan(&n) }); err != nil {
+	if err := l.tx.Query(ctx, sql, nil, func(scan func(...any) error) error { return scan(&n) }); err != nil {
 		return fmt.Errorf("check one row per key in %s: %w", l.base.TargetKey, err)
 	}
 	if n > 0 {

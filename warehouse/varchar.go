@@ -3,6 +3,7 @@ package warehouse
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -91,15 +92,18 @@ func (l *loader) widenings(ctx context.Context, p *plan) ([]string, error) {
 		return nil, err
 	}
 	var out []string
-	err = l.query(ctx, sql, func(scan func(...any) error) error {
+	err = l.tx.Query(ctx, sql, nil, func(scan func(...any) error) error {
 		var col string
 		var n int64
 		if err := scan(&col, &n); err != nil {
 			return err
 		}
 		need, ok := observed[strings.ToLower(col)]
-		if ok && int64(need) > n {
-			out = append(out, fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s TYPE VARCHAR(%d);", l.base.Target, driver.QuoteIdent(col), l.varchar[strings.ToLower(col)]))
+		alter := fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s TYPE VARCHAR(%d);", l.base.Target, driver.QuoteIdent(col), l.varchar[strings.ToLower(col)])
+		// An ALTER this attempt ran is not asked again (a dry run's
+		// ran nowhere, so the column still looks narrow).
+		if ok && int64(need) > n && !slices.Contains(l.res.Altered, alter) {
+			out = append(out, alter)
 		}
 		return nil
 	})
@@ -113,12 +117,12 @@ func (l *loader) widenings(ctx context.Context, p *plan) ([]string, error) {
 // widen runs the ALTERs outside any transaction, as Redshift requires
 // (https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE.html).
 func (l *loader) widen(ctx context.Context, alters []string) error {
-	ex, ok := l.wh.(driver.OutsideTx)
+	ex, ok := driver.As[driver.OutsideTx](l.wh)
 	if !ok {
 		return fmt.Errorf("%s cannot run statements outside a transaction", l.wh.Dialect())
 	}
 	for _, a := range alters {
-		l.log.Info("widening a VARCHAR column for longer strings in the lake", "into", l.res.Into, "statement", a)
+		l.report("widening a VARCHAR column for longer strings in the lake", "into", l.res.Into, "statement", a)
 		if err := ex.ExecOutsideTx(ctx, a); err != nil {
 			return fmt.Errorf("widen column: %w", err)
 		}

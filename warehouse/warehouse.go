@@ -53,35 +53,43 @@ func Open(ctx context.Context, rawURL string, opts Options) (Warehouse, error) {
 	if !ok {
 		return nil, input.Errorf("warehouse URL %q: want duckdb://PATH, postgres://USER@HOST:PORT/DB or redshift://USER:PW@HOST:5439/DB?iam_role=ARN", redact.Patterns(rawURL))
 	}
-	switch strings.ToLower(scheme) {
+	w, err := open(ctx, strings.ToLower(scheme), rawURL, rest, opts)
+	if err != nil {
+		return nil, err
+	}
+	if t, ok := driver.As[driver.Timeouts](w); ok {
+		t.SetTimeouts(opts.Timeouts)
+	}
+	return w, nil
+}
+
+func open(ctx context.Context, scheme, rawURL, rest string, opts Options) (Warehouse, error) {
+	switch scheme {
 	case "duckdb":
-		return duckdb.Open(ctx, rest)
-	case "postgres", "postgresql":
+		if rest == "" {
+			return nil, input.Errorf("warehouse URL %s: no database file (use %s)", rawURL, DefaultURL)
+		}
+		return checked(duckdb.Open(ctx, rest))
+	case "postgres", "postgresql", "redshift":
 		u, err := parseURL(rawURL)
 		if err != nil {
 			return nil, err
 		}
 		registerPassword(ctx, u)
-		w, err := postgres.Open(ctx, rawURL)
-		if err != nil {
-			return nil, err
+		if scheme == "redshift" {
+			return checked(redshift.Open(ctx, u, redshift.Options{Cluster: opts.Cluster, Workgroup: opts.Workgroup}))
 		}
-		w.SetTimeouts(opts.Timeouts)
-		return w, nil
-	case "redshift":
-		u, err := parseURL(rawURL)
-		if err != nil {
-			return nil, err
-		}
-		registerPassword(ctx, u)
-		w, err := redshift.Open(ctx, u, redshift.Options{Cluster: opts.Cluster, Workgroup: opts.Workgroup})
-		if err != nil {
-			return nil, err
-		}
-		w.SetTimeouts(opts.Timeouts)
-		return w, nil
+		return checked(postgres.Open(ctx, rawURL))
 	}
 	return nil, input.Errorf("warehouse URL %q: unknown scheme %q (use duckdb, postgres or redshift)", redact.Patterns(rawURL), scheme)
+}
+
+// checked keeps a driver's nil pointer out of the Warehouse interface.
+func checked[W Warehouse](w W, err error) (Warehouse, error) {
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
 }
 
 func parseURL(rawURL string) (*url.URL, error) {

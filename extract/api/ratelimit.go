@@ -5,6 +5,8 @@ import (
 	"math"
 	"sync"
 	"time"
+
+	"github.com/lakectl/lakectl/internal/netx"
 )
 
 // limiter is a token bucket: at most burst requests at once, refilled at
@@ -55,13 +57,4 @@ func (l *limiter) wait(ctx context.Context) error {
 }
 
 // sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func sleep(ctx context.Context, d time.Duration) error { return netx.Sleep(ctx, d) }

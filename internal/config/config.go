@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/lakectl/lakectl/internal/input"
+	"github.com/lakectl/lakectl/warehouse"
 )
 
 // EnvPrefix is the prefix of lakectl's environment variables. Unknown
@@ -165,7 +166,7 @@ type Job struct {
 // Defaults, as SPEC.md gives them.
 var defaults = map[string]any{
 	"lake":      "./lake",
-	"warehouse": "duckdb://./warehouse.duckdb",
+	"warehouse": warehouse.DefaultURL,
 	"output":    "text",
 	"log_level": "info",
 }

@@ -41,19 +41,12 @@ type Warehouse interface {
 	Begin(ctx context.Context) (Tx, error)
 	// Query runs a read-only statement outside any transaction.
 	Query(ctx context.Context, sql string, args []any, fn func(scan func(dest ...any) error) error) error
-	// PlanStage returns what Stage would run for job, for --dry-run: the
+	// PlanStage returns what Stage would run for job, for a dry run: the
 	// statements (or a description of a streamed COPY) and, for Redshift,
 	// the manifest.
 	PlanStage(job *StageJob) (statements []string, manifest []byte, err error)
 	// Close releases connections.
 	Close() error
-}
-
-// OutsideTx is a warehouse that can run a statement outside any
-// transaction, on its own connection (Redshift's ALTER COLUMN TYPE
-// cannot run inside one).
-type OutsideTx interface {
-	ExecOutsideTx(ctx context.Context, sql string) error
 }
 
 // Tx is one warehouse transaction. Everything a load changes (data,

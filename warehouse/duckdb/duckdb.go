@@ -22,6 +22,9 @@ import (
 	"github.com/lakectl/lakectl/warehouse/driver"
 )
 
+// Each driver embeds and parses its own templates (go:embed reads only
+// its package's files), so these lines repeat in every driver.
+//
 //go:embed sql/*.sql
 var sqlFiles embed.FS
 
@@ -45,7 +48,7 @@ type Warehouse struct {
 // is an in-memory database.
 func Open(_ context.Context, path string) (*Warehouse, error) {
 	if path == "" {
-		return nil, input.Errorf("warehouse URL duckdb://: no database file (use duckdb://./warehouse.duckdb)")
+		return nil, input.Errorf("warehouse URL duckdb://: no database file")
 	}
 	dsn := path
 	if path == ":memory:" {

@@ -10,6 +10,9 @@ import (
 	"github.com/lakectl/lakectl/warehouse/driver"
 )
 
+// Each driver embeds and parses its own templates (go:embed reads only
+// its package's files), so these lines repeat in every driver.
+//
 //go:embed sql/*.sql
 var sqlFiles embed.FS
 
