@@ -216,7 +216,7 @@ func ManifestKey(loadID string, n int) string {
 func (w *Warehouse) copies(job *driver.StageJob) ([]*copyStmt, error) {
 	for _, f := range job.Files {
 		if f.Ranges != nil {
-			return nil, fmt.Errorf("lake file %s is a compaction of files of which some were loaded already, and Redshift COPY cannot load part of a Parquet file: load it with load_method=insert in the warehouse URL, or run `lakectl warehouse reprocess`", f.Key)
+			return nil, &PartialCopyError{Key: f.Key}
 		}
 		if u := job.Store.URL(f.Key); !strings.HasPrefix(u, "s3://") {
 			return nil, input.Errorf("Redshift COPY reads the lake from S3, but lake file %s is at %s: use an s3:// lake, or load_method=insert in the warehouse URL", f.Key, u)

@@ -118,9 +118,9 @@ type resizer interface {
 func New(ctx context.Context, cfg Config) (*Scaler, error) {
 	switch {
 	case cfg.Cluster == "" && cfg.Workgroup == "":
-		return nil, input.Errorf("scaling needs a Redshift cluster or serverless workgroup: --cluster ID or --workgroup NAME (or cluster= / workgroup= in the redshift:// URL)")
+		return nil, input.Errorf("scaling needs a Redshift cluster or serverless workgroup: %s ID or %s NAME (or cluster= / workgroup= in the redshift:// URL)", input.Option("cluster"), input.Option("workgroup"))
 	case cfg.Cluster != "" && cfg.Workgroup != "":
-		return nil, input.Errorf("give --cluster or --workgroup, not both")
+		return nil, input.Errorf("give %s or %s, not both", input.Option("cluster"), input.Option("workgroup"))
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = DefaultPollInterval
@@ -169,12 +169,12 @@ func ConfigFor(wh driver.Warehouse, cfg Config) (Config, error) {
 	}
 	rs, ok := wh.(*rsdriver.Warehouse)
 	if !ok {
-		return cfg, input.Errorf("warehouse %s is %s: scaling resizes Redshift only (use a redshift:// warehouse with cluster=ID or workgroup=NAME, or name it with --cluster / --workgroup)", wh.String(), wh.Dialect())
+		return cfg, input.Errorf("warehouse %s is %s: scaling resizes Redshift only (use a redshift:// warehouse with cluster=ID or workgroup=NAME, or name it with %s / %s)", wh.String(), wh.Dialect(), input.Option("cluster"), input.Option("workgroup"))
 	}
 	c := rs.Config()
 	cfg.Cluster, cfg.Workgroup = c.Cluster, c.Workgroup
 	if cfg.Cluster == "" && cfg.Workgroup == "" {
-		return cfg, input.Errorf("warehouse %s names no cluster: add cluster=ID (or workgroup=NAME) to the URL, or pass --cluster / --workgroup", wh.String())
+		return cfg, input.Errorf("warehouse %s names no cluster: add cluster=ID (or workgroup=NAME) to the URL, or pass %s / %s", wh.String(), input.Option("cluster"), input.Option("workgroup"))
 	}
 	return cfg, nil
 }
