@@ -130,8 +130,12 @@ func Open(_ context.Context, u *url.URL, opts Options) (*Warehouse, error) {
 	return &Warehouse{cfg: cfg, client: client, redacted: redact.URL(u), tmpl: Templates()}, nil
 }
 
-// Config returns the parsed URL settings (cluster, workgroup for scaling).
+// Config returns the parsed URL settings.
 func (w *Warehouse) Config() Config { return w.cfg }
+
+// ScaleTarget names the compute behind the warehouse, the URL's cluster=
+// or workgroup= (the scale.Scalable ability).
+func (w *Warehouse) ScaleTarget() (cluster, workgroup string) { return w.cfg.Cluster, w.cfg.Workgroup }
 
 // Dialect is driver.Redshift.
 func (w *Warehouse) Dialect() string { return driver.Redshift }
