@@ -117,7 +117,8 @@ type remedied struct {
 func (r *remedied) Error() string { return r.msg }
 func (r *remedied) Unwrap() error { return r.err }
 
-// walkErrors calls fn on err and every error it wraps, outer first.
+// walkErrors calls fn on err and every error it wraps, outer first. It
+// repeats input's walk, which is kept to *input.Error and unexported.
 func walkErrors(err error, fn func(error)) {
 	if err == nil {
 		return

@@ -22,7 +22,8 @@ type rebuildApplyOptions struct {
 }
 
 // newCmdRebuildApply parses `rebuild apply TABLE` into options; runF does
-// the work (rebuildApplyRun, or a test's capture).
+// the work (rebuildApplyRun, or a test's capture). Every leaf command has
+// this gh shape, so their RunE bodies look alike on purpose.
 func newCmdRebuildApply(f *Factory, runF func(*rebuildApplyOptions) error) *cobra.Command {
 	opts := &rebuildApplyOptions{f: f}
 	c := &cobra.Command{

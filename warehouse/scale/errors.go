@@ -10,26 +10,27 @@ import "fmt"
 // stays recorded in the lake until a restore removes it. Killed says the
 // resize was left by a killed run (and this restore of it failed).
 type NotRestoredError struct {
-	msg    string
+	cause
 	Killed bool
-	Err    error
 }
 
-func (e *NotRestoredError) Error() string { return e.msg }
-func (e *NotRestoredError) Unwrap() error { return e.Err }
-
 func notRestored(killed bool, err error, format string, args ...any) *NotRestoredError {
-	return &NotRestoredError{msg: fmt.Sprintf(format, args...), Killed: killed, Err: err}
+	return &NotRestoredError{cause: cause{msg: fmt.Sprintf(format, args...), Err: err}, Killed: killed}
 }
 
 // UnsettledError is a resize whose end was not seen: the polls kept
 // failing, or it outlasted Config.Timeout (TimedOut). It may still be
 // running; a resize cannot be cancelled.
 type UnsettledError struct {
-	msg      string
+	cause
 	TimedOut bool
-	Err      error
 }
 
-func (e *UnsettledError) Error() string { return e.msg }
-func (e *UnsettledError) Unwrap() error { return e.Err }
+// cause is the message and the wrapped error (if any) of the errors above.
+type cause struct {
+	msg string
+	Err error
+}
+
+func (c *cause) Error() string { return c.msg }
+func (c *cause) Unwrap() error { return c.Err }
