@@ -426,8 +426,7 @@ func (x *executor) swap(ctx context.Context) error {
 		return fmt.Errorf("neither %s nor %s exists: the rebuilt table is gone", x.r.NewTable, x.r.Target)
 	}
 	if !hasTarget {
-		x.r.step(StepDropOld).Status = Skipped
-		x.r.step(StepDropOld).Detail = "there was no old table"
+		x.r.step(StepDropOld).skip("there was no old table")
 		return x.inTx(ctx, x.n.swapStatements(false))
 	}
 	dep, err := readDependents(ctx, x.wh, x.n)

@@ -190,6 +190,12 @@ func (r *Run) step(name string) *Step {
 	return nil
 }
 
+// skip skips the step for a reason of the run itself, which replaces
+// any reason an option gave.
+func (st *Step) skip(detail string) {
+	st.Status, st.Skip, st.Detail = Skipped, "", detail
+}
+
 // Finished says the run needs no resume.
 func (r *Run) Finished() bool { return r.State == RunDone || r.State == RunAbandoned }
 
