@@ -3,18 +3,23 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"syscall"
 
 	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/warehouse"
 	"github.com/lakectl/lakectl/warehouse/driver"
+	"github.com/lakectl/lakectl/warehouse/rebuild"
+	"github.com/lakectl/lakectl/warehouse/redshift"
+	"github.com/lakectl/lakectl/warehouse/scale"
 )
 
 // explain adds what to do to errors whose remedy is a setting of the
 // command line, which libraries do not know: the timeouts. The exit code
 // is unchanged.
 func explain(err error) error {
+	err = withRemedies(err)
 	if te, ok := netx.AsTimeout(err); ok {
 		if te.Phase == netx.PhaseConnect {
 			return fmt.Errorf("%w; check that the server runs and is reachable, or raise --connect-timeout (LAKECTL_CONNECT_TIMEOUT)", err)
@@ -37,4 +42,98 @@ func explain(err error) error {
 		return fmt.Errorf("%w: run `lakectl rebuild plan %s --migration FILE.sql`", err, re.Table)
 	}
 	return err
+}
+
+// remedy is the command line that continues after a library error that
+// ends where a command takes over ("" for other errors).
+func remedy(err error) string {
+	switch e := err.(type) {
+	case *rebuild.FindRunError:
+		return " (see `lakectl rebuild status`)"
+	case *rebuild.AbandonedError:
+		return ": start a new one with `lakectl rebuild apply`"
+	case *rebuild.UnfinishedError:
+		return ": " + rebuildWayOut(e.Run, e.MigrationCorrectable)
+	case *rebuild.StoppedError:
+		return "; " + rebuildWayOut(e.Run, e.MigrationCorrectable)
+	case *rebuild.MigrationFixedError:
+		return fmt.Sprintf(": give it up with `lakectl rebuild abandon %s` and apply again", e.Run)
+	case *scale.NotRestoredError:
+		if e.Killed {
+			return "; run `lakectl warehouse scale --restore --wait`"
+		}
+		return ": run `lakectl warehouse scale --restore`"
+	case *scale.UnsettledError:
+		if e.TimedOut {
+			return ": check it with `lakectl warehouse status` and rerun when it has finished"
+		}
+		return ": check it with `lakectl warehouse status`"
+	case *redshift.PartialCopyError:
+		return ": load it with load_method=insert in the warehouse URL, or run `lakectl warehouse reprocess`"
+	}
+	return ""
+}
+
+// rebuildWayOut names the commands that end an unfinished rebuild run.
+// After a failed migration that committed nothing, a plain resume would
+// rerun the stored SQL, so the corrected-file resume is named too.
+func rebuildWayOut(run string, migrationCorrectable bool) string {
+	resume := fmt.Sprintf("`lakectl rebuild resume %s`", run)
+	if migrationCorrectable {
+		resume += fmt.Sprintf(" (after fixing the migration: `lakectl rebuild resume %s --migration FIXED.sql`)", run)
+	}
+	return fmt.Sprintf("continue with %s, or give it up with `lakectl rebuild abandon %s`", resume, run)
+}
+
+// withRemedies puts each remedy right after the text of its error, where
+// that error sits in the whole message (as input.Label does for options),
+// or at the end when the text was relabelled; errors.Is and errors.As see
+// err as before.
+func withRemedies(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg, found := err.Error(), false
+	walkErrors(err, func(e error) {
+		r := remedy(e)
+		if r == "" {
+			return
+		}
+		found = true
+		t := e.Error()
+		if i := strings.Index(msg, t); i >= 0 {
+			msg = msg[:i+len(t)] + r + msg[i+len(t):]
+		} else {
+			msg += r
+		}
+	})
+	if !found {
+		return err
+	}
+	return &remedied{msg: msg, err: err}
+}
+
+type remedied struct {
+	msg string
+	err error
+}
+
+func (r *remedied) Error() string { return r.msg }
+func (r *remedied) Unwrap() error { return r.err }
+
+// walkErrors calls fn on err and every error it wraps, outer first. It
+// repeats input's walk, which is kept to *input.Error and unexported.
+func walkErrors(err error, fn func(error)) {
+	if err == nil {
+		return
+	}
+	fn(err)
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		walkErrors(u.Unwrap(), fn)
+	case interface{ Unwrap() []error }:
+		for _, inner := range u.Unwrap() {
+			walkErrors(inner, fn)
+		}
+	}
 }

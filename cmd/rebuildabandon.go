@@ -56,6 +56,7 @@ func rebuildAbandonRun(opts *rebuildAbandonOptions) error {
 	if err != nil {
 		return err
 	}
+	wordSkips(run)
 	return f.IO.Render(run, func(w io.Writer) error {
 		if err := printRebuild(w, run); err != nil {
 			return err

@@ -33,8 +33,13 @@ func TestRebuildPlanApplyStatusOnDuckDB(t *testing.T) {
 	}
 
 	code, out, errOut := run(t, append(base, "rebuild", "plan", "orders", "--migration", migration)...)
-	if code != 0 || !strings.Contains(out, "orders__rebuild") || !strings.Contains(out, "RENAME TO") || !strings.Contains(out, "estimated") {
+	if code != 0 || !strings.Contains(out, "orders__rebuild") || !strings.Contains(out, "RENAME TO") || !strings.Contains(out, "estimated") || !strings.Contains(out, "(no --scale-to)") {
 		t.Fatalf("plan: exit %d\n%s%s", code, out, errOut)
+	}
+	// Steps an option skips are worded with the flag, in text and JSON.
+	code, out, errOut = run(t, append(base, "-o", "json", "rebuild", "apply", "orders", "--migration", migration, "--keep-old", "--dry-run")...)
+	if code != 0 || !strings.Contains(out, `"detail": "--keep-old: main.orders__old stays"`) || !strings.Contains(out, `"skip": "keep_old"`) || !strings.Contains(out, `"detail": "no --scale-to"`) {
+		t.Fatalf("apply --keep-old --dry-run: exit %d\n%s%s", code, out, errOut)
 	}
 	if code, _, _ := run(t, append(base, "rebuild", "apply", "orders", "--migration", migration)...); code != 2 {
 		t.Fatalf("apply without --yes when not interactive: exit %d, want 2", code)

@@ -156,7 +156,7 @@ func checkLeftover(ctx context.Context, f *Factory, s *scale.Scaler, to int) (bo
 	if rec.Original == to {
 		return true, nil
 	}
-	return false, fmt.Errorf("%s %s was %s (or that run is still going); restore it first: run `lakectl warehouse scale --restore --wait`", s.Kind(), s.Name(), strings.TrimSuffix(scale.Pending(rec), ": run `lakectl warehouse scale --restore`"))
+	return false, fmt.Errorf("%s %s was %s (or that run is still going); restore it first: run `lakectl warehouse scale --restore --wait`", s.Kind(), s.Name(), scale.Pending(rec))
 }
 
 // sizeWords is "2 ra3.xlplus nodes" or, with no node type (serverless),

@@ -85,7 +85,9 @@ func addSize(ctx context.Context, f *Factory, wh warehouse.Warehouse, res *wareh
 	}
 	if store, err := f.Store(ctx); err == nil {
 		if rec, err := scale.ReadRecord(ctx, store, s.Name()); err == nil {
-			out.PendingRestore = scale.Pending(rec)
+			if out.PendingRestore = scale.Pending(rec); rec != nil {
+				out.PendingRestore += ": run `lakectl warehouse scale --restore`"
+			}
 		}
 	}
 	return out

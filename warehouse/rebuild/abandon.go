@@ -25,7 +25,7 @@ type AbandonOptions struct {
 // committed keeps the rebuilt table live (and TABLE__old, if any).
 func Abandon(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts AbandonOptions) (*Run, error) {
 	if opts.RunID == "" {
-		return nil, input.Errorf("rebuild abandon: name the run (see `lakectl rebuild status`)")
+		return nil, findRunErrorf("rebuild abandon: name the run")
 	}
 	r, lock, err := lockRun(ctx, store, opts.RunID)
 	if err != nil {
@@ -40,7 +40,7 @@ func Abandon(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts
 	case r.Warehouse != wh.String():
 		return nil, input.Errorf("rebuild run %s ran on warehouse %s, not %s: configure that warehouse to abandon it", r.Run, r.Warehouse, wh.String())
 	case r.ScaleTo > 0 && opts.Scaler == nil:
-		return nil, input.Errorf("rebuild run %s resized %s: name it with --cluster / --workgroup (or in the redshift:// URL) to restore it", r.Run, r.Compute)
+		return nil, input.Errorf("rebuild run %s resized %s: name it with %s / %s (or in the redshift:// URL) to restore it", r.Run, r.Compute, input.Option("cluster"), input.Option("workgroup"))
 	}
 	x := newExecutor(store, wh, r, opts.Scaler, 1, nil, nil)
 	if r.ScaleTo > 0 {
@@ -79,13 +79,13 @@ func (r *Run) replaceMigration(wh warehouse.Warehouse, opts ResumeOptions) error
 	if text == "" {
 		b, err := os.ReadFile(opts.MigrationFile)
 		if err != nil {
-			return input.Errorf("read --migration file: %v", err)
+			return input.Errorf("read %s file: %v", input.Option("migration"), err)
 		}
 		text = string(b)
 	}
 	st := r.step(StepCreate)
 	if st.Status == Done || st.Done > 0 {
-		return input.Errorf("rebuild run %s: step %d (%s) committed %d statements of the stored migration, so a corrected one cannot replace it: give it up with `lakectl rebuild abandon %s` and apply again", r.Run, st.N, st.Name, max(st.Done, 1), r.Run)
+		return input.Wrap(&MigrationFixedError{Run: r.Run, Why: fmt.Sprintf("step %d (%s) committed %d statements of the stored migration, so a corrected one cannot replace it", st.N, st.Name, max(st.Done, 1))})
 	}
 	n, err := tableNames(wh, r.Table, r.Target)
 	if err != nil {
@@ -96,7 +96,7 @@ func (r *Run) replaceMigration(wh warehouse.Warehouse, opts ResumeOptions) error
 		return err
 	}
 	if isInPlace(stmts, n.migrationData(r.Table)) != r.InPlace {
-		return input.Errorf("rebuild run %s: the corrected migration changes the kind of rebuild (in place or new table): give it up with `lakectl rebuild abandon %s` and apply again", r.Run, r.Run)
+		return input.Wrap(&MigrationFixedError{Run: r.Run, Why: "the corrected migration changes the kind of rebuild (in place or new table)"})
 	}
 	r.Migration, r.MigrationFile = text, opts.MigrationFile
 	r.MigrationReplaced = opts.MigrationFile

@@ -52,7 +52,7 @@ func Apply(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts O
 	}
 	for _, o := range runs {
 		if o.Table == r.Table && !o.Finished() {
-			return nil, input.Errorf("rebuild run %s of %s is unfinished (%s): %s", o.Run, o.Table, o.State, o.wayOut())
+			return nil, input.Wrap(&UnfinishedError{Run: o.Run, Table: o.Table, State: o.State, MigrationCorrectable: o.migrationCorrectable()})
 		}
 	}
 	x := newExecutor(store, wh, r, opts.Scaler, opts.Parallel, opts.Logger, opts.Progress)
@@ -100,7 +100,7 @@ func Resume(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts 
 		}
 		switch len(open) {
 		case 0:
-			return nil, input.Errorf("no unfinished rebuild run to resume (see `lakectl rebuild status`)")
+			return nil, findRunErrorf("no unfinished rebuild run to resume")
 		case 1:
 		default:
 			return nil, input.Errorf("several unfinished rebuild runs: name one of %s", strings.Join(open, ", "))
@@ -115,11 +115,11 @@ func Resume(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts 
 	case r.State == RunDone:
 		return r, nil
 	case r.State == RunAbandoned:
-		return nil, input.Errorf("rebuild run %s was abandoned: start a new one with `lakectl rebuild apply`", r.Run)
+		return nil, input.Wrap(&AbandonedError{Run: r.Run})
 	case r.Warehouse != wh.String():
 		return nil, input.Errorf("rebuild run %s ran on warehouse %s, not %s: configure that warehouse to resume it", r.Run, r.Warehouse, wh.String())
 	case r.ScaleTo > 0 && opts.Scaler == nil:
-		return nil, input.Errorf("rebuild run %s resizes %s: name it with --cluster / --workgroup (or in the redshift:// URL) to resume", r.Run, r.Compute)
+		return nil, input.Errorf("rebuild run %s resizes %s: name it with %s / %s (or in the redshift:// URL) to resume", r.Run, r.Compute, input.Option("cluster"), input.Option("workgroup"))
 	}
 	if err := r.replaceMigration(wh, opts); err != nil {
 		return nil, err
@@ -212,14 +212,14 @@ func (x *executor) run(ctx context.Context) (*Run, error) {
 		err = errors.Join(err, serr)
 	}
 	if err != nil {
-		at := ""
+		stopped := &StoppedError{Run: x.r.Run, Table: x.r.Table, Err: err, MigrationCorrectable: x.r.migrationCorrectable()}
 		for _, st := range x.r.Steps {
 			if st.Status == Failed || st.Status == Running {
-				at = fmt.Sprintf(" at step %d (%s)", st.N, st.Name)
+				stopped.Step, stopped.StepName = st.N, st.Name
 				break
 			}
 		}
-		return x.r, fmt.Errorf("rebuild run %s of %s stopped%s: %w; %s", x.r.Run, x.r.Table, at, err, x.r.wayOut())
+		return x.r, stopped
 	}
 	x.log.Info("rebuilt", "table", x.r.Target, "run", x.r.Run, "rows", x.r.Rows, "files", x.r.Files)
 	return x.r, nil
@@ -426,8 +426,7 @@ func (x *executor) swap(ctx context.Context) error {
 		return fmt.Errorf("neither %s nor %s exists: the rebuilt table is gone", x.r.NewTable, x.r.Target)
 	}
 	if !hasTarget {
-		x.r.step(StepDropOld).Status = Skipped
-		x.r.step(StepDropOld).Detail = "there was no old table"
+		x.r.step(StepDropOld).skip("there was no old table")
 		return x.inTx(ctx, x.n.swapStatements(false))
 	}
 	dep, err := readDependents(ctx, x.wh, x.n)
@@ -494,15 +493,4 @@ func (x *executor) verifyUpsert(ctx context.Context, st *Step, lakeRows, n int64
 		return fmt.Errorf("%s has %d rows, more than the lake's %d: nothing was swapped", x.r.NewTable, n, lakeRows)
 	}
 	return nil
-}
-
-// wayOut names the commands that end an unfinished run. After a failed
-// migration that committed nothing, a plain resume would rerun the stored
-// SQL, so the corrected-file resume is named too.
-func (r *Run) wayOut() string {
-	resume := fmt.Sprintf("`lakectl rebuild resume %s`", r.Run)
-	if st := r.step(StepCreate); st != nil && st.Status == Failed && st.Done == 0 {
-		resume += fmt.Sprintf(" (after fixing the migration: `lakectl rebuild resume %s --migration FIXED.sql`)", r.Run)
-	}
-	return fmt.Sprintf("continue with %s, or give it up with `lakectl rebuild abandon %s`", resume, r.Run)
 }

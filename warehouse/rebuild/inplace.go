@@ -126,8 +126,7 @@ func (r *Run) markInPlace(n names) {
 	cr.Title = "alter " + n.target + " in place"
 	cr.Detail = "each ALTER outside a transaction (Redshift refuses ALTER COLUMN TYPE in one), checkpointed after each; no reload"
 	for _, name := range []string{StepLoad, StepSwap, StepDropOld} {
-		st := r.step(name)
-		st.Status, st.Detail = Skipped, "in place: the migration only widens VARCHARs or changes DISTKEY, SORTKEY or ENCODE"
+		r.step(name).skip("in place: the migration only widens VARCHARs or changes DISTKEY, SORTKEY or ENCODE")
 	}
 	r.step(StepVerify).Title = "count the rows of " + n.target
 }

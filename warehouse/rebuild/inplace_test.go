@@ -75,6 +75,14 @@ func TestRebuildWidensVarcharInPlaceOutsideATransaction(t *testing.T) {
 		!strings.Contains(plan.Steps[1].Detail, "outside a transaction") || !strings.Contains(plan.Steps[1].Statements[0], "VARCHAR(1024)") {
 		t.Fatalf("plan is not in place: %+v", plan.Steps)
 	}
+	// In place, no old table is kept: the in-place reason replaces keep_old.
+	kept, err := rebuild.Plan(ctx, store, wh, rebuild.Options{Table: "orders", Migration: m, KeepOld: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := kept.Steps[5]; st.Skip != "" || !strings.HasPrefix(st.Detail, "in place") {
+		t.Fatalf("keep-old in place: %+v", st)
+	}
 	run, err := rebuild.Apply(ctx, store, wh, rebuild.Options{Table: "orders", Migration: m})
 	if err != nil {
 		t.Fatal(err)

@@ -24,18 +24,18 @@ type MigrationData struct {
 func renderMigration(text string, data MigrationData) ([]string, error) {
 	t, err := template.New("migration").Option("missingkey=error").Parse(text)
 	if err != nil {
-		return nil, input.Errorf("--migration file: %v", err)
+		return nil, input.Errorf("%s file: %v", input.Option("migration"), err)
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, data); err != nil {
-		return nil, input.Errorf("--migration file: %v", err)
+		return nil, input.Errorf("%s file: %v", input.Option("migration"), err)
 	}
 	stmts := splitStatements(buf.String())
 	if len(stmts) == 0 {
-		return nil, input.Errorf("--migration file holds no SQL statement: it must create {{.NewTable}}")
+		return nil, input.Errorf("%s file holds no SQL statement: it must create {{.NewTable}}", input.Option("migration"))
 	}
 	if !isInPlace(stmts, data) && !strings.Contains(buf.String(), data.NewTable) && !strings.Contains(strings.ToLower(buf.String()), strings.ToLower(data.NewName)) {
-		return nil, input.Errorf("--migration file never names {{.NewTable}} (%s): it must create the new table, e.g. CREATE TABLE {{.NewTable}} (...), or hold only in-place ALTERs of {{.Table}} (VARCHAR widening, DISTKEY, SORTKEY, ENCODE)", data.NewTable)
+		return nil, input.Errorf("%s file never names {{.NewTable}} (%s): it must create the new table, e.g. CREATE TABLE {{.NewTable}} (...), or hold only in-place ALTERs of {{.Table}} (VARCHAR widening, DISTKEY, SORTKEY, ENCODE)", input.Option("migration"), data.NewTable)
 	}
 	return stmts, nil
 }

@@ -36,7 +36,7 @@ func tableNames(wh warehouse.Warehouse, table, into string) (names, error) {
 		schemaName, name = wh.DefaultSchema(), into
 	}
 	if schemaName == "" || name == "" || strings.Contains(name, ".") {
-		return names{}, input.Errorf("rebuild --into %q: want SCHEMA.TABLE or TABLE", into)
+		return names{}, input.Errorf("rebuild %s %q: want SCHEMA.TABLE or TABLE", input.Option("into"), into)
 	}
 	schemaName, name = strings.ToLower(schemaName), strings.ToLower(name)
 	n := names{schema: schemaName, name: name, lit: driver.LiteralFor(wh)}
@@ -135,16 +135,16 @@ func newRun(wh warehouse.Warehouse, opts Options) (*Run, error) {
 	text := opts.Migration
 	if text == "" {
 		if opts.MigrationFile == "" {
-			return nil, input.Errorf("rebuild %s: --migration FILE.sql is required (SQL that creates {{.NewTable}}; see docs/rebuild.md)", opts.Table)
+			return nil, input.Errorf("rebuild %s: %s FILE.sql is required (SQL that creates {{.NewTable}}; see docs/rebuild.md)", opts.Table, input.Option("migration"))
 		}
 		b, err := os.ReadFile(opts.MigrationFile)
 		if err != nil {
-			return nil, input.Errorf("read --migration file: %v", err)
+			return nil, input.Errorf("read %s file: %v", input.Option("migration"), err)
 		}
 		text = string(b)
 	}
 	if opts.ScaleTo > 0 && opts.Scaler == nil {
-		return nil, input.Errorf("rebuild --scale-to needs a Redshift cluster or workgroup to resize")
+		return nil, input.Errorf("rebuild %s needs a Redshift cluster or workgroup to resize", input.Option("scale-to"))
 	}
 	n, err := tableNames(wh, opts.Table, opts.Into)
 	if err != nil {
@@ -181,11 +181,11 @@ func newRun(wh warehouse.Warehouse, opts Options) (*Run, error) {
 	}
 	if opts.ScaleTo == 0 {
 		r.step(StepScaleUp).Status, r.step(StepRestore).Status = Skipped, Skipped
-		r.step(StepScaleUp).Detail = "no --scale-to"
-		r.step(StepRestore).Detail = "no --scale-to"
+		r.step(StepScaleUp).Skip, r.step(StepRestore).Skip = SkipNoResize, SkipNoResize
 	}
 	if opts.KeepOld {
-		r.step(StepDropOld).Status, r.step(StepDropOld).Detail = Skipped, "--keep-old: "+n.oldT+" stays"
+		r.step(StepDropOld).Status, r.step(StepDropOld).Skip = Skipped, SkipKeepOld
+		r.step(StepDropOld).Detail = n.oldT + " stays"
 	}
 	if isInPlace(stmts, n.migrationData(opts.Table)) {
 		r.markInPlace(n)

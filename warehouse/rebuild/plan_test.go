@@ -32,8 +32,8 @@ func TestRebuildPlanRedshiftSQLGolden(t *testing.T) {
 	if run.Unreachable == "" || run.Files != files || run.Rows != files*50 || len(run.Steps) != 7 || run.Steps[2].Files != files {
 		t.Fatalf("plan: %d files, %d rows, unreachable %q", run.Files, run.Rows, run.Unreachable)
 	}
-	if run.Steps[0].Status != rebuild.Skipped || run.Steps[6].Status != rebuild.Skipped {
-		t.Fatalf("scale steps not skipped without --scale-to: %+v", run.Steps[0])
+	if run.Steps[0].Status != rebuild.Skipped || run.Steps[6].Status != rebuild.Skipped || run.Steps[0].Skip != rebuild.SkipNoResize || run.Steps[6].Skip != rebuild.SkipNoResize {
+		t.Fatalf("scale steps not skipped without a resize: %+v", run.Steps[0])
 	}
 	var b strings.Builder
 	for _, st := range run.Steps {

@@ -36,6 +36,14 @@ const (
 	Failed  = "failed"
 )
 
+// Why steps are skipped by an option (Step.Skip).
+const (
+	// SkipNoResize: no resize asked (ScaleTo 0), so no scale up or restore.
+	SkipNoResize = "no_resize"
+	// SkipKeepOld: KeepOld keeps the old table (Detail names it).
+	SkipKeepOld = "keep_old"
+)
+
 // Run states.
 const (
 	RunPlanned     = "planned"
@@ -103,12 +111,15 @@ type Step struct {
 	Bytes  int64  `json:"bytes,omitempty"`
 	Rows   int64  `json:"rows,omitempty"`
 	// EstimateS is a rough duration from bytes and an assumed throughput.
-	EstimateS  float64    `json:"estimate_s"`
-	Statements []string   `json:"statements,omitempty"`
-	Detail     string     `json:"detail,omitempty"`
-	Started    *time.Time `json:"started,omitempty"`
-	Finished   *time.Time `json:"finished,omitempty"`
-	Error      string     `json:"error,omitempty"`
+	EstimateS  float64  `json:"estimate_s"`
+	Statements []string `json:"statements,omitempty"`
+	Detail     string   `json:"detail,omitempty"`
+	// Skip is why the step is skipped when an option asked for it
+	// (SkipNoResize, SkipKeepOld); the command layer words it.
+	Skip     string     `json:"skip,omitempty"`
+	Started  *time.Time `json:"started,omitempty"`
+	Finished *time.Time `json:"finished,omitempty"`
+	Error    string     `json:"error,omitempty"`
 	// Done counts the step's statements that committed (the checkpoint of
 	// statements run outside a transaction).
 	Done int `json:"statements_done,omitempty"`
@@ -177,6 +188,12 @@ func (r *Run) step(name string) *Step {
 		}
 	}
 	return nil
+}
+
+// skip skips the step for a reason of the run itself, which replaces
+// any reason an option gave.
+func (st *Step) skip(detail string) {
+	st.Status, st.Skip, st.Detail = Skipped, "", detail
 }
 
 // Finished says the run needs no resume.

@@ -2,6 +2,7 @@ package rebuild_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"os"
@@ -194,7 +195,7 @@ func TestRebuildKilledMidLoadResumesExactlyOnce(t *testing.T) {
 			}
 			defer wh.Close()
 			// A second apply is refused while the run is unfinished.
-			if _, err := rebuild.Apply(ctx, store, wh, rebuild.Options{Table: "orders", Into: tg.into, Migration: migration}); err == nil || !strings.Contains(err.Error(), "rebuild resume") {
+			if _, err := rebuild.Apply(ctx, store, wh, rebuild.Options{Table: "orders", Into: tg.into, Migration: migration}); !errors.As(err, new(*rebuild.UnfinishedError)) {
 				t.Fatalf("apply over an unfinished run: %v", err)
 			}
 			run, err := rebuild.Resume(ctx, store, wh, rebuild.ResumeOptions{})

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake"
 )
 
@@ -43,7 +42,7 @@ func loadRun(ctx context.Context, store lake.Store, id string) (*Run, error) {
 	key := runKey(id)
 	info, err := store.Stat(ctx, key)
 	if errors.Is(err, lake.ErrNotExist) {
-		return nil, input.Errorf("no rebuild run %q (see `lakectl rebuild status`)", id)
+		return nil, findRunErrorf("no rebuild run %q", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read rebuild run %s: %w", id, err)

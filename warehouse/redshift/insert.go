@@ -119,6 +119,8 @@ func Literal(t schema.Type, v schema.Value) string {
 		if t.Kind == schema.Float32 {
 			f = float64(v.Float())
 		}
+		// Written apart from redshiftsim's floatText on purpose: the
+		// simulator is the independent check of this driver.
 		switch {
 		case math.IsNaN(f):
 			return "'NaN'::float8"

@@ -37,3 +37,13 @@ func splitParts(job *driver.StageJob) []part {
 	}
 	return out
 }
+
+// PartialCopyError is a lake file of which only row ranges are new (a
+// compaction of files some of which were loaded before), given to COPY,
+// which loads whole Parquet files only. The file loads with INSERTs
+// (load_method=insert) or by reloading the whole table.
+type PartialCopyError struct{ Key string }
+
+func (e *PartialCopyError) Error() string {
+	return fmt.Sprintf("lake file %s is a compaction of files of which some were loaded already, and Redshift COPY cannot load part of a Parquet file", e.Key)
+}

@@ -130,8 +130,12 @@ func Open(_ context.Context, u *url.URL, opts Options) (*Warehouse, error) {
 	return &Warehouse{cfg: cfg, client: client, redacted: redact.URL(u), tmpl: Templates()}, nil
 }
 
-// Config returns the parsed URL settings (cluster, workgroup for scaling).
+// Config returns the parsed URL settings.
 func (w *Warehouse) Config() Config { return w.cfg }
+
+// ScaleTarget names the compute behind the warehouse, the URL's cluster=
+// or workgroup= (the scale.Scalable ability).
+func (w *Warehouse) ScaleTarget() (cluster, workgroup string) { return w.cfg.Cluster, w.cfg.Workgroup }
 
 // Dialect is driver.Redshift.
 func (w *Warehouse) Dialect() string { return driver.Redshift }
@@ -216,7 +220,7 @@ func ManifestKey(loadID string, n int) string {
 func (w *Warehouse) copies(job *driver.StageJob) ([]*copyStmt, error) {
 	for _, f := range job.Files {
 		if f.Ranges != nil {
-			return nil, fmt.Errorf("lake file %s is a compaction of files of which some were loaded already, and Redshift COPY cannot load part of a Parquet file: load it with load_method=insert in the warehouse URL, or run `lakectl warehouse reprocess`", f.Key)
+			return nil, &PartialCopyError{Key: f.Key}
 		}
 		if u := job.Store.URL(f.Key); !strings.HasPrefix(u, "s3://") {
 			return nil, input.Errorf("Redshift COPY reads the lake from S3, but lake file %s is at %s: use an s3:// lake, or load_method=insert in the warehouse URL", f.Key, u)

@@ -11,7 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/redshift/types"
 )
 
-// cluster is a provisioned cluster: elastic resize of its node count.
+// cluster is a provisioned cluster: elastic resize of its node count. Its
+// shape repeats workgroup's on purpose: one resizer per control-plane API.
 type cluster struct {
 	id string
 	c  *redshift.Client

@@ -84,7 +84,7 @@ func (s *Scaler) Temporarily(ctx context.Context, store lake.Store, to int, fn f
 	defer cancel()
 	restore, rerr := s.restoreTo(rctx, store, rec.Original)
 	if rerr != nil {
-		rerr = fmt.Errorf("restore %s to %d %s: %w; the original size stays recorded in the lake: run `lakectl warehouse scale --restore`", s.what(), rec.Original, rec.Unit, rerr)
+		rerr = notRestored(false, rerr, "restore %s to %d %s: %v; the original size stays recorded in the lake", s.what(), rec.Original, rec.Unit, rerr)
 	}
 	return up, restore, errors.Join(err, rerr)
 }
@@ -116,7 +116,7 @@ func (s *Scaler) Restore(ctx context.Context, store lake.Store, wait bool) (*Res
 			return nil, err
 		}
 		// The record stays until the size is confirmed: the next run or
-		// `--restore --wait` removes it.
+		// a waited Restore removes it.
 		if !res.Changed {
 			err = s.forget(ctx, store, rec.Original)
 		}
@@ -161,12 +161,12 @@ func writeRecord(ctx context.Context, store lake.Store, rec *Record) error {
 }
 
 // Pending describes a recorded, unrestored resize for status output
-// ("" when none).
+// ("" when none); the command layer adds how to restore it.
 func Pending(rec *Record) string {
 	if rec == nil {
 		return ""
 	}
-	return strings.TrimSpace(fmt.Sprintf("resized from %d %s by pid %d on %s at %s and not restored: run `lakectl warehouse scale --restore`",
+	return strings.TrimSpace(fmt.Sprintf("resized from %d %s by pid %d on %s at %s and not restored",
 		rec.Original, rec.Unit, rec.PID, rec.Host, rec.Started.Format(time.RFC3339)))
 }
 
@@ -201,7 +201,7 @@ func (s *Scaler) RestoreLeftover(ctx context.Context, store lake.Store, dryRun b
 		"pid", rec.PID, "host", rec.Host, "recorded", rec.Started)
 	res, err := s.restoreTo(ctx, store, rec.Original)
 	if err != nil {
-		return nil, fmt.Errorf("restore %s to %d %s, left resized by a killed run: %w; run `lakectl warehouse scale --restore --wait`", s.what(), rec.Original, rec.Unit, err)
+		return nil, notRestored(true, err, "restore %s to %d %s, left resized by a killed run: %v", s.what(), rec.Original, rec.Unit, err)
 	}
 	return res, nil
 }

@@ -150,7 +150,7 @@ func (s *Scaler) waitSettled(ctx context.Context, to int) error {
 		case err != nil && (ctx.Err() != nil || !transient(err)):
 			return err
 		case err != nil && errs+1 >= maxPollErrors:
-			return fmt.Errorf("follow resize of %s: %d polls in a row failed, the last: %w; the resize may still be running: check it with `lakectl warehouse status`", s.what(), errs+1, err)
+			return &UnsettledError{cause: cause{Err: err, msg: fmt.Sprintf("follow resize of %s: %d polls in a row failed, the last: %v; the resize may still be running", s.what(), errs+1, err)}}
 		case err != nil:
 			errs++
 			state = "unknown"
@@ -161,7 +161,7 @@ func (s *Scaler) waitSettled(ctx context.Context, to int) error {
 			errs = 0
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("resize of %s still %s after %s; a resize cannot be cancelled: check it with `lakectl warehouse status` and rerun when it has finished", s.what(), strings.ToLower(state), s.cfg.Timeout)
+			return &UnsettledError{TimedOut: true, cause: cause{msg: fmt.Sprintf("resize of %s still %s after %s; a resize cannot be cancelled", s.what(), strings.ToLower(state), s.cfg.Timeout)}}
 		}
 		s.log.Debug("waiting for resize", "compute", s.what(), "state", state)
 		t := time.NewTimer(min(s.cfg.PollInterval<<errs, max(s.cfg.PollInterval, 5*time.Minute)))

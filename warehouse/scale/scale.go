@@ -28,7 +28,6 @@ import (
 	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/warehouse/driver"
-	rsdriver "github.com/lakectl/lakectl/warehouse/redshift"
 )
 
 // Kinds of Redshift compute.
@@ -118,9 +117,9 @@ type resizer interface {
 func New(ctx context.Context, cfg Config) (*Scaler, error) {
 	switch {
 	case cfg.Cluster == "" && cfg.Workgroup == "":
-		return nil, input.Errorf("scaling needs a Redshift cluster or serverless workgroup: --cluster ID or --workgroup NAME (or cluster= / workgroup= in the redshift:// URL)")
+		return nil, input.Errorf("scaling needs a Redshift cluster or serverless workgroup: %s ID or %s NAME (or cluster= / workgroup= in the redshift:// URL)", input.Option("cluster"), input.Option("workgroup"))
 	case cfg.Cluster != "" && cfg.Workgroup != "":
-		return nil, input.Errorf("give --cluster or --workgroup, not both")
+		return nil, input.Errorf("give %s or %s, not both", input.Option("cluster"), input.Option("workgroup"))
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = DefaultPollInterval
@@ -161,20 +160,20 @@ func New(ctx context.Context, cfg Config) (*Scaler, error) {
 }
 
 // ConfigFor fills cfg's Cluster/Workgroup from a warehouse when neither is
-// set: a redshift:// URL's cluster= or workgroup= parameter. A warehouse
-// that is not Redshift, with neither named, is a usage error.
+// set: the compute a Scalable warehouse names (a redshift:// URL's
+// cluster= or workgroup=). A warehouse without the ability, with neither
+// named, is bad input.
 func ConfigFor(wh driver.Warehouse, cfg Config) (Config, error) {
 	if cfg.Cluster != "" || cfg.Workgroup != "" {
 		return cfg, nil
 	}
-	rs, ok := wh.(*rsdriver.Warehouse)
+	sc, ok := AsScalable(wh)
 	if !ok {
-		return cfg, input.Errorf("warehouse %s is %s: scaling resizes Redshift only (use a redshift:// warehouse with cluster=ID or workgroup=NAME, or name it with --cluster / --workgroup)", wh.String(), wh.Dialect())
+		return cfg, input.Errorf("warehouse %s is %s: scaling resizes Redshift only (use a redshift:// warehouse with cluster=ID or workgroup=NAME, or name it with %s / %s)", wh.String(), wh.Dialect(), input.Option("cluster"), input.Option("workgroup"))
 	}
-	c := rs.Config()
-	cfg.Cluster, cfg.Workgroup = c.Cluster, c.Workgroup
+	cfg.Cluster, cfg.Workgroup = sc.ScaleTarget()
 	if cfg.Cluster == "" && cfg.Workgroup == "" {
-		return cfg, input.Errorf("warehouse %s names no cluster: add cluster=ID (or workgroup=NAME) to the URL, or pass --cluster / --workgroup", wh.String())
+		return cfg, input.Errorf("warehouse %s names no cluster: add cluster=ID (or workgroup=NAME) to the URL, or pass %s / %s", wh.String(), input.Option("cluster"), input.Option("workgroup"))
 	}
 	return cfg, nil
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/lakectl/lakectl/internal/awsfake"
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/warehouse/scale"
 )
@@ -64,8 +64,8 @@ func TestScaleRefusesNodeCountTheClusterDoesNotOffer(t *testing.T) {
 	newCluster(fake, 2, 0)
 	s := newScaler(t, fake, scale.Config{Cluster: "analytics"})
 	_, err := s.Scale(context.Background(), scale.Options{To: 6, Wait: true})
-	if clierr.Code(err) != clierr.ExitUsage || !strings.Contains(err.Error(), "allowed: 1, 2, 3, 4, 8") {
-		t.Fatalf("err = %v (exit %d), want a usage error naming the allowed sizes", err, clierr.Code(err))
+	if !input.Is(err) || !strings.Contains(err.Error(), "allowed: 1, 2, 3, 4, 8") {
+		t.Fatalf("err = %v, want bad input naming the allowed sizes", err)
 	}
 	if fake.Count("ResizeCluster") != 0 {
 		t.Fatal("ResizeCluster was called for a refused size")
@@ -123,7 +123,7 @@ func TestScaleServerlessBaseCapacityInStepsOfEight(t *testing.T) {
 	fake.AddWorkgroup(&awsfake.RedshiftWorkgroup{Name: "etl", RPU: 32, UpdatePolls: 2})
 	s := newScaler(t, fake, scale.Config{Workgroup: "etl"})
 	for _, bad := range []int{12, 520} {
-		if _, err := s.Scale(context.Background(), scale.Options{To: bad}); clierr.Code(err) != clierr.ExitUsage {
+		if _, err := s.Scale(context.Background(), scale.Options{To: bad}); !input.Is(err) {
 			t.Fatalf("%d RPUs: err = %v, want a usage error", bad, err)
 		}
 	}

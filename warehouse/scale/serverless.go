@@ -8,7 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/redshiftserverless"
 )
 
-// workgroup is a serverless workgroup: its base capacity in RPUs.
+// workgroup is a serverless workgroup: its base capacity in RPUs (shaped
+// like cluster on purpose: one resizer per control-plane API).
 type workgroup struct {
 	name string
 	c    *redshiftserverless.Client
