@@ -14,7 +14,7 @@ import (
 	"github.com/lakectl/lakectl/lake/table"
 )
 
-// cursorInfo is the resolved --cursor.
+// cursorInfo is the resolved cursor column.
 type cursorInfo struct {
 	idx      int
 	col      *column
@@ -61,7 +61,7 @@ func maxCursor(ctx context.Context, conn *sql.Conn, ti *tableInfo, cur *cursorIn
 	return o, ok, nil
 }
 
-// userWhere is --where as a predicate list.
+// userWhere is the WHERE filter option as a predicate list.
 func (r *run) userWhere() []string {
 	if strings.TrimSpace(r.opts.Where) == "" {
 		return nil
@@ -79,14 +79,14 @@ func keyIndexes(ti *tableInfo) []int {
 }
 
 // snapshot is a full extract: one consistent snapshot of the table (split
-// across connections with --parallel) replaces the table's files. With a
+// across connections with Parallel) replaces the table's files. With a
 // cursor it also sets the watermark, so incremental runs continue from it.
 func (r *run) snapshot(ctx context.Context, db *sql.DB, tbl *table.Table, ti *tableInfo, cur *cursorInfo, rep progress.Reporter) error {
 	r.res.Mode, r.res.Op = "full", table.OpReplace
 	keyIdx := keyIndexes(ti)
 	n := r.opts.Parallel
 	if len(keyIdx) == 0 && n > 1 {
-		r.log.Warn("--parallel needs a key to split the table; reading with one connection", "table", r.res.Source)
+		r.log.Warn("a parallel read needs a key to split the table; reading with one connection", "table", r.res.Source)
 		n = 1
 	}
 	conns, err := openSnapshots(ctx, db, ti, n, r.log)

@@ -19,7 +19,7 @@ import (
 const readAhead = 8
 
 // minRowGroupBytes is the smallest row group a reader's writer buffers
-// when --parallel splits the budget: engines read large row groups best.
+// when Parallel splits the budget: engines read large row groups best.
 const minRowGroupBytes = 16 << 20
 
 // reader is one connection's share of the read.
@@ -43,7 +43,7 @@ func (r *run) pump(ctx context.Context, tx *table.Tx, sch schema.Schema, readers
 	read := make([]int64, len(readers))
 	bytes := make([]int64, len(readers))
 	// One row-group budget shared by the writers, so that memory does not
-	// grow with --parallel (partitioned writers keep table's own bound).
+	// grow with Parallel (partitioned writers keep table's own bound).
 	var rgBytes int64
 	if r.rule.IsZero() {
 		rgBytes = max(parquetfile.DefaultRowGroupBytes/int64(len(readers)), minRowGroupBytes)

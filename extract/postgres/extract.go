@@ -46,7 +46,7 @@ func (e *inputError) Is(target error) bool { return target == ErrBadInput }
 
 func badInput(format string, args ...any) error { return &inputError{fmt.Errorf(format, args...)} }
 
-// Options describe one extract run (the flags of `lakectl extract postgres`).
+// Options describe one extract run (what the user gives the PostgreSQL extract).
 type Options struct {
 	DSN   string   // postgres://user:pw@host:port/db?params (or key=value form)
 	Table string   // SCHEMA.TABLE, or TABLE in schema public
@@ -305,7 +305,7 @@ func (r *run) run(ctx context.Context) error {
 	return r.cdcSnapshot(ctx, src, tbl, ti)
 }
 
-// applyKey puts --key in place of the primary key.
+// applyKey puts the given key columns in place of the primary key.
 func (r *run) applyKey(ti *tableInfo) error {
 	if len(r.opts.Key) > 0 {
 		ti.Key = nil

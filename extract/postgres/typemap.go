@@ -32,7 +32,7 @@ type column struct {
 type tableInfo struct {
 	Schema, Name string
 	Columns      []column
-	Key          []string // primary key, or --key
+	Key          []string // primary key, or the given key columns
 	RowEstimate  int64
 	Identity     byte // pg_class.relreplident: d, n, f, i
 }
