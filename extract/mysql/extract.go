@@ -22,7 +22,6 @@ import (
 	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/internal/progress"
-	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/table"
 )
@@ -90,13 +89,8 @@ type Result struct {
 
 // Extract runs one extract: lock, recover, read, write, commit. Bad input
 // and failures change nothing in the lake (no file, no watermark).
-func Extract(ctx context.Context, store lake.Store, opts Options) (res *Result, err error) {
+func Extract(ctx context.Context, store lake.Store, opts Options) (*Result, error) {
 	start := time.Now()
-	defer func() {
-		if err != nil {
-			err = redactErr(ctx, err)
-		}
-	}()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -276,43 +270,4 @@ func (r *run) validate(ctx context.Context, db *sql.DB, ti *tableInfo) error {
 		return fmt.Errorf("check the WHERE filter on %s: %w", r.res.Source, err)
 	}
 	return rows.Close()
-}
-
-// redactedError carries a redacted message. It unwraps only to the
-// context errors, so no caller can reach the unredacted driver text.
-type redactedError struct {
-	msg string
-	err error // context.Canceled, context.DeadlineExceeded, a typedErrOf error or nil
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
-// redactErr makes err one redacted line, keeping what decides the exit
-// code: usage errors stay usage errors, lock errors stay as they are.
-func redactErr(ctx context.Context, err error) error {
-	var (
-		locked  *lake.LockedError
-		changed *SourceChangedError
-		rule    *table.PartitionRuleError
-		types   *table.AppendSchemaError
-	)
-	if errors.As(err, &locked) || errors.As(err, &changed) || errors.As(err, &rule) || errors.As(err, &types) {
-		return err // typed, and free of secrets: cmd maps them
-	}
-	msg := strings.Join(strings.Fields(redact.String(ctx, err.Error())), " ")
-	if input.Is(err) {
-		if msg == err.Error() {
-			return err // nothing to hide: keep its options for the command layer to label
-		}
-		return input.Wrap(errors.New(msg))
-	}
-	out := &redactedError{msg: msg, err: typedErrOf(err)}
-	switch {
-	case errors.Is(err, context.Canceled):
-		out.err = context.Canceled
-	case errors.Is(err, context.DeadlineExceeded):
-		out.err = context.DeadlineExceeded
-	}
-	return out
 }
