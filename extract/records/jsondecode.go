@@ -332,6 +332,12 @@ func (p *jsonParser) str() (string, error) {
 		}
 		p.i++
 	}
+	return p.strSlow(start)
+}
+
+// strSlow finishes the string that starts at start, from p.i, the first
+// byte the fast path leaves: an escape, a control character or non-ASCII.
+func (p *jsonParser) strSlow(start int) (string, error) {
 	buf := make([]byte, p.i-start, p.i-start+16)
 	copy(buf, p.b[start:p.i])
 	for {
@@ -346,52 +352,9 @@ func (p *jsonParser) str() (string, error) {
 		case c < 0x20:
 			return "", p.unexpected("in string literal")
 		case c == '\\':
-			p.i++
-			if p.i >= len(p.b) {
-				return "", p.unexpected("")
-			}
-			e := p.b[p.i]
-			p.i++
-			switch e {
-			case '"', '\\', '/':
-				buf = append(buf, e)
-			case 'b':
-				buf = append(buf, '\b')
-			case 'f':
-				buf = append(buf, '\f')
-			case 'n':
-				buf = append(buf, '\n')
-			case 'r':
-				buf = append(buf, '\r')
-			case 't':
-				buf = append(buf, '\t')
-			case 'u':
-				r, ok := p.hex4()
-				if !ok {
-					return "", p.unexpected("in \\u hexadecimal character escape")
-				}
-				if utf16.IsSurrogate(r) {
-					// A pair makes one rune; a lone surrogate is U+FFFD.
-					r2 := utf8.RuneError
-					if p.i+1 < len(p.b) && p.b[p.i] == '\\' && p.b[p.i+1] == 'u' {
-						save := p.i
-						p.i += 2
-						if lo, ok := p.hex4(); ok {
-							if dec := utf16.DecodeRune(r, lo); dec != utf8.RuneError {
-								r2 = dec
-							} else {
-								p.i = save
-							}
-						} else {
-							return "", p.unexpected("in \\u hexadecimal character escape")
-						}
-					}
-					r = r2
-				}
-				buf = utf8.AppendRune(buf, r)
-			default:
-				p.i--
-				return "", p.unexpected("in string escape code")
+			var err error
+			if buf, err = p.escape(buf); err != nil {
+				return "", err
 			}
 		case c < utf8.RuneSelf:
 			buf = append(buf, c)
@@ -406,6 +369,64 @@ func (p *jsonParser) str() (string, error) {
 			p.i += size
 		}
 	}
+}
+
+// escape appends to buf what the escape at p.i (the backslash) stands for.
+func (p *jsonParser) escape(buf []byte) ([]byte, error) {
+	p.i++
+	if p.i >= len(p.b) {
+		return buf, p.unexpected("")
+	}
+	e := p.b[p.i]
+	p.i++
+	switch e {
+	case '"', '\\', '/':
+		return append(buf, e), nil
+	case 'b':
+		return append(buf, '\b'), nil
+	case 'f':
+		return append(buf, '\f'), nil
+	case 'n':
+		return append(buf, '\n'), nil
+	case 'r':
+		return append(buf, '\r'), nil
+	case 't':
+		return append(buf, '\t'), nil
+	case 'u':
+		r, err := p.unicodeEscape()
+		if err != nil {
+			return buf, err
+		}
+		return utf8.AppendRune(buf, r), nil
+	}
+	p.i--
+	return buf, p.unexpected("in string escape code")
+}
+
+// unicodeEscape reads the four hex digits of a \u escape at p.i: a
+// surrogate pair makes one rune; a lone surrogate is U+FFFD.
+func (p *jsonParser) unicodeEscape() (rune, error) {
+	r, ok := p.hex4()
+	if !ok {
+		return 0, p.unexpected("in \\u hexadecimal character escape")
+	}
+	if !utf16.IsSurrogate(r) {
+		return r, nil
+	}
+	if p.i+1 >= len(p.b) || p.b[p.i] != '\\' || p.b[p.i+1] != 'u' {
+		return utf8.RuneError, nil
+	}
+	save := p.i
+	p.i += 2
+	lo, ok := p.hex4()
+	if !ok {
+		return 0, p.unexpected("in \\u hexadecimal character escape")
+	}
+	if dec := utf16.DecodeRune(r, lo); dec != utf8.RuneError {
+		return dec, nil
+	}
+	p.i = save // the next escape stands on its own
+	return utf8.RuneError, nil
 }
 
 // hex4 reads four hex digits at p.i.
