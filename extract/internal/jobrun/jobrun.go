@@ -1,6 +1,7 @@
 // Package jobrun holds the steps every table extract takes around its
-// reads: the job's lock (a lost lock cancels the run), and the commit that
-// stores the job's state with the files.
+// reads: the job's lock (a lost lock cancels the run), the writers that
+// take the converted rows, and the commit that stores the job's state
+// with the files.
 package jobrun
 
 import (
