@@ -66,7 +66,8 @@ func (c *converter) value(dst *schema.Value, i int, b []byte) error {
 	return badValue(col, b)
 }
 
-// integer converts the text of an integer, boolean or BIT column.
+// integer converts the text of an integer, boolean or BIT column (the
+// cases look alike but differ in parser and type).
 func integer(dst *schema.Value, col *column, b []byte) error {
 	switch col.conv {
 	case convInt:

@@ -61,7 +61,9 @@ type Options struct {
 	Timeouts netx.Timeouts
 }
 
-// Result is the run summary; docs/mysql.md documents every field.
+// Result is the run summary; docs/mysql.md documents every field. It shares
+// names, not a type, with extract/postgres's Result: each keeps its
+// documented JSON order, which an embedded common part would break.
 type Result struct {
 	Table           string   `json:"table"`
 	Source          string   `json:"source"`
@@ -88,7 +90,9 @@ type Result struct {
 }
 
 // Extract runs one extract: lock, recover, read, write, commit. Bad input
-// and failures change nothing in the lake (no file, no watermark).
+// and failures change nothing in the lake (no file, no watermark). Its
+// frame looks like extract/postgres's; the shared steps are jobrun's, the
+// rest differs by run type.
 func Extract(ctx context.Context, store lake.Store, opts Options) (*Result, error) {
 	start := time.Now()
 	if opts.Logger == nil {

@@ -267,7 +267,8 @@ func (r *run) windowSpec(ti *tableInfo, cur *cursorInfo, keyIdx []int, where []s
 	return spec
 }
 
-// commit sets the job's state and commits, then fills the result.
+// commit sets the job's state and commits, then fills the result (like
+// extract/postgres's commit, for a Result with other fields).
 func (r *run) commit(ctx context.Context, tx *table.Tx, state jobState, st pumpStats) error {
 	t, err := jobrun.Commit(ctx, tx, r.res.Job, state, r.log)
 	if err != nil {

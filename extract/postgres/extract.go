@@ -318,7 +318,8 @@ func (r *run) applyKey(ti *tableInfo) error {
 	return nil
 }
 
-// commit sets the job's state and commits, then fills the result.
+// commit sets the job's state and commits, then fills the result (like
+// extract/mysql's commit, for a Result with other fields).
 func (r *run) commit(ctx context.Context, tx *table.Tx, state jobState, st pumpStats) error {
 	t, err := jobrun.Commit(ctx, tx, r.res.Job, state, r.log)
 	if err != nil {

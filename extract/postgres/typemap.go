@@ -205,7 +205,7 @@ type builtin struct {
 }
 
 // builtins maps the pg_catalog types by name (numeric by its typmod:
-// numericType).
+// numericType): a table, one row a type.
 var builtins = func() map[string]builtin {
 	m := map[string]builtin{
 		"bool":        {schema.TBool, convBool},
