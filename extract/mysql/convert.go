@@ -44,7 +44,8 @@ func (c *converter) keep(b []byte) []byte {
 // value converts column i's bytes (nil = SQL NULL) into *dst. Values are
 // stored through dst, not returned: a returned schema.Value is assembled
 // in memory field by field and read back whole, a stalled store-to-load
-// forward per value.
+// forward per value. Strings, the commonest, convert here; other kinds in
+// one function per family.
 func (c *converter) value(dst *schema.Value, i int, b []byte) error {
 	if b == nil {
 		*dst = schema.NullValue()
@@ -55,28 +56,33 @@ func (c *converter) value(dst *schema.Value, i int, b []byte) error {
 	case convString, convBytes:
 		*dst = schema.BytesValue(c.keep(b))
 		return nil
+	case convInt, convUint, convBool, convBitBool, convBit:
+		return integer(dst, col, b)
+	case convFloat32, convFloat64, convDecimal, convDecimalBig:
+		return number(dst, col, b)
+	case convDate, convDatetime, convTime, convYear:
+		return c.temporal(dst, i, b)
+	}
+	return badValue(col, b)
+}
+
+// integer converts the text of an integer, boolean or BIT column (the
+// cases look alike but differ in parser and type).
+func integer(dst *schema.Value, col *column, b []byte) error {
+	switch col.conv {
 	case convInt:
 		n, ok := parseInt(b)
 		if !ok {
 			return badValue(col, b)
 		}
-		switch col.Type.Kind {
-		case schema.Int64:
-			*dst = schema.Int64Value(n)
-			return nil
-		}
-		*dst = schema.Int32Value(int32(n))
+		setInt(dst, col, n)
 		return nil
 	case convUint:
 		n, ok := parseUint(b)
 		if !ok {
 			return badValue(col, b)
 		}
-		if col.Type.Kind == schema.Uint64 {
-			*dst = schema.Uint64Value(n)
-			return nil
-		}
-		*dst = schema.Uint32Value(uint32(n))
+		setUint(dst, col, n)
 		return nil
 	case convBool:
 		n, ok := parseInt(b)
@@ -88,13 +94,38 @@ func (c *converter) value(dst *schema.Value, i int, b []byte) error {
 	case convBitBool:
 		*dst = schema.BoolValue(len(b) > 0 && b[len(b)-1] != 0)
 		return nil
-	case convBit:
-		var n uint64
-		for _, x := range b {
-			n = n<<8 | uint64(x)
-		}
+	}
+	var n uint64 // convBit: big-endian bytes
+	for _, x := range b {
+		n = n<<8 | uint64(x)
+	}
+	*dst = schema.Uint64Value(n)
+	return nil
+}
+
+// setInt stores n as the column's signed type (INT64, or INT32 for the
+// narrower ones).
+func setInt(dst *schema.Value, col *column, n int64) {
+	if col.Type.Kind == schema.Int64 {
+		*dst = schema.Int64Value(n)
+		return
+	}
+	*dst = schema.Int32Value(int32(n))
+}
+
+// setUint stores n as the column's unsigned type (UINT64, or UINT32 for
+// the narrower ones).
+func setUint(dst *schema.Value, col *column, n uint64) {
+	if col.Type.Kind == schema.Uint64 {
 		*dst = schema.Uint64Value(n)
-		return nil
+		return
+	}
+	*dst = schema.Uint32Value(uint32(n))
+}
+
+// number converts the text of a FLOAT, DOUBLE or DECIMAL column.
+func number(dst *schema.Value, col *column, b []byte) error {
+	switch col.conv {
 	case convFloat32:
 		f, err := strconv.ParseFloat(string(b), 32)
 		if err != nil {
@@ -120,58 +151,53 @@ func (c *converter) value(dst *schema.Value, i int, b []byte) error {
 		}
 		*dst = schema.Int64Value(u)
 		return nil
-	case convDecimalBig:
-		v, err := schema.ParseDecimal(col.Type, string(b))
-		if err != nil {
-			return fmt.Errorf("column %q: %w", col.Name, err)
-		}
-		*dst = v
-		return nil
+	}
+	v, err := schema.ParseDecimal(col.Type, string(b)) // convDecimalBig
+	if err != nil {
+		return fmt.Errorf("column %q: %w", col.Name, err)
+	}
+	*dst = v
+	return nil
+}
+
+// temporal converts the text of a DATE, DATETIME, TIMESTAMP, TIME or YEAR
+// column; zero dates become NULL and are counted.
+func (c *converter) temporal(dst *schema.Value, i int, b []byte) error {
+	col := &c.cols[i]
+	var (
+		n        int64
+		zero, ok bool
+	)
+	switch col.conv {
 	case convDate:
-		days, zero, ok := parseDate(b)
-		if !ok {
-			return badValue(col, b)
-		}
-		if zero {
-			c.zeroDates++
-			*dst = schema.NullValue()
-			return nil
-		}
-		*dst = schema.Int32Value(int32(days))
-		return nil
+		n, zero, ok = parseDate(b)
 	case convDatetime:
-		us, zero, ok := c.datetime(i, b)
-		if !ok {
-			return badValue(col, b)
-		}
-		if zero {
-			c.zeroDates++
-			*dst = schema.NullValue()
-			return nil
-		}
-		*dst = schema.Int64Value(us)
-		return nil
+		n, zero, ok = c.datetime(i, b)
 	case convTime:
-		us, ok := parseTime(b)
-		if !ok {
-			return badValue(col, b)
-		}
-		*dst = schema.Int64Value(us)
+		n, ok = parseTime(b)
+	default: // convYear
+		n, ok = parseInt(b)
+		zero = n == 0
+	}
+	if !ok {
+		return badValue(col, b)
+	}
+	if zero {
+		c.zeroDate(dst)
 		return nil
-	case convYear:
-		n, ok := parseInt(b)
-		if !ok {
-			return badValue(col, b)
-		}
-		if n == 0 {
-			c.zeroDates++
-			*dst = schema.NullValue()
-			return nil
-		}
+	}
+	if col.conv == convDate || col.conv == convYear {
 		*dst = schema.Int32Value(int32(n))
 		return nil
 	}
-	return badValue(col, b)
+	*dst = schema.Int64Value(n)
+	return nil
+}
+
+// zeroDate stores the NULL a zero date ('0000-00-00', year 0) becomes.
+func (c *converter) zeroDate(dst *schema.Value) {
+	c.zeroDates++
+	*dst = schema.NullValue()
 }
 
 // fromDriver converts into *dst column i's value as go-sql-driver's text
@@ -188,44 +214,27 @@ func (c *converter) fromDriver(dst *schema.Value, i int, v driver.Value) (n int,
 		return len(v), c.value(dst, i, v)
 	case int64:
 		n = intLen(v)
-		switch col.conv {
-		case convInt:
-			if col.Type.Kind == schema.Int64 {
-				*dst = schema.Int64Value(v)
-				return n, nil
-			}
-			*dst = schema.Int32Value(int32(v))
+		switch {
+		case col.conv == convInt:
+			setInt(dst, col, v)
 			return n, nil
-		case convUint:
-			if v >= 0 {
-				if col.Type.Kind == schema.Uint64 {
-					*dst = schema.Uint64Value(uint64(v))
-					return n, nil
-				}
-				*dst = schema.Uint32Value(uint32(v))
-				return n, nil
-			}
-		case convBool:
+		case col.conv == convUint && v >= 0:
+			setUint(dst, col, uint64(v))
+			return n, nil
+		case col.conv == convBool:
 			*dst = schema.BoolValue(v != 0)
 			return n, nil
-		case convYear:
-			if v == 0 {
-				c.zeroDates++
-				*dst = schema.NullValue()
-				return n, nil
-			}
+		case col.conv == convYear && v == 0:
+			c.zeroDate(dst)
+			return n, nil
+		case col.conv == convYear:
 			*dst = schema.Int32Value(int32(v))
 			return n, nil
 		}
 	case uint64:
-		n = uintLen(v)
 		if col.conv == convUint {
-			if col.Type.Kind == schema.Uint64 {
-				*dst = schema.Uint64Value(v)
-				return n, nil
-			}
-			*dst = schema.Uint32Value(uint32(v))
-			return n, nil
+			setUint(dst, col, v)
+			return uintLen(v), nil
 		}
 	case float64:
 		if col.conv == convFloat64 {

@@ -15,6 +15,13 @@ import (
 	"github.com/lakectl/lakectl/internal/redact"
 )
 
+// Options the messages name more than once.
+const (
+	optDSN      = input.Option("dsn")
+	optTable    = input.Option("table")
+	optLookback = input.Option("lookback")
+)
+
 // Session settings every extract connection runs with: TIMESTAMP values in
 // UTC, and timeouts generous enough that a consumer busy encoding Parquet
 // never makes the server drop the connection (FIELD-NOTES: net_write_timeout).
@@ -36,14 +43,14 @@ var sessionParams = map[string]string{
 func parseDSN(ctx context.Context, dsn string, logger *slog.Logger) (*mysql.Config, error) {
 	dsn = strings.TrimSpace(dsn)
 	if dsn == "" {
-		return nil, input.Errorf("--dsn is required: mysql://user:password@host:port/db")
+		return nil, input.Errorf("%s is required: mysql://user:password@host:port/db", optDSN)
 	}
 	var (
 		cfg *mysql.Config
 		err error
 	)
 	if scheme, _, ok := strings.Cut(dsn, "://"); ok && scheme != "mysql" && scheme != "mariadb" && !strings.ContainsAny(scheme, "@(/") {
-		return nil, input.Errorf("--dsn is a %s:// URL but extract mysql reads MySQL or MariaDB: give a mysql:// DSN (mysql://USER@HOST:PORT/DB, the password after USER:)", redact.Patterns(scheme))
+		return nil, input.Errorf("%s is a %s:// URL but extract mysql reads MySQL or MariaDB: give a mysql:// DSN (mysql://USER@HOST:PORT/DB, the password after USER:)", optDSN, redact.Patterns(scheme))
 	}
 	if strings.HasPrefix(dsn, "mysql://") || strings.HasPrefix(dsn, "mariadb://") {
 		cfg, err = parseURLDSN(ctx, dsn)
@@ -56,7 +63,7 @@ func parseDSN(ctx context.Context, dsn string, logger *slog.Logger) (*mysql.Conf
 		}
 		cfg, err = mysql.ParseDSN(dsn)
 		if err != nil {
-			err = fmt.Errorf("parse --dsn %s: %s", redact.String(ctx, dsn), redact.String(ctx, err.Error()))
+			err = input.Errorf("parse %s %s: %s", optDSN, redact.String(ctx, dsn), redact.String(ctx, err.Error()))
 		}
 	}
 	if err != nil {
@@ -94,7 +101,7 @@ func parseURLDSN(ctx context.Context, dsn string) (*mysql.Config, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
 		// url errors quote the whole input: keep only the redacted form.
-		return nil, fmt.Errorf("parse --dsn %s: not a valid URL", redact.Patterns(dsn))
+		return nil, input.Errorf("parse %s %s: not a valid URL", optDSN, redact.Patterns(dsn))
 	}
 	user, pw := "", ""
 	if u.User != nil {
@@ -112,24 +119,24 @@ func parseURLDSN(ctx context.Context, dsn string) (*mysql.Config, error) {
 	}
 	db := strings.TrimPrefix(u.Path, "/")
 	if strings.Contains(db, "/") {
-		return nil, fmt.Errorf("parse --dsn %s: the path must be one database name", redact.URL(u))
+		return nil, input.Errorf("parse %s %s: the path must be one database name", optDSN, redact.URL(u))
 	}
 	// Let the driver read the query parameters (tls, loc, charset, timeouts,
 	// session variables) exactly as in its own DSN form.
 	cfg, err := mysql.ParseDSN("tcp(" + net.JoinHostPort(host, port) + ")/" + url.PathEscape(db) + "?" + u.RawQuery)
 	if err != nil {
-		return nil, fmt.Errorf("parse --dsn %s: %s", redact.URL(u), redact.String(ctx, err.Error()))
+		return nil, input.Errorf("parse %s %s: %s", optDSN, redact.URL(u), redact.String(ctx, err.Error()))
 	}
 	cfg.User, cfg.Passwd, cfg.DBName = user, pw, db
 	return cfg, nil
 }
 
-// splitTable resolves --table (DB.TABLE, or TABLE when the DSN names a
+// splitTable resolves the table option (DB.TABLE, or TABLE when the DSN names a
 // database) into database and table names.
 func splitTable(cfg *mysql.Config, table string) (db, name string, err error) {
 	table = strings.TrimSpace(table)
 	if table == "" {
-		return "", "", input.Errorf("--table is required: DB.TABLE")
+		return "", "", input.Errorf("%s is required: DB.TABLE", optTable)
 	}
 	strip := func(s string) string { return strings.Trim(s, "`") }
 	if d, t, ok := strings.Cut(table, "."); ok {
@@ -138,10 +145,10 @@ func splitTable(cfg *mysql.Config, table string) (db, name string, err error) {
 		db, name = cfg.DBName, strip(table)
 	}
 	if db == "" {
-		return "", "", input.Errorf("--table %q names no database and the DSN has none: use DB.TABLE", table)
+		return "", "", input.Errorf("%s %q names no database and the DSN has none: use DB.TABLE", optTable, table)
 	}
 	if name == "" || strings.Contains(name, ".") {
-		return "", "", input.Errorf("--table %q: want DB.TABLE", table)
+		return "", "", input.Errorf("%s %q: want DB.TABLE", optTable, table)
 	}
 	return db, name, nil
 }

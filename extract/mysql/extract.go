@@ -22,7 +22,6 @@ import (
 	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/internal/progress"
-	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/table"
 )
@@ -33,7 +32,7 @@ const (
 	MaxParallel      = 64
 )
 
-// Options describe one extract run (the flags of `lakectl extract mysql`).
+// Options describe one extract run (what the user gives the MySQL extract).
 type Options struct {
 	DSN   string   // mysql://user:pw@host:port/db?params, or user:pw@tcp(host:port)/db?params
 	Table string   // DB.TABLE, or TABLE when the DSN names a database
@@ -62,7 +61,9 @@ type Options struct {
 	Timeouts netx.Timeouts
 }
 
-// Result is the run summary; docs/mysql.md documents every field.
+// Result is the run summary; docs/mysql.md documents every field. It shares
+// names, not a type, with extract/postgres's Result: each keeps its
+// documented JSON order, which an embedded common part would break.
 type Result struct {
 	Table           string   `json:"table"`
 	Source          string   `json:"source"`
@@ -89,14 +90,11 @@ type Result struct {
 }
 
 // Extract runs one extract: lock, recover, read, write, commit. Bad input
-// and failures change nothing in the lake (no file, no watermark).
-func Extract(ctx context.Context, store lake.Store, opts Options) (res *Result, err error) {
+// and failures change nothing in the lake (no file, no watermark). Its
+// frame looks like extract/postgres's; the shared steps are jobrun's, the
+// rest differs by run type.
+func Extract(ctx context.Context, store lake.Store, opts Options) (*Result, error) {
 	start := time.Now()
-	defer func() {
-		if err != nil {
-			err = redactErr(ctx, err)
-		}
-	}()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -148,15 +146,15 @@ func newRun(ctx context.Context, store lake.Store, opts Options) (*run, error) {
 	}
 	switch {
 	case opts.Incremental && opts.Cursor == "":
-		return nil, input.Errorf("--incremental needs --cursor COL (an integer, DATE, DATETIME or TIMESTAMP column)")
+		return nil, input.Errorf("%s needs %s COL (an integer, DATE, DATETIME or TIMESTAMP column)", input.Option("incremental"), input.Option("cursor"))
 	case opts.Parallel < 0 || opts.Parallel > MaxParallel:
-		return nil, input.Errorf("--parallel %d: want 1 to %d", opts.Parallel, MaxParallel)
+		return nil, input.Errorf("%s %d: want 1 to %d", input.Option("parallel"), opts.Parallel, MaxParallel)
 	case opts.ChunkRows < 0:
-		return nil, input.Errorf("--chunk-rows %d: must be positive", opts.ChunkRows)
+		return nil, input.Errorf("%s %d: must be positive", input.Option("chunk-rows"), opts.ChunkRows)
 	case opts.Lookback < 0:
-		return nil, input.Errorf("--lookback %s: must not be negative", opts.Lookback)
+		return nil, input.Errorf("%s %s: must not be negative", optLookback, opts.Lookback)
 	case opts.Spatial != "" && opts.Spatial != SpatialWKB && opts.Spatial != SpatialWKT:
-		return nil, input.Errorf("--spatial %q: want %s or %s", opts.Spatial, SpatialWKB, SpatialWKT)
+		return nil, input.Errorf("%s %q: want %s or %s", input.Option("spatial"), opts.Spatial, SpatialWKB, SpatialWKT)
 	}
 	if r.opts.Parallel == 0 {
 		r.opts.Parallel = 1
@@ -186,7 +184,7 @@ func (r *run) run(ctx context.Context, rep progress.Reporter) error {
 
 	connector, err := mysql.NewConnector(r.cfg)
 	if err != nil {
-		return input.Errorf("--dsn: %v", err)
+		return input.Errorf("%s: %v", optDSN, err)
 	}
 	db := sql.OpenDB(connector)
 	defer db.Close()
@@ -194,26 +192,26 @@ func (r *run) run(ctx context.Context, rep progress.Reporter) error {
 	if err := ping(ctx, db, r.cfg); err != nil {
 		var me *mysql.MySQLError
 		if errors.As(err, &me) && me.Number == errUnknownDB {
-			return input.Errorf("database %q does not exist on the MySQL server (or the user may not see it): fix the database of --dsn", r.cfg.DBName)
+			return input.Errorf("database %q does not exist on the MySQL server (or the user may not see it): fix the database of %s", r.cfg.DBName, optDSN)
 		}
-		return fmt.Errorf("connect to MySQL at %s as %q: %w; check the --dsn host, port, user and password", r.cfg.Addr, r.cfg.User, err)
+		return fmt.Errorf("connect to MySQL at %s as %q: %w; check the DSN's host, port, user and password", r.cfg.Addr, r.cfg.User, err)
 	}
 	ti, err := describeTable(ctx, db, r.db, r.tbl, mapOptions{tinyInt1AsBool: r.opts.TinyInt1AsBool, spatialWKT: r.opts.Spatial == SpatialWKT})
 	if err != nil {
 		return err
 	}
 	if len(r.opts.Key) > 0 {
-		ti.Key, ti.KeySource = nil, "--key"
+		ti.Key, ti.KeySource = nil, "given key"
 		for _, k := range r.opts.Key {
 			_, c := ti.column(strings.TrimSpace(k))
 			if c == nil {
-				return input.Errorf("--key column %q is not a column of %s", k, r.res.Source)
+				return input.Errorf("%s column %q is not a column of %s", input.Option("key"), k, r.res.Source)
 			}
 			ti.Key = append(ti.Key, c.Name)
 		}
 	}
 	if len(ti.Key) == 0 {
-		r.log.Warn("table has no primary key: reading it as one stream; name a unique key with --key to chunk and parallelise it",
+		r.log.Warn("table has no primary key: reading it as one stream; name a unique key column as the table's key to chunk and parallelise it",
 			"table", r.res.Source)
 	}
 	r.res.Key = ti.Key
@@ -256,11 +254,11 @@ const (
 )
 
 // validate refuses bad input that only the table can reveal (a partition
-// column it lacks, a --where it cannot run) before any transaction opens,
+// column it lacks, a WHERE filter it cannot run) before any transaction opens,
 // so bad input leaves no trace in the lake.
 func (r *run) validate(ctx context.Context, db *sql.DB, ti *tableInfo) error {
 	if err := r.rule.Check(ti.Schema()); err != nil {
-		return input.Errorf("--partition-by %s: %v", r.rule, err)
+		return input.Errorf("%s %s: %v", input.Option("partition-by"), r.rule, err)
 	}
 	where := r.userWhere()
 	if len(where) == 0 {
@@ -271,48 +269,9 @@ func (r *run) validate(ctx context.Context, db *sql.DB, ti *tableInfo) error {
 	if err != nil {
 		var me *mysql.MySQLError
 		if errors.As(err, &me) && (me.Number == errUnknownColumn || me.Number == errParse || string(me.SQLState[:2]) == "42") {
-			return input.Errorf("--where %q does not run on %s: %s", r.opts.Where, r.res.Source, me.Message)
+			return input.Errorf("%s %q does not run on %s: %s", input.Option("where"), r.opts.Where, r.res.Source, me.Message)
 		}
-		return fmt.Errorf("check --where on %s: %w", r.res.Source, err)
+		return fmt.Errorf("check the WHERE filter on %s: %w", r.res.Source, err)
 	}
 	return rows.Close()
-}
-
-// redactedError carries a redacted message. It unwraps only to the
-// context errors, so no caller can reach the unredacted driver text.
-type redactedError struct {
-	msg string
-	err error // context.Canceled, context.DeadlineExceeded, a typedErrOf error or nil
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
-// redactErr makes err one redacted line, keeping what decides the exit
-// code: usage errors stay usage errors, lock errors stay as they are.
-func redactErr(ctx context.Context, err error) error {
-	var (
-		locked  *lake.LockedError
-		changed *SourceChangedError
-		rule    *table.PartitionRuleError
-		types   *table.AppendSchemaError
-	)
-	if errors.As(err, &locked) || errors.As(err, &changed) || errors.As(err, &rule) || errors.As(err, &types) {
-		return err // typed, and free of secrets: cmd maps them
-	}
-	msg := strings.Join(strings.Fields(redact.String(ctx, err.Error())), " ")
-	if input.Is(err) {
-		if msg == err.Error() {
-			return err // nothing to hide: keep its options for the command layer to label
-		}
-		return input.Wrap(errors.New(msg))
-	}
-	out := &redactedError{msg: msg, err: typedErrOf(err)}
-	switch {
-	case errors.Is(err, context.Canceled):
-		out.err = context.Canceled
-	case errors.Is(err, context.DeadlineExceeded):
-		out.err = context.DeadlineExceeded
-	}
-	return out
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/lakectl/lakectl/lake/table"
 )
 
-// cursorInfo is the resolved --cursor.
+// cursorInfo is the resolved cursor column.
 type cursorInfo struct {
 	idx      int
 	col      *column
@@ -61,7 +61,7 @@ func maxCursor(ctx context.Context, conn *sql.Conn, ti *tableInfo, cur *cursorIn
 	return o, ok, nil
 }
 
-// userWhere is --where as a predicate list.
+// userWhere is the WHERE filter option as a predicate list.
 func (r *run) userWhere() []string {
 	if strings.TrimSpace(r.opts.Where) == "" {
 		return nil
@@ -79,14 +79,14 @@ func keyIndexes(ti *tableInfo) []int {
 }
 
 // snapshot is a full extract: one consistent snapshot of the table (split
-// across connections with --parallel) replaces the table's files. With a
+// across connections with Parallel) replaces the table's files. With a
 // cursor it also sets the watermark, so incremental runs continue from it.
 func (r *run) snapshot(ctx context.Context, db *sql.DB, tbl *table.Table, ti *tableInfo, cur *cursorInfo, rep progress.Reporter) error {
 	r.res.Mode, r.res.Op = "full", table.OpReplace
 	keyIdx := keyIndexes(ti)
 	n := r.opts.Parallel
 	if len(keyIdx) == 0 && n > 1 {
-		r.log.Warn("--parallel needs a key to split the table; reading with one connection", "table", r.res.Source)
+		r.log.Warn("a parallel read needs a key to split the table; reading with one connection", "table", r.res.Source)
 		n = 1
 	}
 	conns, err := openSnapshots(ctx, db, ti, n, r.log)
@@ -191,18 +191,8 @@ func (r *run) incremental(ctx context.Context, db *sql.DB, tbl *table.Table, ti 
 	if err != nil {
 		return err
 	}
-	if cur.col.Nullable {
-		q := fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE %s IS NULL", quoteTable(ti.DB, ti.Name), quoteIdent(cur.col.Name))
-		for _, w := range where {
-			q += " AND " + w
-		}
-		if err := conns[0].QueryRowContext(ctx, q).Scan(&r.res.NullCursorRows); err != nil {
-			return fmt.Errorf("count NULL cursor values of %s.%s: %w", ti.DB, ti.Name, err)
-		}
-		if r.res.NullCursorRows > 0 {
-			r.log.Warn("rows with a NULL cursor are not read by incremental runs (only by full snapshots)",
-				"table", r.res.Source, "cursor", cur.col.Name, "rows", r.res.NullCursorRows)
-		}
+	if err := r.countNullCursor(ctx, conns[0], ti, cur, where); err != nil {
+		return err
 	}
 	if !ok || upper < lo {
 		r.res.Op = "none"
@@ -211,20 +201,7 @@ func (r *run) incremental(ctx context.Context, db *sql.DB, tbl *table.Table, ti 
 	newWM := max(wm, upper)
 
 	keyIdx := keyIndexes(ti)
-	spec := &scanSpec{ti: ti, chunkRows: r.opts.ChunkRows}
-	if len(keyIdx) > 0 {
-		// (cursor, key) order: an index on the cursor serves the window.
-		spec.key = []int{cur.idx}
-		for _, k := range keyIdx {
-			if k != cur.idx {
-				spec.key = append(spec.key, k)
-			}
-		}
-	}
-	cq := quoteIdent(cur.col.Name)
-	spec.where = append(where, cq+" >= ?", cq+" <= ?")
-	spec.whereArgs = []any{cur.arg(lo), cur.arg(upper)}
-
+	spec := r.windowSpec(ti, cur, keyIdx, where, lo, upper)
 	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpAppend, Job: r.res.Job, StaleAfter: r.opts.LockStaleAfter, Logger: r.log})
 	if err != nil {
 		return err
@@ -252,7 +229,46 @@ func (r *run) incremental(ctx context.Context, db *sql.DB, tbl *table.Table, ti 
 	return r.commit(ctx, tx, state, st)
 }
 
-// commit sets the job's state and commits, then fills the result.
+// countNullCursor counts into the result the rows an incremental run
+// never reads, those whose cursor is NULL, and warns when there are any.
+func (r *run) countNullCursor(ctx context.Context, conn *sql.Conn, ti *tableInfo, cur *cursorInfo, where []string) error {
+	if !cur.col.Nullable {
+		return nil
+	}
+	q := fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE %s IS NULL", quoteTable(ti.DB, ti.Name), quoteIdent(cur.col.Name))
+	for _, w := range where {
+		q += " AND " + w
+	}
+	if err := conn.QueryRowContext(ctx, q).Scan(&r.res.NullCursorRows); err != nil {
+		return fmt.Errorf("count NULL cursor values of %s.%s: %w", ti.DB, ti.Name, err)
+	}
+	if r.res.NullCursorRows > 0 {
+		r.log.Warn("rows with a NULL cursor are not read by incremental runs (only by full snapshots)",
+			"table", r.res.Source, "cursor", cur.col.Name, "rows", r.res.NullCursorRows)
+	}
+	return nil
+}
+
+// windowSpec reads the cursor window [lo, upper] in (cursor, key) order,
+// so an index on the cursor serves it; without a key, as one stream.
+func (r *run) windowSpec(ti *tableInfo, cur *cursorInfo, keyIdx []int, where []string, lo, upper int64) *scanSpec {
+	spec := &scanSpec{ti: ti, chunkRows: r.opts.ChunkRows}
+	if len(keyIdx) > 0 {
+		spec.key = []int{cur.idx}
+		for _, k := range keyIdx {
+			if k != cur.idx {
+				spec.key = append(spec.key, k)
+			}
+		}
+	}
+	cq := quoteIdent(cur.col.Name)
+	spec.where = append(where, cq+" >= ?", cq+" <= ?")
+	spec.whereArgs = []any{cur.arg(lo), cur.arg(upper)}
+	return spec
+}
+
+// commit sets the job's state and commits, then fills the result (like
+// extract/postgres's commit, for a Result with other fields).
 func (r *run) commit(ctx context.Context, tx *table.Tx, state jobState, st pumpStats) error {
 	t, err := jobrun.Commit(ctx, tx, r.res.Job, state, r.log)
 	if err != nil {

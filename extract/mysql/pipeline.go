@@ -3,12 +3,11 @@ package mysql
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/lakectl/lakectl/extract/internal/jobrun"
 	"github.com/lakectl/lakectl/internal/progress"
-	"github.com/lakectl/lakectl/lake/parquetfile"
 	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/lake/table"
 )
@@ -17,10 +16,6 @@ import (
 // writer: enough that the server keeps streaming while a Parquet page is
 // encoded and flushed, small enough to bound memory.
 const readAhead = 8
-
-// minRowGroupBytes is the smallest row group a reader's writer buffers
-// when --parallel splits the budget: engines read large row groups best.
-const minRowGroupBytes = 16 << 20
 
 // reader is one connection's share of the read.
 type reader struct {
@@ -42,12 +37,7 @@ func (r *run) pump(ctx context.Context, tx *table.Tx, sch schema.Schema, readers
 	g, gctx := errgroup.WithContext(ctx)
 	read := make([]int64, len(readers))
 	bytes := make([]int64, len(readers))
-	// One row-group budget shared by the writers, so that memory does not
-	// grow with --parallel (partitioned writers keep table's own bound).
-	var rgBytes int64
-	if r.rule.IsZero() {
-		rgBytes = max(parquetfile.DefaultRowGroupBytes/int64(len(readers)), minRowGroupBytes)
-	}
+	rgBytes := jobrun.RowGroupBytes(r.rule, len(readers))
 	for i, rd := range readers {
 		w, err := tx.NewWriter(sch, table.WriterOptions{Partition: r.rule, TargetFileBytes: r.opts.TargetFileBytes,
 			Codec: r.opts.Codec, Progress: rep, RowGroupBytes: rgBytes, NoStatistics: rd.spec.ti.longText()})
@@ -63,27 +53,17 @@ func (r *run) pump(ctx context.Context, tx *table.Tx, sch schema.Schema, readers
 			return err
 		})
 		g.Go(func() error {
-			for b := range ch {
+			return jobrun.WriteAll(gctx, w, r.res.Table, ch, func(b batch) error {
 				bytes[i] += b.bytes
 				if err := w.Write(gctx, b.rows); err != nil {
-					_ = w.Close(gctx)
-					for range ch { // let the reader finish
-					}
-					return fmt.Errorf("write table %s: %w", r.res.Table, err)
+					return err
 				}
 				select {
 				case free <- b:
 				default:
 				}
-			}
-			if err := gctx.Err(); err != nil {
-				_ = w.Close(gctx)
-				return err
-			}
-			if err := w.Close(gctx); err != nil {
-				return fmt.Errorf("write table %s: %w", r.res.Table, err)
-			}
-			return nil
+				return nil
+			})
 		})
 	}
 	err := g.Wait()

@@ -6,12 +6,10 @@ import (
 	"database/sql/driver"
 	"errors"
 	"io"
-	"syscall"
 
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/lakectl/lakectl/internal/netx"
-	"github.com/lakectl/lakectl/lake"
 )
 
 // applyTimeouts bounds the driver's waits with lakectl's timeouts unless
@@ -54,27 +52,4 @@ func lostErr(err error, cfg *mysql.Config) error {
 		return &netx.LostError{Endpoint: "MySQL at " + cfg.Addr, After: cfg.ReadTimeout, Err: err}
 	}
 	return err
-}
-
-// typedErrOf is the part of err that callers may match and that holds no
-// driver text: a *netx.TimeoutError, a *netx.LostError without its
-// driver error, lake.ErrCorrupt (bad bookkeeping, which the lake's
-// repair fixes) or a full disk's errno. Nil otherwise.
-func typedErrOf(err error) error {
-	if errors.Is(err, lake.ErrCorrupt) {
-		return lake.ErrCorrupt
-	}
-	for _, errno := range []syscall.Errno{syscall.ENOSPC, syscall.EDQUOT, syscall.EFBIG} {
-		if errors.Is(err, errno) {
-			return errno // a full disk: the operator's to fix
-		}
-	}
-	if te, ok := netx.AsTimeout(err); ok {
-		return te
-	}
-	var lost *netx.LostError
-	if errors.As(err, &lost) {
-		return &netx.LostError{Endpoint: lost.Endpoint, After: lost.After}
-	}
-	return nil
 }

@@ -70,7 +70,7 @@ type tableInfo struct {
 	DB, Name    string
 	Columns     []column
 	Key         []string // primary key, or a NOT NULL unique key, or none
-	KeySource   string   // "primary key", "unique key NAME", "--key" or ""
+	KeySource   string   // "primary key", "unique key NAME", "given key" or ""
 	RowEstimate int64
 }
 
@@ -179,7 +179,7 @@ func mapType(c *column, prec, scale int, charset string, isJSON bool, mo mapOpti
 		intType(schema.TInt64, schema.TUint64)
 	case "decimal", "numeric", "fixed":
 		if prec > 38 {
-			return fmt.Errorf("type %s has precision %d, above the lake's 38 digits; extract a view that casts it (e.g. CAST(col AS CHAR) for text, or DECIMAL(38,s)) and name it with --table", c.Declared, prec)
+			return fmt.Errorf("type %s has precision %d, above the lake's 38 digits; extract a view that casts it (e.g. CAST(col AS CHAR) for text, or DECIMAL(38,s)) instead of the table", c.Declared, prec)
 		}
 		c.Type = schema.DecimalOf(prec, scale)
 		c.conv = convDecimal
@@ -223,7 +223,7 @@ func mapType(c *column, prec, scale int, charset string, isJSON bool, mo mapOpti
 			c.Type, c.conv = schema.TUint64, convBit
 		}
 	default:
-		return fmt.Errorf("type %s has no lake mapping; extract a view that casts or leaves out this column and name it with --table", c.Declared)
+		return fmt.Errorf("type %s has no lake mapping; extract a view that casts or leaves out this column instead of the table", c.Declared)
 	}
 	switch c.conv {
 	case convDate, convDatetime, convYear:

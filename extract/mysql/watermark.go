@@ -71,15 +71,15 @@ func (t cursorType) ordinal(b []byte) (int64, bool) {
 // format renders an ordinal as the text MySQL compares with the column.
 func (t cursorType) format(o int64) string { return watermark.CursorType(t).Format(o) }
 
-// lookback converts --lookback into ordinal units: microseconds, whole
+// lookback converts the lookback option into ordinal units: microseconds, whole
 // days (rounded up), or an error for integer cursors.
 func (t cursorType) lookback(d time.Duration) (int64, error) {
 	if d > 0 && t == cursorInt {
-		return 0, input.Errorf("--lookback %s: a lookback is a duration and needs a DATE, DATETIME or TIMESTAMP cursor", d)
+		return 0, input.Errorf("%s %s: a lookback is a duration and needs a DATE, DATETIME or TIMESTAMP cursor", optLookback, d)
 	}
 	lb, err := watermark.CursorType(t).Lookback(d)
 	if err != nil {
-		return 0, input.Errorf("--lookback %s: must not be negative", d)
+		return 0, input.Errorf("%s %s: must not be negative", optLookback, d)
 	}
 	return lb, nil
 }

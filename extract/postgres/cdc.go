@@ -82,7 +82,8 @@ func (r *run) ensurePublication(ctx context.Context, conn *pgx.Conn, ti *tableIn
 	return nil
 }
 
-// slotInfo is one row of pg_replication_slots.
+// slotInfo is one row of pg_replication_slots (read like pgType: another
+// catalog, nothing to share but the idiom).
 type slotInfo struct {
 	exists, active bool
 	plugin, db     string

@@ -8,13 +8,15 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/lakectl/lakectl/internal/netx"
+	"github.com/lakectl/lakectl/internal/redact"
 )
 
 // config parses the DSN with the run's timeouts and session settings.
-func (r *run) config() (*pgx.ConnConfig, error) {
+func (r *run) config(ctx context.Context) (*pgx.ConnConfig, error) {
 	cfg, err := pgx.ParseConfig(r.opts.DSN)
 	if err != nil {
-		return nil, badInput("DSN: %v", err)
+		// pgx masks the password it recognises; the patterns catch the rest.
+		return nil, badInput("DSN: %s", redact.String(ctx, err.Error()))
 	}
 	cfg.ConnectTimeout = r.opts.ConnectTimeout
 	for k, v := range sessionParams {
@@ -29,7 +31,7 @@ func (r *run) config() (*pgx.ConnConfig, error) {
 
 // connect opens a regular session.
 func (r *run) connect(ctx context.Context) (*pgx.Conn, error) {
-	cfg, err := r.config()
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +45,7 @@ func (r *run) connect(ctx context.Context) (*pgx.Conn, error) {
 
 // connectReplication opens a logical replication session (replication=database).
 func (r *run) connectReplication(ctx context.Context) (*pgconn.PgConn, error) {
-	cfg, err := r.config()
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return nil, err
 	}

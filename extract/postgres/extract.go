@@ -18,7 +18,6 @@ import (
 	"github.com/lakectl/lakectl/extract/internal/jobrun"
 	"github.com/lakectl/lakectl/extract/internal/watermark"
 	"github.com/lakectl/lakectl/internal/progress"
-	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/table"
 )
@@ -46,7 +45,7 @@ func (e *inputError) Is(target error) bool { return target == ErrBadInput }
 
 func badInput(format string, args ...any) error { return &inputError{fmt.Errorf(format, args...)} }
 
-// Options describe one extract run (the flags of `lakectl extract postgres`).
+// Options describe one extract run (what the user gives the PostgreSQL extract).
 type Options struct {
 	DSN   string   // postgres://user:pw@host:port/db?params (or key=value form)
 	Table string   // SCHEMA.TABLE, or TABLE in schema public
@@ -142,14 +141,8 @@ type jobState struct {
 
 // Extract runs one extract: lock, recover, read, write, commit. Bad input
 // and failures change nothing in the lake.
-func Extract(ctx context.Context, store lake.Store, opts Options) (res *Result, err error) {
+func Extract(ctx context.Context, store lake.Store, opts Options) (*Result, error) {
 	start := time.Now()
-	defer func() {
-		// A lock error passes as is: it carries the exit code and no secret.
-		if err != nil && !errors.As(err, new(*jobrun.LockError)) {
-			err = redactErr(ctx, err)
-		}
-	}()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -305,7 +298,7 @@ func (r *run) run(ctx context.Context) error {
 	return r.cdcSnapshot(ctx, src, tbl, ti)
 }
 
-// applyKey puts --key in place of the primary key.
+// applyKey puts the given key columns in place of the primary key.
 func (r *run) applyKey(ti *tableInfo) error {
 	if len(r.opts.Key) > 0 {
 		ti.Key = nil
@@ -325,7 +318,8 @@ func (r *run) applyKey(ti *tableInfo) error {
 	return nil
 }
 
-// commit sets the job's state and commits, then fills the result.
+// commit sets the job's state and commits, then fills the result (like
+// extract/mysql's commit, for a Result with other fields).
 func (r *run) commit(ctx context.Context, tx *table.Tx, state jobState, st pumpStats) error {
 	t, err := jobrun.Commit(ctx, tx, r.res.Job, state, r.log)
 	if err != nil {
@@ -335,25 +329,4 @@ func (r *run) commit(ctx context.Context, tx *table.Tx, state jobState, st pumpS
 	r.res.SourceRows, r.res.SourceBytes = st.rows, st.bytes
 	r.res.SpecialsNulled = st.specials
 	return nil
-}
-
-// redactedError carries a redacted message; it unwraps only to the
-// sentinels that decide the exit code, never to the driver's text.
-type redactedError struct {
-	msg  string
-	errs []error
-}
-
-func (e *redactedError) Error() string   { return e.msg }
-func (e *redactedError) Unwrap() []error { return e.errs }
-
-func redactErr(ctx context.Context, err error) error {
-	out := &redactedError{msg: strings.Join(strings.Fields(redact.String(ctx, err.Error())), " ")}
-	for _, s := range []error{ErrBadInput, ErrWALLevel, ErrReplication, ErrSlotDropped, ErrNoKey, ErrUnsupportedType, ErrNoTable, ErrPartitionRule,
-		context.Canceled, context.DeadlineExceeded} {
-		if errors.Is(err, s) {
-			out.errs = append(out.errs, s)
-		}
-	}
-	return out
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/lakectl/lakectl/lake/parquetfile"
+	"github.com/lakectl/lakectl/extract/internal/jobrun"
 	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/lake/table"
 )
@@ -19,9 +19,6 @@ const (
 	// readAhead batches wait between a reader and its writer: the server
 	// keeps streaming while a page is encoded, and memory stays bounded.
 	readAhead = 16
-	// minRowGroupBytes is the smallest row group a writer buffers when
-	// parallel readers split the budget.
-	minRowGroupBytes = 16 << 20
 )
 
 // batch is a run of converted rows and what they cost at the source.
@@ -44,10 +41,7 @@ type pumpStats struct {
 func (r *run) pump(ctx context.Context, tx *table.Tx, sch schema.Schema, sources []source) (pumpStats, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	stats := make([]pumpStats, len(sources))
-	var rgBytes int64
-	if r.rule.IsZero() {
-		rgBytes = max(parquetfile.DefaultRowGroupBytes/int64(len(sources)), minRowGroupBytes)
-	}
+	rgBytes := jobrun.RowGroupBytes(r.rule, len(sources))
 	for i, src := range sources {
 		w, err := tx.NewWriter(sch, table.WriterOptions{Partition: r.rule, TargetFileBytes: r.opts.TargetFileBytes,
 			Codec: r.opts.Codec, Progress: r.rep, RowGroupBytes: rgBytes})
@@ -60,25 +54,12 @@ func (r *run) pump(ctx context.Context, tx *table.Tx, sch schema.Schema, sources
 			return src(gctx, ch)
 		})
 		g.Go(func() error {
-			for b := range ch {
+			return jobrun.WriteAll(gctx, w, r.res.Table, ch, func(b batch) error {
 				stats[i].rows += int64(len(b.rows))
 				stats[i].bytes += b.bytes
 				stats[i].specials += b.specials
-				if err := w.Write(gctx, b.rows); err != nil {
-					_ = w.Close(gctx)
-					for range ch { // let the reader finish
-					}
-					return fmt.Errorf("write table %s: %w", r.res.Table, err)
-				}
-			}
-			if err := gctx.Err(); err != nil {
-				_ = w.Close(gctx)
-				return err
-			}
-			if err := w.Close(gctx); err != nil {
-				return fmt.Errorf("write table %s: %w", r.res.Table, err)
-			}
-			return nil
+				return w.Write(gctx, b.rows)
+			})
 		})
 	}
 	err := g.Wait()

@@ -32,7 +32,7 @@ type column struct {
 type tableInfo struct {
 	Schema, Name string
 	Columns      []column
-	Key          []string // primary key, or --key
+	Key          []string // primary key, or the given key columns
 	RowEstimate  int64
 	Identity     byte // pg_class.relreplident: d, n, f, i
 }
@@ -198,58 +198,66 @@ func unsupported(c *column, typ string) error {
 		ErrUnsupportedType, c.Name, typ)
 }
 
-// mapBuiltin maps a pg_catalog type by name.
-func mapBuiltin(c *column, typ string, typmod int32) error {
-	set := func(t schema.Type, k convKind) error { c.Type, c.conv = t, k; return nil }
-	switch typ {
-	case "bool":
-		return set(schema.TBool, convBool)
-	case "int2":
-		return set(schema.TInt16, convInt16)
-	case "int4":
-		return set(schema.TInt32, convInt32)
-	case "int8":
-		return set(schema.TInt64, convInt64)
-	case "oid", "xid", "cid", "regclass", "regproc", "regtype":
-		if typ == "oid" || typ == "xid" || typ == "cid" {
-			return set(schema.TUint32, convUint32)
-		}
-		return set(schema.TString, convText)
-	case "float4":
-		return set(schema.TFloat32, convFloat32)
-	case "float8":
-		return set(schema.TFloat64, convFloat64)
-	case "numeric":
-		// typmod = ((precision << 16) | scale) + 4; -1: unconstrained.
-		if typmod >= 4 {
-			p, s := int((typmod-4)>>16)&0xffff, int((typmod-4)&0x7ff)
-			if p <= 38 && s >= 0 && s <= p {
-				return set(schema.DecimalOf(p, s), convDecimal)
-			}
-		}
-		return set(schema.TString, convNumericText)
-	case "money":
-		return set(schema.DecimalOf(19, 2), convMoney)
-	case "text", "varchar", "bpchar", "char", "name", "citext", "uuid", "xml",
+// builtin is the lake type of a pg_catalog type and its converter.
+type builtin struct {
+	typ  schema.Type
+	conv convKind
+}
+
+// builtins maps the pg_catalog types by name (numeric by its typmod:
+// numericType): a table, one row a type.
+var builtins = func() map[string]builtin {
+	m := map[string]builtin{
+		"bool":        {schema.TBool, convBool},
+		"int2":        {schema.TInt16, convInt16},
+		"int4":        {schema.TInt32, convInt32},
+		"int8":        {schema.TInt64, convInt64},
+		"oid":         {schema.TUint32, convUint32},
+		"xid":         {schema.TUint32, convUint32},
+		"cid":         {schema.TUint32, convUint32},
+		"float4":      {schema.TFloat32, convFloat32},
+		"float8":      {schema.TFloat64, convFloat64},
+		"money":       {schema.DecimalOf(19, 2), convMoney},
+		"json":        {schema.TJSON, convText},
+		"jsonb":       {schema.TJSON, convText},
+		"bytea":       {schema.TBytes, convBytea},
+		"date":        {schema.TDate, convDate},
+		"timestamp":   {schema.TTimestamp, convTimestamp},
+		"timestamptz": {schema.TTimestamp, convTimestamptz},
+		"time":        {schema.TTime, convTime},
+	}
+	for _, name := range []string{"regclass", "regproc", "regtype", "jsonpath",
+		"text", "varchar", "bpchar", "char", "name", "citext", "uuid", "xml",
 		"inet", "cidr", "macaddr", "macaddr8", "bit", "varbit", "tsvector", "tsquery",
 		"point", "line", "lseg", "box", "path", "polygon", "circle", "pg_lsn", "txid_snapshot", "pg_snapshot",
-		"timetz", "interval":
-		return set(schema.TString, convText)
-	case "json", "jsonb", "jsonpath":
-		if typ == "jsonpath" {
-			return set(schema.TString, convText)
+		"timetz", "interval"} {
+		m[name] = builtin{schema.TString, convText}
+	}
+	return m
+}()
+
+// numericType is a DECIMAL when the typmod bounds numeric within the
+// lake's 38 digits, else its text. typmod = ((precision << 16) | scale)
+// + 4; -1: unconstrained.
+func numericType(typmod int32) builtin {
+	if typmod >= 4 {
+		p, s := int((typmod-4)>>16)&0xffff, int((typmod-4)&0x7ff)
+		if p <= 38 && s >= 0 && s <= p {
+			return builtin{schema.DecimalOf(p, s), convDecimal}
 		}
-		return set(schema.TJSON, convText)
-	case "bytea":
-		return set(schema.TBytes, convBytea)
-	case "date":
-		return set(schema.TDate, convDate)
-	case "timestamp":
-		return set(schema.TTimestamp, convTimestamp)
-	case "timestamptz":
-		return set(schema.TTimestamp, convTimestamptz)
-	case "time":
-		return set(schema.TTime, convTime)
+	}
+	return builtin{schema.TString, convNumericText}
+}
+
+// mapBuiltin maps a pg_catalog type by name.
+func mapBuiltin(c *column, typ string, typmod int32) error {
+	b, ok := builtins[typ]
+	if typ == "numeric" {
+		b, ok = numericType(typmod), true
+	}
+	if ok {
+		c.Type, c.conv = b.typ, b.conv
+		return nil
 	}
 	return fmt.Errorf("%w: column %q has type %s, which lakectl does not map; cast it to text in a view and extract the view",
 		ErrUnsupportedType, c.Name, c.TypeName)

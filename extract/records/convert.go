@@ -33,70 +33,17 @@ func Convert(v any, t schema.Type, format string) (schema.Value, error) {
 	}
 	switch t.Kind {
 	case schema.String:
-		switch x := v.(type) {
-		case string:
-			return stringValue(x), nil
-		case json.Number:
-			return stringValue(string(x)), nil
-		case bool:
-			return schema.StringValue(strconv.FormatBool(x)), nil
-		}
-		return schema.BytesValue(AppendJSON(nil, v)), nil
+		return convertString(v), nil
 	case schema.JSON:
 		return schema.BytesValue(AppendJSON(nil, v)), nil
 	case schema.Bool:
-		switch x := v.(type) {
-		case bool:
-			return schema.BoolValue(x), nil
-		case string:
-			b, err := strconv.ParseBool(x)
-			if err != nil {
-				return schema.Value{}, fmt.Errorf("%q is not a boolean", x)
-			}
-			return schema.BoolValue(b), nil
-		}
+		return convertBool(v, t)
 	case schema.Int8, schema.Int16, schema.Int32, schema.Int64:
-		s, ok := numberText(v)
-		if !ok {
-			break
-		}
-		n, err := strconv.ParseInt(s, 10, t.Kind.Bits())
-		if err != nil {
-			return schema.Value{}, fmt.Errorf("%s does not fit %s", s, t)
-		}
-		if t.Kind == schema.Int64 {
-			return schema.Int64Value(n), nil
-		}
-		return schema.Int32Value(int32(n)), nil
+		return convertInt(v, t)
 	case schema.Float32, schema.Float64:
-		s, ok := numberText(v)
-		if !ok {
-			break
-		}
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsInf(f, 0) {
-			return schema.Value{}, fmt.Errorf("%s is not a %s", s, t)
-		}
-		if t.Kind == schema.Float32 {
-			return schema.Float32Value(float32(f)), nil
-		}
-		return schema.Float64Value(f), nil
+		return convertFloat(v, t)
 	case schema.Decimal:
-		s, ok := numberText(v)
-		if !ok {
-			break
-		}
-		if strings.ContainsAny(s, "eE") { // exponent form: exact through big.Rat
-			r, ok := new(big.Rat).SetString(s)
-			if !ok {
-				return schema.Value{}, fmt.Errorf("%s is not a decimal", s)
-			}
-			s = r.FloatString(t.Scale)
-		}
-		if v, ok := smallDecimal(t, s); ok {
-			return v, nil
-		}
-		return schema.ParseDecimal(t, s)
+		return convertDecimal(v, t)
 	case schema.Timestamp, schema.Date:
 		tm, err := ParseTime(v, format)
 		if err != nil {
@@ -107,7 +54,92 @@ func Convert(v any, t schema.Type, format string) (schema.Value, error) {
 		}
 		return schema.TimestampValue(tm), nil
 	}
-	return schema.Value{}, fmt.Errorf("a JSON %s cannot be a %s", strings.TrimPrefix(strings.TrimPrefix(Kind(v), "an "), "a "), t)
+	return schema.Value{}, mismatch(v, t)
+}
+
+// mismatch is the error of a JSON value whose kind cannot be a t.
+func mismatch(v any, t schema.Type) error {
+	return fmt.Errorf("a JSON %s cannot be a %s", strings.TrimPrefix(strings.TrimPrefix(Kind(v), "an "), "a "), t)
+}
+
+// convertString keeps strings and number text as they are; any other
+// value becomes its JSON text.
+func convertString(v any) schema.Value {
+	switch x := v.(type) {
+	case string:
+		return stringValue(x)
+	case json.Number:
+		return stringValue(string(x))
+	case bool:
+		return schema.StringValue(strconv.FormatBool(x))
+	}
+	return schema.BytesValue(AppendJSON(nil, v))
+}
+
+// convertBool takes a JSON boolean or a string strconv.ParseBool reads.
+func convertBool(v any, t schema.Type) (schema.Value, error) {
+	switch x := v.(type) {
+	case bool:
+		return schema.BoolValue(x), nil
+	case string:
+		b, err := strconv.ParseBool(x)
+		if err != nil {
+			return schema.Value{}, fmt.Errorf("%q is not a boolean", x)
+		}
+		return schema.BoolValue(b), nil
+	}
+	return schema.Value{}, mismatch(v, t)
+}
+
+// convertInt takes an integer that fits t's bits, from a number or its text.
+func convertInt(v any, t schema.Type) (schema.Value, error) {
+	s, ok := numberText(v)
+	if !ok {
+		return schema.Value{}, mismatch(v, t)
+	}
+	n, err := strconv.ParseInt(s, 10, t.Kind.Bits())
+	if err != nil {
+		return schema.Value{}, fmt.Errorf("%s does not fit %s", s, t)
+	}
+	if t.Kind == schema.Int64 {
+		return schema.Int64Value(n), nil
+	}
+	return schema.Int32Value(int32(n)), nil
+}
+
+// convertFloat takes a finite number, from a number or its text.
+func convertFloat(v any, t schema.Type) (schema.Value, error) {
+	s, ok := numberText(v)
+	if !ok {
+		return schema.Value{}, mismatch(v, t)
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(f, 0) {
+		return schema.Value{}, fmt.Errorf("%s is not a %s", s, t)
+	}
+	if t.Kind == schema.Float32 {
+		return schema.Float32Value(float32(f)), nil
+	}
+	return schema.Float64Value(f), nil
+}
+
+// convertDecimal takes a number, or its text, that t holds exactly.
+func convertDecimal(v any, t schema.Type) (schema.Value, error) {
+	s, ok := numberText(v)
+	if !ok {
+		return schema.Value{}, mismatch(v, t)
+	}
+	if strings.ContainsAny(s, "eE") { // exponent form: exact through big.Rat
+		r, ok := new(big.Rat).SetString(s)
+		if !ok {
+			return schema.Value{}, fmt.Errorf("%s is not a decimal", s)
+		}
+		s = r.FloatString(t.Scale)
+	}
+	if v, ok := smallDecimal(t, s); ok {
+		return v, nil
+	}
+	return schema.ParseDecimal(t, s)
 }
 
 // stringValue is schema.StringValue without copying the bytes: a Go

@@ -1,6 +1,7 @@
 // Package jobrun holds the steps every table extract takes around its
-// reads: the job's lock (a lost lock cancels the run), and the commit that
-// stores the job's state with the files.
+// reads: the job's lock (a lost lock cancels the run), the writers that
+// take the converted rows, and the commit that stores the job's state
+// with the files.
 package jobrun
 
 import (
@@ -14,22 +15,15 @@ import (
 	"github.com/lakectl/lakectl/lake/table"
 )
 
-// LockError is a failure to take the job's lock (another run holds it):
-// it carries no secret and unwraps to lake/table's error, which decides
-// the exit code.
-type LockError struct{ Err error }
-
-func (e *LockError) Error() string { return e.Err.Error() }
-func (e *LockError) Unwrap() error { return e.Err }
-
 // Locked runs fn holding the job's lock. fn's context is cancelled when
 // the lock is lost (taken over by another run); the error is then that
-// cause. Failing to take the lock is a *LockError.
+// cause. Failing to take the lock is lake/table's error (a
+// *lake.LockedError when another run holds it).
 func Locked(ctx context.Context, store lake.Store, job, command string, staleAfter time.Duration, log *slog.Logger,
 	fn func(context.Context) error) error {
 	lock, err := table.AcquireLock(ctx, store, job, table.LockOptions{StaleAfter: staleAfter, Command: command, Logger: log})
 	if err != nil {
-		return &LockError{Err: err}
+		return err
 	}
 	defer func() { _ = lock.Release(context.WithoutCancel(ctx)) }()
 	ctx, cancel := context.WithCancelCause(ctx)
