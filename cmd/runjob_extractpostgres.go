@@ -31,6 +31,9 @@ func (k extractPostgresJob) Validate(_ context.Context, j config.Job) error {
 	if err := positiveKeys(k.f, j, intKey{"parallel", j.Parallel}); err != nil {
 		return err
 	}
+	if j.ChunkRows < 0 { // 0 is the default, as --chunk-rows 0 is
+		return input.Errorf("%s %d: must be positive", input.Option("chunk-rows"), j.ChunkRows)
+	}
 	lookback, err := config.ParseDuration("lookback", j.Lookback)
 	if err != nil {
 		return err
