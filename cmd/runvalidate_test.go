@@ -1,10 +1,14 @@
 package cmd
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lakectl/lakectl/internal/config"
+	"github.com/lakectl/lakectl/internal/iostreams"
 )
 
 // A job with a bad setting is refused before any job starts, by `run`
@@ -18,6 +22,10 @@ func TestRunRefusesABadJobBeforeAnyJobStarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(land, "a.jsonl"), []byte(`{"id":1}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	badSpec := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(badSpec, []byte(`{"name": "partner", "base_url": 7}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	lakeDir := filepath.Join(dir, "lake")
@@ -46,6 +54,7 @@ func TestRunRefusesABadJobBeforeAnyJobStarts(t *testing.T) {
 		{pg + `cdc: true, max_slot_retained: lots}`, `job bad: max_slot_retained "lots" is not a size`, false},
 		{pg + `chunk_rows: -5}`, "job bad: chunk_rows -5: must be positive", false},
 		{`{name: bad, type: extract-api, sources: [x.json], concurrency: 0}`, "job bad: concurrency 0: must be 1 or more", false},
+		{`{name: bad, type: extract-api, sources: ["` + badSpec + `"]}`, "source spec " + badSpec, true},
 		{`{name: bad, type: extract-api}`, "job bad: name the sources: sources (spec files) or sources_dir", false},
 		{`{name: bad, type: compact, tables: [orders], target_size: huge}`, `job bad: target_size "huge" is not a size`, false},
 		{`{name: bad, type: compact}`, "job bad: tables: name at least one lake table", false},
@@ -82,5 +91,42 @@ func TestRunRefusesABadJobBeforeAnyJobStarts(t *testing.T) {
 				t.Fatalf("%s %v: the lake was written (%v): a job ran", tc.job, args, err)
 			}
 		}
+	}
+}
+
+// Good keys of every job type pass the checks, explicit numbers included.
+func TestRunAcceptsGoodJobKeys(t *testing.T) {
+	dir := t.TempDir()
+	transform := filepath.Join(dir, "t.sql")
+	spec := filepath.Join(dir, "partner.json")
+	for file, text := range map[string]string{transform: "SELECT * FROM stage", spec: `{
+  "name": "partner", "base_url": "http://127.0.0.1:1", "accounts": [{"id": "1"}],
+  "endpoints": [{"name": "tx", "path": "/tx", "window": {"granularity": "day", "start": "2026-11-20"},
+    "pagination": {"type": "page", "page_param": "page", "size": 10, "stop": "short"},
+    "records_path": "data", "fields": [{"name": "id", "type": "int64"}], "key": ["id"], "table": "partner_tx"}]
+}`} {
+		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	io, _, _, _ := iostreams.Test()
+	f := NewFactory(io)
+	f.Config().Tables = map[string]config.Table{"orders": {Cursor: "updated_at", Key: []string{"id"}, TargetSize: "64MiB", Codec: "zstd",
+		Checks: []config.Check{{Type: "unique", Columns: []string{"id"}}}}}
+	jobs := []config.Job{
+		{Name: "my", Type: jobExtractMySQL, DSN: "mysql://u:pw@h:3306/shop", Table: "shop.orders", Incremental: true,
+			Lookback: "7d", PartitionBy: "updated_at:day", ChunkRows: 5000, Parallel: 4, Spatial: "wkt", Every: "1h"},
+		{Name: "pg", Type: jobExtractPG, DSN: "postgres://u@h/db", Table: "public.orders", Incremental: true, Lookback: "10m", Parallel: 2},
+		{Name: "cdc", Type: jobExtractPG, DSN: "postgres://u@h/db", Table: "orders", CDC: true, Slot: "orders_lake", MaxSlotRetained: "20GiB"},
+		{Name: "api", Type: jobExtractAPI, Sources: []string{spec, "s3://bucket/specs/x.json"}, Concurrency: 8},
+		{Name: "files", Type: jobExtractFiles, From: dir, Routes: []string{"^open/=push_open"}, Format: "jsonl", PartitionBy: "_ingested_at:hour"},
+		{Name: "compact", Type: jobCompact, Tables: []string{"orders"}, TargetSize: "256MiB"},
+		{Name: "catalog", Type: jobCatalog},
+		{Name: "check", Type: jobCheck},
+		{Name: "load", Type: jobLoad, Tables: []string{"orders"}, Into: "analytics.orders", Mode: "upsert", Transform: transform},
+		{Name: "publish", Type: "publish", Tables: []string{"orders"}, GlueDatabase: "lake_db", Location: "s3://bucket/lake"},
+	}
+	if _, err := newPipeline(f).Plan(context.Background(), jobs, nil); err != nil {
+		t.Fatal(err)
 	}
 }
