@@ -53,6 +53,9 @@ func (k extractPostgresJob) Validate(_ context.Context, j config.Job) error {
 			return input.Errorf("%s needs %s COL (an integer, date, timestamp or timestamptz column)", input.Option("incremental"), input.Option("cursor"))
 		}
 	}
+	if err := partitionRule(o.PartitionBy); err != nil {
+		return err
+	}
 	err = o.Validate()
 	if errors.Is(err, postgres.ErrBadInput) {
 		return input.Wrap(err)
