@@ -41,6 +41,8 @@ func newCmdRun(f *Factory, runF func(*runOptions) error) *cobra.Command {
 		Use:   "run [JOB ...]",
 		Short: "Run the configured jobs (extract, compact, catalog, load): the entry point for cron",
 		Long: `Run the jobs of the config file's jobs: list, in order (or only the named ones).
+Every job's keys are checked first: a bad one (chunk_rows: -1, an unknown
+mode) exits 2 naming the job and the key, and no job starts.
 A failing job does not stop the next ones. Exit 1 when a job failed, 75 when
 the only trouble was a job whose lock another run holds, else 0.
 A check job whose error rule fails holds back the later loads of its tables

@@ -3,7 +3,6 @@ package cmd
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/lakectl/lakectl/internal/clierr"
@@ -16,24 +15,17 @@ import (
 type compactJob struct{ f *Factory }
 
 func (k compactJob) Run(ctx context.Context, j config.Job, dryRun bool) (pipeline.Result, error) {
-	var res pipeline.Result
-	var results []any
-	var err error
-	for _, t := range j.Tables {
-		r, e := compactTable(ctx, k.f, t, &compactFlags{targetSize: j.TargetSize, dryRun: dryRun})
-		if dryRun && clierr.Code(e) == clierr.ExitUsage {
+	return perTable(j.Tables, func(t string) (pipeline.Result, error) {
+		r, err := compactTable(ctx, k.f, t, &compactFlags{targetSize: j.TargetSize, dryRun: dryRun})
+		if dryRun && clierr.Code(err) == clierr.ExitUsage {
 			// The extract before it has not run: nothing to plan yet.
-			results = append(results, fmt.Sprintf("%s: %v", t, e))
-			continue
+			return pipeline.Result{Value: fmt.Sprintf("%s: %v", t, err)}, nil
 		}
-		if r != nil {
-			res.Rows, res.Files, res.Bytes = res.Rows+r.Rows, res.Files+r.Files, res.Bytes+r.Bytes
-			results = append(results, r)
+		if r == nil {
+			return pipeline.Result{}, err
 		}
-		err = errors.Join(err, e)
-	}
-	res.Value = results
-	return res, err
+		return pipeline.Result{Rows: r.Rows, Files: r.Files, Bytes: r.Bytes, Value: r}, err
+	})
 }
 
 // Validate checks the tables and each one's target size (the job's, else

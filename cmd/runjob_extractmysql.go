@@ -47,5 +47,8 @@ func (k extractMySQLJob) Validate(ctx context.Context, j config.Job) error {
 	if o.Incremental {
 		o.Cursor = cmp.Or(o.Cursor, tc.Cursor)
 	}
+	if err := partitionRule(o.PartitionBy); err != nil {
+		return err
+	}
 	return o.Validate(ctx)
 }

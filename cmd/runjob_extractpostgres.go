@@ -31,6 +31,9 @@ func (k extractPostgresJob) Validate(_ context.Context, j config.Job) error {
 	if err := positiveKeys(k.f, j, intKey{"parallel", j.Parallel}); err != nil {
 		return err
 	}
+	if j.ChunkRows < 0 { // 0 is the default, as --chunk-rows 0 is
+		return input.Errorf("%s %d: must be positive", input.Option("chunk-rows"), j.ChunkRows)
+	}
 	lookback, err := config.ParseDuration("lookback", j.Lookback)
 	if err != nil {
 		return err
@@ -49,6 +52,9 @@ func (k extractPostgresJob) Validate(_ context.Context, j config.Job) error {
 		if o.Cursor = cmp.Or(o.Cursor, tc.Cursor); o.Cursor == "" {
 			return input.Errorf("%s needs %s COL (an integer, date, timestamp or timestamptz column)", input.Option("incremental"), input.Option("cursor"))
 		}
+	}
+	if err := partitionRule(o.PartitionBy); err != nil {
+		return err
 	}
 	err = o.Validate()
 	if errors.Is(err, postgres.ErrBadInput) {

@@ -18,19 +18,13 @@ type loadJob struct{ f *Factory }
 func (loadJob) Holdable() {}
 
 func (k loadJob) Run(ctx context.Context, j config.Job, dryRun bool) (pipeline.Result, error) {
-	var res pipeline.Result
-	var results []any
-	var err error
-	for _, t := range j.Tables {
-		r, e := loadTable(ctx, k.f, t, &loadFlags{into: j.Into, mode: j.Mode, key: j.Key, transform: j.Transform, cursor: j.Cursor, dryRun: dryRun})
-		if r != nil {
-			res.Rows, res.Files, res.Bytes = res.Rows+r.Rows, res.Files+int64(r.Files), res.Bytes+r.Bytes
-			results = append(results, r)
+	return perTable(j.Tables, func(t string) (pipeline.Result, error) {
+		r, err := loadTable(ctx, k.f, t, &loadFlags{into: j.Into, mode: j.Mode, key: j.Key, transform: j.Transform, cursor: j.Cursor, dryRun: dryRun})
+		if r == nil {
+			return pipeline.Result{}, err
 		}
-		err = errors.Join(err, e)
-	}
-	res.Value = results
-	return res, err
+		return pipeline.Result{Rows: r.Rows, Files: int64(r.Files), Bytes: r.Bytes, Value: r}, err
+	})
 }
 
 // Validate checks the tables, the transform file, and each table's

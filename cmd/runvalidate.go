@@ -53,3 +53,12 @@ func jobTables(j config.Job, required bool) error {
 	}
 	return nil
 }
+
+// partitionRule refuses a partition rule the extract could not parse,
+// naming the key (the rule's own message names only the rule).
+func partitionRule(rule string) error {
+	if _, err := table.ParsePartitionRule(rule); err != nil {
+		return input.Errorf("%s: %w", input.Option("partition-by"), err)
+	}
+	return nil
+}
