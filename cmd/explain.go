@@ -3,10 +3,12 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"syscall"
 
 	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/compact"
 	"github.com/lakectl/lakectl/warehouse/driver"
 )
 
@@ -32,5 +34,21 @@ func explain(err error) error {
 	if errors.Is(err, driver.ErrUnreachable) {
 		return fmt.Errorf("%w; check that the warehouse server runs and the host and port of --warehouse (LAKECTL_WAREHOUSE)", err)
 	}
+	if errors.Is(err, compact.ErrUnknownTable) {
+		return fmt.Errorf("%w (check the name with `lakectl lake ls`)", err)
+	}
+	if np, ok := errors.AsType[*compact.NoPartitionError](err); ok {
+		return &remedied{msg: strings.Replace(err.Error(), np.Error(), np.Explained("see `lakectl lake ls "+np.Table+"`"), 1), err: err}
+	}
 	return err
 }
+
+// remedied is err with a remedy written into its message where a plain
+// suffix would not read right; errors.Is and errors.As see err.
+type remedied struct {
+	msg string
+	err error
+}
+
+func (r *remedied) Error() string { return r.msg }
+func (r *remedied) Unwrap() error { return r.err }

@@ -27,7 +27,7 @@ const (
 	rowBatch = 1024
 )
 
-// codecOf checks a --codec value: "" means the inputs' codec.
+// codecOf checks Options.Codec: "" means the inputs' codec.
 func codecOf(name string) (string, error) {
 	if name == "" {
 		return "", nil
