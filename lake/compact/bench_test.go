@@ -116,13 +116,18 @@ func ratio(a, b time.Duration) float64 { return a.Seconds() / b.Seconds() }
 
 // minRequests is what a compaction cannot do without: listing the lake's
 // keys (1,000 a page), one GET per input, one PUT per output and per
-// partition's commit record, one DELETE per input.
+// partition's commit record, one DELETE per 1,000 inputs of a partition
+// (S3's DeleteObjects).
 func minRequests(objects int, r *Result) map[string]int64 {
+	var deletes int64
+	for _, p := range r.Partitions {
+		deletes += (p.InputFiles + 999) / 1000
+	}
 	return map[string]int64{
 		lake.ReqList:   int64(max(1, (objects+999)/1000)),
 		lake.ReqGet:    r.InputFiles,
 		lake.ReqPut:    r.Files + int64(len(r.Partitions)),
-		lake.ReqDelete: r.InputFiles,
+		lake.ReqDelete: deletes,
 	}
 }
 
