@@ -53,7 +53,7 @@ BENCH_SIZES := LAKECTL_BENCH_FILES=2000 LAKECTL_BENCH_DUCK_FILES=2000 LAKECTL_BE
 
 bench:
 	@eval "$$(scripts/testenv.sh)" && \
-	  { $(BENCH_SIZES) $(GO) test -run '^$$' -bench 'ExtractMatrix|CompactMatrix|LakeMatrix' -benchtime 1x -timeout 120m ./bench/ ./lake/compact/; rc=$$?; scripts/testenv.sh stop; exit $$rc; }
+	  { $(BENCH_SIZES) $(GO) test -run '^$$' -p 1 -bench 'ExtractMatrix|CompactMatrix|LakeMatrix' -benchtime 1x -timeout 120m ./bench/ ./lake/compact/; rc=$$?; scripts/testenv.sh stop; exit $$rc; }
 
 # The matrix's old name.
 bench-matrix: bench

@@ -19,7 +19,7 @@ import (
 const (
 	// rowGroupBytes is the input bytes merged into one output row group:
 	// large row groups for engines, one row group buffered at a time.
-	rowGroupBytes = 64 << 20
+	rowGroupBytes = 32 << 20
 	// prefetch is how many input files are opened ahead (footer and, for
 	// files under a MiB, the whole file in one GET).
 	prefetch = 8
