@@ -8,6 +8,7 @@ import (
 
 	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/compact"
 	"github.com/lakectl/lakectl/warehouse"
 	"github.com/lakectl/lakectl/warehouse/driver"
 	"github.com/lakectl/lakectl/warehouse/rebuild"
@@ -38,16 +39,18 @@ func explain(err error) error {
 	if errors.Is(err, driver.ErrUnreachable) {
 		return fmt.Errorf("%w; check that the warehouse server runs and the host and port of --warehouse (LAKECTL_WAREHOUSE)", err)
 	}
-	if re, ok := errors.AsType[*warehouse.RebuildError](err); ok {
-		return fmt.Errorf("%w: run `lakectl rebuild plan %s --migration FILE.sql`", err, re.Table)
-	}
 	return err
 }
 
 // remedy is the command line that continues after a library error that
 // ends where a command takes over ("" for other errors).
 func remedy(err error) string {
+	if err == compact.ErrUnknownTable {
+		return " (check the name with `lakectl lake ls`)"
+	}
 	switch e := err.(type) {
+	case *warehouse.RebuildError:
+		return fmt.Sprintf(": run `lakectl rebuild plan %s --migration FILE.sql`", e.Table)
 	case *rebuild.FindRunError:
 		return " (see `lakectl rebuild status`)"
 	case *rebuild.AbandonedError:
@@ -95,12 +98,16 @@ func withRemedies(err error) error {
 	}
 	msg, found := err.Error(), false
 	walkErrors(err, func(e error) {
+		t := e.Error()
+		if np, ok := e.(*compact.NoPartitionError); ok { // the remedy goes inside its parentheses
+			msg, found = strings.Replace(msg, t, np.Explained("see `lakectl lake ls "+np.Table+"`"), 1), true
+			return
+		}
 		r := remedy(e)
 		if r == "" {
 			return
 		}
 		found = true
-		t := e.Error()
 		if i := strings.Index(msg, t); i >= 0 {
 			msg = msg[:i+len(t)] + r + msg[i+len(t):]
 		} else {
@@ -113,6 +120,8 @@ func withRemedies(err error) error {
 	return &remedied{msg: msg, err: err}
 }
 
+// remedied is err with a remedy written into its message where a plain
+// suffix would not read right; errors.Is and errors.As see err.
 type remedied struct {
 	msg string
 	err error

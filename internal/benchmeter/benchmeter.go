@@ -26,6 +26,9 @@ import (
 type Measure struct {
 	Wall, CPU time.Duration
 	RSS       int64 // peak resident set size, bytes
+	// MinIO is the CPU time the local MinIO server spent meanwhile (for
+	// every client it had: other runs on the machine count too).
+	MinIO time.Duration
 }
 
 // RSSMiB is the peak RSS in MiB.
@@ -39,10 +42,10 @@ func Run(fn func() error) (Measure, error) {
 	runtime.GC()
 	debug.FreeOSMemory()
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-	cpu0 := CPUTime()
+	cpu0, srv0 := CPUTime(), ServerCPU("minio")
 	start := time.Now()
 	err := fn()
-	return Measure{Wall: time.Since(start), CPU: CPUTime() - cpu0, RSS: PeakRSS()}, err
+	return Measure{Wall: time.Since(start), CPU: CPUTime() - cpu0, RSS: PeakRSS(), MinIO: ServerCPU("minio") - srv0}, err
 }
 
 // CPUTime is the process's user+system CPU time so far.
@@ -52,6 +55,37 @@ func CPUTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// ServerCPU is the CPU time so far of the local processes named name (as
+// /proc/PID/comm has it, "minio"): the S3 server's own work, which on a
+// small machine competes with the client's for the same cores. Zero when
+// none runs here.
+func ServerCPU(name string) time.Duration {
+	dirs, _ := os.ReadDir("/proc")
+	var ticks int64
+	for _, d := range dirs {
+		if d.Name()[0] < '0' || d.Name()[0] > '9' {
+			continue
+		}
+		comm, err := os.ReadFile("/proc/" + d.Name() + "/comm")
+		if err != nil || strings.TrimSpace(string(comm)) != name {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + d.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// Fields after the command's closing parenthesis; utime and
+		// stime are the 14th and 15th of the whole line.
+		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(f) > 12 {
+			u, _ := strconv.ParseInt(f[11], 10, 64)
+			s, _ := strconv.ParseInt(f[12], 10, 64)
+			ticks += u + s
+		}
+	}
+	return time.Duration(ticks) * time.Second / 100 // USER_HZ
 }
 
 // PeakRSS reads the process's VmHWM, in bytes.

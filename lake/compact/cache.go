@@ -15,7 +15,7 @@ const (
 	// wholeFileBytes: planning reads files up to this size whole, in the
 	// one GET that their footer would cost anyway, and keeps them for the
 	// rewrite, so a small input costs one request instead of two.
-	wholeFileBytes = 256 << 10
+	wholeFileBytes = 1 << 20
 	// cacheBytes bounds the input bytes a run keeps between planning and
 	// rewriting; files beyond it are fetched again when rewritten.
 	cacheBytes = 32 << 20

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/lakectl/lakectl/internal/input"
@@ -223,10 +224,10 @@ func (o Options) withDefaults() Options {
 
 func (o Options) validate() error {
 	if o.Table == "" {
-		return input.Errorf("lake compact: name the table to compact")
+		return input.Errorf("compaction needs a table name")
 	}
 	if o.SmallFileBytes > o.TargetFileBytes {
-		return input.Errorf("lake compact: the small-file threshold (%d bytes) exceeds the target size (%d bytes)", o.SmallFileBytes, o.TargetFileBytes)
+		return input.Errorf("the small-file threshold (%d bytes) exceeds the %s (%d bytes)", o.SmallFileBytes, input.Option("target-size"), o.TargetFileBytes)
 	}
 	if _, err := codecOf(o.Codec); err != nil {
 		return input.Wrap(err)
@@ -245,5 +246,25 @@ func (o Options) stage(name string) {
 	}
 }
 
-// errUnknownTable marks a table with no files and no commits.
-var errUnknownTable = errors.New("unknown table")
+// ErrUnknownTable marks a table with no files and no commits (the
+// command layer adds where to find the lake's tables).
+var ErrUnknownTable = errors.New("unknown table")
+
+// NoPartitionError is a partition filter (Options.Partitions) that matches
+// none of the table's partitions.
+type NoPartitionError struct {
+	Table     string
+	Partition string   // the filter as given
+	Examples  []string // a few of the table's partitions
+}
+
+func (e *NoPartitionError) Error() string { return e.Explained("") }
+
+// Explained is the message with a remedy added within its parentheses
+// (none when remedy is empty).
+func (e *NoPartitionError) Explained(remedy string) string {
+	if remedy != "" {
+		remedy = "; " + remedy
+	}
+	return fmt.Sprintf("table %s has no partition %q (partitions look like: %s%s)", e.Table, e.Partition, strings.Join(e.Examples, ", "), remedy)
+}

@@ -23,19 +23,20 @@ func partitionWorkers() int {
 }
 
 // partitionMemory bounds the sum of the running partitions' weights
-// (partitionWeight): small partitions run side by side, large ones (whose
-// outputs each buffer a row group of up to rowGroupBytes of input) one or
-// two at a time, so peak memory does not grow with the core count.
+// (partitionWeight): small partitions run side by side, large ones one at
+// a time (their columns are still encoded in parallel), so peak memory
+// does not grow with the core count or the partitions' sizes.
 const partitionMemory = 96 << 20
 
 // partitionWeight is the memory a partition's compaction may hold: its
-// small files' bytes, at most one output row group's worth of input.
+// small files' bytes, at most one output row group's worth of input, held
+// twice (the inputs being merged and the encoded row group).
 func partitionWeight(p partitionFiles) int64 {
 	var n int64
 	for _, f := range p.files {
 		n += f.Size
 	}
-	return max(1, min(n, rowGroupBytes, partitionMemory))
+	return max(1, min(2*min(n, rowGroupBytes), partitionMemory))
 }
 
 // partitionProblems collects one partition's problems (files left in place).

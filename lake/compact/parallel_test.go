@@ -64,20 +64,21 @@ func TestPartitionsAreCompactedConcurrently(t *testing.T) {
 	sameData(t, before, readSnapshot(ctx, t, openTable(t, base, "orders")))
 }
 
-// A large partition weighs one output row group; small ones their bytes.
+// A large partition weighs one output row group, twice (inputs and the
+// encoded row group); small ones their bytes, twice.
 func TestPartitionWeight(t *testing.T) {
 	small := partitionFiles{files: []table.File{{Size: 3 << 20}, {Size: 2 << 20}}}
 	large := partitionFiles{files: make([]table.File, 100)}
 	for i := range large.files {
 		large.files[i].Size = 10 << 20
 	}
-	if w := partitionWeight(small); w != 5<<20 {
-		t.Errorf("small partition weighs %d, want %d", w, 5<<20)
+	if w := partitionWeight(small); w != 10<<20 {
+		t.Errorf("small partition weighs %d, want %d", w, 10<<20)
 	}
-	if w := partitionWeight(large); w != rowGroupBytes {
-		t.Errorf("large partition weighs %d, want %d", w, rowGroupBytes)
+	if w := partitionWeight(large); w != 2*rowGroupBytes {
+		t.Errorf("large partition weighs %d, want %d", w, 2*rowGroupBytes)
 	}
-	if 2*rowGroupBytes <= partitionMemory {
-		t.Errorf("two large partitions (%d bytes each) fit the %d-byte budget together", rowGroupBytes, partitionMemory)
+	if 4*rowGroupBytes <= partitionMemory {
+		t.Errorf("two large partitions (%d bytes each) fit the %d-byte budget together", 2*rowGroupBytes, partitionMemory)
 	}
 }

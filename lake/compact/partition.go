@@ -15,7 +15,6 @@ import (
 // transaction. It returns nil when there is nothing to gain. Unreadable or
 // incompatible files are appended to res.Problems and left in place.
 func compactPartition(ctx context.Context, tbl *table.Table, p partitionFiles, opts Options, res *partitionProblems) (*PartitionResult, error) {
-	log := opts.Logger.With("table", tbl.Name(), "partition", p.name)
 	if len(p.files) < 2 {
 		return nil, nil
 	}
@@ -43,7 +42,7 @@ func compactPartition(ctx context.Context, tbl *table.Table, p partitionFiles, o
 	}
 	groups := groupInputs(inputs, limit)
 	if len(groups) == 0 {
-		log.Debug("partition already compact")
+		opts.Logger.Debug("partition already compact", "table", tbl.Name(), "partition", p.name)
 		return nil, nil
 	}
 	pr := &PartitionResult{Partition: p.name, Inputs: []string{}, Sorted: len(opts.SortBy) > 0}
@@ -57,7 +56,12 @@ func compactPartition(ctx context.Context, tbl *table.Table, p partitionFiles, o
 		}
 		return pr, nil
 	}
+	return rewritePartition(ctx, tbl, union, groups, pr, opts, res)
+}
 
+// rewritePartition writes the groups' outputs in one transaction and
+// commits it.
+func rewritePartition(ctx context.Context, tbl *table.Table, union schema.Schema, groups [][]*inputFile, pr *PartitionResult, opts Options, res *partitionProblems) (*PartitionResult, error) {
 	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpCompact, Job: LockName(tbl.Name()), StaleAfter: opts.LockStaleAfter, Logger: opts.Logger})
 	if err != nil {
 		return nil, err
@@ -66,18 +70,45 @@ func compactPartition(ctx context.Context, tbl *table.Table, p partitionFiles, o
 	pr.TxID = tx.ID()
 	opts.stage("begun")
 	tx.SetSchema(union)
+	if err := writeGroups(ctx, tbl, tx, union, groups, pr, opts, res); err != nil {
+		return nil, err
+	}
+	if pr.Files == 0 {
+		return nil, nil
+	}
+	if err := probeDelete(ctx, tbl, pr.Partition, tx.ID()); err != nil {
+		return nil, err
+	}
+	opts.stage("before-commit")
+	if _, err := tx.Commit(ctx); err != nil {
+		if errors.Is(err, table.ErrConflict) {
+			return nil, fmt.Errorf("compact partition %q of %s: another run changed the partition's files meanwhile; nothing was changed, run compaction again: %w", pr.Partition, tbl.Name(), err)
+		}
+		return nil, fmt.Errorf("compact partition %q of %s: %w", pr.Partition, tbl.Name(), err)
+	}
+	opts.stage("committed")
+	log := opts.Logger.With("table", tbl.Name(), "partition", pr.Partition)
+	if pr.Sorted {
+		log.Warn("outputs sorted: their lineage segments are not contiguous row ranges", "outputs", pr.Outputs)
+	}
+	log.Info("partition compacted", "input_files", pr.InputFiles, "files", pr.Files, "rows", pr.Rows, "txid", pr.TxID)
+	return pr, nil
+}
+
+// writeGroups stages one output per group and lists it in tx. An input
+// that cannot be read is reported in res, left in place, and its group
+// written again without it.
+func writeGroups(ctx context.Context, tbl *table.Table, tx *table.Tx, union schema.Schema, groups [][]*inputFile, pr *PartitionResult, opts Options, res *partitionProblems) error {
 	for len(groups) > 0 {
 		g := groups[0]
 		groups = groups[1:]
-		key := tx.NewFileKey(p.name)
+		key := tx.NewFileKey(pr.Partition)
 		out, err := writeOutput(ctx, tbl.Store(), tx.StagingKey(key), union, g, opts.Codec, opts.SortBy, opts.Progress.Add)
 		for _, in := range g {
 			opts.cache.release(in)
 		}
-		var bad *badInputError
-		if errors.As(err, &bad) {
-			// Leave the file in place, report it, and redo the group without it.
-			log.Warn("input file unreadable; left in place", "file", bad.key, "err", bad.err)
+		if bad, ok := errors.AsType[*badInputError](err); ok {
+			opts.Logger.Warn("input file unreadable; left in place", "table", tbl.Name(), "partition", pr.Partition, "file", bad.key, "err", bad.err)
 			res.Problems = append(res.Problems, fmt.Sprintf("%s: %v", bad.key, bad.err))
 			_ = tbl.Store().Delete(context.WithoutCancel(ctx), tx.StagingKey(key))
 			rest := make([]*inputFile, 0, len(g))
@@ -92,10 +123,10 @@ func compactPartition(ctx context.Context, tbl *table.Table, p partitionFiles, o
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("compact partition %q of %s: %w", p.name, tbl.Name(), err)
+			return fmt.Errorf("compact partition %q of %s: %w", pr.Partition, tbl.Name(), err)
 		}
-		if err := addOutput(ctx, tx, key, p.name, union, g, out); err != nil {
-			return nil, err
+		if err := addOutput(ctx, tx, key, pr.Partition, union, g, out); err != nil {
+			return err
 		}
 		for _, in := range g {
 			pr.add(in)
@@ -105,25 +136,7 @@ func compactPartition(ctx context.Context, tbl *table.Table, p partitionFiles, o
 		pr.Outputs = append(pr.Outputs, key)
 		opts.stage("staged")
 	}
-	if pr.Files == 0 {
-		return nil, nil
-	}
-	if err := probeDelete(ctx, tbl, p.name, tx.ID()); err != nil {
-		return nil, err
-	}
-	opts.stage("before-commit")
-	if _, err := tx.Commit(ctx); err != nil {
-		if errors.Is(err, table.ErrConflict) {
-			return nil, fmt.Errorf("compact partition %q of %s: another run changed the partition's files meanwhile; nothing was changed, run compaction again: %w", p.name, tbl.Name(), err)
-		}
-		return nil, fmt.Errorf("compact partition %q of %s: %w", p.name, tbl.Name(), err)
-	}
-	opts.stage("committed")
-	if pr.Sorted {
-		log.Warn("outputs sorted: their lineage segments are not contiguous row ranges", "outputs", pr.Outputs)
-	}
-	log.Info("partition compacted", "input_files", pr.InputFiles, "files", pr.Files, "rows", pr.Rows, "txid", pr.TxID)
-	return pr, nil
+	return nil
 }
 
 func (pr *PartitionResult) add(in *inputFile) {

@@ -36,7 +36,7 @@ type inputFile struct {
 	data   []byte // the whole file when planning kept it (fileCache)
 }
 
-// filter is a parsed --partition value: folders "k=v" the partition must have.
+// filter is a parsed Options.Partitions value: folders "k=v" the partition must have.
 type filter struct {
 	raw     string
 	folders []string // each "k=v", value percent-escaped as the lake writes it
@@ -125,13 +125,12 @@ func listSmallFiles(ctx context.Context, tbl *table.Table, opts Options) ([]part
 			return nil, err
 		}
 		if !known {
-			return nil, input.Wrap(fmt.Errorf("table %q has no files in the lake: %w (check the name with `lakectl lake ls`)", opts.Table, errUnknownTable))
+			return nil, input.Errorf("table %q has no files in the lake: %w", opts.Table, ErrUnknownTable)
 		}
 	}
 	for i, ok := range matched {
 		if !ok {
-			return nil, input.Errorf("table %s has no partition %q (partitions look like: %s; see `lakectl lake ls %s`)",
-				opts.Table, filters[i].raw, strings.Join(examples, ", "), opts.Table)
+			return nil, input.Wrap(&NoPartitionError{Table: opts.Table, Partition: filters[i].raw, Examples: examples})
 		}
 	}
 	out := make([]partitionFiles, 0, len(byPart))

@@ -19,7 +19,7 @@ import (
 const (
 	// rowGroupBytes is the input bytes merged into one output row group:
 	// large row groups for engines, one row group buffered at a time.
-	rowGroupBytes = 64 << 20
+	rowGroupBytes = 32 << 20
 	// prefetch is how many input files are opened ahead (footer and, for
 	// files under a MiB, the whole file in one GET).
 	prefetch = 8
@@ -27,7 +27,7 @@ const (
 	rowBatch = 1024
 )
 
-// codecOf checks a --codec value: "" means the inputs' codec.
+// codecOf checks Options.Codec: "" means the inputs' codec.
 func codecOf(name string) (string, error) {
 	if name == "" {
 		return "", nil
@@ -231,7 +231,8 @@ type outWriter struct {
 	sortBy   []string
 	sorter   *sorter
 	onRows   func(rows, bytes int64)
-	pending  []parquet.RowGroup
+	pending  []colGroup
+	pendKeys []string // per pending group, its input's key
 	pendIn   []openInput
 	pendSize int64
 	buffered int64 // bytes of input written by the row path since the last flush
@@ -251,6 +252,9 @@ func (o *outWriter) add(oi openInput) error {
 			}
 		}
 		o.pending = append(o.pending, rgs...)
+		for range rgs {
+			o.pendKeys = append(o.pendKeys, oi.in.Key)
+		}
 		o.pendIn = append(o.pendIn, oi)
 		o.pendSize += oi.in.Size
 		return nil
@@ -261,7 +265,10 @@ func (o *outWriter) add(oi openInput) error {
 	return o.rowPath(oi)
 }
 
-// flushPending writes the batched row groups as one merged row group.
+// flushPending writes the batched row groups as one row group, column by
+// column. A lone row group of the output's very columns goes through
+// parquet-go's WriteRowGroup instead, which copies its column chunks
+// without decoding them when their codec and encodings are the output's.
 func (o *outWriter) flushPending() error {
 	if len(o.pending) == 0 {
 		return nil
@@ -272,21 +279,24 @@ func (o *outWriter) flushPending() error {
 		}
 		o.buffered = 0
 	}
-	var rg parquet.RowGroup = o.pending[0]
-	if len(o.pending) > 1 {
-		m, err := parquet.MergeRowGroups(o.pending, o.schema)
-		if err != nil {
-			return fmt.Errorf("merge row groups: %w", err)
-		}
-		rg = m
+	var n int64
+	var err error
+	if len(o.pending) == 1 && o.pending[0].identity() {
+		n, err = o.w.WriteRowGroup(o.pending[0].rg)
+	} else {
+		n, err = o.w.WriteColumns(func(c int, write func([]parquet.Value) error) error {
+			return fillColumn(c, o.pending, o.pendKeys, write)
+		})
 	}
-	n, err := o.w.WriteRowGroup(rg)
+	if bad, ok := errors.AsType[*badInputError](err); ok {
+		return bad
+	}
 	if err != nil {
 		return o.blame(o.pendIn, fmt.Errorf("write row group: %w", err))
 	}
 	o.rows += n
 	o.onRows(n, o.pendSize)
-	o.pending, o.pendIn, o.pendSize = o.pending[:0], o.pendIn[:0], 0
+	o.pending, o.pendKeys, o.pendIn, o.pendSize = o.pending[:0], o.pendKeys[:0], o.pendIn[:0], 0
 	return nil
 }
 

@@ -367,14 +367,7 @@ func (w *Writer) WriteRowGroup(rg parquet.RowGroup) (int64, error) {
 		w.err = fmt.Errorf("parquet writer: read row group: %w", err)
 		return 0, w.err
 	}
-	n, err := w.pw.WriteRowGroup(rg)
-	w.rows += n
-	if err != nil {
-		w.err = fmt.Errorf("parquet writer: write row group: %w", err)
-		return n, w.err
-	}
-	w.rgBase = w.pw.Size()
-	return n, nil
+	return w.wroteRowGroup(w.pw.WriteRowGroup(rg))
 }
 
 func (w *Writer) flush() error {

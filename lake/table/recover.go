@@ -154,16 +154,24 @@ func (t *Table) finish(ctx context.Context, rec *CommitRecord, crash func(string
 	if err != nil {
 		return err
 	}
-	err = forEach(ctx, rec.Removed, func(ctx context.Context, key string) error {
+	if err := t.deleteRemoved(ctx, rec.Removed); err != nil {
+		return err
+	}
+	return t.finishRecords(ctx, rec, stop)
+}
+
+// deleteRemoved deletes a commit's removed files: in batches where the
+// store can (lake.BatchDeleter), else, or when a batch fails, one by one.
+func (t *Table) deleteRemoved(ctx context.Context, keys []string) error {
+	if bd, ok := lake.AsBatchDeleter(t.store); ok && len(keys) > 1 && bd.DeleteKeys(ctx, keys) == nil {
+		return nil
+	}
+	return forEach(ctx, keys, func(ctx context.Context, key string) error {
 		if err := t.store.Delete(ctx, key); err != nil {
 			return fmt.Errorf("delete removed file %s: %w", key, err)
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	return t.finishRecords(ctx, rec, stop)
 }
 
 // finishOneByOne is finish one object at a time, for crash tests that
