@@ -6,7 +6,7 @@ import (
 	"github.com/lakectl/lakectl/pipeline"
 )
 
-// Job types of `lakectl run`; each has its kind in a runjob_*.go file,
+// Job types of `lakectl run`; each has its kind in a run_job_*.go file,
 // registered in newPipeline.
 const (
 	jobExtractMySQL = "extract-mysql"
