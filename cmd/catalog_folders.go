@@ -52,7 +52,7 @@ func tablePartitionTypes(cfg *config.Config, name string) (map[string]schema.Typ
 func breakingConflict(err error) error {
 	var ce *catalog.ConflictError
 	if errors.As(err, &ce) {
-		return &clierr.BreakingChangeError{Table: ce.Table, Changes: []string{err.Error()}}
+		return &schema.BreakingChangeError{Table: ce.Table, Changes: []string{err.Error()}}
 	}
 	return err
 }

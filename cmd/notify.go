@@ -13,6 +13,7 @@ import (
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/config"
 	"github.com/lakectl/lakectl/internal/redact"
+	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/metrics"
 	"github.com/lakectl/lakectl/notify"
 	"github.com/lakectl/lakectl/quality"
@@ -205,7 +206,7 @@ func notifyCommand(ctx context.Context, f *Factory, cmd *cobra.Command, args []s
 	name := strings.TrimPrefix(strings.Join(append([]string{cmd.CommandPath()}, cmd.Flags().Args()...), " "), "lakectl ")
 	ev := notify.Event{Kind: notify.Failure, Job: name, Command: "lakectl " + strings.Join(withoutNotify(args), " ")}
 	var (
-		locked *clierr.LockedError
+		locked *lake.LockedError
 		bad    *clierr.QualityError
 	)
 	switch {

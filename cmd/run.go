@@ -13,6 +13,7 @@ import (
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/config"
 	"github.com/lakectl/lakectl/internal/iostreams"
+	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/pipeline"
 )
 
@@ -102,7 +103,7 @@ func runRun(opts *runOptions) error {
 	case res.QualityFailed > 0:
 		return &clierr.QualityError{Err: fmt.Errorf("%d check job(s) found failing rules; see the report above", res.QualityFailed)}
 	case res.Locked > 0:
-		return &clierr.LockedError{Lock: fmt.Sprintf("of %d jobs", res.Locked), Owner: "another run"}
+		return &lake.LockedError{Lock: fmt.Sprintf("of %d jobs", res.Locked), Owner: "another run"}
 	}
 	return nil
 }

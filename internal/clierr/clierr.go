@@ -44,14 +44,6 @@ func Usagef(format string, args ...any) error {
 	return &UsageError{Err: fmt.Errorf(format, args...)}
 }
 
-// LockedError says another run holds a lock. Exit 75. The lake's type;
-// libraries return it.
-type LockedError = lake.LockedError
-
-// BreakingChangeError says a schema change is breaking. Exit 3. The
-// schema package's type; libraries return it.
-type BreakingChangeError = schema.BreakingChangeError
-
 // QualityError says a data-quality rule of severity error failed. Exit 4.
 type QualityError struct{ Err error }
 
@@ -62,8 +54,8 @@ func (e *QualityError) Unwrap() error { return e.Err }
 func Code(err error) int {
 	var (
 		usage    *UsageError
-		locked   *LockedError
-		breaking *BreakingChangeError
+		locked   *lake.LockedError
+		breaking *schema.BreakingChangeError
 		quality  *QualityError
 	)
 	switch {
