@@ -29,6 +29,9 @@ type TableCheck struct {
 	Recorded []Change `json:"recorded"`
 	Breaking bool     `json:"breaking"`
 	Note     string   `json:"note,omitempty"`
+	// NotCrawled: the table has no recorded version yet (Note says so; the
+	// command layer adds how to record one).
+	NotCrawled bool `json:"-"`
 }
 
 // CheckOptions tune a check.
@@ -120,7 +123,7 @@ func checkTable(ctx context.Context, store lake.Store, name string, types map[st
 	}
 	latest := st.latest
 	if latest == nil {
-		tc.Note = "no recorded schema version yet; run lakectl catalog crawl " + name
+		tc.Note, tc.NotCrawled = "no recorded schema version yet", true
 		return checkUnrecorded(ctx, store, name, tc, st, types)
 	}
 	tc.Version = latest.N

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"syscall"
 
+	"github.com/lakectl/lakectl/catalog"
 	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/warehouse/driver"
@@ -31,6 +32,15 @@ func explain(err error) error {
 	}
 	if errors.Is(err, driver.ErrUnreachable) {
 		return fmt.Errorf("%w; check that the warehouse server runs and the host and port of --warehouse (LAKECTL_WAREHOUSE)", err)
+	}
+	if errors.Is(err, lake.ErrUnreachable) {
+		return fmt.Errorf("%w; check the endpoint (--s3-endpoint, AWS_ENDPOINT_URL_S3) and that the server runs", err)
+	}
+	if errors.Is(err, catalog.ErrNothingToCrawl) {
+		return fmt.Errorf("%w (check --lake)", err)
+	}
+	if nc, ok := errors.AsType[*catalog.NotCrawledError](err); ok {
+		return fmt.Errorf("%w; run 'lakectl catalog crawl %s' first", err, nc.Table)
 	}
 	return err
 }

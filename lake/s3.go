@@ -459,7 +459,7 @@ func (s *S3Store) opErr(ctx context.Context, op, key string, err error) error {
 	case code == "AccessDenied" || code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "ExpiredToken" || status == 403:
 		return &permanentError{msg: fmt.Sprintf("%s %s: access denied by %s (%s); check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and the bucket policy", op, noun, s.endpoint, codeOr(code, status)), err: err}
 	case code == "PermanentRedirect" || code == "AuthorizationHeaderMalformed" || status == 301:
-		return &permanentError{msg: fmt.Sprintf("%s %s: bucket %s is in another region; set AWS_REGION (or --region) to the bucket's region", op, noun, s.bucket), err: err}
+		return &permanentError{msg: fmt.Sprintf("%s %s: bucket %s is in another region; set AWS_REGION to the bucket's region", op, noun, s.bucket), err: err}
 	}
 	if te, ok := netx.AsTimeout(err); ok {
 		return &permanentError{msg: fmt.Sprintf("%s %s: S3 endpoint %s", op, noun, te), err: err}
@@ -467,7 +467,7 @@ func (s *S3Store) opErr(ctx context.Context, op, key string, err error) error {
 	var oe *net.OpError
 	var de *net.DNSError
 	if errors.As(err, &de) || (errors.As(err, &oe) && oe.Op == "dial") {
-		return &permanentError{msg: fmt.Sprintf("%s %s: cannot reach S3 endpoint %s (%s); check the endpoint (--s3-endpoint, AWS_ENDPOINT_URL_S3) and that the server runs", op, noun, s.endpoint, redact.String(ctx, netReason(err))), err: err}
+		return &permanentError{msg: fmt.Sprintf("%s %s: cannot reach S3 endpoint %s (%s)", op, noun, s.endpoint, redact.String(ctx, netReason(err))), err: errors.Join(ErrUnreachable, err)}
 	}
 	return fmt.Errorf("%s %s at %s: %w", op, noun, s.endpoint, err)
 }

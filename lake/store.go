@@ -19,6 +19,9 @@ var (
 	ErrPrecondition = errors.New("precondition failed")
 	// ErrNoBucket: the S3 bucket a URL names does not exist.
 	ErrNoBucket = errors.New("bucket does not exist")
+	// ErrUnreachable: the store's endpoint cannot be dialled (DNS, refused
+	// connection); the command layer says which setting names it.
+	ErrUnreachable = errors.New("endpoint unreachable")
 )
 
 // ObjectInfo describes one stored object.
