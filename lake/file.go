@@ -85,6 +85,9 @@ func (s *FileStore) path(key string) string {
 // URL returns the object's absolute path.
 func (s *FileStore) URL(key string) string { return s.path(key) }
 
+// LocalPath implements LocalPather: the object's file.
+func (s *FileStore) LocalPath(key string) string { return s.path(key) }
+
 // Close does nothing: the file store holds no resources.
 func (s *FileStore) Close() error { return nil }
 
