@@ -138,12 +138,7 @@ func checkTable(ctx context.Context, store lake.Store, name string, types map[st
 	if err != nil {
 		return tc, err
 	}
-	sc, err := scanTable(ctx, store, name, l, st.index, DefaultConcurrency, progress.Nop(), types)
-	var conflict *ConflictError
-	if errors.As(err, &conflict) {
-		tc.Live, tc.Breaking = []Change{conflict.change()}, true
-		return tc, err
-	}
+	sc, err := scanLive(ctx, store, name, l, st, types, &tc)
 	if err != nil {
 		return tc, err
 	}
@@ -163,12 +158,7 @@ func checkUnrecorded(ctx context.Context, store lake.Store, name string, tc Tabl
 	if err != nil {
 		return tc, nil
 	}
-	sc, err := scanTable(ctx, store, name, l, st.index, DefaultConcurrency, progress.Nop(), types)
-	var conflict *ConflictError
-	if errors.As(err, &conflict) {
-		tc.Live, tc.Breaking = []Change{conflict.change()}, true
-		return tc, err
-	}
+	sc, err := scanLive(ctx, store, name, l, st, types, &tc)
 	if err != nil {
 		return tc, err
 	}
@@ -176,4 +166,14 @@ func checkUnrecorded(ctx context.Context, store lake.Store, name string, tc Tabl
 		tc.Live, tc.Breaking = []Change{mixedChange(tablePrefix(name), a, b)}, true
 	}
 	return tc, nil
+}
+
+// scanLive scans a check's live files; when two of them disagree, the
+// conflict is tc's one live change, and breaking.
+func scanLive(ctx context.Context, store lake.Store, name string, l *listing, st tableState, types map[string]schema.Type, tc *TableCheck) (*scan, error) {
+	sc, err := scanTable(ctx, store, name, l, st.index, DefaultConcurrency, progress.Nop(), types)
+	if conflict, ok := errors.AsType[*ConflictError](err); ok {
+		tc.Live, tc.Breaking = []Change{conflict.change()}, true
+	}
+	return sc, err
 }
