@@ -21,7 +21,9 @@ type CheckResult struct {
 }
 
 // TableCheck compares one table's live files with its latest version
-// (Live) and the latest version with the one before (Recorded).
+// (Live) and the latest version with the one before (Recorded). Other
+// reports have fields of the same shape, not the same meaning: each is its
+// command's JSON contract, so none is shared.
 type TableCheck struct {
 	Table    string   `json:"table"`
 	Version  int      `json:"version"`

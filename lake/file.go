@@ -283,11 +283,8 @@ func (s *FileStore) Get(ctx context.Context, key string) (io.ReadCloser, error) 
 
 // GetRange implements Store.
 func (s *FileStore) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
-	if err := ValidKey(key); err != nil {
+	if err := validRange(key, offset); err != nil {
 		return nil, err
-	}
-	if offset < 0 {
-		return nil, fmt.Errorf("get %s: negative offset %d", key, offset)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("get %s: %w", key, err)

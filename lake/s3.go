@@ -228,11 +228,8 @@ func (s *S3Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 // Concurrency parallel ranged GETs (each pinned to the first response's
 // ETag) and delivered in order, holding at most Concurrency+1 parts.
 func (s *S3Store) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
-	if err := ValidKey(key); err != nil {
+	if err := validRange(key, offset); err != nil {
 		return nil, err
-	}
-	if offset < 0 {
-		return nil, fmt.Errorf("get %s: negative offset %d", key, offset)
 	}
 	if length == 0 {
 		if _, err := s.Stat(ctx, key); err != nil {
