@@ -240,7 +240,12 @@ func (s *FileStore) publish(key, tmp, final string, opts PutOptions) error {
 			return nil
 		})
 	}
-	return os.Rename(tmp, final)
+	// rename(2) itself: os.Rename first Lstats final, a syscall per put,
+	// to refuse a folder there, which rename(2) refuses all the same.
+	if err := syscall.Rename(tmp, final); err != nil {
+		return &os.LinkError{Op: "rename", Old: tmp, New: final, Err: err}
+	}
+	return nil
 }
 
 func syncDir(dir string) error {
