@@ -175,11 +175,6 @@ func runCatalogCheck(cmd *cobra.Command, f *Factory, tables []string) error {
 	if res == nil {
 		return err
 	}
-	for i, t := range res.Tables {
-		if t.NotCrawled {
-			res.Tables[i].Note += "; run lakectl catalog crawl " + t.Table
-		}
-	}
 	if rerr := f.IO.Render(res, func(w io.Writer) error {
 		for _, t := range res.Tables {
 			state := "ok"

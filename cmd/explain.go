@@ -27,12 +27,6 @@ func explain(err error) error {
 	if errors.Is(err, lake.ErrCorrupt) {
 		return fmt.Errorf("%w; run 'lakectl lake doctor --repair' to set it aside and rebuild what it held", err)
 	}
-	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EFBIG) {
-		return fmt.Errorf("%w; free space on the disk that holds the lake (or raise its quota or file size limit), then rerun the same command", err)
-	}
-	if errors.Is(err, driver.ErrUnreachable) {
-		return fmt.Errorf("%w; check that the warehouse server runs and the host and port of --warehouse (LAKECTL_WAREHOUSE)", err)
-	}
 	if errors.Is(err, lake.ErrUnreachable) {
 		return fmt.Errorf("%w; check the endpoint (--s3-endpoint, AWS_ENDPOINT_URL_S3) and that the server runs", err)
 	}
@@ -41,6 +35,12 @@ func explain(err error) error {
 	}
 	if nc, ok := errors.AsType[*catalog.NotCrawledError](err); ok {
 		return fmt.Errorf("%w; run 'lakectl catalog crawl %s' first", err, nc.Table)
+	}
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EFBIG) {
+		return fmt.Errorf("%w; free space on the disk that holds the lake (or raise its quota or file size limit), then rerun the same command", err)
+	}
+	if errors.Is(err, driver.ErrUnreachable) {
+		return fmt.Errorf("%w; check that the warehouse server runs and the host and port of --warehouse (LAKECTL_WAREHOUSE)", err)
 	}
 	return err
 }

@@ -85,7 +85,8 @@ func (s *FileStore) path(key string) string {
 // URL returns the object's absolute path.
 func (s *FileStore) URL(key string) string { return s.path(key) }
 
-// LocalPath implements LocalPather: the object's file.
+// LocalPath is the file of key on this machine (the local-files ability
+// of warehouse/driver).
 func (s *FileStore) LocalPath(key string) string { return s.path(key) }
 
 // Close does nothing: the file store holds no resources.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/lakectl/lakectl/lake"
 )
@@ -13,8 +15,7 @@ import (
 // a local lake, a temporary download for an S3 lake (removed by release).
 // Engines that read Parquet by path (DuckDB) and the row readers use it.
 func LocalFile(ctx context.Context, store lake.Store, key, tmpDir string) (path string, release func(), err error) {
-	if lp, ok := lake.As[lake.LocalPather](store); ok {
-		u := lp.LocalPath(key)
+	if u := store.URL(key); filepath.IsAbs(u) && !strings.Contains(u, "://") {
 		if _, err := os.Stat(u); err != nil {
 			return "", nil, fmt.Errorf("lake file %s: %w (it was removed after the load was planned: rerun the load)", key, lake.ErrNotExist)
 		}
