@@ -79,7 +79,7 @@ func Crawl(ctx context.Context, store lake.Store, tables []string, opts CrawlOpt
 			return nil, err
 		}
 		if len(tables) == 0 {
-			return nil, errors.New("the lake has no tables with live Parquet files under tables/: nothing to crawl (check --lake)")
+			return nil, fmt.Errorf("the lake has no tables with live Parquet files under tables/: %w", ErrNothingToCrawl)
 		}
 	}
 	res := &CrawlResult{Tables: make([]TableCrawl, 0, len(tables))}

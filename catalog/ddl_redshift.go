@@ -57,9 +57,9 @@ func redshiftAlter(target string, c Change, col schema.Column, opts DDLOptions) 
 		if err != nil || same {
 			return nil, err
 		}
-		return nil, fmt.Errorf("column %s: Redshift cannot change a column's type from %s to %s in place (only VARCHAR length can grow): rebuild the table (deep copy), e.g. with lakectl rebuild", c.Column, c.From, c.To)
+		return nil, fmt.Errorf("column %s: Redshift cannot change a column's type from %s to %s in place (only VARCHAR length can grow): %w", c.Column, c.From, c.To, ErrNeedsRebuild)
 	case Nullability:
-		return nil, fmt.Errorf("column %s: Redshift cannot drop NOT NULL in place: rebuild the table (deep copy), e.g. with lakectl rebuild", c.Column)
+		return nil, fmt.Errorf("column %s: Redshift cannot drop NOT NULL in place: %w", c.Column, ErrNeedsRebuild)
 	}
 	return nil, fmt.Errorf("column %s: %s changes have no ALTER statement", c.Column, c.Kind)
 }

@@ -70,7 +70,7 @@ func listTable(ctx context.Context, store lake.Store, name string) (*listing, er
 		return nil, fmt.Errorf("list files of table %s: %w", name, err)
 	}
 	if len(l.files) == 0 {
-		return nil, fmt.Errorf("table %s has no live Parquet files under %s: nothing to crawl (extract into it first, or check the table name and --lake)", name, prefix)
+		return nil, fmt.Errorf("table %s has no live Parquet files under %s: nothing to crawl (extract into it first, or check the table name and the lake)", name, prefix)
 	}
 	return l, nil
 }

@@ -191,7 +191,7 @@ func versionNumbers(ctx context.Context, store lake.Store, table string) ([]int,
 		return nil, fmt.Errorf("list schema versions of table %s: %w", table, err)
 	}
 	if len(ns) == 0 {
-		return nil, fmt.Errorf("table %s has no recorded schema version; run lakectl catalog crawl %s: %w", table, table, lake.ErrNotExist)
+		return nil, &NotCrawledError{Table: table}
 	}
 	sort.Ints(ns)
 	return ns, nil

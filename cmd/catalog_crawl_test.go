@@ -71,6 +71,9 @@ func TestCatalogCommandsFollowSchemaChanges(t *testing.T) {
 	if code, _, errOut := run(t, append(lk, "catalog", "show", "t")...); code != 2 || !strings.Contains(errOut, "lake ls") {
 		t.Fatalf("show of a missing table: exit %d %q", code, errOut)
 	}
+	if code, _, errOut := run(t, append(lk, "catalog", "crawl")...); code != 1 || !strings.Contains(errOut, "under tables/: nothing to crawl (check --lake)") {
+		t.Fatalf("crawl of an empty lake: exit %d %q", code, errOut)
+	}
 	commitSchema(t, store, "t", v1, 5, false)
 	if code, _, errOut := run(t, append(lk, "catalog", "show", "t")...); code != 1 || !strings.Contains(errOut, "catalog crawl t") {
 		t.Fatalf("show before crawl: exit %d %q", code, errOut)

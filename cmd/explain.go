@@ -6,6 +6,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/lakectl/lakectl/catalog"
 	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/compact"
@@ -32,6 +33,15 @@ func explain(err error) error {
 	}
 	if errors.Is(err, lake.ErrCorrupt) {
 		return fmt.Errorf("%w; run 'lakectl lake doctor --repair' to set it aside and rebuild what it held", err)
+	}
+	if errors.Is(err, lake.ErrUnreachable) {
+		return fmt.Errorf("%w; check the endpoint (--s3-endpoint, AWS_ENDPOINT_URL_S3) and that the server runs", err)
+	}
+	if errors.Is(err, catalog.ErrNothingToCrawl) {
+		return fmt.Errorf("%w (check --lake)", err)
+	}
+	if nc, ok := errors.AsType[*catalog.NotCrawledError](err); ok {
+		return fmt.Errorf("%w; run 'lakectl catalog crawl %s' first", err, nc.Table)
 	}
 	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EFBIG) {
 		return fmt.Errorf("%w; free space on the disk that holds the lake (or raise its quota or file size limit), then rerun the same command", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -57,8 +58,11 @@ func requireTables(ctx context.Context, f *Factory, store lake.Store, names []st
 // requireLake refuses a lake folder that does not exist, for commands
 // that only read the lake.
 func requireLake(f *Factory, store lake.Store) error {
-	if fs, ok := store.(*lake.FileStore); ok && !fs.Exists() {
-		return clierr.Usagef("lake folder %s does not exist; check --lake (LAKECTL_LAKE)", fs.Root())
+	if lp, ok := lake.As[lake.LocalPather](store); ok {
+		root := lp.LocalPath("")
+		if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
+			return clierr.Usagef("lake folder %s does not exist; check --lake (LAKECTL_LAKE)", root)
+		}
 	}
 	return nil
 }

@@ -91,21 +91,9 @@ func DefaultDir() (string, error) {
 // from where the last run left off, as cron would.
 func Run(ctx context.Context, opts Options) (*Report, error) {
 	start := time.Now()
-	if opts.Dir == "" {
-		d, err := DefaultDir()
-		if err != nil {
-			return nil, err
-		}
-		opts.Dir = d
-	}
-	if opts.Days <= 0 {
-		opts.Days = 3
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	dir, err := filepath.Abs(opts.Dir)
 	if err != nil {
@@ -120,18 +108,53 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	defer store.Close()
+	for _, step := range []func(context.Context, lake.Store, Options, *Report) error{extractTwice, compactTable, crawlTable, loadTable} {
+		if err := step(ctx, store, opts, rep); err != nil {
+			return nil, err
+		}
+	}
+	if err := rep.check(ctx); err != nil {
+		return nil, err
+	}
+	rep.DurationS = time.Since(start).Seconds()
+	return rep, nil
+}
 
+// withDefaults fills the options left zero.
+func (opts Options) withDefaults() (Options, error) {
+	if opts.Dir == "" {
+		d, err := DefaultDir()
+		if err != nil {
+			return opts, err
+		}
+		opts.Dir = d
+	}
+	if opts.Days <= 0 {
+		opts.Days = 3
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return opts, nil
+}
+
+// extractTwice runs the sample partner's API and extracts from it twice,
+// a day apart.
+func extractTwice(ctx context.Context, store lake.Store, opts Options, rep *Report) error {
 	// The partner's clock starts a day behind, so that the second extract
 	// sees a day of status changes.
 	clock := &partnerClock{now: opts.Now().Add(-24 * time.Hour)}
 	srv, base, err := serve(samplePartner{now: clock.Now})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer srv.Close()
-	spec := filepath.Join(dir, "sources", "sample.json")
+	spec := filepath.Join(rep.Dir, "sources", "sample.json")
 	if err := writeSpec(spec, base, opts.Now().UTC().AddDate(0, 0, -opts.Days).Truncate(24*time.Hour)); err != nil {
-		return nil, err
+		return err
 	}
 
 	lookup := func(k string) (string, bool) {
@@ -147,27 +170,33 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		t := time.Now()
 		res, err := api.Extract(ctx, store, api.Options{Sources: []string{spec}, Now: clock.Now, LookupEnv: lookup, Logger: opts.Logger})
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", label, err)
+			return fmt.Errorf("%s: %w", label, err)
 		}
 		rep.add(Step{Name: label, Rows: res.Rows, Files: res.Files, Bytes: res.Bytes, DurationS: time.Since(t).Seconds(),
 			Detail: fmt.Sprintf("%d requests, %d records, raw responses under raw/", res.Requests, res.Records)})
 	}
+	return nil
+}
 
+func compactTable(ctx context.Context, store lake.Store, opts Options, rep *Report) error {
 	t := time.Now()
 	cres, err := compact.Compact(ctx, store, compact.Options{Table: Table, Logger: opts.Logger})
 	if err != nil {
-		return nil, fmt.Errorf("compact: %w", err)
+		return fmt.Errorf("compact: %w", err)
 	}
 	rep.add(Step{Name: "lake compact", Rows: cres.Rows, Files: cres.Files, Bytes: cres.Bytes, DurationS: time.Since(t).Seconds(),
 		Detail: fmt.Sprintf("%d small files into %d", cres.InputFiles, cres.Files)})
+	return nil
+}
 
-	t = time.Now()
+func crawlTable(ctx context.Context, store lake.Store, opts Options, rep *Report) error {
+	t := time.Now()
 	crawl, err := catalog.Crawl(ctx, store, []string{Table}, catalog.CrawlOptions{Logger: opts.Logger})
 	if err != nil {
-		return nil, fmt.Errorf("catalog crawl: %w", err)
+		return fmt.Errorf("catalog crawl: %w", err)
 	}
 	if _, err := catalog.Check(ctx, store, []string{Table}); err != nil {
-		return nil, fmt.Errorf("catalog check: %w", err)
+		return fmt.Errorf("catalog check: %w", err)
 	}
 	version := 0
 	if len(crawl.Tables) == 1 {
@@ -175,25 +204,23 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	rep.add(Step{Name: "catalog crawl + check", Files: int64(crawl.Files), DurationS: time.Since(t).Seconds(),
 		Detail: fmt.Sprintf("schema v%d, no breaking change", version)})
+	return nil
+}
 
-	t = time.Now()
+func loadTable(ctx context.Context, store lake.Store, opts Options, rep *Report) error {
+	t := time.Now()
 	wh, err := warehouse.Open(ctx, rep.Warehouse, warehouse.Options{})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	lres, err := warehouse.Load(ctx, store, wh, warehouse.LoadOptions{Table: Table, Mode: warehouse.ModeUpsert, Key: []string{"id"}, Cursor: "updated_at", Logger: opts.Logger})
 	wh.Close()
 	if err != nil {
-		return nil, fmt.Errorf("warehouse load: %w", err)
+		return fmt.Errorf("warehouse load: %w", err)
 	}
 	rep.add(Step{Name: "warehouse load (upsert)", Rows: lres.Rows, Files: int64(lres.Files), Bytes: lres.Bytes, DurationS: time.Since(t).Seconds(),
 		Detail: fmt.Sprintf("into %s, %d files already loaded", lres.Into, lres.SkippedFiles)})
-
-	if err := rep.check(ctx); err != nil {
-		return nil, err
-	}
-	rep.DurationS = time.Since(start).Seconds()
-	return rep, nil
+	return nil
 }
 
 func (r *Report) add(s Step) {

@@ -9,10 +9,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -43,6 +47,10 @@ import (
 // every Put creates a new file, so it changes whenever the content does.
 type FileStore struct {
 	root string
+
+	mu       sync.Mutex
+	dirs     map[string]struct{} // folders known to exist, to skip MkdirAll
+	modeFits atomic.Int32        // modeUnknown, modeFits or modeNarrowed
 }
 
 // NewFileStore returns a store rooted at the absolute folder root, which
@@ -88,7 +96,6 @@ func (s *FileStore) Close() error { return nil }
 // folder a writer has just created.
 const maxDirRetries = 20
 
-// Put implements Store.
 // Sync flushes the file system that holds the lake (syncfs(2)): one call
 // makes every object put so far durable.
 func (s *FileStore) Sync(ctx context.Context) error {
@@ -106,73 +113,125 @@ func (s *FileStore) Sync(ctx context.Context) error {
 	return nil
 }
 
+// Put implements Store.
 func (s *FileStore) Put(ctx context.Context, key string, r io.Reader, size int64, opts PutOptions) (ObjectInfo, error) {
 	if err := ValidKey(key); err != nil {
 		return ObjectInfo{}, err
 	}
+	conditional := opts.IfNoneMatch || opts.IfMatch != ""
 	if opts.IfNoneMatch && opts.IfMatch != "" {
 		return ObjectInfo{}, fmt.Errorf("put %s: IfNoneMatch and IfMatch cannot be combined", key)
 	}
 	final := s.path(key)
 	dir := filepath.Dir(final)
-	f, err := createTemp(dir)
+	// Records and locks are durable at once; other objects at the next
+	// Sync (see Syncer).
+	tmp, fi, err := s.writeTemp(ctx, dir, r, size, conditional)
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
 	}
+	if err := s.publish(key, tmp, final, opts); err != nil {
+		_ = os.Remove(tmp)
+		if errors.Is(err, ErrPrecondition) {
+			return ObjectInfo{}, err
+		}
+		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
+	}
+	if conditional {
+		// Conditional puts are commit records and locks: make the new name
+		// survive a crash, not only the bytes.
+		if err := syncDir(dir); err != nil {
+			return ObjectInfo{}, fmt.Errorf("put %s: sync folder: %w", key, err)
+		}
+	}
+	return fileInfo(key, fi), nil
+}
+
+// writeTemp writes r to a new temporary file in dir, fsynced when
+// durable, and returns its path and Stat. On error nothing is left.
+func (s *FileStore) writeTemp(ctx context.Context, dir string, r io.Reader, size int64, durable bool) (string, fs.FileInfo, error) {
+	f, err := s.createTemp(dir)
+	if err != nil {
+		return "", nil, err
+	}
 	tmp := f.Name()
-	defer func() { _ = os.Remove(tmp) }() // a no-op once renamed
-	n, err := io.Copy(f, ctxReader{ctx: ctx, r: r})
+	buf := copyBufs.Get().(*[]byte)
+	// writerOnly hides os.File's ReadFrom, which would allocate its own
+	// buffer for a reader that is not a file.
+	n, err := io.CopyBuffer(writerOnly{f}, ctxReader{ctx: ctx, r: r}, *buf)
+	copyBufs.Put(buf)
 	if err == nil && size >= 0 && n != size {
 		err = fmt.Errorf("read %d bytes, expected %d", n, size)
 	}
 	if err == nil {
-		err = f.Chmod(0o644) // CreateTemp makes 0600; other engines read the lake
+		err = s.fixMode(f)
 	}
-	if err == nil && (opts.IfNoneMatch || opts.IfMatch != "") {
-		// Records and locks are durable at once; other objects at the
-		// next Sync (see Syncer).
+	if err == nil && durable {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		// The kernel stamps mtime from a coarse clock (a few ms); stamp it
-		// to the nanosecond so that the ETag differs between quick puts.
-		now := time.Now()
-		err = os.Chtimes(tmp, now, now)
-	}
 	var fi fs.FileInfo
 	if err == nil {
-		fi, err = os.Stat(tmp)
+		fi, err = stampTemp(tmp)
 	}
 	if err == nil {
 		err = ctx.Err()
 	}
 	if err != nil {
-		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
+		_ = os.Remove(tmp)
+		return "", nil, err
 	}
-	info := fileInfo(key, fi)
+	return tmp, fi, nil
+}
 
+// stampTemp sets a written temporary file's mtime to now and returns its
+// Stat, with the mode other engines need to read the lake.
+func stampTemp(tmp string) (fs.FileInfo, error) {
+	// The kernel stamps mtime from a coarse clock (a few ms); stamp it to
+	// the nanosecond so that the ETag differs between quick puts.
+	now := time.Now()
+	if err := os.Chtimes(tmp, now, now); err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(tmp)
+	if err != nil || fi.Mode().Perm() == objectMode {
+		return fi, err
+	}
+	// A umask narrowed the mode it was created with. chmod leaves mtime,
+	// and so the ETag, as it is.
+	if err := os.Chmod(tmp, objectMode); err != nil {
+		return nil, err
+	}
+	return os.Stat(tmp)
+}
+
+// publish renames the temporary file tmp to final as opts allow.
+func (s *FileStore) publish(key, tmp, final string, opts PutOptions) error {
 	switch {
 	case opts.IfNoneMatch:
-		err = os.Link(tmp, final)
+		err := os.Link(tmp, final)
 		if errors.Is(err, fs.ErrExist) {
-			return ObjectInfo{}, fmt.Errorf("put %s if none match: %w: the object exists", key, ErrPrecondition)
+			return fmt.Errorf("put %s if none match: %w: the object exists", key, ErrPrecondition)
 		}
-		if err != nil && !errors.Is(err, syscall.EPERM) && !errors.Is(err, syscall.ENOTSUP) {
-			return ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
+		if err == nil {
+			_ = os.Remove(tmp) // the object is published; a leftover temp is never listed
+			return nil
 		}
-		if err != nil { // no hard links on this file system: check and rename under the folder lock
-			err = s.renameIf(key, tmp, final, func(cur fs.FileInfo, err error) error {
-				if err == nil {
-					return fmt.Errorf("put %s if none match: %w: the object exists", key, ErrPrecondition)
-				}
-				return nil
-			})
+		if !errors.Is(err, syscall.EPERM) && !errors.Is(err, syscall.ENOTSUP) {
+			return err
 		}
+		// No hard links on this file system: check and rename under the
+		// folder lock.
+		return s.renameIf(key, tmp, final, func(cur fs.FileInfo, err error) error {
+			if err == nil {
+				return fmt.Errorf("put %s if none match: %w: the object exists", key, ErrPrecondition)
+			}
+			return nil
+		})
 	case opts.IfMatch != "":
-		err = s.renameIf(key, tmp, final, func(cur fs.FileInfo, err error) error {
+		return s.renameIf(key, tmp, final, func(cur fs.FileInfo, err error) error {
 			if err != nil {
 				return fmt.Errorf("put %s if match: %w: %w", key, ErrPrecondition, ErrNotExist)
 			}
@@ -181,23 +240,13 @@ func (s *FileStore) Put(ctx context.Context, key string, r io.Reader, size int64
 			}
 			return nil
 		})
-	default:
-		err = os.Rename(tmp, final)
 	}
-	if err != nil {
-		if errors.Is(err, ErrPrecondition) {
-			return ObjectInfo{}, err
-		}
-		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
+	// rename(2) itself: os.Rename first Lstats final, a syscall per put,
+	// to refuse a folder there, which rename(2) refuses all the same.
+	if err := syscall.Rename(tmp, final); err != nil {
+		return &os.LinkError{Op: "rename", Old: tmp, New: final, Err: err}
 	}
-	if opts.IfNoneMatch || opts.IfMatch != "" {
-		// Conditional puts are commit records and locks: make the new name
-		// survive a crash, not only the bytes.
-		if err := syncDir(dir); err != nil {
-			return ObjectInfo{}, fmt.Errorf("put %s: sync folder: %w", key, err)
-		}
-	}
-	return info, nil
+	return nil
 }
 
 func syncDir(dir string) error {
@@ -240,11 +289,8 @@ func (s *FileStore) Get(ctx context.Context, key string) (io.ReadCloser, error) 
 
 // GetRange implements Store.
 func (s *FileStore) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
-	if err := ValidKey(key); err != nil {
+	if err := validRange(key, offset); err != nil {
 		return nil, err
-	}
-	if offset < 0 {
-		return nil, fmt.Errorf("get %s: negative offset %d", key, offset)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("get %s: %w", key, err)
@@ -470,17 +516,43 @@ func (s *FileStore) prune(dir string) {
 	}
 }
 
+// objectMode is the mode of every object: other engines read the lake.
+const objectMode = 0o644
+
+// maxKnownDirs bounds the folders a store remembers as existing.
+const maxKnownDirs = 4096
+
+// copyBufs are Put's copy buffers, reused: a small object would otherwise
+// cost a 32 KiB allocation.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// writerOnly is an io.Writer and nothing else, so io.CopyBuffer uses the
+// buffer it is given.
+type writerOnly struct{ w io.Writer }
+
+func (w writerOnly) Write(p []byte) (int, error) { return w.w.Write(p) }
+
 // createTemp makes dir (and parents) and a temporary file in it, retrying
-// when a concurrent prune removes the folder in between.
-func createTemp(dir string) (*os.File, error) {
+// when a concurrent prune removes the folder in between. Folders it made
+// or found are remembered, so the next put in one costs no MkdirAll; a
+// remembered folder that was pruned since is made again.
+func (s *FileStore) createTemp(dir string) (*os.File, error) {
+	if s.knownDir(dir) {
+		f, err := openTemp(dir)
+		if !errors.Is(err, fs.ErrNotExist) {
+			return f, err
+		}
+		s.forgetDir(dir)
+	}
 	var err error
 	for try := 0; try < maxDirRetries; try++ {
 		if err = os.MkdirAll(dir, 0o755); err != nil {
 			continue
 		}
 		var f *os.File
-		f, err = os.CreateTemp(dir, tempPrefix+"*")
+		f, err = openTemp(dir)
 		if err == nil {
+			s.rememberDir(dir)
 			return f, nil
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
@@ -489,6 +561,70 @@ func createTemp(dir string) (*os.File, error) {
 	}
 	return nil, err
 }
+
+// openTemp creates a new temporary file in dir as os.CreateTemp does, but
+// with the objects' mode (less the umask) instead of 0600.
+func openTemp(dir string) (*os.File, error) {
+	for try := 0; ; try++ {
+		name := filepath.Join(dir, tempPrefix+strconv.FormatUint(rand.Uint64(), 36))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, objectMode)
+		if errors.Is(err, fs.ErrExist) && try < 100 {
+			continue
+		}
+		return f, err
+	}
+}
+
+func (s *FileStore) knownDir(dir string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.dirs[dir]
+	return ok
+}
+
+func (s *FileStore) rememberDir(dir string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dirs == nil || len(s.dirs) >= maxKnownDirs {
+		s.dirs = make(map[string]struct{})
+	}
+	s.dirs[dir] = struct{}{}
+}
+
+func (s *FileStore) forgetDir(dir string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.dirs, dir)
+}
+
+// fixMode chmods a new temporary file to objectMode when the umask
+// narrows the mode files are created with: learned from the first file,
+// so that the common case costs no chmod. stampTemp checks every file all
+// the same, for a umask changed since.
+func (s *FileStore) fixMode(f *os.File) error {
+	switch s.modeFits.Load() {
+	case modeFits:
+		return nil
+	case modeUnknown:
+		fi, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm() == objectMode {
+			s.modeFits.Store(modeFits)
+			return nil
+		}
+		s.modeFits.Store(modeNarrowed)
+	}
+	return f.Chmod(objectMode)
+}
+
+// States of FileStore.modeFits.
+const (
+	modeUnknown int32 = iota
+	modeFits
+	modeNarrowed
+)
 
 // lockDir takes an exclusive flock on dir, which must exist, and returns
 // its release. It re-checks after locking that dir was not pruned and

@@ -68,3 +68,47 @@ func TestFileStoreDeletePrunesEmptyFolders(t *testing.T) {
 		t.Fatalf("staging folders left after the move: %v", err)
 	}
 }
+
+// A folder the store remembers as made is made again when it was removed
+// under the store (by another process, or by hand).
+func TestFileStorePutRemakesAFolderRemovedUnderIt(t *testing.T) {
+	s := newFileStore(t)
+	ctx := context.Background()
+	put := func(key string) {
+		t.Helper()
+		if _, err := s.Put(ctx, key, strings.NewReader("x"), 1, lake.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("tables/t/dt=1/a.bin")
+	if err := os.RemoveAll(filepath.Join(s.Root(), "tables")); err != nil {
+		t.Fatal(err)
+	}
+	put("tables/t/dt=1/b.bin")
+	if err := s.Delete(ctx, "tables/t/dt=1/b.bin"); err != nil { // prunes the folders
+		t.Fatal(err)
+	}
+	put("tables/t/dt=1/c.bin")
+	if _, err := s.Stat(ctx, "tables/t/dt=1/c.bin"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Objects are 0644 whatever mode temporary files start with: other
+// engines read the lake.
+func TestFileStoreObjectsAreWorldReadable(t *testing.T) {
+	s := newFileStore(t)
+	ctx := context.Background()
+	for _, key := range []string{"a/one.bin", "a/two.bin"} {
+		if _, err := s.Put(ctx, key, strings.NewReader("x"), 1, lake.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(filepath.Join(s.Root(), filepath.FromSlash(key)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s has mode %v, want 0644", key, fi.Mode().Perm())
+		}
+	}
+}

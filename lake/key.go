@@ -50,3 +50,14 @@ func Join(parts ...string) string {
 	}
 	return strings.Join(out, "/")
 }
+
+// validRange checks a GetRange's key and offset, as every store does.
+func validRange(key string, offset int64) error {
+	if err := ValidKey(key); err != nil {
+		return err
+	}
+	if offset < 0 {
+		return fmt.Errorf("get %s: negative offset %d", key, offset)
+	}
+	return nil
+}

@@ -233,6 +233,9 @@ func TestS3UnreachableEndpointIsOneClearLine(t *testing.T) {
 	if strings.Contains(msg, "verysecretvalue") || strings.Contains(msg, "\n") {
 		t.Errorf("error %q leaks the secret or spans lines", msg)
 	}
+	if !errors.Is(err, lake.ErrUnreachable) {
+		t.Errorf("error %q is not lake.ErrUnreachable", msg)
+	}
 }
 
 func TestRetryableClassifiesErrors(t *testing.T) {

@@ -228,11 +228,8 @@ func (s *S3Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 // Concurrency parallel ranged GETs (each pinned to the first response's
 // ETag) and delivered in order, holding at most Concurrency+1 parts.
 func (s *S3Store) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
-	if err := ValidKey(key); err != nil {
+	if err := validRange(key, offset); err != nil {
 		return nil, err
-	}
-	if offset < 0 {
-		return nil, fmt.Errorf("get %s: negative offset %d", key, offset)
 	}
 	if length == 0 {
 		if _, err := s.Stat(ctx, key); err != nil {
@@ -459,7 +456,7 @@ func (s *S3Store) opErr(ctx context.Context, op, key string, err error) error {
 	case code == "AccessDenied" || code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "ExpiredToken" || status == 403:
 		return &permanentError{msg: fmt.Sprintf("%s %s: access denied by %s (%s); check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and the bucket policy", op, noun, s.endpoint, codeOr(code, status)), err: err}
 	case code == "PermanentRedirect" || code == "AuthorizationHeaderMalformed" || status == 301:
-		return &permanentError{msg: fmt.Sprintf("%s %s: bucket %s is in another region; set AWS_REGION (or --region) to the bucket's region", op, noun, s.bucket), err: err}
+		return &permanentError{msg: fmt.Sprintf("%s %s: bucket %s is in another region; set AWS_REGION to the bucket's region", op, noun, s.bucket), err: err}
 	}
 	if te, ok := netx.AsTimeout(err); ok {
 		return &permanentError{msg: fmt.Sprintf("%s %s: S3 endpoint %s", op, noun, te), err: err}
@@ -467,7 +464,7 @@ func (s *S3Store) opErr(ctx context.Context, op, key string, err error) error {
 	var oe *net.OpError
 	var de *net.DNSError
 	if errors.As(err, &de) || (errors.As(err, &oe) && oe.Op == "dial") {
-		return &permanentError{msg: fmt.Sprintf("%s %s: cannot reach S3 endpoint %s (%s); check the endpoint (--s3-endpoint, AWS_ENDPOINT_URL_S3) and that the server runs", op, noun, s.endpoint, redact.String(ctx, netReason(err))), err: err}
+		return &permanentError{msg: fmt.Sprintf("%s %s: cannot reach S3 endpoint %s (%s)", op, noun, s.endpoint, redact.String(ctx, netReason(err))), err: errors.Join(ErrUnreachable, err)}
 	}
 	return fmt.Errorf("%s %s at %s: %w", op, noun, s.endpoint, err)
 }

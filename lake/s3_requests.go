@@ -34,15 +34,8 @@ type RequestCounter interface {
 // retry wrapper) for a RequestCounter; nil when the store counts none
 // (a local folder).
 func Requests(s Store) map[string]int64 {
-	for s != nil {
-		if rc, ok := s.(RequestCounter); ok {
-			return rc.Requests()
-		}
-		u, ok := s.(interface{ Unwrap() Store })
-		if !ok {
-			return nil
-		}
-		s = u.Unwrap()
+	if rc, ok := As[RequestCounter](s); ok {
+		return rc.Requests()
 	}
 	return nil
 }

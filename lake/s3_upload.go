@@ -30,22 +30,9 @@ func (s *S3Store) multipartPut(ctx context.Context, key string, r io.Reader, siz
 	if size > 0 && (size+partSize-1)/partSize > maxParts {
 		partSize = (size + maxParts - 1) / maxParts
 	}
-	// A ReaderAt+Seeker (bytes.Reader, os.File) is read in sections from
-	// its current offset.
-	ra, isAt := r.(io.ReaderAt)
-	var base int64
-	if sk, ok := r.(io.Seeker); isAt && ok && size >= 0 {
-		var err error
-		if base, err = sk.Seek(0, io.SeekCurrent); err != nil {
-			isAt = false
-		}
-	} else {
-		isAt = false
-	}
-
+	ra, base, isAt := sectionSource(r, size)
 	// Read the first part before creating the upload: a short unknown-size
 	// body is a single PutObject.
-	free := make(chan []byte, s.opts.Concurrency+1)
 	var first []byte
 	if !isAt {
 		var err error
@@ -59,133 +46,183 @@ func (s *S3Store) multipartPut(ctx context.Context, key string, r io.Reader, siz
 		case err != nil:
 			return "", err
 		}
-		for range s.opts.Concurrency {
-			free <- nil // allocated on first use
-		}
 	}
+	u, err := s.createUpload(ctx, key, partSize)
+	if err != nil {
+		return "", err
+	}
+	var readErr error
+	if isAt {
+		readErr = u.sendSections(ra, base, size)
+	} else {
+		readErr = u.sendStream(r, first)
+	}
+	return u.complete(ctx, readErr, size, opts)
+}
 
+// sectionSource returns r as an io.ReaderAt and its current offset when
+// it is one and a Seeker (bytes.Reader, os.File) of known size: it is then
+// read in sections from that offset.
+func sectionSource(r io.Reader, size int64) (io.ReaderAt, int64, bool) {
+	ra, isAt := r.(io.ReaderAt)
+	sk, ok := r.(io.Seeker)
+	if !isAt || !ok || size < 0 {
+		return nil, 0, false
+	}
+	base, err := sk.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, 0, false
+	}
+	return ra, base, true
+}
+
+// upload is one multipart upload in flight: its parts are sent by a group
+// of at most Concurrency goroutines.
+type upload struct {
+	s        *S3Store
+	key      string
+	id       *string
+	partSize int64
+	g        *errgroup.Group
+	gctx     context.Context
+	parts    chan types.CompletedPart
+	total    int64 // bytes handed to send
+}
+
+func (s *S3Store) createUpload(ctx context.Context, key string, partSize int64) (*upload, error) {
 	create := &s3.CreateMultipartUploadInput{Bucket: aws.String(s.bucket), Key: aws.String(s.key(key))}
 	if s.checksums {
 		create.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32
 	}
 	up, err := s.client.CreateMultipartUpload(ctx, create)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	uploadID := up.UploadId
-	abort := func() {
-		// The caller's context may be cancelled: abort on a fresh one so the
-		// parts do not linger (and bill) in the bucket.
-		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		_, _ = s.client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: aws.String(s.bucket), Key: aws.String(s.key(key)), UploadId: uploadID})
-	}
-
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.opts.Concurrency)
-	var parts []types.CompletedPart
-	partsCh := make(chan types.CompletedPart, maxParts)
-	var total int64
-	send := func(num int32, body io.ReadSeeker, n int64, done func()) {
-		g.Go(func() error {
-			defer done()
-			in := &s3.UploadPartInput{
-				Bucket: aws.String(s.bucket), Key: aws.String(s.key(key)), UploadId: uploadID,
-				PartNumber: aws.Int32(num), Body: body, ContentLength: aws.Int64(n),
-			}
-			if s.checksums {
-				in.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32
-			}
-			out, err := s.client.UploadPart(gctx, in)
-			if err != nil {
-				return fmt.Errorf("part %d: %w", num, err)
-			}
-			partsCh <- types.CompletedPart{PartNumber: aws.Int32(num), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32}
-			return nil
-		})
-	}
+	return &upload{s: s, key: key, id: up.UploadId, partSize: partSize, g: g, gctx: gctx,
+		parts: make(chan types.CompletedPart, maxParts)}, nil
+}
 
-	readErr := func() error {
-		num := int32(0)
-		if isAt {
-			for off := int64(0); off < size; off += partSize {
-				num++
-				n := min(partSize, size-off)
-				send(num, io.NewSectionReader(ra, base+off, n), n, func() {})
-				total += n
-				if gctx.Err() != nil {
-					return nil
-				}
-			}
+// send uploads part num, n bytes of body, and calls done when it is sent
+// or failed.
+func (u *upload) send(num int32, body io.ReadSeeker, n int64, done func()) {
+	u.total += n
+	u.g.Go(func() error {
+		defer done()
+		in := &s3.UploadPartInput{
+			Bucket: aws.String(u.s.bucket), Key: aws.String(u.s.key(u.key)), UploadId: u.id,
+			PartNumber: aws.Int32(num), Body: body, ContentLength: aws.Int64(n),
+		}
+		if u.s.checksums {
+			in.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32
+		}
+		out, err := u.s.client.UploadPart(u.gctx, in)
+		if err != nil {
+			return fmt.Errorf("part %d: %w", num, err)
+		}
+		u.parts <- types.CompletedPart{PartNumber: aws.Int32(num), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32}
+		return nil
+	})
+}
+
+// sendSections sends size bytes of ra from base, a section per part,
+// without copying them.
+func (u *upload) sendSections(ra io.ReaderAt, base, size int64) error {
+	num := int32(0)
+	for off := int64(0); off < size; off += u.partSize {
+		num++
+		n := min(u.partSize, size-off)
+		u.send(num, io.NewSectionReader(ra, base+off, n), n, func() {})
+		if u.gctx.Err() != nil {
 			return nil
 		}
-		buf, n := first, int64(len(first))
-		for {
-			num++
-			if num > maxParts {
-				return fmt.Errorf("body exceeds %d parts of %d bytes; raise the part size", maxParts, partSize)
-			}
-			b := buf
-			send(num, bytes.NewReader(b[:n]), n, func() { free <- b })
-			total += n
-			select {
-			case buf = <-free:
-			case <-gctx.Done():
-				return nil
-			}
-			if buf == nil {
-				buf = make([]byte, partSize)
-			}
-			m, err := io.ReadFull(ctxReader{ctx: gctx, r: r}, buf)
-			if m == 0 && (err == io.EOF || err == io.ErrUnexpectedEOF) {
-				return nil
-			}
-			if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-				return err
-			}
-			n = int64(m)
-			if err != nil { // the last, short part
-				num++
-				last := buf
-				send(num, bytes.NewReader(last[:n]), n, func() {})
-				total += n
-				return nil
-			}
+	}
+	return nil
+}
+
+// sendStream sends first, then r part by part, through a pool of
+// Concurrency+1 part buffers (first is one of them).
+func (u *upload) sendStream(r io.Reader, first []byte) error {
+	free := make(chan []byte, u.s.opts.Concurrency+1)
+	for range u.s.opts.Concurrency {
+		free <- nil // allocated on first use
+	}
+	buf, n := first, int64(len(first))
+	for num := int32(1); ; num++ {
+		if num > maxParts {
+			return fmt.Errorf("body exceeds %d parts of %d bytes; raise the part size", maxParts, u.partSize)
 		}
-	}()
-	werr := g.Wait()
-	close(partsCh)
-	for p := range partsCh {
+		b := buf
+		u.send(num, bytes.NewReader(b[:n]), n, func() { free <- b })
+		select {
+		case buf = <-free:
+		case <-u.gctx.Done():
+			return nil
+		}
+		if buf == nil {
+			buf = make([]byte, u.partSize)
+		}
+		m, err := io.ReadFull(ctxReader{ctx: u.gctx, r: r}, buf)
+		if m == 0 && (err == io.EOF || err == io.ErrUnexpectedEOF) {
+			return nil
+		}
+		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+			return err
+		}
+		n = int64(m)
+		if err != nil { // the last, short part
+			u.send(num+1, bytes.NewReader(buf[:n]), n, func() {})
+			return nil
+		}
+	}
+}
+
+// complete waits for the parts and completes the upload with the
+// conditions of opts, or aborts it when reading or a part failed.
+func (u *upload) complete(ctx context.Context, readErr error, size int64, opts PutOptions) (string, error) {
+	werr := u.g.Wait()
+	close(u.parts)
+	var parts []types.CompletedPart
+	for p := range u.parts {
 		parts = append(parts, p)
 	}
 	if err := errors.Join(readErr, werr); err != nil {
-		abort()
+		u.abort(ctx)
 		if cerr := ctx.Err(); cerr != nil {
 			return "", cerr
 		}
 		return "", err
 	}
-	if size >= 0 && total != size {
-		abort()
-		return "", fmt.Errorf("body is %d bytes, declared %d", total, size)
+	if size >= 0 && u.total != size {
+		u.abort(ctx)
+		return "", fmt.Errorf("body is %d bytes, declared %d", u.total, size)
 	}
 	sort.Slice(parts, func(i, j int) bool { return aws.ToInt32(parts[i].PartNumber) < aws.ToInt32(parts[j].PartNumber) })
-	complete := &s3.CompleteMultipartUploadInput{
-		Bucket: aws.String(s.bucket), Key: aws.String(s.key(key)), UploadId: uploadID,
+	in := &s3.CompleteMultipartUploadInput{
+		Bucket: aws.String(u.s.bucket), Key: aws.String(u.s.key(u.key)), UploadId: u.id,
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
 	}
 	if opts.IfNoneMatch {
-		complete.IfNoneMatch = aws.String("*")
+		in.IfNoneMatch = aws.String("*")
 	}
 	if opts.IfMatch != "" {
-		complete.IfMatch = aws.String(opts.IfMatch)
+		in.IfMatch = aws.String(opts.IfMatch)
 	}
-	out, err := s.client.CompleteMultipartUpload(ctx, complete)
+	out, err := u.s.client.CompleteMultipartUpload(ctx, in)
 	if err != nil {
-		abort()
+		u.abort(ctx)
 		return "", err
 	}
 	return aws.ToString(out.ETag), nil
+}
+
+// abort aborts the upload. The caller's context may be cancelled: abort on
+// a fresh one so the parts do not linger (and bill) in the bucket.
+func (u *upload) abort(ctx context.Context) {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	_, _ = u.s.client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: aws.String(u.s.bucket), Key: aws.String(u.s.key(u.key)), UploadId: u.id})
 }
 
 // readFirstPart reads up to size bytes, growing its buffer as they come,

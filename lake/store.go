@@ -19,6 +19,9 @@ var (
 	ErrPrecondition = errors.New("precondition failed")
 	// ErrNoBucket: the S3 bucket a URL names does not exist.
 	ErrNoBucket = errors.New("bucket does not exist")
+	// ErrUnreachable: the store's endpoint cannot be dialled (DNS, refused
+	// connection); the command layer says which setting names it.
+	ErrUnreachable = errors.New("endpoint unreachable")
 )
 
 // ObjectInfo describes one stored object.
@@ -83,10 +86,10 @@ type Syncer interface {
 	Sync(ctx context.Context) error
 }
 
-// Sync makes s's objects durable when s is a Syncer; other stores (S3)
-// are durable at every Put.
+// Sync makes s's objects durable when s, or a store it wraps, is a
+// Syncer; other stores (S3) are durable at every Put.
 func Sync(ctx context.Context, s Store) error {
-	if sy, ok := s.(Syncer); ok {
+	if sy, ok := As[Syncer](s); ok {
 		return sy.Sync(ctx)
 	}
 	return nil
@@ -104,7 +107,7 @@ type ListerFrom interface {
 // ListFrom lists the keys under prefix after startAfter, with the store's
 // own ListFrom when it has one, else by skipping the keys before it.
 func ListFrom(ctx context.Context, s Store, prefix, startAfter string, fn func(ObjectInfo) error) error {
-	if lf, ok := s.(ListerFrom); ok {
+	if lf, ok := As[ListerFrom](s); ok {
 		return lf.ListFrom(ctx, prefix, startAfter, fn)
 	}
 	return s.List(ctx, prefix, func(o ObjectInfo) error {

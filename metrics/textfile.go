@@ -37,7 +37,8 @@ type family struct {
 }
 
 // The metrics, by Prometheus naming conventions: counters end in _total,
-// times are Unix seconds (_timestamp_seconds), durations _seconds.
+// times are Unix seconds (_timestamp_seconds), durations _seconds. One
+// definition a line: the lines are alike because they are a table.
 var (
 	runsTotal     = family{"lakectl_job_runs_total", "Runs of the job.", true, "job"}
 	failuresTotal = family{"lakectl_job_failures_total", "Runs of the job that did not succeed (exit code not 0).", true, "job"}

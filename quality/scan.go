@@ -89,8 +89,8 @@ func (s *scanner) news(ctx context.Context) (bool, error) {
 // local returns a path DuckDB can read for a lake file.
 func (s *scanner) local(ctx context.Context, key string) (string, error) {
 	store := s.tbl.Store()
-	if u := store.URL(key); filepath.IsAbs(u) && !strings.Contains(u, "://") {
-		return u, nil
+	if lp, ok := lake.As[lake.LocalPather](store); ok {
+		return lp.LocalPath(key), nil
 	}
 	p := filepath.Join(s.tmp, "lake", filepath.FromSlash(key))
 	if err := download(ctx, store, key, p); err != nil {

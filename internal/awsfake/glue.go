@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,22 +39,14 @@ type GlueServer struct {
 func StartGlue(t testing.TB) *GlueServer {
 	s := &GlueServer{dbs: map[string]map[string]any{}, tables: map[string]map[string]map[string]any{},
 		parts: map[string][]map[string]any{}, faults: map[string][]string{}}
-	srv := httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(srv.Close)
-	s.URL = srv.URL
+	s.URL = serve(t, s.serve)
 	return s
 }
 
 // GlueEnv points the AWS SDK of this process at the fake through
 // AWS_ENDPOINT_URL_GLUE, with dummy credentials, for the rest of the test.
 func (s *GlueServer) GlueEnv(t testing.TB) {
-	t.Setenv("AWS_ENDPOINT_URL_GLUE", s.URL)
-	t.Setenv("AWS_REGION", "eu-west-1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAFAKEFAKEFAKE")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "fake-secret")
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	setEnv(t, s.URL, "eu-west-1", "AWS_ENDPOINT_URL_GLUE")
 }
 
 // GlueFail makes the next calls of op answer the error codes given, one

@@ -19,7 +19,6 @@ import (
 	"html"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -99,26 +98,17 @@ type RedshiftWorkgroup struct {
 	pollsLeft int
 }
 
-// New starts the fake; it stops when the test ends.
+// StartRedshift starts the fake; it stops when the test ends.
 func StartRedshift(t testing.TB) *RedshiftServer {
 	s := &RedshiftServer{clusters: map[string]*RedshiftCluster{}, workgroups: map[string]*RedshiftWorkgroup{}}
-	srv := httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(srv.Close)
-	s.URL = srv.URL
+	s.URL = serve(t, s.serve)
 	return s
 }
 
 // Env points the AWS SDK of this process at the fake, with dummy
 // credentials, for the rest of the test.
 func (s *RedshiftServer) Env(t testing.TB) {
-	t.Setenv("AWS_ENDPOINT_URL_REDSHIFT", s.URL)
-	t.Setenv("AWS_ENDPOINT_URL_REDSHIFT_SERVERLESS", s.URL)
-	t.Setenv("AWS_REGION", "eu-west-1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAFAKEFAKEFAKE")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "fake-secret")
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	setEnv(t, s.URL, "eu-west-1", "AWS_ENDPOINT_URL_REDSHIFT", "AWS_ENDPOINT_URL_REDSHIFT_SERVERLESS")
 }
 
 // AddCluster adds an available cluster.

@@ -6,7 +6,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -55,22 +54,14 @@ type SNSServer struct {
 // StartSNS starts the fake; it stops when the test ends.
 func StartSNS(t testing.TB) *SNSServer {
 	s := &SNSServer{topics: map[string]bool{}}
-	srv := httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(srv.Close)
-	s.URL = srv.URL
+	s.URL = serve(t, s.serve)
 	return s
 }
 
 // Env points the AWS SDK of this process at the fake (AWS_ENDPOINT_URL_SNS)
 // with dummy credentials, for the rest of the test.
 func (s *SNSServer) Env(t testing.TB) {
-	t.Setenv("AWS_ENDPOINT_URL_SNS", s.URL)
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAFAKEFAKEFAKE")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "fake-secret")
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	setEnv(t, s.URL, "", "AWS_ENDPOINT_URL_SNS")
 }
 
 // AddTopic makes a topic exist.

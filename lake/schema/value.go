@@ -152,7 +152,12 @@ func DecimalUnscaled(t Type, v Value) *big.Int {
 	case t.Precision <= 18:
 		return big.NewInt(v.Int64())
 	}
-	b := v.ByteArray()
+	return SignedBigEndian(v.ByteArray())
+}
+
+// SignedBigEndian reads b, big-endian two's complement of any length, as
+// an integer: the FIXED_LEN_BYTE_ARRAY and BYTE_ARRAY forms of a decimal.
+func SignedBigEndian(b []byte) *big.Int {
 	u := new(big.Int).SetBytes(b)
 	if len(b) > 0 && b[0]&0x80 != 0 {
 		u.Sub(u, new(big.Int).Lsh(big.NewInt(1), uint(8*len(b))))

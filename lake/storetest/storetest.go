@@ -407,6 +407,8 @@ func testIfMatch(t *testing.T, s lake.Store) {
 	}
 }
 
+// testIfMatchRace is laid out as testIfNoneMatchRace so that each race
+// reads whole on its own; they differ in the condition and what wins.
 func testIfMatchRace(t *testing.T, s lake.Store) {
 	const n = 8
 	ctx := context.Background()

@@ -49,7 +49,8 @@ type DoctorOptions struct {
 	Logger *slog.Logger // nil: discard
 }
 
-// DoctorReport is what Doctor found and did.
+// DoctorReport is what Doctor found and did. Its fields are shaped like
+// other reports' (quality's, catalog's) but are lake doctor's JSON contract.
 type DoctorReport struct {
 	Tables     []string  `json:"tables"`
 	Problems   []Problem `json:"problems"`

@@ -97,7 +97,7 @@ func (d *doctor) unlock(ctx context.Context, key, etag string) error {
 
 // Unfinished counts the table's transactions that a dead run left (their
 // markers unreadable or their owner gone): the next command on the table,
-// or `lake doctor --repair`, finishes or rolls them back.
+// or a doctor run that repairs, finishes or rolls them back.
 func (t *Table) Unfinished(ctx context.Context) (int, error) {
 	prefix := metaDir(t.name) + "txns/"
 	keys, err := listKeys(ctx, t.store, prefix, ".json")

@@ -30,22 +30,27 @@ func (o owner) String() string {
 // procStart returns field 22 of /proc/<pid>/stat (start time in clock ticks
 // since boot), or "" where /proc is not available.
 func procStart(pid int) string {
+	// fields[0] is field 3 (state); field 22 is fields[19].
+	if fields := statFields(pid); len(fields) >= 20 {
+		return fields[19]
+	}
+	return ""
+}
+
+// statFields returns the fields of /proc/<pid>/stat from field 3 (the
+// state) on; none where /proc is not available.
+func statFields(pid int) []string {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return ""
+		return nil
 	}
 	// The command name (field 2) is in parentheses and may hold spaces.
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return ""
+		return nil
 	}
-	fields := strings.Fields(s[i+1:])
-	// fields[0] is field 3 (state); field 22 is fields[19].
-	if len(fields) < 20 {
-		return ""
-	}
-	return fields[19]
+	return strings.Fields(s[i+1:])
 }
 
 // processGone reports whether o is certainly dead: it ran on this host and
@@ -75,20 +80,10 @@ func (o owner) processGone(me owner) bool {
 
 // procState returns field 3 of /proc/<pid>/stat ("R", "S", "Z", ...).
 func procState(pid int) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return ""
+	if fields := statFields(pid); len(fields) > 0 {
+		return fields[0]
 	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return ""
-	}
-	fields := strings.Fields(s[i+1:])
-	if len(fields) == 0 {
-		return ""
-	}
-	return fields[0]
+	return ""
 }
 
 // dead reports whether the owner of a record last refreshed at refreshed

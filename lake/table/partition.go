@@ -36,7 +36,7 @@ type PartitionRule struct {
 }
 
 // ParsePartitionRule reads "col", "col:day", "col:hour" or "col:month"
-// (the --partition-by flag). "" is the zero rule. Bad input is a usage
+// (the partition-by option). "" is the zero rule. Bad input is a usage
 // error.
 func ParsePartitionRule(s string) (PartitionRule, error) {
 	s = strings.TrimSpace(s)

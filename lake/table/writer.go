@@ -76,21 +76,9 @@ type openFile struct {
 	key       string
 	pw        *parquetfile.Writer
 	pipe      *io.PipeWriter
-	out       *countingWriter
 	cancel    context.CancelFunc
 	done      chan error
 	lastUse   uint64
-}
-
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // NewWriter returns a writer of rows of schema s into the transaction.
@@ -201,8 +189,8 @@ func (w *Writer) file(ctx context.Context, partition string) (*openFile, error) 
 	}
 	key := w.tx.NewFileKey(partition)
 	pr, pwr := io.Pipe()
-	of := &openFile{partition: partition, key: key, pipe: pwr, out: &countingWriter{w: pwr}, done: make(chan error, 1), lastUse: w.clock}
-	pw, err := parquetfile.NewWriter(of.out, w.schema, parquetfile.Options{Codec: w.opts.Codec, RowGroupBytes: w.opts.RowGroupBytes, NoStatistics: w.opts.NoStatistics})
+	of := &openFile{partition: partition, key: key, pipe: pwr, done: make(chan error, 1), lastUse: w.clock}
+	pw, err := parquetfile.NewWriter(pwr, w.schema, parquetfile.Options{Codec: w.opts.Codec, RowGroupBytes: w.opts.RowGroupBytes, NoStatistics: w.opts.NoStatistics})
 	if err != nil {
 		return nil, fmt.Errorf("new file %s: %w", key, err)
 	}
@@ -242,7 +230,7 @@ func (w *Writer) finish(of *openFile) error {
 	if err := <-of.done; err != nil {
 		return fmt.Errorf("upload %s: %w", of.key, err)
 	}
-	e := FileEntry{Key: of.key, Size: of.out.n, Rows: of.pw.Rows(), Partition: of.partition, SchemaFingerprint: w.schema.Fingerprint()}
+	e := FileEntry{Key: of.key, Size: of.pw.BytesWritten(), Rows: of.pw.Rows(), Partition: of.partition, SchemaFingerprint: w.schema.Fingerprint()}
 	if err := w.tx.addFiles(e); err != nil {
 		return err
 	}
