@@ -31,6 +31,9 @@ type TableCheck struct {
 	Recorded []Change `json:"recorded"`
 	Breaking bool     `json:"breaking"`
 	Note     string   `json:"note,omitempty"`
+	// NotCrawled: the table has no recorded version yet (the command
+	// layer adds how to record one to the note).
+	NotCrawled bool `json:"-"`
 }
 
 // CheckOptions tune a check.
@@ -122,9 +125,7 @@ func checkTable(ctx context.Context, store lake.Store, name string, types map[st
 	}
 	latest := st.latest
 	if latest == nil {
-		// TODO(#16): the command layer should add the remedy; the note names
-		// it until cmd's check renderer does.
-		tc.Note = "no recorded schema version yet; run lakectl catalog crawl " + name
+		tc.Note, tc.NotCrawled = "no recorded schema version yet", true
 		return checkUnrecorded(ctx, store, name, tc, st, types)
 	}
 	tc.Version = latest.N

@@ -40,6 +40,11 @@ func catalogCheckRun(opts *catalogCheckOptions) error {
 	if res == nil {
 		return err
 	}
+	for i, t := range res.Tables {
+		if t.NotCrawled {
+			res.Tables[i].Note += "; run lakectl catalog crawl " + t.Table
+		}
+	}
 	if rerr := f.IO.Render(res, func(w io.Writer) error { return printCatalogCheck(w, res) }); rerr != nil {
 		return rerr
 	}

@@ -19,21 +19,6 @@ type BatchDeleter interface {
 	DeleteKeys(ctx context.Context, keys []string) error
 }
 
-// AsBatchDeleter finds s's BatchDeleter, looking through wrappers.
-func AsBatchDeleter(s Store) (BatchDeleter, bool) {
-	for s != nil {
-		if bd, ok := s.(BatchDeleter); ok {
-			return bd, true
-		}
-		u, ok := s.(interface{ Unwrap() Store })
-		if !ok {
-			return nil, false
-		}
-		s = u.Unwrap()
-	}
-	return nil, false
-}
-
 // maxBatchDelete is the most keys S3 deletes in one DeleteObjects.
 const maxBatchDelete = 1000
 

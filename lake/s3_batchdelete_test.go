@@ -23,7 +23,7 @@ func TestS3DeleteKeysBatches(t *testing.T) {
 		}
 		keys = append(keys, k)
 	}
-	bd, ok := lake.AsBatchDeleter(store)
+	bd, ok := lake.As[lake.BatchDeleter](store)
 	if !ok {
 		t.Fatal("the S3 store has no BatchDeleter")
 	}

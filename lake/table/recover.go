@@ -163,7 +163,7 @@ func (t *Table) finish(ctx context.Context, rec *CommitRecord, crash func(string
 // deleteRemoved deletes a commit's removed files: in batches where the
 // store can (lake.BatchDeleter), else, or when a batch fails, one by one.
 func (t *Table) deleteRemoved(ctx context.Context, keys []string) error {
-	if bd, ok := lake.AsBatchDeleter(t.store); ok && len(keys) > 1 && bd.DeleteKeys(ctx, keys) == nil {
+	if bd, ok := lake.As[lake.BatchDeleter](t.store); ok && len(keys) > 1 && bd.DeleteKeys(ctx, keys) == nil {
 		return nil
 	}
 	return forEach(ctx, keys, func(ctx context.Context, key string) error {

@@ -29,10 +29,7 @@ type Timeouts interface {
 // LocalFiles is a lake store whose files are files on this machine (a
 // local folder): engines that read Parquet by path read them in place
 // instead of downloading them.
-type LocalFiles interface {
-	// LocalPath is the path of the file of key.
-	LocalPath(key string) string
-}
+type LocalFiles = lake.LocalPather
 
 // As finds ability T of wh, looking through wrappers that have
 // Unwrap() Warehouse.
@@ -46,23 +43,6 @@ func As[T any](wh Warehouse) (T, bool) {
 			break
 		}
 		wh = u.Unwrap()
-	}
-	var zero T
-	return zero, false
-}
-
-// StoreAs finds ability T of store, looking through wrappers that have
-// Unwrap() lake.Store.
-func StoreAs[T any](store lake.Store) (T, bool) {
-	for store != nil {
-		if a, ok := store.(T); ok {
-			return a, true
-		}
-		u, ok := store.(interface{ Unwrap() lake.Store })
-		if !ok {
-			break
-		}
-		store = u.Unwrap()
 	}
 	var zero T
 	return zero, false

@@ -14,7 +14,7 @@ func TestStoreAsFindsTheLocalFilesOfALocalLakeThroughTheRetryWrapper(t *testing.
 	if err != nil {
 		t.Fatal(err)
 	}
-	local, ok := driver.StoreAs[driver.LocalFiles](store)
+	local, ok := lake.As[driver.LocalFiles](store)
 	if !ok {
 		t.Fatalf("%T: no local-files ability", store)
 	}

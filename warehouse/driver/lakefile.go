@@ -13,7 +13,7 @@ import (
 // a local lake, a temporary download for an S3 lake (removed by release).
 // Engines that read Parquet by path (DuckDB) and the row readers use it.
 func LocalFile(ctx context.Context, store lake.Store, key, tmpDir string) (path string, release func(), err error) {
-	if local, ok := StoreAs[LocalFiles](store); ok {
+	if local, ok := lake.As[LocalFiles](store); ok {
 		p := local.LocalPath(key)
 		if _, err := os.Stat(p); err != nil {
 			return "", nil, fmt.Errorf("lake file %s: %w (it was removed after the load was planned: rerun the load)", key, lake.ErrNotExist)
