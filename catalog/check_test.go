@@ -72,11 +72,11 @@ func TestCheckExitCodes(t *testing.T) {
 	}
 }
 
-func TestCheckOfANeverCrawledTableSaysToCrawl(t *testing.T) {
+func TestCheckOfANeverCrawledTableSaysSo(t *testing.T) {
 	store := newStore(t)
 	writeParquet(t, store, "tables/t/a.parquet", schemaOf(col("id", schema.TInt64, false)), nil)
 	res, err := Check(context.Background(), store, nil)
-	if err != nil || len(res.Tables) != 1 || !strings.Contains(res.Tables[0].Note, "catalog crawl") {
-		t.Fatalf("check = %+v, %v; want a note to crawl", res, err)
+	if err != nil || len(res.Tables) != 1 || !res.Tables[0].NotCrawled || !strings.Contains(res.Tables[0].Note, "no recorded schema version") {
+		t.Fatalf("check = %+v, %v; want a never-crawled table", res, err)
 	}
 }
