@@ -78,6 +78,9 @@ func TestCatalogCommandsFollowSchemaChanges(t *testing.T) {
 	if code, _, errOut := run(t, append(lk, "catalog", "show", "t")...); code != 1 || !strings.Contains(errOut, "catalog crawl t") {
 		t.Fatalf("show before crawl: exit %d %q", code, errOut)
 	}
+	if code, out, errOut := run(t, append(lk, "catalog", "check", "t")...); code != 0 || !strings.Contains(out, "no recorded schema version yet; run lakectl catalog crawl t") {
+		t.Fatalf("check before crawl: exit %d %q %q", code, out, errOut)
+	}
 	if code, _, errOut := run(t, append(lk, "catalog", "crawl")...); code != 0 {
 		t.Fatalf("crawl: exit %d %s", code, errOut)
 	}
