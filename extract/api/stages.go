@@ -284,8 +284,8 @@ func (c *committer) wait() error {
 	return err
 }
 
-// busy reports whether a commit is in flight; a commit that ended keeps
-// its outcome for wait.
+// busy reports whether a commit is in flight. A commit that ended keeps
+// its outcome for wait: a failure stops the run at the next commit.
 func (c *committer) busy() bool {
 	if c.committing == nil {
 		return false
@@ -293,7 +293,7 @@ func (c *committer) busy() bool {
 	select {
 	case c.ended = <-c.committing:
 		c.committing = nil
-		return c.ended != nil // a failure stops the run at the next commit
+		return false
 	default:
 		return true
 	}
