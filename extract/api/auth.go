@@ -21,6 +21,7 @@ type credential struct {
 	token    string
 	username string
 	password string
+	echo     *regexp.Regexp // query: the credential's parameter echoed in text (a Link header)
 }
 
 // resolveCredential reads the account's auth variables from the
@@ -43,6 +44,9 @@ func resolveCredential(ctx context.Context, a *Auth, acc Account, lookup func(st
 		return v, nil
 	}
 	c := credential{kind: a.Type, header: a.Header, prefix: a.Prefix, param: a.Param}
+	if c.kind == "query" && c.param != "" {
+		c.echo = regexp.MustCompile(`([?&;]` + regexp.QuoteMeta(url.QueryEscape(c.param)) + `=)[^&\s>;,"']*`)
+	}
 	var err error
 	switch a.Type {
 	case "bearer", "header", "query":
@@ -84,9 +88,8 @@ func (c credential) apply(req *http.Request) {
 // the query credential's parameter wherever it appears, then every known
 // secret and secret-shaped text.
 func (c credential) safeText(ctx context.Context, s string) string {
-	if c.kind == "query" && c.param != "" {
-		re := regexp.MustCompile(`([?&;]` + regexp.QuoteMeta(url.QueryEscape(c.param)) + `=)[^&\s>;,"']*`)
-		s = re.ReplaceAllString(s, "${1}"+redact.Mask)
+	if c.echo != nil {
+		s = c.echo.ReplaceAllString(s, "${1}"+redact.Mask)
 	}
 	return redact.String(ctx, s)
 }

@@ -122,8 +122,23 @@ func benchExtract(b *testing.B, limit float64, prerender bool, newStore func() l
 			b.Name(), res.Requests, benchLatency, benchConcurrency, el.Round(time.Millisecond), float64(res.Requests)/el.Seconds(),
 			float64(res.Records)/el.Seconds(), ideal, el.Seconds()/ideal.Seconds(), cpu.Round(time.Millisecond),
 			cpu.Seconds()/float64(res.Requests)*1e6, loadAverage())
+		if reqs := lake.Requests(store); reqs != nil {
+			fmt.Printf("%s: lake requests:", b.Name())
+			for _, t := range lake.RequestTypes {
+				fmt.Printf(" %s %d", t, reqs[t])
+			}
+			fmt.Printf(" (%.2f per request to the partner)\n", float64(total(reqs))/float64(res.Requests))
+		}
 		fmt.Printf("%s: references (issue 11): 1.59x ideal on a local lake and 2.36x on MinIO before; targets 1.3x and 1.5x\n", b.Name())
 	}
+}
+
+// total is the sum of request counts.
+func total(reqs map[string]int64) (n int64) {
+	for _, v := range reqs {
+		n += v
+	}
+	return n
 }
 
 // loadAverage is the machine's one-minute load average (how shared it

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"text/template"
 	"time"
 )
 
@@ -44,7 +46,7 @@ func render(tmpl string, d tmplData) (string, error) {
 	if !strings.Contains(tmpl, "{{") {
 		return tmpl, nil
 	}
-	t, err := parseTemplate(tmpl)
+	t, err := parsedTemplate(tmpl)
 	if err != nil {
 		return "", err
 	}
@@ -53,6 +55,24 @@ func render(tmpl string, d tmplData) (string, error) {
 		return "", fmt.Errorf("template %q: %v", tmpl, err)
 	}
 	return sb.String(), nil
+}
+
+// templates are the parsed templates of the specs run (text ->
+// *template.Template): every request renders its path and query, and
+// parsing costs more than executing. A template is safe to execute
+// concurrently.
+var templates sync.Map
+
+func parsedTemplate(tmpl string) (*template.Template, error) {
+	if t, ok := templates.Load(tmpl); ok {
+		return t.(*template.Template), nil
+	}
+	t, err := parseTemplate(tmpl)
+	if err != nil {
+		return nil, err
+	}
+	templates.Store(tmpl, t)
+	return t, nil
 }
 
 // formatWindowTime renders t in the window's format.

@@ -198,6 +198,7 @@ type committer struct {
 	tx         *table.Tx
 	w          *rowbatch.Writer
 	committing chan error // the commit in flight (nil: none)
+	ended      error      // the outcome of the last commit, until wait reports it
 }
 
 func (r *runner) newCommitter(tbl *table.Table, ep *Endpoint, job string, op string) *committer {
@@ -271,14 +272,31 @@ func (c *committer) finish(ctx context.Context, tx *table.Tx, w *rowbatch.Writer
 	return nil
 }
 
-// wait waits for the commit in flight, if any.
+// wait waits for the commit in flight, if any, and returns the outcome
+// of the last commit not yet reported.
 func (c *committer) wait() error {
-	if c.committing == nil {
-		return nil
+	if c.committing != nil {
+		c.ended = <-c.committing
+		c.committing = nil
 	}
-	err := <-c.committing
-	c.committing = nil
+	err := c.ended
+	c.ended = nil
 	return err
+}
+
+// busy reports whether a commit is in flight. A commit that ended keeps
+// its outcome for wait: a failure stops the run at the next commit.
+func (c *committer) busy() bool {
+	if c.committing == nil {
+		return false
+	}
+	select {
+	case c.ended = <-c.committing:
+		c.committing = nil
+		return false
+	default:
+		return true
+	}
 }
 
 // abort drops the open transaction (a no-op after its commit) once the
@@ -367,7 +385,7 @@ func (x *extraction) run(ctx context.Context) error {
 		}
 		err = x.add(ctx, f)
 		x.fetch.release(f)
-		if err == nil && len(x.wins.units) >= x.batchUnits {
+		if err == nil && x.due() {
 			err = x.commit(ctx)
 		}
 		if err == nil {
@@ -390,6 +408,20 @@ func (x *extraction) run(ctx context.Context) error {
 	}
 	return x.com.wait()
 }
+
+// due reports whether the open transaction should be committed now: once
+// it holds batchUnits units and the commit before it ended. While a slow
+// lake (S3 under load) still commits, the transaction grows instead of
+// stalling the transform and, through it, the fetchers, up to
+// maxBatches x batchUnits units (what a killed run may re-fetch).
+func (x *extraction) due() bool {
+	n := len(x.wins.units)
+	return n >= maxBatches*x.batchUnits || (n >= x.batchUnits && !x.com.busy())
+}
+
+// maxBatches bounds how far an open transaction grows while the commit
+// before it is in flight.
+const maxBatches = 4
 
 // add writes a unit's records into the open transaction, first committing
 // it when the unit needs a column or type its layout lacks.
