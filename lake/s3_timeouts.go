@@ -1,6 +1,8 @@
 package lake
 
 import (
+	"net/http"
+
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 
 	"github.com/lakectl/lakectl/internal/netx"
@@ -11,6 +13,16 @@ import (
 // (headers or body) within the io timeout, so an endpoint that accepts
 // and never answers fails with a *netx.TimeoutError instead of hanging.
 // Other AWS clients (Glue, SNS, Redshift's control plane) do the same.
+//
+// It keeps up to s3IdleConns idle connections to the endpoint (the SDK
+// keeps 10): compaction reads, page landings and commits run dozens of
+// requests at once, and past 10 each would otherwise open a new
+// connection and close it again.
 func s3HTTPClient(t netx.Timeouts) *awshttp.BuildableClient {
-	return awshttp.NewBuildableClient().WithTransportOptions(t.Apply)
+	return awshttp.NewBuildableClient().WithTransportOptions(t.Apply, func(tr *http.Transport) {
+		tr.MaxIdleConns = max(tr.MaxIdleConns, s3IdleConns)
+		tr.MaxIdleConnsPerHost = s3IdleConns
+	})
 }
+
+const s3IdleConns = 64
