@@ -24,7 +24,7 @@ func athenaProjection(unit string) (format, interval, start string, ok bool) {
 }
 
 // HiveTable is a Glue/Athena external Parquet table over a lake table's
-// location: what `catalog ddl --dialect athena` writes and what a Glue
+// location: the Athena DDL of a table and what a Glue
 // publish creates, from one definition.
 type HiveTable struct {
 	Name          string

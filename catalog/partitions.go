@@ -11,7 +11,7 @@ import (
 )
 
 // Time partition folders, as lake/table writes them for
-// --partition-by COL:unit: <col>_day=2026-11-23, <col>_hour=2026-11-23T14,
+// the partition rule COL:unit: <col>_day=2026-11-23, <col>_hour=2026-11-23T14,
 // <col>_month=2026-11.
 func timeUnits() []struct{ suffix, unit, layout string } {
 	return []struct{ suffix, unit, layout string }{
@@ -200,7 +200,7 @@ func WithFolderColumns(s schema.Schema, parts []Partition) schema.Schema {
 	return out
 }
 
-// TimePartition is the partition a writer creates for --partition-by
+// TimePartition is the partition a writer creates for the partition rule
 // COL:unit (unit day, hour or month; "" or any other unit: the column's own
 // values, named after the column), for RecordOptions.Partitions.
 func TimePartition(column string, t schema.Type, unit string) Partition {
