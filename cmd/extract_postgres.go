@@ -181,9 +181,6 @@ func postgresError(err error) error {
 	if errors.Is(err, postgres.ErrPartitionRule) {
 		err = fmt.Errorf("%w (a run without --incremental, or --cdc with --resnapshot, rewrites the table under the new rule)", err)
 	}
-	if errors.Is(err, postgres.ErrBadInput) {
-		return clierr.Usage(err)
-	}
 	return err
 }
 

@@ -3,7 +3,6 @@ package cmd
 import (
 	"cmp"
 	"context"
-	"errors"
 
 	"github.com/lakectl/lakectl/extract/postgres"
 	"github.com/lakectl/lakectl/internal/config"
@@ -57,9 +56,6 @@ func (k extractPostgresJob) Validate(_ context.Context, j config.Job) error {
 		return err
 	}
 	err = o.Validate()
-	if errors.Is(err, postgres.ErrBadInput) {
-		return input.Wrap(err)
-	}
 	return err
 }
 

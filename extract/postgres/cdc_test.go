@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/testenv"
 	"github.com/lakectl/lakectl/lake"
 )
@@ -98,7 +99,7 @@ func TestCDCFaultsSayWhatToSet(t *testing.T) {
 		o := f.opts(c.table)
 		o.DSN, o.CDC = c.url, true
 		_, err := f.extract(o)
-		if !errors.Is(err, c.is) || !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), c.want) {
+		if !errors.Is(err, c.is) || !input.Is(err) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want %v naming %q", c.table, err, c.is, c.want)
 		}
 		f.lakeUntouched(c.table)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/lakectl/lakectl/extract/internal/jobrun"
 	"github.com/lakectl/lakectl/extract/internal/watermark"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/table"
@@ -31,19 +32,9 @@ const (
 	DefaultMaxSlotRetained = 10 << 30 // bytes of WAL a slot may hold back before it is reported
 )
 
-// ErrBadInput is wrapped by every error caused by the options or the
-// source's setup (not by a failure along the way): the caller's usage error.
-var ErrBadInput = errors.New("bad input")
-
-// inputError is an error of the input: errors.Is(err, ErrBadInput) holds,
-// and its text is only its own.
-type inputError struct{ err error }
-
-func (e *inputError) Error() string        { return e.err.Error() }
-func (e *inputError) Unwrap() error        { return e.err }
-func (e *inputError) Is(target error) bool { return target == ErrBadInput }
-
-func badInput(format string, args ...any) error { return &inputError{fmt.Errorf(format, args...)} }
+// badInput is an error of the options or of the source's setup (not a
+// failure along the way): bad input, which the caller can fix.
+func badInput(format string, args ...any) error { return input.Errorf(format, args...) }
 
 // Options describe one extract run (what the user gives the PostgreSQL extract).
 type Options struct {

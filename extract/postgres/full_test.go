@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"errors"
+	"github.com/lakectl/lakectl/internal/input"
 	"slices"
 	"strings"
 	"testing"
@@ -49,7 +50,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"a.b.c", "SCHEMA.TABLE"},
 	} {
 		_, err := f.extract(f.opts(c.table))
-		if err == nil || !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+		if err == nil || !input.Is(err) || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: err = %v, want a one-line bad-input error containing %q", c.table, err, c.want)
 		}
 	}
@@ -67,7 +68,7 @@ func TestCDCOnServerWithoutLogicalWAL(t *testing.T) {
 	o := f.opts("t")
 	o.CDC = true
 	_, err := f.extract(o)
-	if !errors.Is(err, ErrWALLevel) || !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "wal_level = logical") {
+	if !errors.Is(err, ErrWALLevel) || !input.Is(err) || !strings.Contains(err.Error(), "wal_level = logical") {
 		t.Fatalf("err = %v", err)
 	}
 	f.lakeUntouched("t")

@@ -1,7 +1,7 @@
 package postgres
 
 import (
-	"errors"
+	"github.com/lakectl/lakectl/internal/input"
 	"strconv"
 	"testing"
 	"time"
@@ -74,7 +74,7 @@ func TestIncrementalRejectsBadCursors(t *testing.T) {
 	}{{"t", 0}, {"nope", 0}, {"n", time.Minute}} {
 		o := f.opts("c")
 		o.Incremental, o.Cursor, o.Lookback = true, c.cursor, c.lookback
-		if _, err := f.extract(o); !errors.Is(err, ErrBadInput) {
+		if _, err := f.extract(o); !input.Is(err) {
 			t.Errorf("cursor %s lookback %s: err = %v, want bad input", c.cursor, c.lookback, err)
 		}
 	}

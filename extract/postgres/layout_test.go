@@ -1,7 +1,7 @@
 package postgres
 
 import (
-	"errors"
+	"github.com/lakectl/lakectl/internal/input"
 	"testing"
 )
 
@@ -23,7 +23,7 @@ func TestAppendUnderAnotherPartitionRuleIsRefused(t *testing.T) {
 		f.exec(`INSERT INTO ev VALUES (100, '2026-03-01', '2026-12-01')`, `UPDATE ev SET ts = ts + interval '1 year' WHERE id = 1`)
 		o.PartitionBy = "d:month"
 		_, err := f.extract(o)
-		if !errors.Is(err, ErrBadInput) {
+		if !input.Is(err) {
 			t.Fatalf("cdc %v: err = %v, want bad input", cdc, err)
 		}
 		if after := f.liveFiles("ev"); len(after) != len(before) {
