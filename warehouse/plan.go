@@ -109,11 +109,12 @@ func makePlan(ctx context.Context, lt lakeTable, files []lakeFile, cov coverage,
 		}
 		p.covered = nil
 	}
+	footers, err := lt.footers(ctx, len(todo), func(i int) lakeFile { return todo[i].f })
+	if err != nil {
+		return nil, err
+	}
 	for i, t := range todo {
-		s, rows, maxBytes, err := lt.Footer(ctx, t.f)
-		if err != nil {
-			return nil, err
-		}
+		s, rows, maxBytes := footers[i].schema, footers[i].rows, footers[i].maxBytes
 		pf := planFile{lakeFile: t.f, fingerprint: s.Fingerprint(), maxBytes: maxBytes}
 		pf.stage = driver.StageFile{Key: t.f.Key, Size: t.f.Size, Rows: rows, Schema: s, Ordinal: i}
 		if len(t.leaves) == 1 && t.leaves[0].File == t.f.Key {
