@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lakectl/lakectl/internal/progress"
@@ -243,6 +244,10 @@ func readFooters(ctx context.Context, store lake.Store, prefix string, files []l
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	jobs := make(chan int)
+	// The tail each read GETs: a table's files have footers of about one
+	// size, so once one was larger the next reads take it in one GET.
+	var tail atomic.Int64
+	tail.Store(parquetfile.FirstTail)
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
@@ -255,7 +260,9 @@ func readFooters(ctx context.Context, store lake.Store, prefix string, files []l
 			for j := range jobs {
 				f := files[which[j]]
 				key := prefix + f.rel
-				ft, err := parquetfile.ReadFooterFrom(ctx, store, key, f.size)
+				ft, n, err := parquetfile.ReadFooterTail(ctx, store, key, f.size, tail.Load())
+				for t := tail.Load(); err == nil && n+8 > t && !tail.CompareAndSwap(t, n+8+4<<10); t = tail.Load() {
+				}
 				if err == nil {
 					err = ft.Schema.Validate()
 					if err != nil {

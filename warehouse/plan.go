@@ -70,8 +70,12 @@ func makePlan(ctx context.Context, lt lakeTable, files []lakeFile, cov coverage,
 			return nil, err
 		}
 	}
+	footers, err := lt.footers(ctx, len(todo), func(i int) lakeFile { return todo[i].f })
+	if err != nil {
+		return nil, err
+	}
 	for i, t := range todo {
-		pf, err := planned(ctx, lt, t, i)
+		pf, err := planned(t, i, footers[i])
 		if err != nil {
 			return nil, err
 		}
@@ -144,13 +148,10 @@ func (p *plan) replaceWhole(ctx context.Context, lt lakeTable, todo, unchanged [
 	return todo, nil
 }
 
-// planned reads t's footer and says which of its rows the load copies:
-// all of them, or the row ranges of the leaves not loaded yet.
-func planned(ctx context.Context, lt lakeTable, t pending, ordinal int) (planFile, error) {
-	s, rows, maxBytes, err := lt.Footer(ctx, t.f)
-	if err != nil {
-		return planFile{}, err
-	}
+// planned says, from t's footer, which of its rows the load copies: all
+// of them, or the row ranges of the leaves not loaded yet.
+func planned(t pending, ordinal int, ft fileFooter) (planFile, error) {
+	s, rows, maxBytes := ft.schema, ft.rows, ft.maxBytes
 	pf := planFile{lakeFile: t.f, fingerprint: s.Fingerprint(), maxBytes: maxBytes}
 	pf.stage = driver.StageFile{Key: t.f.Key, Size: t.f.Size, Rows: rows, Schema: s, Ordinal: ordinal}
 	if len(t.leaves) == 1 && t.leaves[0].File == t.f.Key {

@@ -40,7 +40,7 @@ type Footer struct {
 // the last 64 KiB, a second only when the footer is bigger. Data pages are
 // never read.
 func ReadFooter(ctx context.Context, r io.ReaderAt, size int64) (Footer, error) {
-	md, err := readMetadata(ctx, r, size)
+	md, _, err := readMetadata(ctx, r, size, tailBytes)
 	if err != nil {
 		return Footer{}, err
 	}
@@ -64,46 +64,68 @@ func ReadFooterFrom(ctx context.Context, store lake.Store, key string, size int6
 	return f, nil
 }
 
-func readMetadata(ctx context.Context, r io.ReaderAt, size int64) (*format.FileMetaData, error) {
+// FirstTail is a first guess of the tail that holds a footer, for a
+// reader of many files (see ReadFooterTail): a footer of a few dozen
+// columns fits, and a smaller GET is a quicker one.
+const FirstTail = 16 << 10
+
+// ReadFooterTail reads the footer of the size-byte object at key with one
+// ranged GET of its last tail bytes, a second only when the footer is
+// larger. It also returns the footer's length, so that a reader of many
+// files of a table can guess the next tail from it.
+func ReadFooterTail(ctx context.Context, store lake.Store, key string, size, tail int64) (Footer, int64, error) {
+	md, n, err := readMetadata(ctx, &rangeReaderAt{ctx: ctx, store: store, key: key}, size, max(tail, 8))
+	if err == nil {
+		var f Footer
+		if f, err = footerOf(md); err == nil {
+			return f, n, nil
+		}
+	}
+	return Footer{}, 0, fmt.Errorf("read footer of %s: %w", key, err)
+}
+
+// readMetadata reads the footer with a read of the last tailLen bytes, a
+// second only when the footer is larger, and returns it and its length.
+func readMetadata(ctx context.Context, r io.ReaderAt, size, tailLen int64) (*format.FileMetaData, int64, error) {
 	if size < 12 {
-		return nil, fmt.Errorf("%w: %d bytes is too short", ErrNotParquet, size)
+		return nil, 0, fmt.Errorf("%w: %d bytes is too short", ErrNotParquet, size)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	tail := make([]byte, min(size, tailBytes))
+	tail := make([]byte, min(size, tailLen))
 	if _, err := readFullAt(r, tail, size-int64(len(tail))); err != nil {
-		return nil, fmt.Errorf("read parquet footer: %w", err)
+		return nil, 0, fmt.Errorf("read parquet footer: %w", err)
 	}
 	end := tail[len(tail)-8:]
 	switch string(end[4:]) {
 	case "PAR1":
 	case "PARE":
-		return nil, fmt.Errorf("parquet file has an encrypted footer, which lakectl does not read")
+		return nil, 0, fmt.Errorf("parquet file has an encrypted footer, which lakectl does not read")
 	default:
-		return nil, fmt.Errorf("%w: no PAR1 magic at its end", ErrNotParquet)
+		return nil, 0, fmt.Errorf("%w: no PAR1 magic at its end", ErrNotParquet)
 	}
 	footerLen := int64(binary.LittleEndian.Uint32(end[:4]))
 	if footerLen+12 > size {
-		return nil, fmt.Errorf("%w: footer length %d exceeds the file size %d", ErrNotParquet, footerLen, size)
+		return nil, 0, fmt.Errorf("%w: footer length %d exceeds the file size %d", ErrNotParquet, footerLen, size)
 	}
 	var footer []byte
 	if footerLen <= int64(len(tail))-8 {
 		footer = tail[int64(len(tail))-8-footerLen : len(tail)-8]
 	} else {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		footer = make([]byte, footerLen)
 		if _, err := readFullAt(r, footer, size-8-footerLen); err != nil {
-			return nil, fmt.Errorf("read parquet footer: %w", err)
+			return nil, 0, fmt.Errorf("read parquet footer: %w", err)
 		}
 	}
 	md := new(format.FileMetaData)
 	if err := thrift.Unmarshal(new(thrift.CompactProtocol), footer, md); err != nil {
-		return nil, fmt.Errorf("%w: decode footer: %v", ErrNotParquet, err)
+		return nil, 0, fmt.Errorf("%w: decode footer: %v", ErrNotParquet, err)
 	}
-	return md, nil
+	return md, footerLen, nil
 }
 
 func readFullAt(r io.ReaderAt, p []byte, off int64) (int, error) {

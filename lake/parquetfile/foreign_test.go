@@ -231,6 +231,18 @@ func TestFooterAndRowsFromAStoreWithRangedReads(t *testing.T) {
 		t.Fatalf("footer took %d GETs of %d bytes, want 1 of at most 64 KiB (file is %d bytes)", store.gets, store.bytes, size)
 	}
 
+	// A tail shorter than the footer takes a second GET; the length it
+	// returns lets the next read take the footer in one.
+	store.gets, store.bytes = 0, 0
+	short, n, err := parquetfile.ReadFooterTail(ctx, store, key, size, 16)
+	if err != nil || short.Rows != foot.Rows || store.gets != 2 || n <= 16 {
+		t.Fatalf("footer from a 16-byte tail: rows %d, length %d, %d GETs, %v", short.Rows, n, store.gets, err)
+	}
+	store.gets = 0
+	if _, _, err := parquetfile.ReadFooterTail(ctx, store, key, size, n+8); err != nil || store.gets != 1 {
+		t.Fatalf("footer from a tail of its length took %d GETs: %v", store.gets, err)
+	}
+
 	store.gets, store.bytes = 0, 0
 	_, got := readAll(t, parquetfile.StoreReaderAt(ctx, store, key, size), size)
 	var gotSum int64
