@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lakectl/lakectl/catalog"
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake/table"
 )
 
@@ -37,7 +37,7 @@ func newCmdCatalogDDL(f *Factory, runF func(*catalogDDLOptions) error) *cobra.Co
 				return err
 			}
 			if opts.Dialect = d; opts.Location != "" && d != catalog.Athena {
-				return clierr.Usagef("--location applies to --dialect athena only (the %s DDL names no location)", d)
+				return input.Errorf("--location applies to --dialect athena only (the %s DDL names no location)", d)
 			}
 			return nil
 		}),
@@ -102,12 +102,12 @@ func catalogDDLRun(opts *catalogDDLOptions) error {
 func athenaLocation(tableURL, location, name string) (string, error) {
 	if location == "" {
 		if !strings.HasPrefix(tableURL, "s3://") {
-			return "", clierr.Usagef("table %s is at %s, not on S3, so Athena cannot read it: pass --location s3://BUCKET/PREFIX (the lake's future S3 location) to get the DDL for the lake once it lives there", name, tableURL)
+			return "", input.Errorf("table %s is at %s, not on S3, so Athena cannot read it: pass --location s3://BUCKET/PREFIX (the lake's future S3 location) to get the DDL for the lake once it lives there", name, tableURL)
 		}
 		return tableURL, nil
 	}
 	if !strings.HasPrefix(location, "s3://") || len(location) <= len("s3://") {
-		return "", clierr.Usagef("--location %q is not an s3:// URL: pass the lake's S3 location, e.g. s3://bucket/lake", location)
+		return "", input.Errorf("--location %q is not an s3:// URL: pass the lake's S3 location, e.g. s3://bucket/lake", location)
 	}
 	loc := strings.TrimSuffix(location, "/") + "/"
 	if strings.HasSuffix(loc, "/"+table.TablePrefix(name)) {

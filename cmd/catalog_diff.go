@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lakectl/lakectl/catalog"
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 )
 
 // catalogDiffOptions are the inputs of `lakectl catalog diff`.
@@ -33,7 +33,7 @@ func newCmdCatalogDiff(f *Factory, runF func(*catalogDiffOptions) error) *cobra.
 			for i, s := range args[1:] {
 				n, err := strconv.Atoi(s)
 				if err != nil || n < 1 {
-					return clierr.Usagef("version %q is not a positive number; 'lakectl catalog history %s' lists them", s, args[0])
+					return input.Errorf("version %q is not a positive number; 'lakectl catalog history %s' lists them", s, args[0])
 				}
 				*ab[i] = n
 			}

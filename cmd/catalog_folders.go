@@ -5,8 +5,8 @@ import (
 	"errors"
 
 	"github.com/lakectl/lakectl/catalog"
-	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/config"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/schema"
 )
@@ -18,7 +18,7 @@ func partitionTypes(cfg *config.Config) (map[string]map[string]schema.Type, erro
 	for name, t := range cfg.Tables {
 		types, err := catalog.ParsePartitionTypes(t.PartitionTypes)
 		if err != nil {
-			return nil, clierr.Usagef("config tables.%s.partition_types: %v (types: string, int64, date, timestamp, decimal(P,S), ...)", name, err)
+			return nil, input.Errorf("config tables.%s.partition_types: %v (types: string, int64, date, timestamp, decimal(P,S), ...)", name, err)
 		}
 		if types != nil {
 			out[name] = types

@@ -14,8 +14,8 @@ import (
 
 	"github.com/lakectl/lakectl/catalog"
 	"github.com/lakectl/lakectl/catalog/glue"
-	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/config"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/table"
 )
@@ -73,13 +73,13 @@ AWS_ENDPOINT_URL_GLUE and the AWS credential chain are honoured.`,
 
 func (o *catalogPublishOptions) validate() error {
 	if o.GlueDatabase == "" {
-		return clierr.Usagef("catalog publish needs --glue-database NAME, the Glue database to publish into")
+		return input.Errorf("catalog publish needs --glue-database NAME, the Glue database to publish into")
 	}
 	if !glueName.MatchString(o.GlueDatabase) {
-		return clierr.Usagef("--glue-database %q: use lowercase letters, digits and underscores", o.GlueDatabase)
+		return input.Errorf("--glue-database %q: use lowercase letters, digits and underscores", o.GlueDatabase)
 	}
 	if o.Location != "" && !strings.HasPrefix(o.Location, "s3://") {
-		return clierr.Usagef("--location %q is not an s3:// URL: pass the lake's S3 location, e.g. s3://bucket/lake", o.Location)
+		return input.Errorf("--location %q is not an s3:// URL: pass the lake's S3 location, e.g. s3://bucket/lake", o.Location)
 	}
 	return nil
 }
@@ -112,7 +112,7 @@ func publishCatalog(opts *catalogPublishOptions) (*glue.Result, error) {
 		Logger:            opts.f.Logger(),
 	})
 	if errors.Is(err, glue.ErrNotS3) {
-		return res, clierr.Usage(fmt.Errorf("%w: pass --location s3://BUCKET/PREFIX (the lake's S3 location), or use an s3:// lake", err))
+		return res, input.Wrap(fmt.Errorf("%w: pass --location s3://BUCKET/PREFIX (the lake's S3 location), or use an s3:// lake", err))
 	}
 	return res, err
 }
@@ -174,7 +174,7 @@ func runPublishJob(ctx context.Context, f *Factory, j config.Job, dryRun bool) (
 	opts := &catalogPublishOptions{f: f, ctx: ctx, Tables: j.Tables, GlueDatabase: j.GlueDatabase, Location: j.Location, DryRun: dryRun,
 		RegisterTimePartitions: j.RegisterTimePartitions}
 	if j.GlueDatabase == "" {
-		return nil, clierr.Usagef("job %s of type publish needs glue_database: NAME in the config file", j.Name)
+		return nil, input.Errorf("job %s of type publish needs glue_database: NAME in the config file", j.Name)
 	}
 	if err := opts.validate(); err != nil {
 		return nil, fmt.Errorf("job %s: %w", j.Name, err)

@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/lakectl/lakectl/catalog"
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake"
 )
 
@@ -22,7 +22,7 @@ func noVersion(ctx context.Context, f *Factory, store lake.Store, name string, n
 	}
 	if n > 0 {
 		if latest, lerr := catalog.Latest(ctx, store, name); lerr == nil {
-			return clierr.Usagef("table %s has no schema version %d: its versions are 1 to %d ('lakectl catalog history %s' lists them)", name, n, latest.N, name)
+			return input.Errorf("table %s has no schema version %d: its versions are 1 to %d ('lakectl catalog history %s' lists them)", name, n, latest.N, name)
 		}
 	}
 	return notCrawled(name, err)

@@ -13,6 +13,7 @@ import (
 	"github.com/lakectl/lakectl/catalog"
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/config"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/quality"
 )
@@ -106,7 +107,7 @@ func qualityErr(err error) error {
 	case errors.As(err, &failed):
 		return &clierr.QualityError{Err: err}
 	case errors.As(err, &rule):
-		return clierr.Usagef("%v; fix the rule in the config file", err)
+		return input.Errorf("%v; fix the rule in the config file", err)
 	}
 	return err
 }
@@ -120,7 +121,7 @@ func tableRules(cfg *config.Config, names []string) ([]quality.TableRules, error
 			}
 		}
 		if len(names) == 0 {
-			return nil, clierr.Usagef("no table has checks: add tables.<table>.checks to the config file (see docs/quality.md)")
+			return nil, input.Errorf("no table has checks: add tables.<table>.checks to the config file (see docs/quality.md)")
 		}
 		sort.Strings(names)
 	}
@@ -128,7 +129,7 @@ func tableRules(cfg *config.Config, names []string) ([]quality.TableRules, error
 	for _, name := range names {
 		t := cfg.Tables[name]
 		if len(t.Checks) == 0 {
-			return nil, clierr.Usagef("table %s has no checks: add tables.%s.checks to the config file", name, name)
+			return nil, input.Errorf("table %s has no checks: add tables.%s.checks to the config file", name, name)
 		}
 		rules := make([]quality.Rule, len(t.Checks))
 		for i, c := range t.Checks {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 )
 
 // confirm is the one gate of destructive commands (reprocess, scale,
@@ -16,7 +16,7 @@ func confirm(f *Factory, what string, yes, dryRun bool) error {
 		return nil
 	}
 	if !f.IO.CanPrompt() {
-		return clierr.Usagef("%s; pass --yes to confirm when not running interactively (or --dry-run to see the plan)", what)
+		return input.Errorf("%s; pass --yes to confirm when not running interactively (or --dry-run to see the plan)", what)
 	}
 	fmt.Fprintf(f.IO.ErrOut, "%s. Continue? [y/N] ", what)
 	answer, _ := bufio.NewReader(f.IO.In).ReadString('\n')

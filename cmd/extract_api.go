@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lakectl/lakectl/extract/api"
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake/table"
 )
 
@@ -76,7 +76,7 @@ func extractAPIRun(opts *extractAPIOptions) error {
 // that failed returns the result of all and an error.
 func extractAPI(ctx context.Context, f *Factory, o *extractAPIFlags) (*api.Result, error) {
 	if len(o.sources) == 0 && o.sourcesDir == "" {
-		return nil, clierr.Usagef("name the sources: --source SPEC (repeatable) or --sources DIR")
+		return nil, input.Errorf("name the sources: --source SPEC (repeatable) or --sources DIR")
 	}
 	from, err := parseTimeFlag("--from", o.from)
 	if err != nil {
@@ -105,7 +105,7 @@ func extractAPI(ctx context.Context, f *Factory, o *extractAPIFlags) (*api.Resul
 	p.Done()
 	var rule *table.PartitionRuleError
 	if errors.As(err, &rule) {
-		err = clierr.Usagef("%v; nothing of that endpoint was written. To rewrite its table under the spec's partition_by, run `lakectl extract api --source SPEC --replay` (it rebuilds the table from raw/ and replaces every file); or restore the spec's partition_by", err)
+		err = input.Errorf("%v; nothing of that endpoint was written. To rewrite its table under the spec's partition_by, run `lakectl extract api --source SPEC --replay` (it rebuilds the table from raw/ and replaces every file); or restore the spec's partition_by", err)
 	}
 	if res == nil {
 		return nil, err
@@ -144,5 +144,5 @@ func parseTimeFlag(name, s string) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, clierr.Usagef("%s %q is not a time such as 2026-11-23 or 2026-11-23T14:00:00Z", name, s)
+	return time.Time{}, input.Errorf("%s %q is not a time such as 2026-11-23 or 2026-11-23T14:00:00Z", name, s)
 }

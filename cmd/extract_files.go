@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lakectl/lakectl/extract/files"
-	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/config"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/table"
 )
@@ -86,30 +86,30 @@ un-ingested and the run exits 1 after the good objects commit, unless
 // parse checks the flags that need more than their type.
 func (o *extractFilesOptions) parse(routes []string, since string) error {
 	if o.From == "" {
-		return clierr.Usagef("name where objects land: --from s3://bucket/prefix or --from FOLDER")
+		return input.Errorf("name where objects land: --from s3://bucket/prefix or --from FOLDER")
 	}
 	if _, err := lake.ParseURL(o.From); err != nil {
-		return clierr.Usagef("--from %s: %v", o.From, err)
+		return input.Errorf("--from %s: %v", o.From, err)
 	}
 	if len(routes) == 0 {
-		return clierr.Usagef("name at least one --route 'REGEX=TABLE'")
+		return input.Errorf("name at least one --route 'REGEX=TABLE'")
 	}
 	o.Routes = o.Routes[:0]
 	for _, s := range routes {
 		r, err := files.ParseRoute(s)
 		if err != nil {
-			return clierr.Usagef("--route: %v", err)
+			return input.Errorf("--route: %v", err)
 		}
 		o.Routes = append(o.Routes, r)
 	}
 	switch o.Format {
 	case files.FormatAuto, files.FormatJSON, files.FormatJSONL, files.FormatCSV:
 	default:
-		return clierr.Usagef("--format %q: use auto, json, jsonl or csv", o.Format)
+		return input.Errorf("--format %q: use auto, json, jsonl or csv", o.Format)
 	}
 	if o.PartitionBy != "" {
 		if _, err := table.ParsePartitionRule(o.PartitionBy); err != nil {
-			return clierr.Usagef("--partition-by: %v", err)
+			return input.Errorf("--partition-by: %v", err)
 		}
 	}
 	t, err := parseTimeFlag("--since", since)
@@ -176,19 +176,19 @@ func filesError(err error) error {
 	case errors.Is(err, files.ErrBadObjects):
 		return fmt.Errorf("%w; fix or replace them, or rerun with --skip-bad-records to ingest their good records", err)
 	case errors.Is(err, files.ErrNoSource):
-		return clierr.Usagef("%v; check --from", err)
+		return input.Errorf("%v; check --from", err)
 	case errors.Is(err, files.ErrOtherSource):
-		return clierr.Usagef("%v; name another --job for another source", err)
+		return input.Errorf("%v; name another --job for another source", err)
 	case errors.Is(err, files.ErrNoObjects):
 		return fmt.Errorf("%w; check --from", err)
 	}
 	var pe *table.PartitionRuleError
 	if errors.As(err, &pe) {
-		return clierr.Usagef("%v; its objects were not ingested: keep the table's --partition-by, or route them into another table", err)
+		return input.Errorf("%v; its objects were not ingested: keep the table's --partition-by, or route them into another table", err)
 	}
 	var re *files.RouteError
 	if errors.As(err, &re) {
-		return clierr.Usagef("--route: %v", err)
+		return input.Errorf("--route: %v", err)
 	}
 	return err
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lakectl/lakectl/extract/mysql"
-	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/config"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/lake/table"
 )
@@ -54,7 +54,7 @@ stored watermark minus --lookback, never writing a (key, cursor) pair twice.`,
 				return err
 			}
 			if o.spatial != "wkb" && o.spatial != "wkt" {
-				return clierr.Usagef("--spatial %q: want wkb or wkt", o.spatial)
+				return input.Errorf("--spatial %q: want wkb or wkt", o.spatial)
 			}
 			return nil
 		}),
@@ -181,14 +181,14 @@ func extractMySQLError(err error, o *extractMySQLFlags) error {
 	)
 	switch {
 	case errors.As(err, &source):
-		return clierr.Usagef("%v; nothing was written. To replace tables/%s with %s, run the same command without --incremental (a full extract starts the job over); to keep both, extract %s into another table with --as NAME",
+		return input.Errorf("%v; nothing was written. To replace tables/%s with %s, run the same command without --incremental (a full extract starts the job over); to keep both, extract %s into another table with --as NAME",
 			source, source.Table, source.Want, source.Want)
 	case errors.As(err, &rule):
 		want := "without --partition-by"
 		if !rule.Want.IsZero() {
 			want = "with --partition-by " + rule.Want.String()
 		}
-		return clierr.Usagef("%v; nothing was written. To rewrite the table under the new rule, run `lakectl extract mysql --dsn DSN --table %s %s` without --incremental (a full extract replaces every file); or keep the table's rule",
+		return input.Errorf("%v; nothing was written. To rewrite the table under the new rule, run `lakectl extract mysql --dsn DSN --table %s %s` without --incremental (a full extract replaces every file); or keep the table's rule",
 			rule, o.table, want)
 	case errors.As(err, &types):
 		return fmt.Errorf("%w; nothing was written. To rewrite the table with the source's types, run the same command without --incremental (a full extract replaces every file), or extract a view that casts %s back to %s",

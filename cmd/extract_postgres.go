@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lakectl/lakectl/extract/postgres"
-	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/config"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/internal/redact"
 )
@@ -94,15 +94,15 @@ func (o *extractPostgresOptions) validate(cmd *cobra.Command) error {
 	fl := cmd.Flags()
 	switch {
 	case o.CDC && o.Incremental:
-		return clierr.Usagef("--cdc and --incremental exclude each other: CDC already reads only the changes")
+		return input.Errorf("--cdc and --incremental exclude each other: CDC already reads only the changes")
 	case !o.Incremental && (o.Cursor != "" || o.Lookback != ""):
-		return clierr.Usagef("--cursor and --lookback apply only with --incremental")
+		return input.Errorf("--cursor and --lookback apply only with --incremental")
 	case !o.CDC && (fl.Changed("slot") || fl.Changed("publication") || o.Resnapshot || o.MaxSlotRetained != ""):
-		return clierr.Usagef("--slot, --publication, --resnapshot and --max-slot-retained apply only with --cdc")
+		return input.Errorf("--slot, --publication, --resnapshot and --max-slot-retained apply only with --cdc")
 	case o.Parallel < 1 || o.Parallel > postgres.MaxParallel:
-		return clierr.Usagef("--parallel %d: want 1 to %d", o.Parallel, postgres.MaxParallel)
+		return input.Errorf("--parallel %d: want 1 to %d", o.Parallel, postgres.MaxParallel)
 	case o.ChunkRows < 0:
-		return clierr.Usagef("--chunk-rows %d: must be positive", o.ChunkRows)
+		return input.Errorf("--chunk-rows %d: must be positive", o.ChunkRows)
 	}
 	return nil
 }
@@ -168,7 +168,7 @@ func (o *extractPostgresOptions) pgOptions(cfg *config.Config, t netx.Timeouts) 
 	}
 	tableDefaults(tc, opts.Incremental, &opts.PartitionBy, &opts.Cursor)
 	if opts.Incremental && opts.Cursor == "" {
-		return postgres.Options{}, "", clierr.Usagef("--incremental needs --cursor COL (an integer, date, timestamp or timestamptz column)")
+		return postgres.Options{}, "", input.Errorf("--incremental needs --cursor COL (an integer, date, timestamp or timestamptz column)")
 	}
 	return opts, name, nil
 }
@@ -231,7 +231,7 @@ func runExtractPostgresJob(ctx context.Context, f *Factory, j config.Job, dryRun
 		Cursor: j.Cursor, Lookback: j.Lookback, CDC: j.CDC, Slot: j.Slot, Publication: j.Publication,
 		MaxSlotRetained: j.MaxSlotRetained, PartitionBy: j.PartitionBy, ChunkRows: j.ChunkRows, Parallel: max(j.Parallel, 1)}
 	if o.CDC && o.Incremental {
-		return clierr.Usagef("job %s: cdc and incremental exclude each other", j.Name)
+		return input.Errorf("job %s: cdc and incremental exclude each other", j.Name)
 	}
 	r, err := extractPostgres(ctx, f, o)
 	if r != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/config"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/metrics"
@@ -34,13 +35,13 @@ func addNotifyTargets(cmd *cobra.Command, cfg *config.Config) error {
 		case strings.HasPrefix(v, "arn:"):
 			cfg.Notify = append(cfg.Notify, config.NotifyTarget{SNS: v})
 		default:
-			return clierr.Usagef("--notify %q is neither a webhook URL (https://...) nor an SNS topic ARN (arn:aws:sns:...)", redact.Patterns(v))
+			return input.Errorf("--notify %q is neither a webhook URL (https://...) nor an SNS topic ARN (arn:aws:sns:...)", redact.Patterns(v))
 		}
 	}
 	_, err := notify.New(nil, notifyTargets(cfg), notify.Options{})
 	var te *notify.TargetError
 	if errors.As(err, &te) {
-		return clierr.Usagef("%v; fix the config file's notify: list or --notify", err)
+		return input.Errorf("%v; fix the config file's notify: list or --notify", err)
 	}
 	return err
 }

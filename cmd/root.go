@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/netx"
 	"github.com/lakectl/lakectl/warehouse"
 )
@@ -148,7 +148,7 @@ func (f *Factory) setup(cmd *cobra.Command) error {
 	f.IO.NoProgress = cfg.NoProgress
 	logger, err := f.IO.Logger(cfg.LogFormat, cfg.LogLevel)
 	if err != nil {
-		return clierr.Usage(err)
+		return input.Wrap(err)
 	}
 	f.logger = logger
 	if f.Loader.File() != "" {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lakectl/lakectl/internal/clierr"
 	"github.com/lakectl/lakectl/internal/config"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/iostreams"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/pipeline"
@@ -66,7 +67,7 @@ Under --every, a job with every: DUR runs at most that often (compact hourly).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ctx, opts.Jobs = cmd.Context(), args
 			if opts.Every < 0 {
-				return clierr.Usagef("--every %s: want a positive duration such as 5s or 1m", opts.Every)
+				return input.Errorf("--every %s: want a positive duration such as 5s or 1m", opts.Every)
 			}
 			if runF != nil {
 				return runF(opts)
@@ -118,7 +119,7 @@ func planRun(opts *runOptions) (*pipeline.Pipeline, []config.Job, error) {
 	p := newPipeline(opts.f)
 	jobs, err := p.Plan(opts.ctx, opts.f.Config().Jobs, opts.Jobs)
 	if errors.Is(err, pipeline.ErrNoJobs) {
-		err = clierr.Usagef("%v (see 'lakectl run --help')", err)
+		err = input.Errorf("%v (see 'lakectl run --help')", err)
 	}
 	return p, jobs, err
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 )
 
 // typeUsageErrors makes every error cobra reports about arguments, flags
@@ -53,7 +53,7 @@ func unknownCommand(c *cobra.Command, name string) error {
 			names = append(names, sub.Name())
 		}
 	}
-	return clierr.Usagef("%s; the commands are %s", msg, strings.Join(names, ", "))
+	return input.Errorf("%s; the commands are %s", msg, strings.Join(names, ", "))
 }
 
 // checkRequiredFlags runs cobra's required-flag and flag-group checks
@@ -71,5 +71,5 @@ func checkRequiredFlags(c *cobra.Command) error {
 // usageError types err as a usage error and says where help is, on the
 // same line.
 func usageError(c *cobra.Command, err error) error {
-	return clierr.Usagef("%v; see '%s --help'", err, c.CommandPath())
+	return input.Errorf("%v; see '%s --help'", err, c.CommandPath())
 }

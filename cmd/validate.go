@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/table"
 )
@@ -27,7 +27,7 @@ func requireTable(ctx context.Context, f *Factory, store lake.Store, name string
 	}
 	if err := tbl.MustExist(ctx); err != nil {
 		if errors.Is(err, table.ErrNoTable) {
-			return nil, clierr.Usagef("table %s is not in the lake %s; 'lakectl lake ls' lists the tables (check the name and --lake)", name, f.Config().Lake)
+			return nil, input.Errorf("table %s is not in the lake %s; 'lakectl lake ls' lists the tables (check the name and --lake)", name, f.Config().Lake)
 		}
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func requireLake(f *Factory, store lake.Store) error {
 	if lp, ok := lake.As[lake.LocalPather](store); ok {
 		root := lp.LocalPath("")
 		if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
-			return clierr.Usagef("lake folder %s does not exist; check --lake (LAKECTL_LAKE)", root)
+			return input.Errorf("lake folder %s does not exist; check --lake (LAKECTL_LAKE)", root)
 		}
 	}
 	return nil
@@ -82,7 +82,7 @@ func checkInto(flag, into string) error {
 		schema, name = "", into
 	}
 	if (found && !sqlIdent.MatchString(schema)) || !sqlIdent.MatchString(name) {
-		return clierr.Usagef("%s %q is not SCHEMA.TABLE or TABLE of letters, digits and _", flag, into)
+		return input.Errorf("%s %q is not SCHEMA.TABLE or TABLE of letters, digits and _", flag, into)
 	}
 	return nil
 }
@@ -114,7 +114,7 @@ func positiveFlags(cmd *cobra.Command, names ...string) error {
 			continue
 		}
 		if v, err := strconv.Atoi(fl.Value.String()); err == nil && v < 1 {
-			return clierr.Usagef("--%s %d: must be 1 or more", n, v)
+			return input.Errorf("--%s %d: must be 1 or more", n, v)
 		}
 	}
 	return nil

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/warehouse"
@@ -80,7 +80,7 @@ func (f *Factory) scaleConfig(wh warehouse.Warehouse) (scale.Config, error) {
 	if c.ScalePollInterval != "" {
 		d, err := time.ParseDuration(c.ScalePollInterval)
 		if err != nil || d <= 0 {
-			return cfg, clierr.Usagef("scale_poll_interval %q: want a positive duration such as 30s", c.ScalePollInterval)
+			return cfg, input.Errorf("scale_poll_interval %q: want a positive duration such as 30s", c.ScalePollInterval)
 		}
 		cfg.PollInterval = d
 	}
@@ -95,5 +95,5 @@ func (f *Factory) checkScalable() error {
 	if c.Cluster != "" || c.Workgroup != "" || strings.HasPrefix(c.Warehouse, "redshift://") {
 		return nil
 	}
-	return clierr.Usagef("warehouse %s is not Redshift: scaling resizes Redshift only (use a redshift:// warehouse with cluster=ID or workgroup=NAME, or name it with --cluster / --workgroup)", redact.Userinfo(c.Warehouse))
+	return input.Errorf("warehouse %s is not Redshift: scaling resizes Redshift only (use a redshift:// warehouse with cluster=ID or workgroup=NAME, or name it with --cluster / --workgroup)", redact.Userinfo(c.Warehouse))
 }

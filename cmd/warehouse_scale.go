@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lakectl/lakectl/internal/clierr"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/warehouse/scale"
 )
 
@@ -29,7 +29,7 @@ func newCmdWarehouseScale(f *Factory, runF func(*warehouseScaleOptions) error) *
 		RunE: runE(opts, runF, warehouseScaleRun, func(cmd *cobra.Command, _ []string) error {
 			opts.ctx = cmd.Context()
 			if opts.Nodes == 0 && opts.RPU == 0 && !opts.Restore {
-				return clierr.Usagef("warehouse scale: give --nodes N, --rpu N or --restore")
+				return input.Errorf("warehouse scale: give --nodes N, --rpu N or --restore")
 			}
 			return nil
 		}),
@@ -62,7 +62,7 @@ func warehouseScaleRun(opts *warehouseScaleOptions) error {
 	to, restore := max(opts.Nodes, opts.RPU), opts.Restore
 	if !restore {
 		if want := map[bool]string{true: "rpu", false: "nodes"}[opts.RPU > 0]; want != s.Unit() {
-			return clierr.Usagef("%s %s is sized in %s: use --%s", s.Kind(), s.Name(), s.Unit(), s.Unit())
+			return input.Errorf("%s %s is sized in %s: use --%s", s.Kind(), s.Name(), s.Unit(), s.Unit())
 		}
 		// Resizing to the size a killed run recorded is that restore.
 		if restore, err = checkLeftover(ctx, f, s, to); err != nil {

@@ -7,7 +7,6 @@ package clierr
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake"
@@ -24,26 +23,6 @@ const (
 	ExitLocked   = 75 // EX_TEMPFAIL
 )
 
-// UsageError is bad input from the user: a flag, a config file, a source
-// spec. Exit 2.
-type UsageError struct{ Err error }
-
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
-
-// Usage wraps err as a UsageError.
-func Usage(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &UsageError{Err: err}
-}
-
-// Usagef formats a UsageError.
-func Usagef(format string, args ...any) error {
-	return &UsageError{Err: fmt.Errorf(format, args...)}
-}
-
 // QualityError says a data-quality rule of severity error failed. Exit 4.
 type QualityError struct{ Err error }
 
@@ -53,7 +32,6 @@ func (e *QualityError) Unwrap() error { return e.Err }
 // Code maps an error to lakectl's exit code.
 func Code(err error) int {
 	var (
-		usage    *UsageError
 		locked   *lake.LockedError
 		breaking *schema.BreakingChangeError
 		quality  *QualityError
@@ -61,7 +39,7 @@ func Code(err error) int {
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &usage), input.Is(err), errors.Is(err, lake.ErrNoBucket):
+	case input.Is(err), errors.Is(err, lake.ErrNoBucket):
 		return ExitUsage
 	case errors.As(err, &locked):
 		return ExitLocked

@@ -9,23 +9,5 @@ type Scalable interface {
 	ScaleTarget() (cluster, workgroup string)
 }
 
-// Unwrapper is a warehouse that wraps another (a recording or retrying
-// layer); abilities are looked for through it.
-type Unwrapper interface {
-	Unwrap() driver.Warehouse
-}
-
 // AsScalable finds the ability in wh or in a warehouse it wraps.
-func AsScalable(wh driver.Warehouse) (Scalable, bool) {
-	for wh != nil {
-		if s, ok := wh.(Scalable); ok {
-			return s, true
-		}
-		u, ok := wh.(Unwrapper)
-		if !ok {
-			break
-		}
-		wh = u.Unwrap()
-	}
-	return nil, false
-}
+func AsScalable(wh driver.Warehouse) (Scalable, bool) { return driver.As[Scalable](wh) }
