@@ -54,6 +54,9 @@ func rebuildApplyRun(o *rebuildApplyOptions) error {
 			return err
 		}
 	}
+	if _, err := partitionTypes(f.Config()); err != nil {
+		return err // before anything opens: as load and reprocess do
+	}
 	store, wh, err := f.checkedStoreAndWarehouse(ctx, o.Table, o.Into, o.DryRun)
 	if err != nil {
 		return err
@@ -70,7 +73,8 @@ func rebuildApplyRun(o *rebuildApplyOptions) error {
 	}
 	into := o.into(f)
 	opts := rebuild.Options{Table: o.Table, Into: into, MigrationFile: o.Migration, ScaleTo: o.ScaleTo, Scaler: s,
-		KeepOld: o.KeepOld, BatchFiles: o.BatchFiles, Parallel: o.Parallel, Logger: f.Logger()}
+		KeepOld: o.KeepOld, BatchFiles: o.BatchFiles, Parallel: o.Parallel, Logger: f.Logger(),
+		PartitionTypes: f.Config().Tables[o.Table].PartitionTypes}
 	var run *rebuild.Run
 	if o.DryRun {
 		run, err = rebuild.Plan(ctx, store, wh, opts)

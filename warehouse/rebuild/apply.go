@@ -12,6 +12,7 @@ import (
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/internal/redact"
 	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/lake/table"
 	"github.com/lakectl/lakectl/warehouse"
 	"github.com/lakectl/lakectl/warehouse/scale"
@@ -28,6 +29,7 @@ type executor struct {
 	n        names
 	scaler   *scale.Scaler
 	parallel int
+	types    map[string]schema.Type // the run's folder-key types
 	log      *slog.Logger
 	prog     progress.Reporter
 }
@@ -131,6 +133,9 @@ func Resume(ctx context.Context, store lake.Store, wh warehouse.Warehouse, opts 
 			st.Status, st.Error = Pending, ""
 		}
 	}
+	if _, err := r.partitionTypes(); err != nil {
+		return nil, err
+	}
 	if err := r.save(ctx, store); err != nil {
 		return nil, err
 	}
@@ -162,7 +167,8 @@ func newExecutor(store lake.Store, wh warehouse.Warehouse, r *Run, s *scale.Scal
 		log = slog.New(slog.DiscardHandler)
 	}
 	n, _ := tableNames(wh, r.Table, r.Target)
-	return &executor{store: store, wh: wh, r: r, n: n, scaler: s, parallel: parallel, log: log, prog: progress.OrNop(p)}
+	types, _ := r.partitionTypes() // Plan and Resume refuse a run whose types do not parse
+	return &executor{store: store, wh: wh, r: r, n: n, scaler: s, parallel: parallel, types: types, log: log, prog: progress.OrNop(p)}
 }
 
 // run executes the pending steps, with the compute resized around them
@@ -374,7 +380,7 @@ func (x *executor) loadOptions(only []string, dryRun bool) warehouse.LoadOptions
 		mode = warehouse.ModeAppend
 	}
 	return warehouse.LoadOptions{Table: x.r.Table, Into: x.r.NewTable, Mode: mode, Key: x.r.Key, Cursor: x.r.Cursor, Only: only,
-		TargetDefined: true, Parallel: x.parallel, DryRun: dryRun, Logger: x.log}
+		TargetDefined: true, Parallel: x.parallel, DryRun: dryRun, Logger: x.log, PartitionTypes: x.types}
 }
 
 // verify first loads files that appeared since the load step, then
@@ -387,7 +393,7 @@ func (x *executor) verify(ctx context.Context) error {
 	if res.Files > 0 {
 		x.count(x.r.step(StepLoad), res)
 	}
-	lake, err := warehouse.Reprocess(ctx, x.store, x.wh, warehouse.ReprocessOptions{Table: x.r.Table, Into: x.r.NewTable, DryRun: true})
+	lake, err := warehouse.Reprocess(ctx, x.store, x.wh, warehouse.ReprocessOptions{Table: x.r.Table, Into: x.r.NewTable, DryRun: true, PartitionTypes: x.types})
 	if err != nil {
 		return err
 	}

@@ -153,7 +153,10 @@ func newRun(wh warehouse.Warehouse, opts Options) (*Run, error) {
 	now := time.Now().UTC()
 	r := &Run{Run: opts.RunID, Table: opts.Table, Target: n.target, NewTable: n.newT, OldTable: n.oldT,
 		Dialect: wh.Dialect(), Warehouse: wh.String(), MigrationFile: opts.MigrationFile, Migration: text,
-		ScaleTo: opts.ScaleTo, KeepOld: opts.KeepOld, BatchFiles: opts.BatchFiles, Created: now}
+		ScaleTo: opts.ScaleTo, KeepOld: opts.KeepOld, BatchFiles: opts.BatchFiles, PartitionTypes: opts.PartitionTypes, Created: now}
+	if _, err := r.partitionTypes(); err != nil {
+		return nil, err
+	}
 	if r.Run == "" {
 		r.Run = newRunID(now)
 	}
@@ -231,8 +234,12 @@ func (r *Run) fillPlan(ctx context.Context, store lake.Store, wh warehouse.Wareh
 
 	// What is left to load: a dry-run load into the new table subtracts
 	// what its ledger says it holds.
+	types, err := r.partitionTypes()
+	if err != nil {
+		return err
+	}
 	lr, err := warehouse.Load(ctx, store, wh, warehouse.LoadOptions{Table: r.Table, Into: r.NewTable, Mode: warehouse.ModeAppend,
-		DryRun: true, TargetDefined: true, Parallel: parallel})
+		DryRun: true, TargetDefined: true, Parallel: parallel, PartitionTypes: types})
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,10 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/lakectl/lakectl/catalog"
+	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/internal/progress"
+	"github.com/lakectl/lakectl/lake/schema"
 	"github.com/lakectl/lakectl/warehouse/scale"
 )
 
@@ -75,6 +78,10 @@ type Options struct {
 	Scaler  *scale.Scaler
 	// KeepOld keeps <table>__old after the swap.
 	KeepOld bool
+	// PartitionTypes are the declared types of folder keys that other
+	// tools wrote (column: type, as a table's partition_types), for the
+	// loads into the new table as for warehouse.LoadOptions.
+	PartitionTypes map[string]string
 	// BatchFiles is the number of lake files per load transaction and
 	// checkpoint (default 1; 16 on Redshift, where each load is a COPY).
 	BatchFiles int
@@ -141,6 +148,9 @@ type Run struct {
 	Compute       string `json:"compute,omitempty"`
 	KeepOld       bool   `json:"keep_old,omitempty"`
 	BatchFiles    int    `json:"batch_files"`
+	// PartitionTypes are Options.PartitionTypes, kept so that a resumed
+	// run loads the folder keys as the run began to.
+	PartitionTypes map[string]string `json:"partition_types,omitempty"`
 	// InPlace says the migration only alters the table in place: no new
 	// table, no load, no swap.
 	InPlace bool `json:"in_place,omitempty"`
@@ -202,4 +212,14 @@ func (r *Run) Finished() bool { return r.State == RunDone || r.State == RunAband
 // StatusResult lists rebuild runs, newest first.
 type StatusResult struct {
 	Runs []Run `json:"runs"`
+}
+
+// partitionTypes are the run's declared folder-key types, parsed (newRun
+// checked them, so only a hand-edited record fails here).
+func (r *Run) partitionTypes() (map[string]schema.Type, error) {
+	types, err := catalog.ParsePartitionTypes(r.PartitionTypes)
+	if err != nil {
+		return nil, input.Errorf("rebuild run %s: partition types: %w", r.Run, err)
+	}
+	return types, nil
 }
