@@ -35,12 +35,13 @@ type Measure struct {
 func (m Measure) RSSMiB() float64 { return float64(m.RSS) / (1 << 20) }
 
 // Run runs fn with earlier dirty pages flushed (so that a commit's
-// syncfs does not pay for them), the heap collected and the peak-RSS mark
-// reset, and measures it.
+// syncfs does not pay for them), the heap collected, the local MinIO idle
+// and the peak-RSS mark reset, and measures it.
 func Run(fn func() error) (Measure, error) {
 	syscall.Sync()
 	runtime.GC()
 	debug.FreeOSMemory()
+	waitServerIdle("minio", 10*time.Second)
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 	cpu0, srv0 := CPUTime(), ServerCPU("minio")
 	start := time.Now()
@@ -86,6 +87,21 @@ func ServerCPU(name string) time.Duration {
 		}
 	}
 	return time.Duration(ticks) * time.Second / 100 // USER_HZ
+}
+
+// waitServerIdle waits, at most limit, until the local processes named
+// name use under a tenth of a core: MinIO's background scanner walks what
+// the previous run wrote, and its bursts would otherwise land in the next
+// run's figures (AWS S3 runs its own on other machines).
+func waitServerIdle(name string, limit time.Duration) {
+	const window = 250 * time.Millisecond
+	for end := time.Now().Add(limit); time.Now().Before(end); {
+		before := ServerCPU(name)
+		time.Sleep(window)
+		if ServerCPU(name)-before < window/10 {
+			return
+		}
+	}
 }
 
 // PeakRSS reads the process's VmHWM, in bytes.
