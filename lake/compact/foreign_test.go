@@ -3,6 +3,8 @@ package compact
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -51,4 +53,53 @@ func duckFingerprint(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// Another tool's UUID columns (FIXED_LEN_BYTE_ARRAY(16), logical UUID)
+// compact into their canonical text: DuckDB reads the same values, as
+// strings, after compaction.
+func TestCompactKeepsAnotherToolsUUIDsAsText(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	store, err := lake.NewFileStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	part := filepath.Join(dir, "tables", "bench", "day=2026-03-01")
+	if err := os.MkdirAll(part, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for f := range 3 {
+		q := fmt.Sprintf(`COPY (SELECT %d * 100 + i AS id, CASE WHEN i %% 5 = 0 THEN NULL ELSE
+			CAST(md5(CAST(%d * 100 + i AS VARCHAR)) AS UUID) END AS u FROM range(100) t(i)) TO '%s' (FORMAT parquet)`,
+			f, f, filepath.Join(part, fmt.Sprintf("duck-%d.parquet", f)))
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum := func() string {
+		var s string
+		if err := db.QueryRow(`SELECT concat_ws(' ', count(*), count(u), sum(hash(CAST(u AS VARCHAR))) % 1000003)
+			FROM read_parquet('` + filepath.Join(part, "*.parquet") + `')`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	before := sum()
+	res, err := Compact(ctx, store, Options{Table: "bench"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.InputFiles != 3 || res.Files != 1 {
+		t.Fatalf("compacted %d files into %d, want 3 into 1", res.InputFiles, res.Files)
+	}
+	if after := sum(); after != before {
+		t.Fatalf("DuckDB reads %s after compaction, want %s", after, before)
+	}
 }

@@ -2,6 +2,7 @@ package parquetfile
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"math/big"
 
 	"github.com/parquet-go/parquet-go"
@@ -43,6 +44,19 @@ func (c conversion) apply(t schema.Type, v parquet.Value) parquet.Value {
 		return schema.DecimalFromUnscaled(t, unscaledOf(v))
 	case convFixedToBytes:
 		return schema.BytesValue(v.ByteArray())
+	case convUUIDString:
+		b := v.ByteArray()
+		if len(b) != 16 {
+			return schema.BytesValue(b)
+		}
+		var h [36]byte
+		hex.Encode(h[0:8], b[0:4])
+		hex.Encode(h[9:13], b[4:6])
+		hex.Encode(h[14:18], b[6:8])
+		hex.Encode(h[19:23], b[8:10])
+		hex.Encode(h[24:], b[10:])
+		h[8], h[13], h[18], h[23] = '-', '-', '-', '-'
+		return schema.StringValue(string(h[:]))
 	}
 	return v
 }

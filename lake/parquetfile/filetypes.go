@@ -22,6 +22,7 @@ const (
 	convInt64ToInt32            // INT64 holding a value of a 32-bit kind
 	convDecimal                 // decimal in another physical form
 	convFixedToBytes            // FIXED_LEN_BYTE_ARRAY → BYTE_ARRAY
+	convUUIDString              // UUID's 16 bytes → its canonical text
 )
 
 // fileColumn is one leaf column of a Parquet file, as lakectl reads it.
@@ -111,6 +112,13 @@ func typeOfElement(e format.SchemaElement) (schema.Type, conversion, error) {
 		return conv(schema.TString)
 	case *format.JsonType:
 		return conv(schema.TJSON)
+	case *format.UUIDType:
+		// DuckDB, Spark and Arrow write UUIDs so; the lake keeps their
+		// text, which every warehouse and Athena can hold.
+		if physical != format.FixedLenByteArray || e.TypeLength.V != 16 {
+			return schema.Type{}, 0, fmt.Errorf("UUID stored as %s is not supported", physical)
+		}
+		return schema.TString, convUUIDString, nil
 	case *format.BsonType:
 		return conv(schema.TBytes)
 	case *format.DateType:

@@ -60,15 +60,16 @@ func TestReadsFilesWrittenByDuckDB(t *testing.T) {
 		(1, TIMESTAMP '1900-01-01 00:00:00', CAST(TIMESTAMP '2100-12-31 23:59:59.123456' AS TIMESTAMP_NS),
 		    CAST(TIMESTAMP '1969-12-31 23:59:59.999' AS TIMESTAMP_MS), CAST('-12345678901234567890.1234567890' AS DECIMAL(38,10)),
 		    CAST('123.45' AS DECIMAL(5,2)), CAST(200 AS UTINYINT), CAST(-5 AS TINYINT), 'héllo 😀', '\x00\x01'::BLOB,
-		    TIME '23:59:59.999999', DATE '1900-01-01', CAST(18446744073709551615 AS UBIGINT)),
-		(2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)
-	) t(id, ts, ts_ns, ts_ms, d38, d5, u8, i8, s, b, tm, dt, u64)) TO '%s' (FORMAT parquet)`, path))
+		    TIME '23:59:59.999999', DATE '1900-01-01', CAST(18446744073709551615 AS UBIGINT),
+		    '0b7fa5e2-9c1d-4f3a-8e2b-ffee00112233'::UUID),
+		(2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)
+	) t(id, ts, ts_ns, ts_ms, d38, d5, u8, i8, s, b, tm, dt, u64, u)) TO '%s' (FORMAT parquet)`, path))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []schema.Type{schema.TInt32, schema.TTimestamp, schema.TTimestamp, schema.TTimestamp,
 		schema.DecimalOf(38, 10), schema.DecimalOf(5, 2), schema.TUint8, schema.TInt8, schema.TString,
-		schema.TBytes, schema.TTime, schema.TDate, schema.TUint64}
+		schema.TBytes, schema.TTime, schema.TDate, schema.TUint64, schema.TString}
 
 	f, size := fileSize(t, path)
 	foot, err := parquetfile.ReadFooter(context.Background(), f, size)

@@ -145,10 +145,10 @@ func openDuckDB(t testing.TB) *sql.DB {
 }
 
 // duckSelect renders a column so that DuckDB's value compares exactly with
-// schema.Go's: decimals and JSON as text.
+// schema.Go's: decimals, JSON and strings (another tool's UUIDs) as text.
 func duckSelect(c schema.Column) string {
 	switch c.Type.Kind {
-	case schema.Decimal, schema.JSON:
+	case schema.Decimal, schema.JSON, schema.String:
 		return fmt.Sprintf("CAST(%q AS VARCHAR)", c.Name)
 	}
 	return fmt.Sprintf("%q", c.Name)
