@@ -34,6 +34,7 @@ type CrawlResult struct {
 	Tables      []TableCrawl `json:"tables"`
 	Files       int          `json:"files"`
 	FootersRead int          `json:"footers_read"`
+	RecordsRead int          `json:"records_read"`
 	Rows        int64        `json:"rows"`
 	Bytes       int64        `json:"bytes"`
 	Recorded    int          `json:"recorded"` // new versions
@@ -42,9 +43,13 @@ type CrawlResult struct {
 
 // TableCrawl is the crawl of one table.
 type TableCrawl struct {
-	Table       string   `json:"table"`
-	Files       int      `json:"files"`
-	FootersRead int      `json:"footers_read"` // files not known from an earlier crawl
+	Table       string `json:"table"`
+	Files       int    `json:"files"`
+	FootersRead int    `json:"footers_read"` // files not known from an earlier crawl nor from their commit records
+	// RecordsRead counts the commit records fetched (found or not) to
+	// learn about lakectl's files not known from an earlier crawl: one per
+	// commit, not per file.
+	RecordsRead int      `json:"records_read"`
 	Rows        int64    `json:"rows"`
 	Bytes       int64    `json:"bytes"`
 	Version     int      `json:"version"`  // the latest version after the crawl
@@ -94,11 +99,12 @@ func Crawl(ctx context.Context, store lake.Store, tables []string, opts CrawlOpt
 			errs = append(errs, err)
 			log.Error("crawl failed", "table", name, "err", err)
 		} else {
-			log.Info("crawled", "table", name, "files", tc.Files, "footers_read", tc.FootersRead, "version", tc.Version, "recorded", tc.Recorded, "change", tc.Change)
+			log.Info("crawled", "table", name, "files", tc.Files, "footers_read", tc.FootersRead, "records_read", tc.RecordsRead, "version", tc.Version, "recorded", tc.Recorded, "change", tc.Change)
 		}
 		res.Tables = append(res.Tables, tc)
 		res.Files += tc.Files
 		res.FootersRead += tc.FootersRead
+		res.RecordsRead += tc.RecordsRead
 		res.Rows += tc.Rows
 		res.Bytes += tc.Bytes
 		if tc.Recorded {
@@ -130,7 +136,7 @@ func crawlTable(ctx context.Context, store lake.Store, name string, opts CrawlOp
 	if a, b, ok := sc.parts.mixed(); ok {
 		tc.Note = strings.TrimPrefix(tc.Note+"; ", "; ") + mixedChange(tablePrefix(name), a, b).Reason
 	}
-	tc.Files, tc.FootersRead, tc.Rows, tc.Bytes = sc.files, sc.footersRead, sc.rows, sc.bytes
+	tc.Files, tc.FootersRead, tc.RecordsRead, tc.Rows, tc.Bytes = sc.files, sc.footersRead, sc.recordsRead, sc.rows, sc.bytes
 	s := sc.schema
 	if latest != nil {
 		s = orderLike(s, latest.Schema)

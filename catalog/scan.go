@@ -33,6 +33,7 @@ type scan struct {
 	files       int
 	bytes, rows int64
 	footersRead int
+	recordsRead int // commit records read for lakectl's files
 	schema      schema.Schema
 	partitions  []Partition
 	index       *fileIndex // the index describing exactly the live files
@@ -116,8 +117,9 @@ func listAndLoad(ctx context.Context, store lake.Store, name string) (*listing, 
 	return l, ld.st, ld.err
 }
 
-// scanTable reads the footers of the listed files the index does not know
-// (concurrency at a time), and unifies their schemas. A file that is not
+// scanTable learns about the listed files the index does not know (from
+// commit records for lakectl's files, else footers, concurrency at a
+// time), and unifies their schemas. A file that is not
 // Parquet is an error naming the table and the file. Files whose schemas
 // do not unify with the older ones are left out of the schema and return
 // the scan with a *ConflictError naming the column, both files and both
@@ -136,22 +138,21 @@ func scanTable(ctx context.Context, store lake.Store, name string, l *listing, i
 		}
 		unknown = append(unknown, i)
 	}
-	footers, err := readFooters(ctx, store, prefix, files, unknown, concurrency, rep)
+	facts, records, footers, err := learnFiles(ctx, store, name, files, unknown, concurrency, rep)
 	if err != nil {
 		return nil, err
 	}
-	sc.footersRead = len(unknown)
-	for j, i := range unknown {
-		f, ft := files[i], footers[j]
-		mb, _ := parquetfile.MaxBytes(ft.KeyValue)
-		sc.index.Files[f.rel] = indexedFile{Size: f.size, ETag: f.etag, Rows: ft.Rows, Fingerprint: ft.Fingerprint, MaxBytes: mb}
-		if idx.Groups[ft.Fingerprint] == nil && sc.index.Groups[ft.Fingerprint] == nil {
-			sc.newGroups = append(sc.newGroups, ft.Fingerprint)
+	sc.recordsRead, sc.footersRead = records, footers
+	for _, i := range unknown {
+		f, ft := files[i], facts[i]
+		sc.index.Files[f.rel] = indexedFile{Size: f.size, ETag: f.etag, Rows: ft.rows, Fingerprint: ft.fp, MaxBytes: ft.maxBytes}
+		if idx.Groups[ft.fp] == nil && sc.index.Groups[ft.fp] == nil {
+			sc.newGroups = append(sc.newGroups, ft.fp)
 		}
-		if g := idx.Groups[ft.Fingerprint]; g != nil {
-			sc.index.Groups[ft.Fingerprint] = g
-		} else if sc.index.Groups[ft.Fingerprint] == nil {
-			sc.index.Groups[ft.Fingerprint] = &fileGroup{Schema: ft.Schema}
+		if g := idx.Groups[ft.fp]; g != nil {
+			sc.index.Groups[ft.fp] = g
+		} else if sc.index.Groups[ft.fp] == nil {
+			sc.index.Groups[ft.fp] = &fileGroup{Schema: ft.schema}
 		}
 	}
 	sc.dirty = len(unknown) > 0 || len(idx.Files) != len(sc.index.Files)
