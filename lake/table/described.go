@@ -12,8 +12,8 @@ import (
 )
 
 // Described is what its commit record says about a live file lakectl
-// wrote: the record's entry of the file and, when the entry's fingerprint
-// is the record's schema's, that schema.
+// wrote: the record's entry of the file (without its lineage) and, when
+// the entry's fingerprint is the record's schema's, that schema.
 type Described struct {
 	FileEntry
 	Schema *schema.Schema // nil when the record's schema is not the file's
@@ -24,9 +24,10 @@ type Described struct {
 }
 
 // Describe reads the commit records of the lakectl files among files
-// (one GET per record, inFlight at a time, each record once per Table)
+// (one GET per record, inFlight at a time)
 // and returns, by key, what they say about each file they list with the
-// file's listed size. Other tools' files, files whose record is gone,
+// file's listed size. Only the entries asked for are kept: records are
+// not cached, as a lake's first crawl reads all of them. Other tools' files, files whose record is gone,
 // aborted, unreadable or does not list them, and files whose size differs
 // from the record's (rewritten under the same key by another tool) are
 // not described: only their footers tell.
@@ -50,7 +51,7 @@ func (t *Table) Describe(ctx context.Context, files []File) (map[string]Describe
 		out = make(map[string]Described, len(want))
 	)
 	err := forEach(ctx, txids, func(ctx context.Context, txid string) error {
-		rec, err := t.Commit(ctx, txid)
+		rec, err := t.readCommit(ctx, txid)
 		if errors.Is(err, lake.ErrNotExist) || errors.Is(err, lake.ErrCorrupt) {
 			return nil
 		}
@@ -75,6 +76,7 @@ func (t *Table) Describe(ctx context.Context, files []File) (map[string]Describe
 			if !ok || size != e.Size || TxIDOfFile(e.Key) != txid {
 				continue
 			}
+			e.Lineage = nil
 			d := Described{FileEntry: e}
 			if s != nil && fp == e.SchemaFingerprint {
 				d.Schema = s
@@ -88,4 +90,20 @@ func (t *Table) Describe(ctx context.Context, files []File) (map[string]Describe
 		return nil, err
 	}
 	return out, nil
+}
+
+// readCommit returns the record of txid, cached or read, without caching
+// it.
+func (t *Table) readCommit(ctx context.Context, txid string) (*CommitRecord, error) {
+	t.mu.Lock()
+	rec, ok := t.commits[txid]
+	t.mu.Unlock()
+	if ok {
+		return rec, nil
+	}
+	rec = new(CommitRecord)
+	if err := lake.GetJSON(ctx, t.store, commitKey(t.name, txid), rec); err != nil {
+		return nil, fmt.Errorf("read commit %s of table %s: %w", txid, t.name, err)
+	}
+	return rec, nil
 }
