@@ -16,12 +16,13 @@ import (
 
 // CrawlOptions tune a crawl.
 type CrawlOptions struct {
-	// Concurrency is how many footers are read at once (0: 16).
+	// Concurrency is how many footers are read at once (0: 16); commit
+	// records are read 16 at a time.
 	Concurrency int
 	// Time stamps new versions (zero: now).
 	Time time.Time
 	// Logger (nil: discard) and Progress (nil: none; counts the rows and
-	// bytes of the files whose footers were read).
+	// bytes of the files learned from their footers or commit records).
 	Logger   *slog.Logger
 	Progress progress.Reporter
 	// PartitionTypes are the declared types of folder keys, by table and
@@ -63,10 +64,11 @@ type TableCrawl struct {
 	Note string `json:"note,omitempty"`
 }
 
-// Crawl reads the footers of the live files of tables (every table with
-// live files when tables is empty), derives each table's schema and
-// partitions, and records a new version where they changed. Footers of
-// files already crawled (same key, size and ETag) are not read again. A
+// Crawl learns about the live files of tables (every table with live
+// files when tables is empty) from their footers, or for lakectl's files
+// from their commit records (one per commit), derives each table's schema
+// and partitions, and records a new version where they changed. Files
+// already crawled (same key, size and ETag) are not read again. A
 // table that fails (no files, a file that is not Parquet, files whose
 // schemas do not unify) records nothing; the others are still crawled,
 // and the error names every failed table.
