@@ -11,7 +11,6 @@ import (
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/schema"
-	"github.com/lakectl/lakectl/lake/table"
 )
 
 // CrawlOptions tune a crawl.
@@ -80,9 +79,10 @@ func Crawl(ctx context.Context, store lake.Store, tables []string, opts CrawlOpt
 	}
 	rep := progress.OrNop(opts.Progress)
 	defer rep.Done()
+	var listed map[string]*listing
 	if len(tables) == 0 {
 		var err error
-		if tables, err = table.List(ctx, store); err != nil {
+		if tables, listed, err = listTables(ctx, store); err != nil {
 			return nil, err
 		}
 		if len(tables) == 0 {
@@ -92,7 +92,7 @@ func Crawl(ctx context.Context, store lake.Store, tables []string, opts CrawlOpt
 	res := &CrawlResult{Tables: make([]TableCrawl, 0, len(tables))}
 	var errs []error
 	for _, name := range tables {
-		tc, err := crawlTable(ctx, store, name, opts, rep)
+		tc, err := crawlTable(ctx, store, name, listed[name], opts, rep)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, err
@@ -117,12 +117,14 @@ func Crawl(ctx context.Context, store lake.Store, tables []string, opts CrawlOpt
 	return res, joinErrors(errs)
 }
 
-func crawlTable(ctx context.Context, store lake.Store, name string, opts CrawlOptions, rep progress.Reporter) (TableCrawl, error) {
+// crawlTable crawls one table; listed is its files when the crawl listed
+// them already (nil: list them).
+func crawlTable(ctx context.Context, store lake.Store, name string, listed *listing, opts CrawlOptions, rep progress.Reporter) (TableCrawl, error) {
 	tc := TableCrawl{Table: name}
 	if err := validTable(name); err != nil {
 		return tc, err
 	}
-	l, st, err := listAndLoad(ctx, store, name)
+	l, st, err := listAndLoad(ctx, store, name, listed)
 	if err != nil {
 		return tc, err
 	}

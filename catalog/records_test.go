@@ -325,15 +325,16 @@ func TestCrawlOnS3SendsOneGetPerCommit(t *testing.T) {
 		commitRows(ctx, t, tbl, everyTypeRows(c*100, 30, days))
 	}
 	before := lake.Requests(store)
-	res, err := catalog.Crawl(ctx, store, []string{"t"}, catalog.CrawlOptions{})
+	res, err := catalog.Crawl(ctx, store, nil, catalog.CrawlOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	gets := lake.Requests(store)[lake.ReqGet] - before[lake.ReqGet]
+	after := lake.Requests(store)
+	gets, lists := after[lake.ReqGet]-before[lake.ReqGet], after[lake.ReqList]-before[lake.ReqList]
 	// Beyond the records: the latest version and the file index (both
-	// missing here).
-	if res.Files != commits*days || res.RecordsRead != commits || res.FootersRead != 0 || gets > commits+2 {
-		t.Fatalf("crawl of %d files in %d commits = %+v with %d GETs, want %d records, no footer, at most %d GETs", commits*days, commits, res, gets, commits, commits+2)
+	// missing here). The lake is listed once, and the versions.
+	if res.Files != commits*days || res.RecordsRead != commits || res.FootersRead != 0 || gets > commits+2 || lists != 2 {
+		t.Fatalf("crawl of %d files in %d commits = %+v with %d GETs and %d LISTs, want %d records, no footer, at most %d GETs and 2 LISTs", commits*days, commits, res, gets, lists, commits, commits+2)
 	}
 	// The summary of partitions takes its rows from the same records.
 	before = lake.Requests(store)
@@ -348,5 +349,33 @@ func TestCrawlOnS3SendsOneGetPerCommit(t *testing.T) {
 	}
 	if rows != res.Rows || rows != commits*30 || len(parts) != days || gets > commits {
 		t.Fatalf("partitions = %+v with %d GETs, want %d rows in %d partitions, at most %d GETs", parts, gets, commits*30, days, commits)
+	}
+}
+
+// A crawl of every table lists the lake once; a table with a file it
+// cannot place fails alone.
+func TestCrawlOfEveryTableFailsOnlyTheTableWithAMisplacedFile(t *testing.T) {
+	ctx := context.Background()
+	store, err := lake.NewFileStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a", "b"} {
+		tbl, err := table.Open(store, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		commitRows(ctx, t, tbl, everyTypeRows(0, 10, 2))
+	}
+	b := cattest.Parquet(t, cattest.EveryType(), everyTypeRows(0, 3, 1))
+	if _, err := store.Put(ctx, "tables/a/not-a-folder/x.parquet", strings.NewReader(string(b)), int64(len(b)), lake.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := catalog.Crawl(ctx, store, nil, catalog.CrawlOptions{})
+	if err == nil || !strings.Contains(err.Error(), "tables/a/not-a-folder/x.parquet") {
+		t.Fatalf("crawl error = %v, want one naming the misplaced file", err)
+	}
+	if len(res.Tables) != 2 || res.Tables[0].Error == "" || res.Tables[1].Error != "" || res.Tables[1].Files != 2 || res.Tables[1].Version != 1 {
+		t.Fatalf("crawl = %+v, want a failed and b crawled", res.Tables)
 	}
 }

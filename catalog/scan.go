@@ -51,6 +51,46 @@ func tablePrefix(name string) string { return table.TablePrefix(name) }
 type listing struct {
 	files []liveFile
 	parts *partitionScan
+	err   error // a file the listing could not place (listTables)
+}
+
+// add places the live file at rel (relative to the table's prefix).
+func (l *listing) add(key, rel string, o lake.ObjectInfo) error {
+	if err := l.parts.add(rel); err != nil {
+		return fmt.Errorf("file %s: %w", key, err)
+	}
+	l.files = append(l.files, liveFile{rel: rel, size: o.Size, etag: o.ETag, modTime: o.ModTime})
+	return nil
+}
+
+// listTables lists the live files of every table in one listing of
+// tables/ (what table.List reads too), so that a crawl of the whole lake
+// lists it once. The names are in key order; a table whose files the
+// listing could not place carries the error in its listing.
+func listTables(ctx context.Context, store lake.Store) ([]string, map[string]*listing, error) {
+	var names []string
+	lists := map[string]*listing{}
+	const tables = "tables/" // table.TablePrefix less the name
+	err := store.List(ctx, tables, func(o lake.ObjectInfo) error {
+		name, rel, ok := strings.Cut(strings.TrimPrefix(o.Key, tables), "/")
+		if !ok || !strings.HasSuffix(rel, ".parquet") || validTable(name) != nil {
+			return nil
+		}
+		l := lists[name]
+		if l == nil {
+			l = &listing{parts: newPartitionScan()}
+			lists[name] = l
+			names = append(names, name)
+		}
+		if l.err == nil {
+			l.err = l.add(o.Key, rel, o)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("list tables: %w", err)
+	}
+	return names, lists, nil
 }
 
 // listTable lists a table's live files. An empty table is an error.
@@ -61,12 +101,7 @@ func listTable(ctx context.Context, store lake.Store, name string) (*listing, er
 		if !strings.HasSuffix(o.Key, ".parquet") {
 			return nil
 		}
-		rel := strings.TrimPrefix(o.Key, prefix)
-		if err := l.parts.add(rel); err != nil {
-			return fmt.Errorf("file %s: %w", o.Key, err)
-		}
-		l.files = append(l.files, liveFile{rel: rel, size: o.Size, etag: o.ETag, modTime: o.ModTime})
-		return nil
+		return l.add(o.Key, strings.TrimPrefix(o.Key, prefix), o)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list files of table %s: %w", name, err)
@@ -84,22 +119,36 @@ type tableState struct {
 	index  *fileIndex
 }
 
-// loadState reads the latest version and the file index.
+// loadState reads the latest version and the file index, at once.
 func loadState(ctx context.Context, store lake.Store, name string) (tableState, error) {
 	var st tableState
+	var ierr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		st.index, ierr = loadIndex(ctx, store, name)
+	}()
 	latest, err := Latest(ctx, store, name)
+	<-done
 	if err != nil && !errors.Is(err, lake.ErrNotExist) {
 		return st, err
 	}
 	st.latest = latest
-	st.index, err = loadIndex(ctx, store, name)
-	return st, err
+	return st, ierr
 }
 
-// listAndLoad lists the table's files while it reads the catalog's state
-// of the table: the two are independent, and a crawl of an unchanged
-// table then costs little more than the listing.
-func listAndLoad(ctx context.Context, store lake.Store, name string) (*listing, tableState, error) {
+// listAndLoad lists the table's files (unless listed, from listTables)
+// while it reads the catalog's state of the table: the two are
+// independent, and a crawl of an unchanged table then costs little more
+// than the listing.
+func listAndLoad(ctx context.Context, store lake.Store, name string, listed *listing) (*listing, tableState, error) {
+	if listed != nil {
+		st, err := loadState(ctx, store, name)
+		if listed.err != nil {
+			return nil, st, listed.err
+		}
+		return listed, st, err
+	}
 	type loaded struct {
 		st  tableState
 		err error
