@@ -11,17 +11,17 @@ import (
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/schema"
-	"github.com/lakectl/lakectl/lake/table"
 )
 
 // CrawlOptions tune a crawl.
 type CrawlOptions struct {
-	// Concurrency is how many footers are read at once (0: 16).
+	// Concurrency is how many footers are read at once (0: 16); commit
+	// records are read 16 at a time.
 	Concurrency int
 	// Time stamps new versions (zero: now).
 	Time time.Time
 	// Logger (nil: discard) and Progress (nil: none; counts the rows and
-	// bytes of the files whose footers were read).
+	// bytes of the files learned from their footers or commit records).
 	Logger   *slog.Logger
 	Progress progress.Reporter
 	// PartitionTypes are the declared types of folder keys, by table and
@@ -34,6 +34,7 @@ type CrawlResult struct {
 	Tables      []TableCrawl `json:"tables"`
 	Files       int          `json:"files"`
 	FootersRead int          `json:"footers_read"`
+	RecordsRead int          `json:"records_read"`
 	Rows        int64        `json:"rows"`
 	Bytes       int64        `json:"bytes"`
 	Recorded    int          `json:"recorded"` // new versions
@@ -42,9 +43,13 @@ type CrawlResult struct {
 
 // TableCrawl is the crawl of one table.
 type TableCrawl struct {
-	Table       string   `json:"table"`
-	Files       int      `json:"files"`
-	FootersRead int      `json:"footers_read"` // files not known from an earlier crawl
+	Table       string `json:"table"`
+	Files       int    `json:"files"`
+	FootersRead int    `json:"footers_read"` // files not known from an earlier crawl nor from their commit records
+	// RecordsRead counts the commit records fetched (found or not) to
+	// learn about lakectl's files not known from an earlier crawl: one per
+	// commit, not per file.
+	RecordsRead int      `json:"records_read"`
 	Rows        int64    `json:"rows"`
 	Bytes       int64    `json:"bytes"`
 	Version     int      `json:"version"`  // the latest version after the crawl
@@ -58,10 +63,11 @@ type TableCrawl struct {
 	Note string `json:"note,omitempty"`
 }
 
-// Crawl reads the footers of the live files of tables (every table with
-// live files when tables is empty), derives each table's schema and
-// partitions, and records a new version where they changed. Footers of
-// files already crawled (same key, size and ETag) are not read again. A
+// Crawl learns about the live files of tables (every table with live
+// files when tables is empty) from their footers, or for lakectl's files
+// from their commit records (one per commit), derives each table's schema
+// and partitions, and records a new version where they changed. Files
+// already crawled (same key, size and ETag) are not read again. A
 // table that fails (no files, a file that is not Parquet, files whose
 // schemas do not unify) records nothing; the others are still crawled,
 // and the error names every failed table.
@@ -73,9 +79,10 @@ func Crawl(ctx context.Context, store lake.Store, tables []string, opts CrawlOpt
 	}
 	rep := progress.OrNop(opts.Progress)
 	defer rep.Done()
+	var listed map[string]*listing
 	if len(tables) == 0 {
 		var err error
-		if tables, err = table.List(ctx, store); err != nil {
+		if tables, listed, err = listTables(ctx, store); err != nil {
 			return nil, err
 		}
 		if len(tables) == 0 {
@@ -85,7 +92,7 @@ func Crawl(ctx context.Context, store lake.Store, tables []string, opts CrawlOpt
 	res := &CrawlResult{Tables: make([]TableCrawl, 0, len(tables))}
 	var errs []error
 	for _, name := range tables {
-		tc, err := crawlTable(ctx, store, name, opts, rep)
+		tc, err := crawlTable(ctx, store, name, listed[name], opts, rep)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, err
@@ -94,11 +101,12 @@ func Crawl(ctx context.Context, store lake.Store, tables []string, opts CrawlOpt
 			errs = append(errs, err)
 			log.Error("crawl failed", "table", name, "err", err)
 		} else {
-			log.Info("crawled", "table", name, "files", tc.Files, "footers_read", tc.FootersRead, "version", tc.Version, "recorded", tc.Recorded, "change", tc.Change)
+			log.Info("crawled", "table", name, "files", tc.Files, "footers_read", tc.FootersRead, "records_read", tc.RecordsRead, "version", tc.Version, "recorded", tc.Recorded, "change", tc.Change)
 		}
 		res.Tables = append(res.Tables, tc)
 		res.Files += tc.Files
 		res.FootersRead += tc.FootersRead
+		res.RecordsRead += tc.RecordsRead
 		res.Rows += tc.Rows
 		res.Bytes += tc.Bytes
 		if tc.Recorded {
@@ -109,12 +117,14 @@ func Crawl(ctx context.Context, store lake.Store, tables []string, opts CrawlOpt
 	return res, joinErrors(errs)
 }
 
-func crawlTable(ctx context.Context, store lake.Store, name string, opts CrawlOptions, rep progress.Reporter) (TableCrawl, error) {
+// crawlTable crawls one table; listed is its files when the crawl listed
+// them already (nil: list them).
+func crawlTable(ctx context.Context, store lake.Store, name string, listed *listing, opts CrawlOptions, rep progress.Reporter) (TableCrawl, error) {
 	tc := TableCrawl{Table: name}
 	if err := validTable(name); err != nil {
 		return tc, err
 	}
-	l, st, err := listAndLoad(ctx, store, name)
+	l, st, err := listAndLoad(ctx, store, name, listed)
 	if err != nil {
 		return tc, err
 	}
@@ -130,7 +140,7 @@ func crawlTable(ctx context.Context, store lake.Store, name string, opts CrawlOp
 	if a, b, ok := sc.parts.mixed(); ok {
 		tc.Note = strings.TrimPrefix(tc.Note+"; ", "; ") + mixedChange(tablePrefix(name), a, b).Reason
 	}
-	tc.Files, tc.FootersRead, tc.Rows, tc.Bytes = sc.files, sc.footersRead, sc.rows, sc.bytes
+	tc.Files, tc.FootersRead, tc.RecordsRead, tc.Rows, tc.Bytes = sc.files, sc.footersRead, sc.recordsRead, sc.rows, sc.bytes
 	s := sc.schema
 	if latest != nil {
 		s = orderLike(s, latest.Schema)

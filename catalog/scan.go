@@ -33,6 +33,7 @@ type scan struct {
 	files       int
 	bytes, rows int64
 	footersRead int
+	recordsRead int // commit records read for lakectl's files
 	schema      schema.Schema
 	partitions  []Partition
 	index       *fileIndex // the index describing exactly the live files
@@ -50,6 +51,46 @@ func tablePrefix(name string) string { return table.TablePrefix(name) }
 type listing struct {
 	files []liveFile
 	parts *partitionScan
+	err   error // a file the listing could not place (listTables)
+}
+
+// add places the live file at rel (relative to the table's prefix).
+func (l *listing) add(key, rel string, o lake.ObjectInfo) error {
+	if err := l.parts.add(rel); err != nil {
+		return fmt.Errorf("file %s: %w", key, err)
+	}
+	l.files = append(l.files, liveFile{rel: rel, size: o.Size, etag: o.ETag, modTime: o.ModTime})
+	return nil
+}
+
+// listTables lists the live files of every table in one listing of
+// tables/ (what table.List reads too), so that a crawl of the whole lake
+// lists it once. The names are in key order; a table whose files the
+// listing could not place carries the error in its listing.
+func listTables(ctx context.Context, store lake.Store) ([]string, map[string]*listing, error) {
+	var names []string
+	lists := map[string]*listing{}
+	const tables = "tables/" // table.TablePrefix less the name
+	err := store.List(ctx, tables, func(o lake.ObjectInfo) error {
+		name, rel, ok := strings.Cut(strings.TrimPrefix(o.Key, tables), "/")
+		if !ok || !strings.HasSuffix(rel, ".parquet") || validTable(name) != nil {
+			return nil
+		}
+		l := lists[name]
+		if l == nil {
+			l = &listing{parts: newPartitionScan()}
+			lists[name] = l
+			names = append(names, name)
+		}
+		if l.err == nil {
+			l.err = l.add(o.Key, rel, o)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("list tables: %w", err)
+	}
+	return names, lists, nil
 }
 
 // listTable lists a table's live files. An empty table is an error.
@@ -60,12 +101,7 @@ func listTable(ctx context.Context, store lake.Store, name string) (*listing, er
 		if !strings.HasSuffix(o.Key, ".parquet") {
 			return nil
 		}
-		rel := strings.TrimPrefix(o.Key, prefix)
-		if err := l.parts.add(rel); err != nil {
-			return fmt.Errorf("file %s: %w", o.Key, err)
-		}
-		l.files = append(l.files, liveFile{rel: rel, size: o.Size, etag: o.ETag, modTime: o.ModTime})
-		return nil
+		return l.add(o.Key, strings.TrimPrefix(o.Key, prefix), o)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list files of table %s: %w", name, err)
@@ -83,22 +119,36 @@ type tableState struct {
 	index  *fileIndex
 }
 
-// loadState reads the latest version and the file index.
+// loadState reads the latest version and the file index, at once.
 func loadState(ctx context.Context, store lake.Store, name string) (tableState, error) {
 	var st tableState
+	var ierr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		st.index, ierr = loadIndex(ctx, store, name)
+	}()
 	latest, err := Latest(ctx, store, name)
+	<-done
 	if err != nil && !errors.Is(err, lake.ErrNotExist) {
 		return st, err
 	}
 	st.latest = latest
-	st.index, err = loadIndex(ctx, store, name)
-	return st, err
+	return st, ierr
 }
 
-// listAndLoad lists the table's files while it reads the catalog's state
-// of the table: the two are independent, and a crawl of an unchanged
-// table then costs little more than the listing.
-func listAndLoad(ctx context.Context, store lake.Store, name string) (*listing, tableState, error) {
+// listAndLoad lists the table's files (unless listed, from listTables)
+// while it reads the catalog's state of the table: the two are
+// independent, and a crawl of an unchanged table then costs little more
+// than the listing.
+func listAndLoad(ctx context.Context, store lake.Store, name string, listed *listing) (*listing, tableState, error) {
+	if listed != nil {
+		st, err := loadState(ctx, store, name)
+		if listed.err != nil {
+			return nil, st, listed.err
+		}
+		return listed, st, err
+	}
 	type loaded struct {
 		st  tableState
 		err error
@@ -116,8 +166,9 @@ func listAndLoad(ctx context.Context, store lake.Store, name string) (*listing, 
 	return l, ld.st, ld.err
 }
 
-// scanTable reads the footers of the listed files the index does not know
-// (concurrency at a time), and unifies their schemas. A file that is not
+// scanTable learns about the listed files the index does not know (from
+// commit records for lakectl's files, else footers, concurrency at a
+// time), and unifies their schemas. A file that is not
 // Parquet is an error naming the table and the file. Files whose schemas
 // do not unify with the older ones are left out of the schema and return
 // the scan with a *ConflictError naming the column, both files and both
@@ -136,22 +187,21 @@ func scanTable(ctx context.Context, store lake.Store, name string, l *listing, i
 		}
 		unknown = append(unknown, i)
 	}
-	footers, err := readFooters(ctx, store, prefix, files, unknown, concurrency, rep)
+	facts, records, footers, err := learnFiles(ctx, store, name, files, unknown, concurrency, rep)
 	if err != nil {
 		return nil, err
 	}
-	sc.footersRead = len(unknown)
-	for j, i := range unknown {
-		f, ft := files[i], footers[j]
-		mb, _ := parquetfile.MaxBytes(ft.KeyValue)
-		sc.index.Files[f.rel] = indexedFile{Size: f.size, ETag: f.etag, Rows: ft.Rows, Fingerprint: ft.Fingerprint, MaxBytes: mb}
-		if idx.Groups[ft.Fingerprint] == nil && sc.index.Groups[ft.Fingerprint] == nil {
-			sc.newGroups = append(sc.newGroups, ft.Fingerprint)
+	sc.recordsRead, sc.footersRead = records, footers
+	for _, i := range unknown {
+		f, ft := files[i], facts[i]
+		sc.index.Files[f.rel] = indexedFile{Size: f.size, ETag: f.etag, Rows: ft.rows, Fingerprint: ft.fp, MaxBytes: ft.maxBytes}
+		if idx.Groups[ft.fp] == nil && sc.index.Groups[ft.fp] == nil {
+			sc.newGroups = append(sc.newGroups, ft.fp)
 		}
-		if g := idx.Groups[ft.Fingerprint]; g != nil {
-			sc.index.Groups[ft.Fingerprint] = g
-		} else if sc.index.Groups[ft.Fingerprint] == nil {
-			sc.index.Groups[ft.Fingerprint] = &fileGroup{Schema: ft.Schema}
+		if g := idx.Groups[ft.fp]; g != nil {
+			sc.index.Groups[ft.fp] = g
+		} else if sc.index.Groups[ft.fp] == nil {
+			sc.index.Groups[ft.fp] = &fileGroup{Schema: ft.schema}
 		}
 	}
 	sc.dirty = len(unknown) > 0 || len(idx.Files) != len(sc.index.Files)

@@ -160,7 +160,7 @@ func addOutput(ctx context.Context, tx *table.Tx, key, partition string, union s
 		return fmt.Errorf("compact %s: wrote %d rows, the inputs hold %d", key, out.rows, rows)
 	}
 	err := tx.AddFile(ctx, table.FileEntry{Key: key, Size: out.bytes, Rows: out.rows, Partition: partition,
-		SchemaFingerprint: union.Fingerprint(), Lineage: segs})
+		SchemaFingerprint: union.Fingerprint(), Lineage: segs, MaxBytes: out.maxBytes})
 	if err != nil {
 		return err
 	}

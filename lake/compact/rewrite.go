@@ -58,8 +58,9 @@ func (e *badInputError) Unwrap() error { return e.err }
 
 // output describes one written output file.
 type output struct {
-	rows  int64
-	bytes int64
+	rows     int64
+	bytes    int64
+	maxBytes map[string]int // the footer's parquetfile.KeyMaxBytes
 }
 
 // writeOutput writes the rows of inputs, in order, to the file at
@@ -147,7 +148,7 @@ func writeOutput(ctx context.Context, store lake.Store, stagingKey string, union
 	if err := <-put; err != nil {
 		return output{}, fmt.Errorf("write %s: %w", stagingKey, err)
 	}
-	return output{rows: ow.rows, bytes: w.BytesWritten()}, nil
+	return output{rows: ow.rows, bytes: w.BytesWritten(), maxBytes: w.MaxBytes()}, nil
 }
 
 // openAhead opens the inputs in order, prefetch at a time, and sends them

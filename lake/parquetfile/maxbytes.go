@@ -24,6 +24,17 @@ func sized(k schema.Kind) bool {
 	return k == schema.String || k == schema.JSON || k == schema.Bytes
 }
 
+// HasMaxBytes reports whether files of schema s written by Writer carry
+// KeyMaxBytes: whether s has a string, JSON or bytes column.
+func HasMaxBytes(s schema.Schema) bool {
+	for _, c := range s.Columns {
+		if sized(c.Type.Kind) {
+			return true
+		}
+	}
+	return false
+}
+
 // observeMaxBytes updates the column's maximum byte length from a batch.
 func (w *Writer) observeMaxBytes(c int, vals []parquet.Value) {
 	if w.maxBytes[c] < 0 {
@@ -73,8 +84,11 @@ func (w *Writer) observeRowGroup(rg parquet.RowGroup) error {
 	return nil
 }
 
-// maxBytesJSON is the KeyMaxBytes value of what was written.
-func (w *Writer) maxBytesJSON() (string, bool) {
+// MaxBytes is the maximum byte length of each string, JSON and bytes
+// column's values written so far, by column name: after Close, what the
+// footer's KeyMaxBytes says. nil when the schema has no such column (the
+// footer then has no KeyMaxBytes).
+func (w *Writer) MaxBytes() map[string]int {
 	m := map[string]int{}
 	for c, n := range w.maxBytes {
 		if n >= 0 {
@@ -82,6 +96,15 @@ func (w *Writer) maxBytesJSON() (string, bool) {
 		}
 	}
 	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+// maxBytesJSON is the KeyMaxBytes value of what was written.
+func (w *Writer) maxBytesJSON() (string, bool) {
+	m := w.MaxBytes()
+	if m == nil {
 		return "", false
 	}
 	b, err := json.Marshal(m)

@@ -51,7 +51,7 @@ type PartitionSummary struct {
 	Partition  string `json:"partition"` // "" when unpartitioned
 	Files      int    `json:"files"`
 	Bytes      int64  `json:"bytes"`
-	Rows       int64  `json:"rows"`        // from the files' footers
+	Rows       int64  `json:"rows"`        // from commit records or footers
 	SmallFiles int    `json:"small_files"` // files under the small-file threshold
 }
 
@@ -63,57 +63,46 @@ const DefaultSmallFileBytes = DefaultTargetFileBytes / 4
 const footerReaders = 8
 
 // Partitions summarizes the table per partition, in partition order. Rows
-// come from the Parquet footers, read in parallel (ranged reads only).
-// Files smaller than smallBelow bytes (0: DefaultSmallFileBytes) count as
-// small.
+// of lakectl's files come from their commit records (one GET per commit),
+// of the others from their Parquet footers, read in parallel (ranged reads
+// only). Files smaller than smallBelow bytes (0: DefaultSmallFileBytes)
+// count as small.
 func (t *Table) Partitions(ctx context.Context, smallBelow int64) ([]PartitionSummary, error) {
 	if smallBelow <= 0 {
 		smallBelow = DefaultSmallFileBytes
 	}
-	var (
-		mu    sync.Mutex
-		parts = map[string]*PartitionSummary{}
-	)
-	g, gctx := errgroup.WithContext(ctx)
-	files := make(chan File, footerReaders)
-	for range footerReaders {
-		g.Go(func() error {
-			for f := range files {
-				ft, err := parquetfile.ReadFooterFrom(gctx, t.store, f.Key, f.Size)
-				if err != nil {
-					return fmt.Errorf("summarize table %s: %w", t.name, err)
-				}
-				mu.Lock()
-				parts[f.Partition].Rows += ft.Rows
-				mu.Unlock()
-			}
-			return nil
-		})
-	}
-	g.Go(func() error {
-		defer close(files)
-		return t.Files(gctx, func(f File) error {
-			mu.Lock()
-			p := parts[f.Partition]
-			if p == nil {
-				p = &PartitionSummary{Partition: f.Partition}
-				parts[f.Partition] = p
-			}
-			p.Files++
-			p.Bytes += f.Size
-			if f.Size < smallBelow {
-				p.SmallFiles++
-			}
-			mu.Unlock()
-			select {
-			case files <- f:
-				return nil
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-		})
+	parts := map[string]*PartitionSummary{}
+	var files []File
+	err := t.Files(ctx, func(f File) error {
+		p := parts[f.Partition]
+		if p == nil {
+			p = &PartitionSummary{Partition: f.Partition}
+			parts[f.Partition] = p
+		}
+		p.Files++
+		p.Bytes += f.Size
+		if f.Size < smallBelow {
+			p.SmallFiles++
+		}
+		files = append(files, f)
+		return nil
 	})
-	if err := g.Wait(); err != nil {
+	if err != nil {
+		return nil, err
+	}
+	described, err := t.Describe(ctx, files)
+	if err != nil {
+		return nil, fmt.Errorf("summarize table %s: %w", t.name, err)
+	}
+	var rest []File
+	for _, f := range files {
+		if d, ok := described[f.Key]; ok {
+			parts[f.Partition].Rows += d.Rows
+		} else {
+			rest = append(rest, f)
+		}
+	}
+	if err := t.footerRows(ctx, rest, parts); err != nil {
 		return nil, err
 	}
 	out := make([]PartitionSummary, 0, len(parts))
@@ -122,6 +111,30 @@ func (t *Table) Partitions(ctx context.Context, smallBelow int64) ([]PartitionSu
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Partition < out[j].Partition })
 	return out, nil
+}
+
+// footerRows adds the row counts of files' footers to their partitions,
+// footerReaders at a time.
+func (t *Table) footerRows(ctx context.Context, files []File, parts map[string]*PartitionSummary) error {
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(footerReaders)
+	for _, f := range files {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			ft, err := parquetfile.ReadFooterFrom(gctx, t.store, f.Key, f.Size)
+			if err != nil {
+				return fmt.Errorf("summarize table %s: %w", t.name, err)
+			}
+			mu.Lock()
+			parts[f.Partition].Rows += ft.Rows
+			mu.Unlock()
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 // Lineage returns the segments of a file of the table: for a compaction

@@ -44,6 +44,11 @@ type FileEntry struct {
 	Partition         string    `json:"partition,omitempty"` // "col_day=2026-11-23" ("" unpartitioned), '/'-joined when nested
 	SchemaFingerprint string    `json:"schema_fingerprint,omitempty"`
 	Lineage           []Segment `json:"lineage,omitempty"` // compaction outputs only
+	// MaxBytes is the file's footer's parquetfile.KeyMaxBytes (maximum
+	// byte length of each string, JSON and bytes column), so that a crawl
+	// needs the record, not the footer. Absent from records of earlier
+	// versions, and when the schema has no such column.
+	MaxBytes map[string]int `json:"max_bytes,omitempty"`
 }
 
 // Segment is a run of rows of a leaf file (a file written by an append or

@@ -230,7 +230,8 @@ func (w *Writer) finish(of *openFile) error {
 	if err := <-of.done; err != nil {
 		return fmt.Errorf("upload %s: %w", of.key, err)
 	}
-	e := FileEntry{Key: of.key, Size: of.pw.BytesWritten(), Rows: of.pw.Rows(), Partition: of.partition, SchemaFingerprint: w.schema.Fingerprint()}
+	e := FileEntry{Key: of.key, Size: of.pw.BytesWritten(), Rows: of.pw.Rows(), Partition: of.partition, SchemaFingerprint: w.schema.Fingerprint(),
+		MaxBytes: of.pw.MaxBytes()}
 	if err := w.tx.addFiles(e); err != nil {
 		return err
 	}

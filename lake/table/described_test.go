@@ -1,0 +1,97 @@
+package table
+
+import (
+	"context"
+	"testing"
+
+	"github.com/lakectl/lakectl/lake"
+	"github.com/lakectl/lakectl/lake/parquetfile"
+)
+
+// Commit records describe lakectl's files as their footers do; a file
+// another tool overwrote under the same key (another size) and a file of
+// another tool are left to their footers, and Partitions counts their
+// rows from them.
+func TestDescribeAndPartitionsFollowTheFootersOfRewrittenFiles(t *testing.T) {
+	for _, sf := range stores() {
+		t.Run(sf.name, func(t *testing.T) {
+			ctx := context.Background()
+			store := sf.open(t)
+			tbl, err := Open(store, "orders")
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts := WriterOptions{Partition: PartitionRule{Column: "created_at", Unit: UnitDay}}
+			r1 := appendRows(ctx, t, tbl, makeRows(0, 200, []*string{strp("a"), nil, strp("héllo")}), opts, "", nil)
+			r2 := appendRows(ctx, t, tbl, makeRows(200, 100, nil), opts, "", nil)
+			// Another tool copies r2's last file over r1's first and to a
+			// name of its own.
+			over, src := r1.Added[0], r2.Added[len(r2.Added)-1]
+			if over.Size == src.Size {
+				t.Fatal("the overwritten file keeps its size")
+			}
+			copyObject(ctx, t, store, src.Key, over.Key)
+			copyObject(ctx, t, store, src.Key, "tables/orders/other.parquet")
+
+			var files []File
+			if err := tbl.Files(ctx, func(f File) error { files = append(files, f); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			fresh, _ := Open(store, "orders")
+			described, err := fresh.Describe(ctx, files)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var footerRows int64
+			for _, f := range files {
+				ft, err := parquetfile.ReadFooterFrom(ctx, store, f.Key, f.Size)
+				if err != nil {
+					t.Fatal(err)
+				}
+				footerRows += ft.Rows
+				d, ok := described[f.Key]
+				if f.Key == over.Key || f.Key == "tables/orders/other.parquet" {
+					if ok {
+						t.Fatalf("%s described by a record: %+v", f.Key, d)
+					}
+					continue
+				}
+				mb, _ := parquetfile.MaxBytes(ft.KeyValue)
+				if !ok || !d.Complete || d.Rows != ft.Rows || d.Schema.Fingerprint() != ft.Fingerprint || len(mb) == 0 || mb["code"] != d.MaxBytes["code"] {
+					t.Fatalf("%s: described %+v (%v), footer %d rows, %s, max bytes %v", f.Key, d, ok, ft.Rows, ft.Fingerprint, mb)
+				}
+			}
+			if got := liveRows(ctx, t, fresh); got != footerRows || got != 200-over.Rows+100+2*src.Rows {
+				t.Fatalf("partitions count %d rows, the footers %d", got, footerRows)
+			}
+
+			// A record of an earlier version (no max bytes) still gives
+			// rows, but not all a footer would.
+			r2.Added[0].MaxBytes = nil
+			if _, err := lake.PutJSON(ctx, store, commitKey("orders", r2.TxID), r2, lake.PutOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			fresh, _ = Open(store, "orders")
+			described, err = fresh.Describe(ctx, files)
+			if d, ok := described[r2.Added[0].Key]; err != nil || !ok || d.Complete || d.Rows != r2.Added[0].Rows {
+				t.Fatalf("file of an earlier record: %+v (%v), %v; want its rows, not complete", d, ok, err)
+			}
+			if got := liveRows(ctx, t, fresh); got != footerRows {
+				t.Fatalf("partitions count %d rows, the footers %d", got, footerRows)
+			}
+		})
+	}
+}
+
+// copyObject copies the object at from to key, as another tool would.
+func copyObject(ctx context.Context, t *testing.T, store lake.Store, from, key string) {
+	t.Helper()
+	rc, err := store.Get(ctx, from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if _, err := store.Put(ctx, key, rc, -1, lake.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
