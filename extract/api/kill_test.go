@@ -54,4 +54,15 @@ func TestKilledRunResumesWithoutDuplicates(t *testing.T) {
 	if got.Rows != wantRows || got.DistinctVersions != wantRows || got.SumAmount != wantSum {
 		t.Errorf("after kill -9 and rerun table = %+v, want %d rows, sum %s", got, wantRows, wantSum)
 	}
+	// Raw objects are whole or absent, and raw/ alone rebuilds the table.
+	for _, path := range rawObjects(t, dir, "killed") {
+		rawMembers(t, path)
+	}
+	p.srv.Close()
+	if _, err := run(t, store, runStart, Options{Sources: []string{spec}, Replay: true}); err != nil {
+		t.Fatalf("replay after kill -9 and rerun: %v", err)
+	}
+	if got := tableAggregates(t, dir, "killed_tx"); got.Rows != wantRows || got.DistinctVersions != wantRows || got.SumAmount != wantSum {
+		t.Errorf("replay after kill -9 and rerun: table = %+v, want %d rows, sum %s", got, wantRows, wantSum)
+	}
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // The stages of an endpoint's run, each with one job: the fetcher fetches
-// units (pages to raw/), the transformer turns stored pages into rows,
+// units (pages to raw's lander), the transformer turns pages into rows,
 // the committer writes rows into a lake transaction and commits it with
 // the job's state. Extraction runs all three; replay, which reads raw/
 // only, runs the transformer and the committer.
@@ -27,6 +27,7 @@ import (
 type fetcher struct {
 	r     *runner
 	ep    *Endpoint
+	raw   *lander
 	order chan chan fetched      // each unit's result, in plan order
 	lay   atomic.Pointer[layout] // the transformer's layout, for converting in the fetchers
 	stop  context.CancelFunc
@@ -37,9 +38,9 @@ type fetcher struct {
 }
 
 // startFetcher starts fetching units in the background.
-func (r *runner) startFetcher(ctx context.Context, ep *Endpoint, units []unit, ahead int) *fetcher {
+func (r *runner) startFetcher(ctx context.Context, ep *Endpoint, raw *lander, units []unit, ahead int) *fetcher {
 	ctx, stop := context.WithCancel(ctx)
-	f := &fetcher{r: r, ep: ep, order: make(chan chan fetched, ahead), stop: stop, failed: map[string]error{}}
+	f := &fetcher{r: r, ep: ep, raw: raw, order: make(chan chan fetched, ahead), stop: stop, failed: map[string]error{}}
 	go f.dispatch(ctx, units)
 	return f
 }
@@ -64,7 +65,7 @@ func (f *fetcher) dispatch(ctx context.Context, units []unit) {
 // layout, so that the transform, which runs in one goroutine, only
 // dedupes and writes.
 func (f *fetcher) fetch(ctx context.Context, u unit) fetched {
-	out := f.r.fetchUnit(ctx, f.ep, u)
+	out := f.r.fetchUnit(ctx, f.ep, f.raw, u)
 	if out.err == nil {
 		f.r.convertUnit(ctx, f.ep, &out, f.lay.Load())
 	}
@@ -194,16 +195,22 @@ type committer struct {
 	tbl        *table.Table
 	ep         *Endpoint
 	job        string
-	op         string // table.OpAppend or table.OpReplace
+	op         string  // table.OpAppend or table.OpReplace
+	raw        *lander // extraction: lands raw/ bundles ahead of each commit (replay: nil)
 	tx         *table.Tx
 	w          *rowbatch.Writer
+	rawDay     string     // the last window day written into tx
 	committing chan error // the commit in flight (nil: none)
 	ended      error      // the outcome of the last commit, until wait reports it
 }
 
-func (r *runner) newCommitter(tbl *table.Table, ep *Endpoint, job string, op string) *committer {
-	return &committer{r: r, tbl: tbl, ep: ep, job: job, op: op}
+func (r *runner) newCommitter(tbl *table.Table, ep *Endpoint, job string, op string, raw *lander) *committer {
+	return &committer{r: r, tbl: tbl, ep: ep, job: job, op: op, raw: raw}
 }
+
+// wrote notes that the open transaction holds a window of day: its
+// commit first lands the raw bundles up to that day.
+func (c *committer) wrote(day string) { c.rawDay = max(c.rawDay, day) }
 
 // open reports whether a transaction is open.
 func (c *committer) open() bool { return c.tx != nil }
@@ -238,20 +245,27 @@ func (c *committer) commit(ctx context.Context, st jobState, before func(*table.
 	if err := c.wait(); err != nil {
 		return err
 	}
-	tx, w := c.tx, c.w
-	c.tx, c.w = nil, nil
+	tx, w, day := c.tx, c.w, c.rawDay
+	c.tx, c.w, c.rawDay = nil, nil, ""
 	done := make(chan error, 1)
 	c.committing = done
-	go func() { done <- c.finish(ctx, tx, w, st, before) }()
+	go func() { done <- c.finish(ctx, tx, w, day, st, before) }()
 	return nil
 }
 
-// finish closes a transaction's files and commits it with its state. It
+// finish lands the raw bundles of the transaction's window days while it
+// closes the transaction's files, then commits it with its state. It
 // runs while the next transaction is written, so the lake's latency
 // (uploads, commit record, moves) overlaps with the transform.
-func (c *committer) finish(ctx context.Context, tx *table.Tx, w *rowbatch.Writer, st jobState, before func(*table.Tx) error) error {
+func (c *committer) finish(ctx context.Context, tx *table.Tx, w *rowbatch.Writer, day string, st jobState, before func(*table.Tx) error) error {
 	defer tx.Abort(context.WithoutCancel(ctx))
-	if err := w.Close(ctx); err != nil {
+	landed := make(chan error, 1)
+	go func() { landed <- c.raw.flush(ctx, day) }()
+	err := w.Close(ctx)
+	if lerr := <-landed; err == nil {
+		err = lerr
+	}
+	if err != nil {
 		return err
 	}
 	if before != nil {
@@ -406,7 +420,10 @@ func (x *extraction) run(ctx context.Context) error {
 	if err := x.commit(ctx); err != nil {
 		return err
 	}
-	return x.com.wait()
+	if err := x.com.wait(); err != nil {
+		return err
+	}
+	return x.fetch.raw.flush(ctx, "") // failed windows' responses
 }
 
 // due reports whether the open transaction should be committed now: once
@@ -440,6 +457,7 @@ func (x *extraction) add(ctx context.Context, f fetched) error {
 		if err != nil {
 			return err
 		}
+		x.com.wrote(rawDay(f.u.start))
 		for i := range f.pages {
 			if _, err := x.tr.writePage(ctx, w, &f.pages[i]); err != nil {
 				return err
