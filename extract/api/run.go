@@ -45,7 +45,7 @@ func (r *runner) extractEndpoint(ctx context.Context, ep *Endpoint, accs []unitA
 	fetch := r.startFetcher(ctx, ep, raw, units, ahead)
 	defer fetch.abandon() // first: the fetchers stop before the transaction is dropped
 	x := &extraction{
-		fetch: fetch, com: com, st: &st, covered: covered, batchUnits: ahead, lost: t.lock.Lost(),
+		fetch: fetch, com: com, st: &st, covered: covered, batchUnits: ahead, lost: t.lock.Lost(), committed: time.Now(),
 		tr:   &transformer{r: r, ep: ep, seen: seen, inf: records.NewInference()},
 		wins: &windows{ep: ep, stopped: map[string]bool{}},
 	}

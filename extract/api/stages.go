@@ -374,8 +374,9 @@ func (w *windows) advance(wms map[string]time.Time) map[string]time.Time {
 
 // extraction runs the three stages over an endpoint's planned units: it
 // takes fetched units in plan order and writes their records into the
-// open transaction, committed every batchUnits units, when a new column
-// or wider type needs a new layout, and at the end.
+// open transaction, committed every batchUnits units (at most once every
+// minCommitEvery), when a new column or wider type needs a new layout, and
+// at the end.
 type extraction struct {
 	fetch      *fetcher
 	tr         *transformer
@@ -385,6 +386,7 @@ type extraction struct {
 	covered    string    // first window day seen is complete for (coveredFrom)
 	batchUnits int
 	lost       <-chan struct{} // the table's lock was lost
+	committed  time.Time       // when the last commit (or the run) started
 }
 
 // run takes every fetched unit, then commits what is left.
@@ -427,18 +429,32 @@ func (x *extraction) run(ctx context.Context) error {
 }
 
 // due reports whether the open transaction should be committed now: once
-// it holds batchUnits units and the commit before it ended. While a slow
-// lake (S3 under load) still commits, the transaction grows instead of
-// stalling the transform and, through it, the fetchers, up to
-// maxBatches x batchUnits units (what a killed run may re-fetch).
+// it holds batchUnits units, the commit before it ended and minCommitEvery
+// passed since it started (a failed one: at once). While a slow lake (S3
+// under load) still commits, or a fast source fills batches in less than
+// minCommitEvery, the transaction grows instead of stalling the transform
+// and, through it, the fetchers, up to maxBatches x batchUnits units (what
+// a killed run may re-fetch).
 func (x *extraction) due() bool {
 	n := len(x.wins.units)
-	return n >= maxBatches*x.batchUnits || (n >= x.batchUnits && !x.com.busy())
+	switch {
+	case n >= maxBatches*x.batchUnits:
+		return true
+	case n < x.batchUnits || x.com.busy():
+		return false
+	}
+	return x.com.ended != nil || time.Since(x.committed) >= minCommitEvery
 }
 
 // maxBatches bounds how far an open transaction grows while the commit
 // before it is in flight.
 const maxBatches = 4
+
+// minCommitEvery spaces commits: each costs the lake a dozen requests, a
+// Parquet file per partition and a raw bundle cut short, whatever the
+// rows it carries. (A variable for the kill test, which needs commits
+// close together.)
+var minCommitEvery = time.Second
 
 // add writes a unit's records into the open transaction, first committing
 // it when the unit needs a column or type its layout lacks.
@@ -483,5 +499,6 @@ func (x *extraction) commit(ctx context.Context) error {
 		st.SeenFrom = max(keep, x.covered)
 	}
 	*x.st = st // what the next commit builds on; nothing follows a failed commit
+	x.committed = time.Now()
 	return x.com.commit(ctx, st, nil)
 }
