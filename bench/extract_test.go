@@ -24,8 +24,8 @@ import (
 // lake on a fresh local folder and on a fresh MinIO prefix, and prints
 // each MinIO figure as a ratio to the local one, with CPU time, peak RSS
 // and the S3 requests by type next to the minimum (one PUT per Parquet
-// part, one per commit record, and for the API one per raw page kept for
-// replay). Sizes:
+// part, one per commit record, and for the API one per window day of raw
+// responses kept for replay). Sizes:
 //
 //   - LAKECTL_BENCH_MATRIX_MYSQL_ROWS rows of a mixed-type MariaDB table
 //     (default 20,000; `make bench` runs the issue's 2,000,000), generated
@@ -71,8 +71,10 @@ func BenchmarkExtractMatrix(b *testing.B) {
 			if res.Requests != int64(pages) || res.Records != int64(pages*100) {
 				return nil, fmt.Errorf("%d requests, %d records, want %d and %d", res.Requests, res.Records, pages, pages*100)
 			}
-			// Each page is kept as sent (raw/, for replay): one PUT each.
-			return map[string]int64{lake.ReqPut: int64(pages) + putsFor(res.Files, res.Bytes) + 1}, nil
+			// Each page is kept as sent (raw/, for replay), in bundles of
+			// one window day: one PUT per day of hourly windows.
+			days := int64(pages+23) / 24
+			return map[string]int64{lake.ReqPut: days + putsFor(res.Files, res.Bytes) + 1}, nil
 		})
 		ideal := time.Duration(pages) * apiLatency / apiConcurrency
 		fmt.Printf("  %-18s minio run %.2fx the ideal %s (pages x %s / %d)\n", "", took.Seconds()/ideal.Seconds(), ideal, apiLatency, apiConcurrency)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/big"
 	"os"
@@ -78,23 +79,46 @@ func (p *partner) expected(from, to time.Time, accounts ...string) (int64, strin
 	return n, sum.FloatString(2)
 }
 
-// rawMetaOf reads the metadata in the gzip header of a raw object.
-func rawMetaOf(t *testing.T, path string) rawMeta {
+// rawMember is one response of a raw object: its metadata and its body.
+type rawMember struct {
+	meta rawMeta
+	body []byte
+}
+
+// rawMembers reads a raw object gzip member by gzip member with Go's
+// gzip reader (not lakectl's).
+func rawMembers(t *testing.T, path string) []rawMember {
 	t.Helper()
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
+	r := bytes.NewReader(b)
+	var out []rawMember
+	zr, err := gzip.NewReader(r)
+	for err == nil {
+		zr.Multistream(false)
+		m, ok, merr := metaOfExtra(zr.Extra)
+		if merr != nil || !ok {
+			t.Fatalf("%s member %d: no metadata in the gzip header (%v)", path, len(out)+1, merr)
+		}
+		body, rerr := io.ReadAll(zr)
+		if rerr != nil {
+			t.Fatalf("%s member %d: %v", path, len(out)+1, rerr)
+		}
+		out = append(out, rawMember{meta: m, body: body})
+		err = zr.Reset(r)
 	}
-	m, ok, err := metaOfExtra(zr.Extra)
-	if err != nil || !ok {
-		t.Fatalf("%s: no metadata in the gzip header (%v)", path, err)
+	if err != io.EOF || len(out) == 0 {
+		t.Fatalf("%s: %d members, then %v", path, len(out), err)
 	}
-	return m
+	return out
+}
+
+// rawMetaOf reads the metadata in the first gzip header of a raw object.
+func rawMetaOf(t *testing.T, path string) rawMeta {
+	t.Helper()
+	return rawMembers(t, path)[0].meta
 }
 
 // rawRecords sums the record counts of the raw metadata of successful pages.
@@ -102,9 +126,10 @@ func rawRecords(t *testing.T, dir, source string) int64 {
 	var n int64
 	filepath.Walk(filepath.Join(dir, "raw", source), func(p string, info os.FileInfo, err error) error {
 		if err == nil && strings.HasSuffix(p, bodySuffix) {
-			m := rawMetaOf(t, p)
-			if m.Error == "" {
-				n += int64(m.Records)
+			for _, m := range rawMembers(t, p) {
+				if m.meta.Error == "" {
+					n += int64(m.meta.Records)
+				}
 			}
 		}
 		return nil

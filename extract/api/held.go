@@ -102,11 +102,11 @@ func (r *runner) loadHeld(ctx context.Context, ep *Endpoint, st jobState, seen *
 	inf := records.NewInference()
 	var pages []storedPage
 	_, err = listFetches(ctx, r.store, r.spec.Name, ep.Name, lo, hi, func(f rawFetch) error {
-		for i, base := range f.bases {
-			if err := observeStored(ctx, r.store, ep, inf, base); err != nil {
+		for _, p := range f.pages {
+			if err := observeStored(ctx, r.store, ep, inf, p.ref); err != nil {
 				return err
 			}
-			pages = append(pages, storedPage{base: base, meta: f.metas[i]})
+			pages = append(pages, p)
 		}
 		return nil
 	})

@@ -22,11 +22,12 @@ type fetched struct {
 	err   error
 }
 
-// storedPage is a page already stored in raw/. Its records stay in
-// memory while they fit the memory bounds, so that the transform need not
-// read the page back from the lake and parse it again.
+// storedPage is a page handed to raw/ (stored before any commit of its
+// records) or found there. Its records stay in memory while they fit the
+// memory bounds, so that the transform need not read the page back and
+// parse it again.
 type storedPage struct {
-	base string
+	ref  pageRef
 	meta rawMeta
 	recs []any
 	kept bool
@@ -66,19 +67,15 @@ const (
 )
 
 // fetchUnit requests the pages of one account x window in sequence. Each
-// page is parsed (for its records and the next page's token) and then
-// stored in raw/ as one object with its metadata, marked last on the
-// final page or with the error that ended the fetch. A page's store runs
-// while the next page is requested; fetchUnit returns once every page it
-// lists is stored, so the caller may commit their records.
-func (r *runner) fetchUnit(ctx context.Context, ep *Endpoint, u unit) fetched {
+// page is parsed (for its records and the next page's token) and handed to
+// raw's lander as one gzip member with its metadata, marked last on the
+// final page or with the error that ended the fetch. The lander stores it
+// before any commit of the unit's records.
+func (r *runner) fetchUnit(ctx context.Context, ep *Endpoint, raw *lander, u unit) fetched {
 	out := fetched{u: u, inf: records.NewInference()}
-	uf := &unitFetch{r: r, ep: ep, u: u, out: &out, recordsPath: mustPath(ep.RecordsPath),
-		tokens: map[string]bool{}, landing: make(chan error, 1)}
+	uf := &unitFetch{r: r, ep: ep, raw: raw, u: u, out: &out, recordsPath: mustPath(ep.RecordsPath),
+		tokens: map[string]bool{}}
 	uf.fetchPages(ctx)
-	if err := uf.landed(); err != nil && out.err == nil {
-		out.err = err
-	}
 	if out.err != nil {
 		r.kept.release(out.kept)
 		out.kept, out.pages = 0, nil
@@ -91,12 +88,11 @@ type unitFetch struct {
 	r           *runner
 	ep          *Endpoint
 	u           unit
+	raw         *lander
 	out         *fetched
 	recordsPath jsonPath
 	tokens      map[string]bool // cursors and links followed, to stop on a repeat
 	kept        int64           // body bytes of this fetch's kept records (maxKeptBytes)
-	landing     chan error      // the outcome of the page store in flight
-	inFlight    bool
 }
 
 // fetchPages is fetchUnit's loop, recording pages and the error in out.
@@ -138,14 +134,13 @@ func (f *unitFetch) fetchPage(ctx context.Context, pg *Pagination, ps pageState,
 	if ctx.Err() != nil {
 		return ps, false, ctx.Err()
 	}
-	base := rawBase(r.spec.Name, f.ep.Name, u.account.ID, u.start, r.runID, page)
 	meta := f.meta(ctx, page, target, res)
 	if res.status != 0 {
 		r.stats.bytes.Add(int64(len(res.body)))
 	}
 	body, recs, err := f.parse(res)
 	if err != nil {
-		return ps, false, f.fail(ctx, base, meta, res, err)
+		return ps, false, f.fail(ctx, meta, res, err)
 	}
 	meta.Records = len(recs)
 	r.stats.records.Add(int64(len(recs)))
@@ -159,10 +154,11 @@ func (f *unitFetch) fetchPage(ctx context.Context, pg *Pagination, ps pageState,
 		r.log.Warn("pagination stopped: "+why, "endpoint", f.ep.Name, "account", u.account.ID)
 	}
 	meta.Last = last
-	if err := f.land(ctx, base, res.body, meta, true); err != nil {
+	ref, err := f.land(ctx, res.body, meta)
+	if err != nil {
 		return ps, false, err
 	}
-	f.keep(storedPage{base: base, meta: meta}, recs, int64(len(res.body)))
+	f.keep(storedPage{ref: ref, meta: meta}, recs, int64(len(res.body)))
 	return next, last, nil
 }
 
@@ -197,43 +193,25 @@ func (f *unitFetch) parse(res response) (body any, recs []any, err error) {
 	return body, recs, nil
 }
 
-// fail stores a failed page's response, if one arrived, exactly as
+// fail lands a failed page's response, if one arrived, exactly as
 // received, and returns the fetch's error.
-func (f *unitFetch) fail(ctx context.Context, base string, meta rawMeta, res response, err error) error {
+func (f *unitFetch) fail(ctx context.Context, meta rawMeta, res response, err error) error {
 	meta.Error = redact.String(ctx, err.Error())
 	if res.status != 0 {
-		if perr := f.land(ctx, base, res.body, meta, false); perr != nil {
-			err = fmt.Errorf("%v (and %v)", err, perr)
+		if _, lerr := f.land(ctx, res.body, meta); lerr != nil {
+			err = fmt.Errorf("%v (and %v)", err, lerr)
 		}
 	}
 	return fmt.Errorf("account %s window %s page %d: %w", f.u.account.ID, f.u.start.Format(keyTime), meta.Page, err)
 }
 
-// land stores a page once the previous page's store ended (async: it may
-// return before the page is stored; the next call, or landed, waits).
-func (f *unitFetch) land(ctx context.Context, base string, body []byte, meta rawMeta, async bool) error {
-	if err := f.landed(); err != nil {
-		return err
+// land gzips a page with its metadata and hands it to the lander.
+func (f *unitFetch) land(ctx context.Context, body []byte, meta rawMeta) (pageRef, error) {
+	member, err := encodeMember(&f.r.zws, body, meta)
+	if err != nil {
+		return pageRef{}, fmt.Errorf("account %s window %s page %d: %w", f.u.account.ID, f.u.start.Format(keyTime), meta.Page, err)
 	}
-	if !async {
-		_, err := putPage(ctx, f.r.store, &f.r.zws, base, body, meta)
-		return err
-	}
-	f.inFlight = true
-	go func() {
-		_, err := putPage(ctx, f.r.store, &f.r.zws, base, body, meta)
-		f.landing <- err
-	}()
-	return nil
-}
-
-// landed waits for the page store in flight, if any.
-func (f *unitFetch) landed() error {
-	if !f.inFlight {
-		return nil
-	}
-	f.inFlight = false
-	return <-f.landing
+	return f.raw.add(ctx, rawDay(f.u.start), member), nil
 }
 
 // keep adds a stored page to the fetch, with its records while they fit

@@ -1,36 +1,36 @@
 package api
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/lakectl/lakectl/internal/redact"
-	"github.com/lakectl/lakectl/lake"
 )
 
-// Raw zone: each page is one object, the body exactly as received,
-// gzipped, at
+// Raw zone: each response is one gzip member (RFC 1952 2.2), the body
+// exactly as received, with the request's metadata (rawMeta as JSON) in
+// the member's header, Extra field subfield "LK" (2.3.1.1). A run lands
+// the members of one endpoint and window day in bundles,
+//
+//	raw/<source>/<endpoint>/dt=<window start day>/<run>_b<seq>.json.gz
+//
+// each a concatenation of members (a valid gzip file: zcat prints the
+// bodies one after the other), stored with one Put: an object that exists
+// is complete (Put is atomic). Members of one fetch (account x window x
+// run) may sit in several bundles and in any order; readers group them by
+// their metadata. Earlier versions stored one member per page at
 //
 //	raw/<source>/<endpoint>/dt=<window start day>/<window start>_<account>_<run>_p<page>.json.gz
 //
-// with the request's metadata (rawMeta as JSON) in the gzip header's
-// Extra field, subfield "LK" (RFC 1952 2.3.1.1): one Put per page, and an
-// object that exists is complete (Put is atomic). gunzip/zcat ignore the
-// field and print the body byte for byte. Pages of earlier versions were a
-// body plus a <same name>.meta.json sidecar; replay still reads those.
-// Names sort so that the pages of one fetch (account x window x run) are
-// adjacent and in page order.
+// and, before that, a plain body plus a <same name>.meta.json sidecar;
+// replay reads all three.
 const (
 	rawPrefix  = "raw/"
 	bodySuffix = ".json.gz"
@@ -73,7 +73,10 @@ func rawDir(source, endpoint string) string {
 	return rawPrefix + source + "/" + endpoint + "/"
 }
 
-// rawBase is the key of a page without its suffix.
+// rawDay is the dt= folder day of a window.
+func rawDay(start time.Time) string { return start.UTC().Format(time.DateOnly) }
+
+// rawBase is the key of a page of the earlier layouts, without its suffix.
 func rawBase(source, endpoint, account string, start time.Time, run string, page int) string {
 	return fmt.Sprintf("%sdt=%s/%s_%s_%s_p%06d", rawDir(source, endpoint), start.UTC().Format(time.DateOnly),
 		start.UTC().Format(keyTime), account, run, page)
@@ -107,13 +110,13 @@ func selectHeaders(h http.Header, names []string, safe func(string) string) map[
 	return out
 }
 
-// putPage stores a body gzipped, with m in the gzip header, under
-// base + bodySuffix, and returns the object's size. zws reuses gzip
-// writers, whose allocation costs more than small bodies.
-func putPage(ctx context.Context, store lake.Store, zws *sync.Pool, base string, body []byte, m rawMeta) (int64, error) {
+// encodeMember gzips a body, with m in the gzip header, as one gzip
+// member of a raw object. zws reuses gzip writers, whose allocation costs
+// more than small bodies.
+func encodeMember(zws *sync.Pool, body []byte, m rawMeta) ([]byte, error) {
 	extra, err := metaExtra(m)
 	if err != nil {
-		return 0, fmt.Errorf("encode raw metadata of %s: %w", base+bodySuffix, err)
+		return nil, fmt.Errorf("encode raw metadata: %w", err)
 	}
 	buf := bytes.NewBuffer(make([]byte, 0, len(extra)+len(body)/2+256)) // JSON rarely compresses less at BestSpeed
 	zw, ok := zws.Get().(*gzip.Writer)
@@ -125,16 +128,12 @@ func putPage(ctx context.Context, store lake.Store, zws *sync.Pool, base string,
 	defer zws.Put(zw)
 	zw.Header = gzip.Header{Extra: extra, OS: 255}
 	if _, err := zw.Write(body); err != nil {
-		return 0, err
+		return nil, err
 	}
 	if err := zw.Close(); err != nil {
-		return 0, err
+		return nil, err
 	}
-	n := int64(buf.Len())
-	if _, err := store.Put(ctx, base+bodySuffix, buf, n, lake.PutOptions{}); err != nil {
-		return 0, fmt.Errorf("store raw response %s: %w", base+bodySuffix, err)
-	}
-	return n, nil
+	return buf.Bytes(), nil
 }
 
 // metaExtra encodes m as the gzip Extra field. Metadata too large for
@@ -180,140 +179,4 @@ func metaOfExtra(extra []byte) (rawMeta, bool, error) {
 		extra = extra[4+n:]
 	}
 	return m, false, nil
-}
-
-// readPage reads a stored page back, gunzipped, with the metadata of its
-// gzip header (ok false for a legacy body, whose metadata is a sidecar).
-func readPage(ctx context.Context, store lake.Store, base string) (body []byte, m rawMeta, ok bool, err error) {
-	key := base + bodySuffix
-	rc, err := store.Get(ctx, key)
-	if err != nil {
-		return nil, m, false, fmt.Errorf("read raw response %s: %w", key, err)
-	}
-	defer rc.Close()
-	zr, err := gzip.NewReader(rc)
-	if err != nil {
-		return nil, m, false, fmt.Errorf("read raw response %s: %w", key, err)
-	}
-	if m, ok, err = metaOfExtra(zr.Extra); err != nil {
-		return nil, m, false, fmt.Errorf("read raw response %s: %w", key, err)
-	}
-	body, err = io.ReadAll(io.LimitReader(zr, maxBodyBytes+1))
-	if err != nil {
-		return nil, m, false, fmt.Errorf("read raw response %s: %w", key, err)
-	}
-	return body, m, ok, nil
-}
-
-// readPageMeta reads only the gzip header of a stored page.
-func readPageMeta(ctx context.Context, store lake.Store, key string) (rawMeta, bool, error) {
-	rc, err := store.Get(ctx, key)
-	if err != nil {
-		return rawMeta{}, false, fmt.Errorf("read raw response %s: %w", key, err)
-	}
-	defer rc.Close()
-	zr, err := gzip.NewReader(bufio.NewReaderSize(rc, 4096))
-	if err != nil {
-		return rawMeta{}, false, fmt.Errorf("read raw response %s: %w", key, err)
-	}
-	m, ok, err := metaOfExtra(zr.Extra)
-	if err != nil {
-		return m, false, fmt.Errorf("read raw response %s: %w", key, err)
-	}
-	return m, ok, nil
-}
-
-// readMeta reads a legacy .meta.json sidecar.
-func readMeta(ctx context.Context, store lake.Store, key string) (rawMeta, error) {
-	var m rawMeta
-	if err := lake.GetJSON(ctx, store, key, &m); err != nil {
-		return m, fmt.Errorf("read raw metadata %s: %w", key, err)
-	}
-	return m, nil
-}
-
-// rawFetch is one complete fetch found in raw/: the pages of one
-// (account, window, run), in page order, all successful, the last one
-// marked last.
-type rawFetch struct {
-	bases []string
-	metas []rawMeta
-}
-
-// listFetches streams the complete fetches of an endpoint whose window
-// starts in [from, to) (zero times: unbounded), in key order, calling fn
-// for each. Incomplete or failed fetches are skipped (and counted).
-func listFetches(ctx context.Context, store lake.Store, source, endpoint string, from, to time.Time, fn func(rawFetch) error) (skipped int, err error) {
-	var cur rawFetch
-	curID := ""
-	ok := true
-	flush := func() error {
-		defer func() { cur, curID, ok = rawFetch{}, "", true }()
-		if curID == "" {
-			return nil
-		}
-		if !ok || len(cur.metas) == 0 || !cur.metas[len(cur.metas)-1].Last {
-			skipped++
-			return nil
-		}
-		return fn(cur)
-	}
-	err = store.List(ctx, rawDir(source, endpoint), func(o lake.ObjectInfo) error {
-		var base string
-		switch {
-		case strings.HasSuffix(o.Key, bodySuffix):
-			base = strings.TrimSuffix(o.Key, bodySuffix)
-		case strings.HasSuffix(o.Key, metaSuffix): // legacy sidecar
-			base = strings.TrimSuffix(o.Key, metaSuffix)
-		default:
-			return nil
-		}
-		id := base[:strings.LastIndex(base, "_p")]
-		ws := windowOfKey(base)
-		if (!from.IsZero() && ws.Before(from)) || (!to.IsZero() && !ws.Before(to)) {
-			return nil
-		}
-		if id != curID {
-			if err := flush(); err != nil {
-				return err
-			}
-			curID = id
-		}
-		var (
-			m    rawMeta
-			has  = true
-			rerr error
-		)
-		if strings.HasSuffix(o.Key, metaSuffix) {
-			m, rerr = readMeta(ctx, store, o.Key)
-		} else {
-			m, has, rerr = readPageMeta(ctx, store, o.Key)
-		}
-		if rerr != nil {
-			return rerr
-		}
-		if !has {
-			return nil // a legacy body: its sidecar follows it in key order
-		}
-		if m.Error != "" || m.Page != len(cur.metas)+1 {
-			ok = false
-		}
-		cur.bases = append(cur.bases, base)
-		cur.metas = append(cur.metas, m)
-		return nil
-	})
-	if err != nil {
-		return skipped, err
-	}
-	return skipped, flush()
-}
-
-// windowOfKey reads the window start from a raw key's file name.
-func windowOfKey(key string) time.Time {
-	name := key[strings.LastIndexByte(key, '/')+1:]
-	if len(name) < len(keyTime) {
-		return time.Time{}
-	}
-	t, _ := time.Parse(keyTime, name[:len(keyTime)])
-	return t
 }

@@ -23,7 +23,7 @@ func rawObjects(t *testing.T, dir, source string) []string {
 		case strings.HasSuffix(p, bodySuffix):
 			out = append(out, p)
 		default:
-			t.Errorf("raw/ holds %s: want one .json.gz object per page", p)
+			t.Errorf("raw/ holds %s: want .json.gz objects only", p)
 		}
 		return nil
 	})
@@ -62,31 +62,45 @@ func TestRawObjectIsTheBodyAsReceivedWithItsMetadata(t *testing.T) {
 	}
 	lasts := 0
 	for _, path := range objs {
-		m := rawMetaOf(t, path)
-		// The partner answers the same URL with the same bytes: ask again.
-		req, _ := http.NewRequest(http.MethodGet, m.URL, nil)
-		req.Header.Set("Authorization", "Bearer "+testToken)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+		var all []byte
+		for _, mb := range rawMembers(t, path) {
+			if mb.meta.Last {
+				lasts++
+			}
+			checkAsReceived(t, path, mb)
+			all = append(all, mb.body...)
 		}
-		want, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if got := gunzip(t, path); !bytes.Equal(got, want) {
-			t.Errorf("%s gunzips to %d bytes that differ from the %d bytes served", path, len(got), len(want))
-		}
-		var doc struct{ Data []json.RawMessage }
-		json.Unmarshal(want, &doc)
-		if m.Status != 200 || m.Records != len(doc.Data) || m.Bytes != int64(len(want)) || m.Source != "exact" ||
-			m.Account == "" || m.ReceivedAt.Before(m.RequestedAt) || !strings.Contains(path, m.Run) {
-			t.Errorf("%s metadata %+v does not describe its response (%d records, %d bytes)", path, m, len(doc.Data), len(want))
-		}
-		if m.Last {
-			lasts++
+		if got := gunzip(t, path); !bytes.Equal(got, all) { // what zcat prints
+			t.Errorf("%s gunzips to %d bytes, not its %d bytes of responses one after the other", path, len(got), len(all))
 		}
 	}
 	if want := 2 * 3; lasts != want { // accounts x windows, each ends once
 		t.Errorf("%d pages marked last, want %d", lasts, want)
+	}
+}
+
+// checkAsReceived asks the partner again for a raw response (it answers
+// the same URL with the same bytes) and compares.
+func checkAsReceived(t *testing.T, path string, mb rawMember) {
+	t.Helper()
+	m := mb.meta
+	req, _ := http.NewRequest(http.MethodGet, m.URL, nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Equal(mb.body, want) {
+		t.Errorf("%s page %d gunzips to %d bytes that differ from the %d bytes served", path, m.Page, len(mb.body), len(want))
+	}
+	var doc struct{ Data []json.RawMessage }
+	json.Unmarshal(want, &doc)
+	if m.Status != 200 || m.Records != len(doc.Data) || m.Bytes != int64(len(want)) || m.Source != "exact" ||
+		m.Account == "" || m.ReceivedAt.Before(m.RequestedAt) || !strings.Contains(path, m.Run) ||
+		!strings.Contains(path, "/dt="+rawDay(m.WindowStart)+"/") {
+		t.Errorf("%s metadata %+v does not describe its response (%d records, %d bytes)", path, m, len(doc.Data), len(want))
 	}
 }
 
@@ -109,27 +123,72 @@ func TestMetadataTooLargeForTheGzipHeaderIsCut(t *testing.T) {
 	}
 }
 
-// toLegacy rewrites a raw object as the earlier layout: a plain gzipped
-// body and a .meta.json sidecar.
-func toLegacy(t *testing.T, path string) {
+// toEarlierLayouts rewrites a raw bundle as a folder of earlier
+// versions, mixed with the current layout: by member, a page object with
+// its metadata in the gzip header, a plain body with a .meta.json
+// sidecar, or a member left in the (rewritten) bundle. It returns the
+// sidecars written.
+func toEarlierLayouts(t *testing.T, path string) (sidecars []string) {
 	t.Helper()
-	m := rawMetaOf(t, path)
-	body := gunzip(t, path)
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	zw.Write(body)
-	zw.Close()
-	meta, _ := json.Marshal(m)
-	base := strings.TrimSuffix(path, bodySuffix)
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	var keep bytes.Buffer
+	for i, mb := range rawMembers(t, path) {
+		m := mb.meta
+		base := filepath.Join(filepath.Dir(path), filepath.Base(rawBase(m.Source, m.Endpoint, m.Account, m.WindowStart, m.Run, m.Page)))
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		switch i % 3 {
+		case 0:
+			extra, err := metaExtra(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			zw.Header.Extra = extra
+		case 2:
+			zw = gzip.NewWriter(&keep)
+			zw.Header.Extra, _ = metaExtra(m)
+		}
+		zw.Write(mb.body)
+		zw.Close()
+		if i%3 == 2 {
+			continue
+		}
+		if err := os.WriteFile(base+bodySuffix, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if i%3 == 1 {
+			meta, _ := json.Marshal(m)
+			if err := os.WriteFile(base+metaSuffix, meta, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			sidecars = append(sidecars, base+metaSuffix)
+		}
+	}
+	var err error
+	if keep.Len() == 0 {
+		err = os.Remove(path)
+	} else {
+		err = os.WriteFile(path, keep.Bytes(), 0o644)
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(base+metaSuffix, meta, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return sidecars
 }
 
-func TestReplayReadsPagesOfTheEarlierSidecarLayout(t *testing.T) {
+// rawFiles lists every file under raw/<source>.
+func rawFiles(t *testing.T, dir, source string) []string {
+	t.Helper()
+	var out []string
+	filepath.Walk(filepath.Join(dir, "raw", source), func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+func TestReplayReadsBundlesAndThePagesOfEarlierLayoutsMixed(t *testing.T) {
 	setTokens(t)
 	p := newPartner(t, testToken)
 	store, dir := newLake(t)
@@ -139,10 +198,19 @@ func TestReplayReadsPagesOfTheEarlierSidecarLayout(t *testing.T) {
 	}
 	before := tableAggregates(t, dir, "old_tx")
 	objs := rawObjects(t, dir, "old")
-	for i, path := range objs {
-		if i%2 == 0 { // a lake holding both layouts
-			toLegacy(t, path)
-		}
+	members := 0
+	for _, path := range objs {
+		members += len(rawMembers(t, path))
+	}
+	if len(objs) >= members {
+		t.Fatalf("%d raw objects for %d responses: want them bundled", len(objs), members)
+	}
+	var sidecars []string
+	for _, path := range objs {
+		sidecars = append(sidecars, toEarlierLayouts(t, path)...)
+	}
+	if n := len(rawFiles(t, dir, "old")); n <= members || len(sidecars) == 0 {
+		t.Fatalf("%d raw files and %d sidecars for %d responses: want every layout in the lake", n, len(sidecars), members)
 	}
 	p.srv.Close()
 	if _, err := run(t, store, runStart.Add(time.Minute), Options{Sources: []string{spec}, Replay: true}); err != nil {
@@ -152,7 +220,7 @@ func TestReplayReadsPagesOfTheEarlierSidecarLayout(t *testing.T) {
 		t.Errorf("replay of mixed layouts gives %+v, extraction gave %+v", after, before)
 	}
 	// A legacy body whose sidecar was never written is an incomplete fetch.
-	if err := os.Remove(strings.TrimSuffix(objs[0], bodySuffix) + metaSuffix); err != nil {
+	if err := os.Remove(sidecars[0]); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := run(t, store, runStart.Add(time.Minute), Options{Sources: []string{spec}, Replay: true}); err != nil {

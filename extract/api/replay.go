@@ -38,7 +38,7 @@ func (r *runner) replayEndpoint(ctx context.Context, ep *Endpoint) error {
 	if err := tr.relayout(st.Columns); err != nil {
 		return err
 	}
-	com := r.newCommitter(t.tbl, ep, t.job, table.OpReplace)
+	com := r.newCommitter(t.tbl, ep, t.job, table.OpReplace, nil)
 	defer com.abort(ctx)
 	w, err := com.writer(ctx, tr.lay)
 	if err != nil {
@@ -58,8 +58,8 @@ func (r *runner) replayEndpoint(ctx context.Context, ep *Endpoint) error {
 		}
 	}
 	_, err = listFetches(ctx, r.store, r.spec.Name, ep.Name, from, to, func(f rawFetch) error {
-		for i, base := range f.bases {
-			n, err := tr.writePage(ctx, w, &storedPage{base: base, meta: f.metas[i]})
+		for i := range f.pages {
+			n, err := tr.writePage(ctx, w, &f.pages[i])
 			if err != nil {
 				return err
 			}
@@ -90,8 +90,8 @@ func (r *runner) replayEndpoint(ctx context.Context, ep *Endpoint) error {
 // range to inf.
 func (r *runner) observeReplayed(ctx context.Context, ep *Endpoint, inf *records.Inference) error {
 	skipped, err := listFetches(ctx, r.store, r.spec.Name, ep.Name, r.opts.From, r.opts.To, func(f rawFetch) error {
-		for _, base := range f.bases {
-			if err := observeStored(ctx, r.store, ep, inf, base); err != nil {
+		for _, p := range f.pages {
+			if err := observeStored(ctx, r.store, ep, inf, p.ref); err != nil {
 				return err
 			}
 		}
@@ -188,23 +188,23 @@ func recast(v schema.Value, from, to schema.Type) (schema.Value, error) {
 	return records.Convert(j, to, "")
 }
 
-// observeStored adds the records of the raw page stored at base to inf:
+// observeStored adds the records of the raw page stored at ref to inf:
 // replay and the re-fetch of held windows read raw/ the same way.
-func observeStored(ctx context.Context, store lake.Store, ep *Endpoint, inf *records.Inference, base string) error {
-	body, _, _, err := readPage(ctx, store, base)
+func observeStored(ctx context.Context, store lake.Store, ep *Endpoint, inf *records.Inference, ref pageRef) error {
+	body, err := readBody(ctx, store, ref)
 	if err != nil {
 		return err
 	}
 	doc, err := decodeBody(body)
 	if err != nil {
-		return fmt.Errorf("%s: %w", base+bodySuffix, err)
+		return fmt.Errorf("%s: %w", ref, err)
 	}
 	recs, err := recordsOf(doc, mustPath(ep.RecordsPath))
 	if err != nil {
-		return fmt.Errorf("%s: %w", base+bodySuffix, err)
+		return fmt.Errorf("%s: %w", ref, err)
 	}
 	if err := observe(ep, inf, recs); err != nil {
-		return fmt.Errorf("%s: %w", base+bodySuffix, err)
+		return fmt.Errorf("%s: %w", ref, err)
 	}
 	return nil
 }

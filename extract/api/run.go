@@ -12,14 +12,14 @@ import (
 
 // extractEndpoint runs the three stages at once (stages.go): the fetcher
 // starts the endpoint's units in plan order (at most `ahead` of them
-// fetched but not yet transformed), each unit fetches its pages and stores
-// them in raw/, and the transformer takes the units back in plan order and
-// writes their records into the committer's open transaction. Each commit
-// carries the advanced state, so a killed run loses at most the open
-// transaction and the one committing, and the next run resumes there.
-// Fetchers never wait on the transform except through the `ahead` bound,
-// and the transform never sees a unit before all its pages are stored, so
-// no record is committed before its raw page.
+// fetched but not yet transformed), each unit fetches its pages and hands
+// them to raw's lander (bundles of a window day, rawland.go), and the
+// transformer takes the units back in plan order and writes their records
+// into the committer's open transaction. Each commit first lands the
+// bundles of its windows' days, then carries the advanced state, so no
+// record is committed before its raw page, a killed run loses at most the
+// open transaction and the one committing, and the next run resumes there.
+// Fetchers never wait on the transform except through the `ahead` bound.
 func (r *runner) extractEndpoint(ctx context.Context, ep *Endpoint, accs []unitAccount) error {
 	t, err := r.openTable(ctx, ep)
 	if err != nil {
@@ -36,12 +36,16 @@ func (r *runner) extractEndpoint(ctx context.Context, ep *Endpoint, accs []unitA
 		return err
 	}
 	ahead := max(256, 8*cap(r.local))
-	com := r.newCommitter(t.tbl, ep, t.job, table.OpAppend)
+	raw := newLander(r.store, r.spec.Name, ep.Name, r.runID)
+	com := r.newCommitter(t.tbl, ep, t.job, table.OpAppend, raw)
 	defer com.abort(ctx)
-	fetch := r.startFetcher(ctx, ep, units, ahead)
+	// A run that stops early still lands what it fetched (a failure's
+	// responses, for diagnosis); a no-op after a run to the end.
+	defer func() { _ = raw.flush(ctx, "") }()
+	fetch := r.startFetcher(ctx, ep, raw, units, ahead)
 	defer fetch.abandon() // first: the fetchers stop before the transaction is dropped
 	x := &extraction{
-		fetch: fetch, com: com, st: &st, covered: covered, batchUnits: ahead, lost: t.lock.Lost(),
+		fetch: fetch, com: com, st: &st, covered: covered, batchUnits: ahead, lost: t.lock.Lost(), committed: time.Now(),
 		tr:   &transformer{r: r, ep: ep, seen: seen, inf: records.NewInference()},
 		wins: &windows{ep: ep, stopped: map[string]bool{}},
 	}
@@ -84,18 +88,18 @@ type pageRows struct {
 // convertPage converts a page's records (read back from raw/ when they
 // were not kept) with lay. It is safe to run concurrently.
 func (r *runner) convertPage(ctx context.Context, ep *Endpoint, lay *layout, p *storedPage) (*pageRows, error) {
-	recs, meta, base := p.recs, p.meta, p.base
+	recs, meta, where := p.recs, p.meta, p.ref.String()
 	if !p.kept {
-		body, _, _, err := readPage(ctx, r.store, base)
+		body, err := readBody(ctx, r.store, p.ref)
 		if err != nil {
 			return nil, err
 		}
 		doc, err := decodeBody(body)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", base+bodySuffix, err)
+			return nil, fmt.Errorf("%s: %w", where, err)
 		}
 		if recs, err = recordsOf(doc, mustPath(ep.RecordsPath)); err != nil {
-			return nil, fmt.Errorf("%s: %w", base+bodySuffix, err)
+			return nil, fmt.Errorf("%s: %w", where, err)
 		}
 	}
 	reserved := rowMeta{source: r.spec.Name, account: meta.Account, windowStart: meta.WindowStart, extractedAt: meta.ReceivedAt}.reserved()
@@ -106,11 +110,11 @@ func (r *runner) convertPage(ctx context.Context, ep *Endpoint, lay *layout, p *
 	for i, rec := range recs {
 		obj, ok := rec.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("%s: record %d is not an object", base+bodySuffix, i)
+			return nil, fmt.Errorf("%s: record %d is not an object", where, i)
 		}
 		row, err := lay.row(obj, reserved, vals, slab[i*width:(i+1)*width:(i+1)*width])
 		if err != nil {
-			return nil, fmt.Errorf("%s: record %d: %w", base+bodySuffix, i, err)
+			return nil, fmt.Errorf("%s: record %d: %w", where, i, err)
 		}
 		pr.rows[i], pr.fps[i] = row, lay.fingerprint(meta.Account, obj, vals)
 	}

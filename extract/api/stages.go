@@ -15,7 +15,7 @@ import (
 )
 
 // The stages of an endpoint's run, each with one job: the fetcher fetches
-// units (pages to raw/), the transformer turns stored pages into rows,
+// units (pages to raw's lander), the transformer turns pages into rows,
 // the committer writes rows into a lake transaction and commits it with
 // the job's state. Extraction runs all three; replay, which reads raw/
 // only, runs the transformer and the committer.
@@ -27,6 +27,7 @@ import (
 type fetcher struct {
 	r     *runner
 	ep    *Endpoint
+	raw   *lander
 	order chan chan fetched      // each unit's result, in plan order
 	lay   atomic.Pointer[layout] // the transformer's layout, for converting in the fetchers
 	stop  context.CancelFunc
@@ -37,9 +38,9 @@ type fetcher struct {
 }
 
 // startFetcher starts fetching units in the background.
-func (r *runner) startFetcher(ctx context.Context, ep *Endpoint, units []unit, ahead int) *fetcher {
+func (r *runner) startFetcher(ctx context.Context, ep *Endpoint, raw *lander, units []unit, ahead int) *fetcher {
 	ctx, stop := context.WithCancel(ctx)
-	f := &fetcher{r: r, ep: ep, order: make(chan chan fetched, ahead), stop: stop, failed: map[string]error{}}
+	f := &fetcher{r: r, ep: ep, raw: raw, order: make(chan chan fetched, ahead), stop: stop, failed: map[string]error{}}
 	go f.dispatch(ctx, units)
 	return f
 }
@@ -64,7 +65,7 @@ func (f *fetcher) dispatch(ctx context.Context, units []unit) {
 // layout, so that the transform, which runs in one goroutine, only
 // dedupes and writes.
 func (f *fetcher) fetch(ctx context.Context, u unit) fetched {
-	out := f.r.fetchUnit(ctx, f.ep, u)
+	out := f.r.fetchUnit(ctx, f.ep, f.raw, u)
 	if out.err == nil {
 		f.r.convertUnit(ctx, f.ep, &out, f.lay.Load())
 	}
@@ -194,16 +195,22 @@ type committer struct {
 	tbl        *table.Table
 	ep         *Endpoint
 	job        string
-	op         string // table.OpAppend or table.OpReplace
+	op         string  // table.OpAppend or table.OpReplace
+	raw        *lander // extraction: lands raw/ bundles ahead of each commit (replay: nil)
 	tx         *table.Tx
 	w          *rowbatch.Writer
+	rawDay     string     // the last window day written into tx
 	committing chan error // the commit in flight (nil: none)
 	ended      error      // the outcome of the last commit, until wait reports it
 }
 
-func (r *runner) newCommitter(tbl *table.Table, ep *Endpoint, job string, op string) *committer {
-	return &committer{r: r, tbl: tbl, ep: ep, job: job, op: op}
+func (r *runner) newCommitter(tbl *table.Table, ep *Endpoint, job string, op string, raw *lander) *committer {
+	return &committer{r: r, tbl: tbl, ep: ep, job: job, op: op, raw: raw}
 }
+
+// wrote notes that the open transaction holds a window of day: its
+// commit first lands the raw bundles up to that day.
+func (c *committer) wrote(day string) { c.rawDay = max(c.rawDay, day) }
 
 // open reports whether a transaction is open.
 func (c *committer) open() bool { return c.tx != nil }
@@ -238,20 +245,27 @@ func (c *committer) commit(ctx context.Context, st jobState, before func(*table.
 	if err := c.wait(); err != nil {
 		return err
 	}
-	tx, w := c.tx, c.w
-	c.tx, c.w = nil, nil
+	tx, w, day := c.tx, c.w, c.rawDay
+	c.tx, c.w, c.rawDay = nil, nil, ""
 	done := make(chan error, 1)
 	c.committing = done
-	go func() { done <- c.finish(ctx, tx, w, st, before) }()
+	go func() { done <- c.finish(ctx, tx, w, day, st, before) }()
 	return nil
 }
 
-// finish closes a transaction's files and commits it with its state. It
+// finish lands the raw bundles of the transaction's window days while it
+// closes the transaction's files, then commits it with its state. It
 // runs while the next transaction is written, so the lake's latency
 // (uploads, commit record, moves) overlaps with the transform.
-func (c *committer) finish(ctx context.Context, tx *table.Tx, w *rowbatch.Writer, st jobState, before func(*table.Tx) error) error {
+func (c *committer) finish(ctx context.Context, tx *table.Tx, w *rowbatch.Writer, day string, st jobState, before func(*table.Tx) error) error {
 	defer tx.Abort(context.WithoutCancel(ctx))
-	if err := w.Close(ctx); err != nil {
+	landed := make(chan error, 1)
+	go func() { landed <- c.raw.flush(ctx, day) }()
+	err := w.Close(ctx)
+	if lerr := <-landed; err == nil {
+		err = lerr
+	}
+	if err != nil {
 		return err
 	}
 	if before != nil {
@@ -360,8 +374,9 @@ func (w *windows) advance(wms map[string]time.Time) map[string]time.Time {
 
 // extraction runs the three stages over an endpoint's planned units: it
 // takes fetched units in plan order and writes their records into the
-// open transaction, committed every batchUnits units, when a new column
-// or wider type needs a new layout, and at the end.
+// open transaction, committed every batchUnits units (at most once every
+// minCommitEvery), when a new column or wider type needs a new layout, and
+// at the end.
 type extraction struct {
 	fetch      *fetcher
 	tr         *transformer
@@ -371,6 +386,7 @@ type extraction struct {
 	covered    string    // first window day seen is complete for (coveredFrom)
 	batchUnits int
 	lost       <-chan struct{} // the table's lock was lost
+	committed  time.Time       // when the last commit (or the run) started
 }
 
 // run takes every fetched unit, then commits what is left.
@@ -406,22 +422,39 @@ func (x *extraction) run(ctx context.Context) error {
 	if err := x.commit(ctx); err != nil {
 		return err
 	}
-	return x.com.wait()
+	if err := x.com.wait(); err != nil {
+		return err
+	}
+	return x.fetch.raw.flush(ctx, "") // failed windows' responses
 }
 
 // due reports whether the open transaction should be committed now: once
-// it holds batchUnits units and the commit before it ended. While a slow
-// lake (S3 under load) still commits, the transaction grows instead of
-// stalling the transform and, through it, the fetchers, up to
-// maxBatches x batchUnits units (what a killed run may re-fetch).
+// it holds batchUnits units, the commit before it ended and minCommitEvery
+// passed since it started (a failed one: at once). While a slow lake (S3
+// under load) still commits, or a fast source fills batches in less than
+// minCommitEvery, the transaction grows instead of stalling the transform
+// and, through it, the fetchers, up to maxBatches x batchUnits units (what
+// a killed run may re-fetch).
 func (x *extraction) due() bool {
 	n := len(x.wins.units)
-	return n >= maxBatches*x.batchUnits || (n >= x.batchUnits && !x.com.busy())
+	switch {
+	case n >= maxBatches*x.batchUnits:
+		return true
+	case n < x.batchUnits || x.com.busy():
+		return false
+	}
+	return x.com.ended != nil || time.Since(x.committed) >= minCommitEvery
 }
 
 // maxBatches bounds how far an open transaction grows while the commit
 // before it is in flight.
 const maxBatches = 4
+
+// minCommitEvery spaces commits: each costs the lake a dozen requests, a
+// Parquet file per partition and a raw bundle cut short, whatever the
+// rows it carries. (A variable for the kill test, which needs commits
+// close together.)
+var minCommitEvery = time.Second
 
 // add writes a unit's records into the open transaction, first committing
 // it when the unit needs a column or type its layout lacks.
@@ -440,6 +473,7 @@ func (x *extraction) add(ctx context.Context, f fetched) error {
 		if err != nil {
 			return err
 		}
+		x.com.wrote(rawDay(f.u.start))
 		for i := range f.pages {
 			if _, err := x.tr.writePage(ctx, w, &f.pages[i]); err != nil {
 				return err
@@ -465,5 +499,6 @@ func (x *extraction) commit(ctx context.Context) error {
 		st.SeenFrom = max(keep, x.covered)
 	}
 	*x.st = st // what the next commit builds on; nothing follows a failed commit
+	x.committed = time.Now()
 	return x.com.commit(ctx, st, nil)
 }

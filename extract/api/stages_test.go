@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"testing"
+	"time"
 )
 
 // TestCommitDueWhenTheCommitBeforeEnded checks that a full batch waits
@@ -44,5 +45,24 @@ func TestCommitDueWhenTheCommitBeforeEnded(t *testing.T) {
 	}
 	if err := x.com.wait(); err != nil {
 		t.Fatalf("second wait = %v, want nil (reported once)", err)
+	}
+}
+
+// TestCommitsAreSpacedOnAFastSource checks that a full batch waits for
+// minCommitEvery since the last commit started, up to maxBatches batches.
+func TestCommitsAreSpacedOnAFastSource(t *testing.T) {
+	x := &extraction{com: &committer{}, wins: &windows{}, batchUnits: 2, committed: time.Now()}
+	x.wins.units = make([]windowDone, 3)
+	if x.due() {
+		t.Fatalf("due %s after the last commit started", time.Since(x.committed))
+	}
+	x.wins.units = make([]windowDone, maxBatches*2)
+	if !x.due() {
+		t.Fatalf("not due at %d batches", maxBatches)
+	}
+	x.wins.units = make([]windowDone, 2)
+	x.committed = time.Now().Add(-minCommitEvery)
+	if !x.due() {
+		t.Fatalf("not due %s after the last commit started", minCommitEvery)
 	}
 }
