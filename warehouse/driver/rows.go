@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,7 +20,21 @@ const batchRows = 1024
 // column order, and the row number of the first one. With f.Ranges only
 // rows inside them reach fn; the others are read and skipped.
 func EachBatch(ctx context.Context, store lake.Store, f StageFile, fn func(first int64, rows []schema.Row) error) error {
-	r, err := parquetfile.OpenReader(parquetfile.StoreReaderAt(ctx, store, f.Key, f.Size), f.Size)
+	return EachBatchAt(ctx, parquetfile.StoreReaderAt(ctx, store, f.Key, f.Size), f, fn)
+}
+
+// EachBatchFetched is EachBatch over a prefetched file: its bytes when
+// they were fetched whole, else ranged reads of the store.
+func EachBatchFetched(ctx context.Context, store lake.Store, f StageFile, fd *Fetched, fn func(first int64, rows []schema.Row) error) error {
+	if fd != nil && fd.Data != nil {
+		return EachBatchAt(ctx, bytes.NewReader(fd.Data), f, fn)
+	}
+	return EachBatch(ctx, store, f, fn)
+}
+
+// EachBatchAt is EachBatch over the file's bytes as r reads them.
+func EachBatchAt(ctx context.Context, ra io.ReaderAt, f StageFile, fn func(first int64, rows []schema.Row) error) error {
+	r, err := parquetfile.OpenReader(ra, f.Size)
 	if err != nil {
 		return fmt.Errorf("lake file %s: %w", f.Key, err)
 	}

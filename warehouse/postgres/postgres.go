@@ -86,9 +86,12 @@ type tx struct {
 
 // Stage streams the files' rows with COPY FROM STDIN.
 func (t *tx) Stage(ctx context.Context, job *driver.StageJob) (int64, error) {
+	pf := &prefetched{Prefetcher: driver.NewPrefetcher(ctx, job.Store, job.Files, driver.PrefetchOptions{Budget: fetchBudget, Cache: job.Cache})}
+	defer pf.Close()
 	var total int64
 	for _, g := range groupFiles(job) {
-		n, err := copyGroupFiles(ctx, t.Conn, job, g)
+		n, err := copyGroupFiles(ctx, t.Conn, job, g, pf)
+		pf.offset += len(g.Files)
 		total += n
 		if err != nil {
 			return total, err
