@@ -32,6 +32,8 @@ type lakeTable struct {
 	store  lake.Store
 	tbl    *table.Table
 	folder folderSpec
+	// cache keeps files the plan read whole for staging (nil: none).
+	cache *fileCache
 }
 
 func openLakeTable(store lake.Store, name string) (lakeTable, error) {

@@ -25,7 +25,8 @@ const MaxWholeFile = 64 << 20
 // FileCache holds whole lake files that planning already read (it took
 // their footers from the tail), so that staging does not GET them again.
 type FileCache interface {
-	// Take returns the bytes of the file at key and forgets them.
+	// Take returns the bytes of the file at key and forgets them. It is
+	// called from several goroutines at once.
 	Take(key string) ([]byte, bool)
 }
 
@@ -177,7 +178,8 @@ func (p *Prefetcher) download(f StageFile, data []byte, release func()) (*Fetche
 	if err != nil {
 		return nil, fmt.Errorf("download lake file %s: %w", f.Key, err)
 	}
-	remove := func() { _ = os.Remove(tf.Name()); release() }
+	// On an error the caller gives back the budget.
+	remove := func() { _ = os.Remove(tf.Name()) }
 	if _, err := io.Copy(tf, src); err != nil {
 		_ = tf.Close()
 		remove()
@@ -187,7 +189,7 @@ func (p *Prefetcher) download(f StageFile, data []byte, release func()) (*Fetche
 		remove()
 		return nil, fmt.Errorf("download lake file %s: %w", f.Key, err)
 	}
-	return &Fetched{Path: tf.Name(), release: remove}, nil
+	return &Fetched{Path: tf.Name(), release: func() { remove(); release() }}, nil
 }
 
 // Get waits for file i.

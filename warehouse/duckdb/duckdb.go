@@ -141,6 +141,9 @@ func (w *Warehouse) PlanStage(job *driver.StageJob) ([]string, []byte, error) {
 	return out, nil, nil
 }
 
+// ReadsLakeFiles says that Stage fetches the files (driver.FileReader).
+func (w *Warehouse) ReadsLakeFiles() {}
+
 // Close closes the database.
 func (w *Warehouse) Close() error { return w.db.Close() }
 

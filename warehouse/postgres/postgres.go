@@ -77,6 +77,9 @@ func (w *Warehouse) PlanStage(job *driver.StageJob) ([]string, []byte, error) {
 	return out, nil, nil
 }
 
+// ReadsLakeFiles says that Stage fetches the files (driver.FileReader).
+func (w *Warehouse) ReadsLakeFiles() {}
+
 // Close releases nothing: connections live for one transaction.
 func (w *Warehouse) Close() error { return nil }
 
