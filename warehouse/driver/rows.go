@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/parquetfile"
@@ -14,6 +15,12 @@ import (
 
 // batchRows is how many rows a reader hands over at a time.
 const batchRows = 1024
+
+// rowBufs are batches of rows for EachBatchAt, reused.
+var rowBufs = sync.Pool{New: func() any {
+	b := make([]schema.Row, batchRows)
+	return &b
+}}
 
 // EachBatch streams the rows of lake file f (ranged reads, nothing
 // downloaded whole) and calls fn with batches of rows, in the file's
@@ -39,7 +46,11 @@ func EachBatchAt(ctx context.Context, ra io.ReaderAt, f StageFile, fn func(first
 		return fmt.Errorf("lake file %s: %w", f.Key, err)
 	}
 	defer r.Close()
-	buf := make([]schema.Row, batchRows)
+	// Rows keep their backing arrays from file to file: a fresh batch
+	// grows each row value by value.
+	bp := rowBufs.Get().(*[]schema.Row)
+	defer rowBufs.Put(bp)
+	buf := *bp
 	var pos int64
 	for {
 		if err := ctx.Err(); err != nil {
