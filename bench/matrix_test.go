@@ -51,6 +51,12 @@ func BenchmarkLakeMatrix(b *testing.B) {
 		fmt.Printf("lake matrix: %d files, %d rows, 10 partitions (GOMAXPROCS %d)\n", files, files*rows, runtime.GOMAXPROCS(0))
 		header()
 		lists := int64(max(1, (files+999)/1000))
+		// Before the crawl a load reads every footer itself.
+		for _, wh := range []string{"postgres", "duckdb"} {
+			row(b, "load "+wh+" (no crawl)", local, s3, func(s lake.Store) (map[string]int64, error) {
+				return map[string]int64{lake.ReqList: lists, lake.ReqGet: int64(files)}, load(ctx, b, wh, s, int64(files*rows))
+			})
+		}
 		// The crawl learns lakectl's files from their commit records: one
 		// GET per commit (seed writes files/10), none per file.
 		commits := int64(max(files/10, 1))

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/parquetfile"
 	"github.com/lakectl/lakectl/lake/schema"
@@ -30,6 +32,8 @@ type lakeTable struct {
 	store  lake.Store
 	tbl    *table.Table
 	folder folderSpec
+	// cache keeps files the plan read whole for staging (nil: none).
+	cache *fileCache
 }
 
 func openLakeTable(store lake.Store, name string) (lakeTable, error) {
@@ -59,6 +63,31 @@ func (t lakeTable) Files(ctx context.Context) ([]lakeFile, error) {
 		return nil
 	})
 	return out, err
+}
+
+// commitReads is how many commit records a plan reads at once.
+const commitReads = 16
+
+// readCommits reads the commit records that the lineage of files needs,
+// each once and commitReads at a time, so that Lineage then finds them
+// in the table's cache instead of one round trip per commit in turn.
+// Errors are left to Lineage, which names the file.
+func (t lakeTable) readCommits(ctx context.Context, files []lakeFile) {
+	seen := map[string]bool{}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(commitReads)
+	for _, f := range files {
+		txid := table.TxIDOfFile(f.Key)
+		if txid == "" || seen[txid] {
+			continue
+		}
+		seen[txid] = true
+		g.Go(func() error {
+			_, _ = t.tbl.Commit(gctx, txid)
+			return nil
+		})
+	}
+	_ = g.Wait()
 }
 
 // Lineage is the file's leaf segments (itself for a leaf).

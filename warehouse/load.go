@@ -117,6 +117,9 @@ type loader struct {
 	ledgerRead, modesRead bool
 
 	tx driver.Tx // the current attempt's transaction
+
+	// cache holds the files the plan read whole (nil on a local lake).
+	cache *fileCache
 }
 
 func run(ctx context.Context, store lake.Store, wh Warehouse, opts LoadOptions, full bool) (*LoadResult, error) {
@@ -203,6 +206,14 @@ func (l *loader) loadRetrying(ctx context.Context) error {
 		return err
 	}
 	lt.folder = folderSpec{types: l.opts.PartitionTypes, dialect: l.wh.Dialect()}
+	// On S3 a plan reads small files whole and keeps them for a warehouse
+	// that stages through lakectl; a dry run stages nothing, and a local
+	// file costs no round trip.
+	_, local := lake.As[driver.LocalFiles](l.store)
+	if _, reads := driver.As[driver.FileReader](l.wh); reads && !local && !l.opts.DryRun {
+		lt.cache = newFileCache()
+		l.cache = lt.cache
+	}
 	if !l.opts.DryRun {
 		// Settle transactions of crashed writers first (a dry run changes
 		// nothing, so it plans over the files as they are).
@@ -434,6 +445,9 @@ func (l *loader) copyFiles(ctx context.Context, p *plan, st *driver.Statement) e
 	job := &driver.StageJob{
 		Store: l.store, Table: l.base.Target, Columns: p.schema.Columns, LoadID: l.opts.LoadID,
 		Parallel: l.opts.Parallel, Logger: l.log, Progress: progress.OrNop(l.opts.Progress),
+	}
+	if l.cache != nil {
+		job.Cache = l.cache
 	}
 	if staged {
 		job.Table = l.base.Stage

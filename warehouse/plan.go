@@ -93,6 +93,13 @@ func makePlan(ctx context.Context, lt lakeTable, files []lakeFile, cov coverage,
 // subtract splits files into those with leaves to load (todo) and those
 // the ledger covers (unchanged); covered compacted files are noted.
 func (p *plan) subtract(ctx context.Context, lt lakeTable, files []lakeFile, cov coverage, full bool) (todo, unchanged []pending, err error) {
+	var lineage []lakeFile
+	for _, f := range files {
+		if full || !cov.files[f.Key] {
+			lineage = append(lineage, f)
+		}
+	}
+	lt.readCommits(ctx, lineage)
 	for _, f := range files {
 		if !full && cov.files[f.Key] {
 			unchanged = append(unchanged, pending{f: f})
@@ -126,6 +133,13 @@ func (p *plan) replaceWhole(ctx context.Context, lt lakeTable, todo, unchanged [
 	for _, t := range todo {
 		p.partitions[t.f.Partition] = t.f.PartKV
 	}
+	var lineage []lakeFile
+	for _, u := range unchanged {
+		if _, ok := p.partitions[u.f.Partition]; ok && u.leaves == nil {
+			lineage = append(lineage, u.f)
+		}
+	}
+	lt.readCommits(ctx, lineage)
 	for _, u := range unchanged {
 		if _, ok := p.partitions[u.f.Partition]; !ok {
 			continue

@@ -26,6 +26,13 @@ type Timeouts interface {
 	SetTimeouts(t netx.Timeouts)
 }
 
+// FileReader is a warehouse whose Stage reads the lake files through
+// StageJob.Store (not from S3 by itself): a plan that read a small file
+// whole to take its footer hands the bytes over in StageJob.Cache.
+type FileReader interface {
+	ReadsLakeFiles()
+}
+
 // LocalFiles is a lake store whose files are files on this machine (a
 // local folder): engines that read Parquet by path read them in place
 // instead of downloading them.

@@ -116,6 +116,8 @@ type StageJob struct {
 	// Ordinal<<32 | row number, so "latest row wins" has an order.
 	SeqColumn string
 	Files     []StageFile
+	// Cache, if set, holds files that planning read whole.
+	Cache FileCache
 	// LoadID names the load (manifest file name for Redshift).
 	LoadID   string
 	Parallel int

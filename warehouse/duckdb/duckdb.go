@@ -10,6 +10,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -126,7 +127,8 @@ func (w *Warehouse) Begin(ctx context.Context) (driver.Tx, error) {
 // (for an S3 lake, on downloaded copies of the files).
 func (w *Warehouse) PlanStage(job *driver.StageJob) ([]string, []byte, error) {
 	var out []string
-	for _, c := range copies(job) {
+	_, local := lake.As[driver.LocalFiles](job.Store)
+	for _, c := range copies(job, local) {
 		for i, f := range c.files {
 			c.Paths[i] = job.Store.URL(f.Key)
 		}
@@ -138,6 +140,9 @@ func (w *Warehouse) PlanStage(job *driver.StageJob) ([]string, []byte, error) {
 	}
 	return out, nil, nil
 }
+
+// ReadsLakeFiles says that Stage fetches the files (driver.FileReader).
+func (w *Warehouse) ReadsLakeFiles() {}
 
 // Close closes the database.
 func (w *Warehouse) Close() error { return w.db.Close() }
@@ -191,49 +196,67 @@ func conflict(err error) error {
 }
 func (t *tx) Rollback(context.Context) error { return t.finish(t.tx.Rollback) }
 
-// Stage inserts the files' rows with read_parquet.
+// Stage inserts the files' rows with read_parquet. For an S3 lake the
+// files are downloaded ahead (driver.Prefetcher) while DuckDB inserts the
+// ones before them.
 func (t *tx) Stage(ctx context.Context, job *driver.StageJob) (int64, error) {
 	tmp, err := os.MkdirTemp("", "lakectl-duckdb-")
 	if err != nil {
 		return 0, fmt.Errorf("stage: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	var total int64
-	for _, c := range copies(job) {
-		var releases []func()
-		for i, f := range c.files {
-			p, release, err := driver.LocalFile(ctx, job.Store, f.Key, tmp)
+	// The statements take job.Files in order, as the prefetcher fetches them.
+	pf := driver.NewPrefetcher(ctx, job.Store, job.Files, driver.PrefetchOptions{Dir: tmp, Budget: downloadBudget, Cache: job.Cache})
+	defer pf.Close()
+	_, local := lake.As[driver.LocalFiles](job.Store)
+	next := 0
+	var rows int64
+	for _, c := range copies(job, local) {
+		fetched := make([]*driver.Fetched, 0, len(c.files))
+		release := func() {
+			for _, f := range fetched {
+				f.Release()
+			}
+		}
+		for i := range c.files {
+			fd, err := pf.Get(next)
+			next++
 			if err != nil {
-				for _, r := range releases {
-					r()
-				}
-				return total, err
+				release()
+				return rows, err
 			}
-			releases = append(releases, release)
-			c.Paths[i] = p
+			fetched = append(fetched, fd)
+			c.Paths[i] = fd.Path
 		}
-		q, err := t.w.tmpl.Render("copy_parquet", c)
-		if err == nil {
-			var n int64
-			n, err = t.Exec(ctx, q)
-			total += n
-			job.Progress.Add(n, c.bytes())
-		}
-		for _, r := range releases {
-			r()
-		}
+		n, err := t.insert(ctx, job, c)
+		release()
+		rows += n
 		if err != nil {
-			// DuckDB's "no files found" carries no type: say which file a
-			// concurrent commit removed, so the load lists again.
-			for _, f := range c.files {
-				if _, serr := job.Store.Stat(ctx, f.Key); errors.Is(serr, lake.ErrNotExist) {
-					return total, fmt.Errorf("copy %s: %w", c.describe(), serr)
-				}
-			}
-			return total, fmt.Errorf("copy %s: %w", c.describe(), err)
+			return rows, err
 		}
 	}
-	return total, nil
+	return rows, nil
+}
+
+// insert runs one statement over its files, all on this machine.
+func (t *tx) insert(ctx context.Context, job *driver.StageJob, c *copyStmt) (int64, error) {
+	q, err := t.w.tmpl.Render("copy_parquet", c)
+	if err != nil {
+		return 0, err
+	}
+	n, err := t.Exec(ctx, q)
+	if err != nil {
+		// DuckDB's "no files found" carries no type: say which file a
+		// concurrent commit removed, so the load lists again.
+		for _, f := range c.files {
+			if _, serr := job.Store.Stat(ctx, f.Key); errors.Is(serr, lake.ErrNotExist) {
+				return n, fmt.Errorf("copy %s: %w", c.describe(), serr)
+			}
+		}
+		return n, fmt.Errorf("copy %s: %w", c.describe(), err)
+	}
+	job.Progress.Add(n, c.bytes())
+	return n, nil
 }
 
 // copyStmt is the data of the copy_parquet template: one INSERT over a
@@ -266,17 +289,33 @@ func (c *copyStmt) describe() string {
 // maxFilesPerInsert bounds the file list of one statement.
 const maxFilesPerInsert = 1000
 
+// For an S3 lake a statement takes fewer files, so that the downloads of
+// the next statement's files overlap DuckDB's insert of this one's, and
+// at most downloadBudget bytes of temporary files exist at once.
+const (
+	maxDownloadsPerInsert = 200
+	downloadBudget        = 512 << 20
+	maxBytesPerInsert     = downloadBudget / 4
+)
+
 // copies makes one statement per run of files with the same columns, cut
-// at maxFilesPerInsert; a file with row ranges, or every file when rows
+// at maxFilesPerInsert (for an S3 lake at maxDownloadsPerInsert files or
+// maxBytesPerInsert bytes); a file with row ranges, or every file when rows
 // get a sequence number, has a statement of its own (file_row_number is
 // per file).
-func copies(job *driver.StageJob) []*copyStmt {
+func copies(job *driver.StageJob, local bool) []*copyStmt {
+	maxFiles, maxBytes := maxFilesPerInsert, int64(math.MaxInt64)
+	if !local {
+		maxFiles, maxBytes = maxDownloadsPerInsert, maxBytesPerInsert
+	}
 	var out []*copyStmt
 	for _, run := range driver.ColumnRuns(job.Files) {
 		var c *copyStmt
+		var size int64
 		for _, f := range run {
 			perFile := job.SeqColumn != "" || f.Ranges != nil
-			if c == nil || perFile || c.RowNumbers || len(c.files) >= maxFilesPerInsert {
+			if c == nil || perFile || c.RowNumbers || len(c.files) >= maxFiles || size+f.Size > maxBytes {
+				size = 0
 				names := driver.QuoteIdents(f.Schema.Names())
 				c = &copyStmt{Table: job.Table, RowNumbers: perFile, Ranges: f.Ranges, Columns: names, Select: slices.Clone(names)}
 				// Folder columns: the same value for every row of the run.
@@ -290,6 +329,7 @@ func copies(job *driver.StageJob) []*copyStmt {
 			}
 			c.files = append(c.files, f)
 			c.Paths = append(c.Paths, "")
+			size += f.Size
 		}
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,13 +19,17 @@ import (
 // feedDepth is how many decoded batches a file may run ahead of COPY.
 const feedDepth = 4
 
+// fetchBudget bounds the bytes of files fetched ahead of their decoding.
+const fetchBudget = 64 << 20
+
 // copyGroup streams one group of files into the table with one COPY.
-// Files are decoded by up to job.Parallel goroutines ahead of the COPY,
-// in file order, with a bounded number of batches in flight.
-func copyGroupFiles(ctx context.Context, conn *pgx.Conn, job *driver.StageJob, g *copyGroup) (int64, error) {
+// Files are fetched ahead (driver.Prefetcher) and decoded by up to
+// job.Parallel goroutines ahead of the COPY, in file order, with a
+// bounded number of batches in flight.
+func copyGroupFiles(ctx context.Context, conn *pgx.Conn, job *driver.StageJob, g *copyGroup, pf *prefetched) (int64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	src := newFileSource(ctx, job, g)
+	src := newFileSource(ctx, job, g, pf)
 	cols := append([]string(nil), g.names...)
 	if job.SeqColumn != "" {
 		cols = append(cols, job.SeqColumn)
@@ -39,9 +44,23 @@ func copyGroupFiles(ctx context.Context, conn *pgx.Conn, job *driver.StageJob, g
 	return n, nil
 }
 
+// prefetched are the job's files being fetched; a group's files start at
+// its offset.
+type prefetched struct {
+	*driver.Prefetcher
+	offset int
+}
+
 type feed struct {
-	ch  chan [][]any
+	ch  chan *batch
 	err error // set before ch is closed
+}
+
+// batch is decoded rows for COPY; its slices are reused once COPY has
+// encoded them (pgx encodes each row as Values returns it).
+type batch struct {
+	rows [][]any
+	vals []any
 }
 
 // fileSource is a pgx.CopyFromSource over the rows of several files.
@@ -49,15 +68,16 @@ type fileSource struct {
 	ctx   context.Context
 	feeds []*feed
 	fi    int
-	cur   [][]any
+	cur   *batch
 	i     int
 	err   error
+	pool  sync.Pool
 }
 
-func newFileSource(ctx context.Context, job *driver.StageJob, g *copyGroup) *fileSource {
+func newFileSource(ctx context.Context, job *driver.StageJob, g *copyGroup, pf *prefetched) *fileSource {
 	s := &fileSource{ctx: ctx, feeds: make([]*feed, len(g.Files))}
 	for i := range s.feeds {
-		s.feeds[i] = &feed{ch: make(chan [][]any, feedDepth)}
+		s.feeds[i] = &feed{ch: make(chan *batch, feedDepth)}
 	}
 	parallel := max(job.Parallel, 1)
 	go func() {
@@ -75,7 +95,7 @@ func newFileSource(ctx context.Context, job *driver.StageJob, g *copyGroup) *fil
 			go func() {
 				defer func() { <-sem }()
 				fd := s.feeds[i]
-				fd.err = decodeFile(ctx, job, f, fd.ch)
+				fd.err = s.decodeFetched(ctx, job, f, pf, pf.offset+i, fd.ch)
 				close(fd.ch)
 			}()
 		}
@@ -83,16 +103,30 @@ func newFileSource(ctx context.Context, job *driver.StageJob, g *copyGroup) *fil
 	return s
 }
 
+// decodeFetched decodes file i of the job once it is fetched.
+func (s *fileSource) decodeFetched(ctx context.Context, job *driver.StageJob, f driver.StageFile, pf *prefetched, i int, ch chan<- *batch) error {
+	fetched, err := pf.Get(i)
+	if err != nil {
+		return err
+	}
+	defer fetched.Release()
+	return s.decodeFile(ctx, job, f, fetched, ch)
+}
+
 func (s *fileSource) Next() bool {
 	for {
-		if s.i+1 < len(s.cur) {
+		if s.cur != nil && s.i+1 < len(s.cur.rows) {
 			s.i++
 			return true
+		}
+		if s.cur != nil {
+			s.pool.Put(s.cur)
+			s.cur = nil
 		}
 		if s.fi >= len(s.feeds) {
 			return false
 		}
-		batch, ok := <-s.feeds[s.fi].ch
+		b, ok := <-s.feeds[s.fi].ch
 		if !ok {
 			if err := s.feeds[s.fi].err; err != nil {
 				s.err = err
@@ -101,19 +135,29 @@ func (s *fileSource) Next() bool {
 			s.fi++
 			continue
 		}
-		s.cur, s.i = batch, 0
-		if len(batch) > 0 {
+		s.cur, s.i = b, 0
+		if len(b.rows) > 0 {
 			return true
 		}
 	}
 }
 
-func (s *fileSource) Values() ([]any, error) { return s.cur[s.i], nil }
+func (s *fileSource) Values() ([]any, error) { return s.cur.rows[s.i], nil }
 
 func (s *fileSource) Err() error { return s.err }
 
+// newBatch is a batch of n rows of width values, reused when one is free.
+func (s *fileSource) newBatch(n, width int) *batch {
+	b, _ := s.pool.Get().(*batch)
+	if b == nil || cap(b.vals) < n*width || cap(b.rows) < n {
+		b = &batch{vals: make([]any, n*width), rows: make([][]any, n)}
+	}
+	b.vals, b.rows = b.vals[:n*width], b.rows[:n]
+	return b
+}
+
 // decodeFile reads one file and sends its rows as pgx values.
-func decodeFile(ctx context.Context, job *driver.StageJob, f driver.StageFile, ch chan<- [][]any) error {
+func (s *fileSource) decodeFile(ctx context.Context, job *driver.StageJob, f driver.StageFile, fetched *driver.Fetched, ch chan<- *batch) error {
 	conv := make([]func(schema.Value) any, len(f.Schema.Columns))
 	for i, c := range f.Schema.Columns {
 		conv[i] = converter(c.Type)
@@ -127,11 +171,10 @@ func decodeFile(ctx context.Context, job *driver.StageJob, f driver.StageFile, c
 		width++
 	}
 	seqBase := int64(f.Ordinal) << 32
-	err = driver.EachBatch(ctx, job.Store, f, func(first int64, rows []schema.Row) error {
-		vals := make([]any, len(rows)*width)
-		batch := make([][]any, len(rows))
+	err = driver.EachBatchFetched(ctx, job.Store, f, fetched, func(first int64, rows []schema.Row) error {
+		b := s.newBatch(len(rows), width)
 		for r, row := range rows {
-			out := vals[r*width : (r+1)*width : (r+1)*width]
+			out := b.vals[r*width : (r+1)*width : (r+1)*width]
 			if len(row) != len(conv) {
 				return fmt.Errorf("lake file %s: row %d has %d values, the schema %d columns", f.Key, first+int64(r), len(row), len(conv))
 			}
@@ -142,11 +185,11 @@ func decodeFile(ctx context.Context, job *driver.StageJob, f driver.StageFile, c
 			if job.SeqColumn != "" {
 				out[width-1] = seqBase | (first + int64(r))
 			}
-			batch[r] = out
+			b.rows[r] = out
 		}
 		job.Progress.Add(int64(len(rows)), 0)
 		select {
-		case ch <- batch:
+		case ch <- b:
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()

@@ -77,6 +77,9 @@ func (w *Warehouse) PlanStage(job *driver.StageJob) ([]string, []byte, error) {
 	return out, nil, nil
 }
 
+// ReadsLakeFiles says that Stage fetches the files (driver.FileReader).
+func (w *Warehouse) ReadsLakeFiles() {}
+
 // Close releases nothing: connections live for one transaction.
 func (w *Warehouse) Close() error { return nil }
 
@@ -86,9 +89,12 @@ type tx struct {
 
 // Stage streams the files' rows with COPY FROM STDIN.
 func (t *tx) Stage(ctx context.Context, job *driver.StageJob) (int64, error) {
+	pf := &prefetched{Prefetcher: driver.NewPrefetcher(ctx, job.Store, job.Files, driver.PrefetchOptions{Budget: fetchBudget, Cache: job.Cache})}
+	defer pf.Close()
 	var total int64
 	for _, g := range groupFiles(job) {
-		n, err := copyGroupFiles(ctx, t.Conn, job, g)
+		n, err := copyGroupFiles(ctx, t.Conn, job, g, pf)
+		pf.offset += len(g.Files)
 		total += n
 		if err != nil {
 			return total, err
