@@ -74,6 +74,9 @@ func rewritePartition(ctx context.Context, tbl *table.Table, union schema.Schema
 	if err := writeGroups(ctx, tbl, tx, union, groups, pr, opts, res); err != nil {
 		return nil, err
 	}
+	if res.written != nil {
+		res.written()
+	}
 	if pr.Files == 0 {
 		return nil, nil
 	}
