@@ -9,7 +9,6 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/schema"
 )
 
@@ -18,15 +17,8 @@ import (
 // merged; DuckDB, reading the table before and after, sees the same rows.
 func TestLargeRowGroupsAreCopiedVerbatim(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	store, err := lake.NewFileStore(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	old := copyRowGroupBytes
-	copyRowGroupBytes = 40 << 10 // a 4,000-row file's one row group, not a 200-row one's
-	defer func() { copyRowGroupBytes = old }()
+	dir, store := dirStore(t)
+	setCopyRowGroupBytes(t, 40<<10) // a 4,000-row file's one row group, not a 200-row one's
 	tbl := openTable(t, store, "bench")
 	var batches [][]schema.Row
 	id := 0
@@ -68,6 +60,13 @@ func TestLargeRowGroupsAreCopiedVerbatim(t *testing.T) {
 	}
 }
 
+// setCopyRowGroupBytes sets copyRowGroupBytes for the test.
+func setCopyRowGroupBytes(t *testing.T, n int64) {
+	old := copyRowGroupBytes
+	copyRowGroupBytes = n
+	t.Cleanup(func() { copyRowGroupBytes = old })
+}
+
 // chunkBytes returns the bytes of every column chunk of a file, row group
 // by row group.
 func chunkBytes(t *testing.T, path string) [][]byte {
@@ -99,15 +98,8 @@ func chunkBytes(t *testing.T, path string) [][]byte {
 // parquet-go would refuse): DuckDB reads the same rows.
 func TestLargeRowGroupsOfDuckDBFilesKeepRows(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	store, err := lake.NewFileStore(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	old := copyRowGroupBytes
-	copyRowGroupBytes = 1 // every row group is large
-	defer func() { copyRowGroupBytes = old }()
+	dir, store := dirStore(t)
+	setCopyRowGroupBytes(t, 1) // every row group is large
 	seedDuck(ctx, t, dir, store, benchSize{files: 10, rows: 400})
 	before := duckFingerprint(t, dir)
 	res, err := Compact(ctx, store, Options{Table: "bench"})

@@ -33,6 +33,19 @@ func fileStore(t testing.TB) lake.Store {
 	return s
 }
 
+// dirStore is a local lake in a fresh folder, and the folder (for
+// DuckDB to read its files).
+func dirStore(t testing.TB) (string, lake.Store) {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := lake.NewFileStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return dir, s
+}
+
 func s3Store(t testing.TB) lake.Store {
 	t.Helper()
 	env := testenv.S3(t)
