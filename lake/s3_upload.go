@@ -34,7 +34,7 @@ func (s *S3Store) multipartPut(ctx context.Context, key string, r io.Reader, siz
 	ra, base, isAt := sectionSource(r, size)
 	// Read the first part before creating the upload: a short unknown-size
 	// body is a single PutObject.
-	var first []byte
+	var first *chunkedPart
 	if !isAt {
 		head, err := readFirstPart(ctxReader{ctx: ctx, r: r}, partSize)
 		switch {
@@ -47,7 +47,7 @@ func (s *S3Store) multipartPut(ctx context.Context, key string, r io.Reader, siz
 		case err != nil:
 			return "", 0, err
 		}
-		first = head.bytes()
+		first = head
 	}
 	u, err := s.createUpload(ctx, key, partSize)
 	if err != nil {
@@ -144,20 +144,20 @@ func (u *upload) sendSections(ra io.ReaderAt, base, size int64) error {
 	return nil
 }
 
-// sendStream sends first, then r part by part, through a pool of
-// Concurrency+1 part buffers (first is one of them).
-func (u *upload) sendStream(r io.Reader, first []byte) error {
+// sendStream sends first, then r part by part through a pool of part
+// buffers; at most Concurrency+1 parts, first's chunks among them, are
+// held at once.
+func (u *upload) sendStream(r io.Reader, first *chunkedPart) error {
 	free := make(chan []byte, u.s.opts.Concurrency+1)
 	for range u.s.opts.Concurrency {
 		free <- nil // allocated on first use
 	}
-	buf, n := first, int64(len(first))
-	for num := int32(1); ; num++ {
+	u.send(1, io.NewSectionReader(first, 0, first.Size()), first.Size(), func() { free <- nil })
+	for num := int32(2); ; num++ {
 		if num > maxParts {
 			return fmt.Errorf("body exceeds %d parts of %d bytes; raise the part size", maxParts, u.partSize)
 		}
-		b := buf
-		u.send(num, bytes.NewReader(b[:n]), n, func() { free <- b })
+		var buf []byte
 		select {
 		case buf = <-free:
 		case <-u.gctx.Done():
@@ -170,12 +170,11 @@ func (u *upload) sendStream(r io.Reader, first []byte) error {
 		if m == 0 && (err == io.EOF || err == io.ErrUnexpectedEOF) {
 			return nil
 		}
-		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		if err != nil && err != io.ErrUnexpectedEOF {
 			return err
 		}
-		n = int64(m)
+		u.send(num, bytes.NewReader(buf[:m]), int64(m), func() { free <- buf })
 		if err != nil { // the last, short part
-			u.send(num+1, bytes.NewReader(buf[:n]), n, func() {})
 			return nil
 		}
 	}
@@ -281,17 +280,6 @@ func (p *chunkedPart) ReadAt(b []byte, off int64) (int, error) {
 		}
 	}
 	return n, io.EOF
-}
-
-// bytes returns the part as one buffer of its size (a multipart upload's
-// first part buffer).
-func (p *chunkedPart) bytes() []byte {
-	if len(p.chunks) == 1 {
-		return p.chunks[0]
-	}
-	out := make([]byte, p.n)
-	_, _ = p.ReadAt(out, 0)
-	return out
 }
 
 // singlePut stores a body of known size with one PutObject.
