@@ -82,11 +82,14 @@ func compactPartitions(ctx context.Context, tbl *table.Table, parts []partitionF
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			// The slot and memory are given back once the outputs are
-			// written: the commit that follows waits on the store, not on
-			// a core, so the next partition starts meanwhile.
+			// The slot is given back once the outputs are written: the
+			// commit that follows waits on the store, not on a core, so
+			// the next partition starts meanwhile if the memory budget,
+			// held until the end (the garbage of the outputs is not
+			// collected yet), lets it.
 			var once sync.Once
-			written := func() { once.Do(func() { mem.Release(w); <-sem }) }
+			written := func() { once.Do(func() { <-sem }) }
+			defer mem.Release(w)
 			defer written()
 			probs := partitionProblems{written: written}
 			pr, err := compactPartition(ctx, tbl, p, opts, &probs)
