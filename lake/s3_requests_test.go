@@ -58,3 +58,24 @@ func TestS3StoreCountsRequests(t *testing.T) {
 		t.Errorf("file store requests %v, want nil", got)
 	}
 }
+
+// A body of unknown size costs its upload alone: the store knows the
+// bytes it sent, so it asks for no HEAD afterwards (a compaction output
+// is written through a pipe).
+func TestS3UnknownSizePutSendsNoHead(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newS3Store(t, "unknown", lake.Options{PartSize: lake.MinPartSize})
+	for _, n := range []int{70000, lake.MinPartSize + 1} {
+		body := bytes.Repeat([]byte("u"), n)
+		info, err := s.Put(ctx, "u/x", struct{ io.Reader }{bytes.NewReader(body)}, -1, lake.PutOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Size != int64(n) || info.ETag == "" {
+			t.Fatalf("put of %d bytes returned %+v", n, info)
+		}
+	}
+	if got := lake.Requests(s); got[lake.ReqHead] != 0 || got[lake.ReqPut] != 5 {
+		t.Fatalf("requests %v, want 5 PUTs (one, then create, 2 parts, complete) and no HEAD", got)
+	}
+}

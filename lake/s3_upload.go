@@ -19,13 +19,14 @@ import (
 const maxParts = 10000
 
 // multipartPut uploads r as a multipart upload with Concurrency parts in
-// flight. A body that is an io.ReaderAt of known size is sent in sections
-// without copying; any other body is read into a pool of Concurrency+1 part
-// buffers, so memory stays bounded whatever the size. When an unknown-size
-// body turns out to fit in one part it is sent with one PutObject. The
-// conditions go on CompleteMultipartUpload, so a losing upload never
-// becomes visible; a failed or cancelled upload is aborted.
-func (s *S3Store) multipartPut(ctx context.Context, key string, r io.Reader, size int64, opts PutOptions) (string, error) {
+// flight, and returns the ETag and the bytes sent. A body that is an
+// io.ReaderAt of known size is sent in sections without copying; any
+// other body is read into a pool of Concurrency+1 part buffers, so memory
+// stays bounded whatever the size. When an unknown-size body turns out to
+// fit in one part it is sent with one PutObject. The conditions go on
+// CompleteMultipartUpload, so a losing upload never becomes visible; a
+// failed or cancelled upload is aborted.
+func (s *S3Store) multipartPut(ctx context.Context, key string, r io.Reader, size int64, opts PutOptions) (string, int64, error) {
 	partSize := s.opts.PartSize
 	if size > 0 && (size+partSize-1)/partSize > maxParts {
 		partSize = (size + maxParts - 1) / maxParts
@@ -33,23 +34,24 @@ func (s *S3Store) multipartPut(ctx context.Context, key string, r io.Reader, siz
 	ra, base, isAt := sectionSource(r, size)
 	// Read the first part before creating the upload: a short unknown-size
 	// body is a single PutObject.
-	var first []byte
+	var first *chunkedPart
 	if !isAt {
-		var err error
-		first, err = readFirstPart(ctxReader{ctx: ctx, r: r}, partSize)
+		head, err := readFirstPart(ctxReader{ctx: ctx, r: r}, partSize)
 		switch {
 		case err == io.EOF:
-			if n := len(first); size >= 0 && int64(n) != size {
-				return "", fmt.Errorf("body is %d bytes, declared %d", n, size)
+			if n := head.Size(); size >= 0 && n != size {
+				return "", 0, fmt.Errorf("body is %d bytes, declared %d", n, size)
 			}
-			return s.singlePut(ctx, key, bytes.NewReader(first), int64(len(first)), opts)
+			etag, err := s.singlePut(ctx, key, io.NewSectionReader(head, 0, head.Size()), head.Size(), opts)
+			return etag, head.Size(), err
 		case err != nil:
-			return "", err
+			return "", 0, err
 		}
+		first = head
 	}
 	u, err := s.createUpload(ctx, key, partSize)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	var readErr error
 	if isAt {
@@ -57,7 +59,8 @@ func (s *S3Store) multipartPut(ctx context.Context, key string, r io.Reader, siz
 	} else {
 		readErr = u.sendStream(r, first)
 	}
-	return u.complete(ctx, readErr, size, opts)
+	etag, err := u.complete(ctx, readErr, size, opts)
+	return etag, u.total, err
 }
 
 // sectionSource returns r as an io.ReaderAt and its current offset when
@@ -141,20 +144,20 @@ func (u *upload) sendSections(ra io.ReaderAt, base, size int64) error {
 	return nil
 }
 
-// sendStream sends first, then r part by part, through a pool of
-// Concurrency+1 part buffers (first is one of them).
-func (u *upload) sendStream(r io.Reader, first []byte) error {
+// sendStream sends first, then r part by part through a pool of part
+// buffers; at most Concurrency+1 parts, first's chunks among them, are
+// held at once.
+func (u *upload) sendStream(r io.Reader, first *chunkedPart) error {
 	free := make(chan []byte, u.s.opts.Concurrency+1)
 	for range u.s.opts.Concurrency {
 		free <- nil // allocated on first use
 	}
-	buf, n := first, int64(len(first))
-	for num := int32(1); ; num++ {
+	u.send(1, io.NewSectionReader(first, 0, first.Size()), first.Size(), func() { free <- nil })
+	for num := int32(2); ; num++ {
 		if num > maxParts {
 			return fmt.Errorf("body exceeds %d parts of %d bytes; raise the part size", maxParts, u.partSize)
 		}
-		b := buf
-		u.send(num, bytes.NewReader(b[:n]), n, func() { free <- b })
+		var buf []byte
 		select {
 		case buf = <-free:
 		case <-u.gctx.Done():
@@ -167,12 +170,11 @@ func (u *upload) sendStream(r io.Reader, first []byte) error {
 		if m == 0 && (err == io.EOF || err == io.ErrUnexpectedEOF) {
 			return nil
 		}
-		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		if err != nil && err != io.ErrUnexpectedEOF {
 			return err
 		}
-		n = int64(m)
+		u.send(num, bytes.NewReader(buf[:m]), int64(m), func() { free <- buf })
 		if err != nil { // the last, short part
-			u.send(num+1, bytes.NewReader(buf[:n]), n, func() {})
 			return nil
 		}
 	}
@@ -225,25 +227,59 @@ func (u *upload) abort(ctx context.Context) {
 	_, _ = u.s.client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: aws.String(u.s.bucket), Key: aws.String(u.s.key(u.key)), UploadId: u.id})
 }
 
-// readFirstPart reads up to size bytes, growing its buffer as they come,
+// readFirstPart reads up to size bytes in chunks allocated as they fill,
 // so that a body smaller than a part (most compaction outputs and
-// records) holds its own size in memory, not a whole part. It returns
-// io.EOF when the body ended before size bytes.
-func readFirstPart(r io.Reader, size int64) ([]byte, error) {
-	buf := make([]byte, 0, min(size, 256<<10))
-	for int64(len(buf)) < size {
-		if len(buf) == cap(buf) {
-			grown := make([]byte, len(buf), min(size, 2*int64(cap(buf))))
-			copy(grown, buf)
-			buf = grown
+// records) holds about its own size in memory, not a whole part, and is
+// never copied as it grows. It returns io.EOF when the body ended before
+// size bytes.
+func readFirstPart(r io.Reader, size int64) (*chunkedPart, error) {
+	p := &chunkedPart{}
+	for p.n < size {
+		next := min(size-p.n, max(firstChunkBytes, p.n)) // the bytes held at most double
+		chunk := make([]byte, next)
+		m, err := io.ReadFull(r, chunk)
+		if m > 0 {
+			p.chunks = append(p.chunks, chunk[:m])
+			p.n += int64(m)
 		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
+		if err == io.ErrUnexpectedEOF || (err == io.EOF && m == 0) {
+			return p, io.EOF
+		}
 		if err != nil {
-			return buf, err
+			return p, err
 		}
 	}
-	return buf, nil
+	return p, nil
+}
+
+// firstChunkBytes is the first chunk of a part read by readFirstPart;
+// each next one is as large as those before it together.
+const firstChunkBytes = 256 << 10
+
+// chunkedPart is a part read in chunks: an io.ReaderAt over them.
+type chunkedPart struct {
+	chunks [][]byte
+	n      int64
+}
+
+// Size is the bytes read.
+func (p *chunkedPart) Size() int64 { return p.n }
+
+func (p *chunkedPart) ReadAt(b []byte, off int64) (int, error) {
+	n := 0
+	for _, c := range p.chunks {
+		if off >= int64(len(c)) {
+			off -= int64(len(c))
+			continue
+		}
+		k := copy(b[n:], c[off:])
+		n += k
+		off = 0
+		if n == len(b) {
+			return n, nil
+		}
+	}
+	return n, io.EOF
 }
 
 // singlePut stores a body of known size with one PutObject.

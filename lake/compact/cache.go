@@ -7,6 +7,8 @@ import (
 	"io"
 	"sync/atomic"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/parquetfile"
 )
@@ -50,27 +52,31 @@ func (c *fileCache) take(n int64) bool {
 func (c *fileCache) release(in *inputFile) {
 	if c != nil && in.data != nil {
 		c.left.Add(int64(len(in.data)))
-		in.data = nil
+		in.data, in.pf = nil, nil
 	}
 }
 
 // readFooter reads f's footer; a small file is read whole and kept in
-// its data while the budget lasts.
-func (c *fileCache) readFooter(ctx context.Context, store lake.Store, key string, size int64) (parquetfile.Footer, []byte, error) {
+// its data while the budget lasts, and opened once for both planning and
+// rewriting (pf).
+func (c *fileCache) readFooter(ctx context.Context, store lake.Store, key string, size int64) (parquetfile.Footer, []byte, *parquet.File, error) {
 	if size > wholeFileBytes || !c.take(size) {
 		ft, err := parquetfile.ReadFooterFrom(ctx, store, key, size)
-		return ft, nil, err
+		return ft, nil, nil, err
 	}
 	data, err := getAll(ctx, store, key, size)
 	if err == nil {
+		var pf *parquet.File
 		var ft parquetfile.Footer
-		if ft, err = parquetfile.ReadFooter(ctx, bytes.NewReader(data), size); err == nil {
-			return ft, data, nil
+		if pf, err = openParquet(bytes.NewReader(data), size); err == nil {
+			if ft, err = parquetfile.FooterOf(pf.Metadata()); err == nil {
+				return ft, data, pf, nil
+			}
 		}
-		err = fmt.Errorf("read footer of %s: %w", key, err)
+		err = fmt.Errorf("read footer of %s: %w: %v", key, parquetfile.ErrNotParquet, err)
 	}
 	c.left.Add(size)
-	return parquetfile.Footer{}, nil, err
+	return parquetfile.Footer{}, nil, nil, err
 }
 
 func getAll(ctx context.Context, store lake.Store, key string, size int64) ([]byte, error) {

@@ -90,6 +90,8 @@ type Options struct {
 	hook func(stage string)
 	// cache keeps small inputs read whole while planning (set by Compact).
 	cache *fileCache
+	// probe checks delete permission once per run (set by Compact).
+	probe *deleteProbe
 }
 
 // SortMemoryBytes bounds the input bytes of one sorted output (SortBy):
@@ -147,6 +149,7 @@ func Compact(ctx context.Context, store lake.Store, opts Options) (*Result, erro
 		return nil, err
 	}
 	opts.cache = newFileCache()
+	opts.probe = &deleteProbe{}
 	tbl, err := table.Open(store, opts.Table)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/lakectl/lakectl/internal/clierr"
@@ -420,5 +421,45 @@ func TestSortByOrdersRowsWithinEachOutput(t *testing.T) {
 	}
 	if _, err := Compact(ctx, store, Options{Table: "orders", SortBy: []string{"nope"}}); err != nil {
 		t.Fatalf("a run with nothing to do must not fail: %v", err)
+	}
+}
+
+// countingProbeStore counts the delete-permission probes written.
+type countingProbeStore struct {
+	lake.Store
+	probes *atomic.Int64
+}
+
+func (s countingProbeStore) Put(ctx context.Context, key string, r io.Reader, size int64, opts lake.PutOptions) (lake.ObjectInfo, error) {
+	if strings.Contains(key, "_lakectl-probe-") {
+		s.probes.Add(1)
+	}
+	return s.Store.Put(ctx, key, r, size, opts)
+}
+
+// A run checks delete permission once, not once per partition: on S3
+// each probe is a PUT and a DELETE.
+func TestDeletePermissionProbedOncePerRun(t *testing.T) {
+	ctx := context.Background()
+	fs := fileStore(t)
+	tbl := openTable(t, fs, "orders")
+	seedPartitions(ctx, t, tbl, []string{"region_part=eu", "region_part=us", "region_part=ap"}, 3, 50)
+	var probes atomic.Int64
+	res, err := Compact(ctx, countingProbeStore{fs, &probes}, Options{Table: "orders"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Partitions) != 3 || probes.Load() != 1 {
+		t.Fatalf("%d partitions compacted with %d probes, want 3 with 1", len(res.Partitions), probes.Load())
+	}
+	left := 0
+	_ = fs.List(ctx, "", func(oi lake.ObjectInfo) error {
+		if strings.Contains(oi.Key, "_lakectl-probe-") {
+			left++
+		}
+		return nil
+	})
+	if left != 0 {
+		t.Fatalf("%d probes left in the lake", left)
 	}
 }

@@ -7,8 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/lakectl/lakectl/lake"
 )
 
 // Files written by DuckDB (four row groups each, a column added halfway,
@@ -16,12 +14,7 @@ import (
 // table before and after, sees the same rows.
 func TestCompactDuckDBFilesKeepsRows(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	store, err := lake.NewFileStore(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	dir, store := dirStore(t)
 	parts := seedDuck(ctx, t, dir, store, benchSize{files: 20, rows: 400})
 	before := duckFingerprint(t, dir)
 	res, err := Compact(ctx, store, Options{Table: "bench"})

@@ -33,6 +33,19 @@ func fileStore(t testing.TB) lake.Store {
 	return s
 }
 
+// dirStore is a local lake in a fresh folder, and the folder (for
+// DuckDB to read its files).
+func dirStore(t testing.TB) (string, lake.Store) {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := lake.NewFileStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return dir, s
+}
+
 func s3Store(t testing.TB) lake.Store {
 	t.Helper()
 	env := testenv.S3(t)
@@ -102,6 +115,12 @@ func mixedRows(first, n int) []schema.Row {
 // does, and returns the keys.
 func writeFiles(ctx context.Context, t testing.TB, tbl *table.Table, s schema.Schema, part string, batches [][]schema.Row) []string {
 	t.Helper()
+	return writeFilesWith(ctx, t, tbl, s, part, batches, parquetfile.Options{})
+}
+
+// writeFilesWith is writeFiles with the writer's options.
+func writeFilesWith(ctx context.Context, t testing.TB, tbl *table.Table, s schema.Schema, part string, batches [][]schema.Row, wopts parquetfile.Options) []string {
+	t.Helper()
 	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpAppend})
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +136,7 @@ func writeFiles(ctx context.Context, t testing.TB, tbl *table.Table, s schema.Sc
 			_ = pr.CloseWithError(err)
 			done <- err
 		}()
-		w, err := parquetfile.NewWriter(pw, s, parquetfile.Options{})
+		w, err := parquetfile.NewWriter(pw, s, wopts)
 		if err != nil {
 			t.Fatal(err)
 		}

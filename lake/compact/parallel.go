@@ -39,9 +39,11 @@ func partitionWeight(p partitionFiles) int64 {
 	return max(1, min(2*min(n, rowGroupBytes), partitionMemory))
 }
 
-// partitionProblems collects one partition's problems (files left in place).
+// partitionProblems collects one partition's problems (files left in
+// place); written, when set, is called once its outputs are written.
 type partitionProblems struct {
 	Problems []string
+	written  func()
 }
 
 // partitionDone is the outcome of one partition, kept in partition order.
@@ -80,8 +82,16 @@ func compactPartitions(ctx context.Context, tbl *table.Table, parts []partitionF
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() { mem.Release(w); <-sem }()
-			var probs partitionProblems
+			// The slot is given back once the outputs are written: the
+			// commit that follows waits on the store, not on a core, so
+			// the next partition starts meanwhile if the memory budget,
+			// held until the end (the garbage of the outputs is not
+			// collected yet), lets it.
+			var once sync.Once
+			written := func() { once.Do(func() { <-sem }) }
+			defer mem.Release(w)
+			defer written()
+			probs := partitionProblems{written: written}
 			pr, err := compactPartition(ctx, tbl, p, opts, &probs)
 			done[i] = partitionDone{name: p.name, pr: pr, skipped: pr == nil && err == nil, problems: probs.Problems, ran: true}
 			if err != nil {

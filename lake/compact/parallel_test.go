@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,4 +82,54 @@ func TestPartitionWeight(t *testing.T) {
 	if 4*rowGroupBytes <= partitionMemory {
 		t.Errorf("two large partitions (%d bytes each) fit the %d-byte budget together", 2*rowGroupBytes, partitionMemory)
 	}
+}
+
+// commitGateStore holds every partition's commit record until another
+// partition has begun, or gives up after a while.
+type commitGateStore struct {
+	lake.Store
+	begun   chan struct{}
+	waited  sync.Once
+	blocked bool
+}
+
+func (s *commitGateStore) Put(ctx context.Context, key string, r io.Reader, size int64, o lake.PutOptions) (lake.ObjectInfo, error) {
+	if strings.Contains(key, "/commits/") {
+		s.waited.Do(func() {
+			select {
+			case <-s.begun:
+			case <-time.After(5 * time.Second):
+				s.blocked = true
+			}
+		})
+	}
+	return s.Store.Put(ctx, key, r, size, o)
+}
+
+// A partition whose outputs are written gives its slot to the next one
+// before it commits: the commit waits on the store, not on a core.
+func TestNextPartitionStartsWhileOneCommits(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1)) // one slot
+	ctx := context.Background()
+	base := fileStore(t)
+	tbl := openTable(t, base, "orders")
+	seedPartitions(ctx, t, tbl, []string{"region_part=a", "region_part=b"}, 3, 100)
+	before := readSnapshot(ctx, t, tbl)
+	store := &commitGateStore{Store: base, begun: make(chan struct{})}
+	var begun sync.Once
+	var n atomic.Int32
+	_, err := Compact(ctx, store, Options{Table: "orders", hook: func(stage string) {
+		if stage == "begun" {
+			if n.Add(1) == 2 {
+				begun.Do(func() { close(store.begun) })
+			}
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if store.blocked {
+		t.Fatal("the second partition began only after the first committed")
+	}
+	sameData(t, before, readSnapshot(ctx, t, openTable(t, base, "orders")))
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/schema"
@@ -73,10 +74,13 @@ func rewritePartition(ctx context.Context, tbl *table.Table, union schema.Schema
 	if err := writeGroups(ctx, tbl, tx, union, groups, pr, opts, res); err != nil {
 		return nil, err
 	}
+	if res.written != nil {
+		res.written()
+	}
 	if pr.Files == 0 {
 		return nil, nil
 	}
-	if err := probeDelete(ctx, tbl, pr.Partition, tx.ID()); err != nil {
+	if err := opts.probe.check(ctx, tbl, tx.ID()); err != nil {
 		return nil, err
 	}
 	opts.stage("before-commit")
@@ -195,18 +199,35 @@ func unifyInputs(inputs []*inputFile) (schema.Schema, []*inputFile, []string) {
 	return union, ok, problems
 }
 
-// probeDelete checks, before the commit, that this run may create and
-// delete objects in the partition's folder: a commit whose inputs cannot
-// be deleted would show their rows twice until a run with the right
-// permissions finishes it. The probe's name starts with '_', which
+// deleteProbe checks, before the run's first commit, that this run may
+// create and delete objects in the table's folder: a commit whose inputs
+// cannot be deleted would show their rows twice until a run with the
+// right permissions finishes it. It is sent once per run, not once per
+// partition (a PUT and a DELETE each: on S3 that was 2 of every
+// partition's 5 own requests), since a lake's credentials grant the
+// table's folder as a whole. The probe's name starts with '_', which
 // listings of live files and query engines skip.
-func probeDelete(ctx context.Context, tbl *table.Table, partition, txid string) error {
-	key := lake.Join(tbl.Prefix(), partition, "_lakectl-probe-"+txid)
+type deleteProbe struct {
+	once sync.Once
+	err  error
+}
+
+func (p *deleteProbe) check(ctx context.Context, tbl *table.Table, txid string) error {
+	if p == nil {
+		return nil
+	}
+	p.once.Do(func() { p.err = probeDelete(ctx, tbl, txid) })
+	return p.err
+}
+
+func probeDelete(ctx context.Context, tbl *table.Table, txid string) error {
+	key := lake.Join(tbl.Prefix(), "_lakectl-probe-"+txid)
+	where := tbl.Store().URL(tbl.Prefix())
 	if _, err := tbl.Store().Put(ctx, key, bytes.NewReader(nil), 0, lake.PutOptions{}); err != nil {
-		return fmt.Errorf("compact partition %q of %s: cannot write in %s (check write and delete permissions on the lake): %w", partition, tbl.Name(), tbl.Store().URL(lake.Join(tbl.Prefix(), partition)), err)
+		return fmt.Errorf("compact %s: cannot write in %s (check write and delete permissions on the lake): %w", tbl.Name(), where, err)
 	}
 	if err := tbl.Store().Delete(ctx, key); err != nil {
-		return fmt.Errorf("compact partition %q of %s: cannot delete files in %s, so compacted inputs could not be removed (grant delete permission on the lake); nothing was changed: %w", partition, tbl.Name(), tbl.Store().URL(lake.Join(tbl.Prefix(), partition)), err)
+		return fmt.Errorf("compact %s: cannot delete files in %s, so compacted inputs could not be removed (grant delete permission on the lake); nothing was changed: %w", tbl.Name(), where, err)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/parquet-go/parquet-go"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lakectl/lakectl/internal/input"
@@ -33,7 +34,8 @@ type inputFile struct {
 	table.File
 	rows   int64
 	schema schema.Schema
-	data   []byte // the whole file when planning kept it (fileCache)
+	data   []byte        // the whole file when planning kept it (fileCache)
+	pf     *parquet.File // data opened, when planning kept it
 }
 
 // filter is a parsed Options.Partitions value: folders "k=v" the partition must have.
@@ -178,7 +180,7 @@ func readFooters(ctx context.Context, tbl *table.Table, files []table.File, cach
 	g.SetLimit(footerReaders)
 	for i, f := range files {
 		g.Go(func() error {
-			ft, data, err := cache.readFooter(gctx, tbl.Store(), f.Key, f.Size)
+			ft, data, pf, err := cache.readFooter(gctx, tbl.Store(), f.Key, f.Size)
 			if err != nil {
 				corrupt, serr := fileAtFault(gctx, tbl, f.Key, err)
 				if serr != nil {
@@ -191,7 +193,7 @@ func readFooters(ctx context.Context, tbl *table.Table, files []table.File, cach
 				}
 				return nil // gone since the listing: no longer live, nothing to do
 			}
-			out[i] = &inputFile{File: f, rows: ft.Rows, schema: ft.Schema, data: data}
+			out[i] = &inputFile{File: f, rows: ft.Rows, schema: ft.Schema, data: data, pf: pf}
 			return nil
 		})
 	}

@@ -65,9 +65,9 @@ type output struct {
 
 // writeOutput writes the rows of inputs, in order, to the file at
 // stagingKey with the union schema: identical-schema inputs through
-// parquet-go's column-oriented merge (whole row groups copied verbatim
-// when they are already large, small ones packed and re-encoded column by
-// column), the others converted row by row. With sortBy the rows are
+// parquet-go's column-oriented merge (row groups already large copied
+// verbatim, small ones packed and re-encoded column by column), the others
+// converted row by row. With sortBy the rows are
 // sorted in memory first. A *badInputError names an input that could not
 // be read; the staged object is then not created.
 func writeOutput(ctx context.Context, store lake.Store, stagingKey string, union schema.Schema, inputs []*inputFile, codecName string, sortBy []string, onRows func(rows, bytes int64)) (output, error) {
@@ -200,15 +200,31 @@ func openAhead(ctx context.Context, store lake.Store, inputs []*inputFile) (<-ch
 }
 
 func openFile(ctx context.Context, store lake.Store, in *inputFile) openInput {
+	if in.pf != nil {
+		return openInput{in: in, file: in.pf, ra: bytes.NewReader(in.data)}
+	}
 	var ra io.ReaderAt = bytes.NewReader(in.data)
 	if in.data == nil {
 		ra = parquetfile.StoreReaderAt(ctx, store, in.Key, in.Size)
 	}
-	f, err := parquet.OpenFile(ra, in.Size, parquet.SkipBloomFilters(true), parquet.ReadBufferSize(1<<20))
+	f, err := openParquet(ra, in.Size)
 	if err != nil {
 		return openInput{in: in, err: fmt.Errorf("open parquet file: %w", err)}
 	}
 	return openInput{in: in, file: f, ra: ra}
+}
+
+// openParquet opens an input for reading its row groups in order: no
+// bloom filters, and the page index only where a column chunk is copied
+// (parquet-go then reads it). A file in memory is read with parquet-go's
+// smallest buffer, so that a page is copied once out of it, not through a
+// buffer first; a file in the store with 1 MiB reads.
+func openParquet(ra io.ReaderAt, size int64) (*parquet.File, error) {
+	buf := 1 << 20
+	if _, inMemory := ra.(*bytes.Reader); inMemory {
+		buf = 4 << 10
+	}
+	return parquet.OpenFile(ra, size, parquet.SkipBloomFilters(true), parquet.SkipPageIndex(true), parquet.ReadBufferSize(buf))
 }
 
 // fileCodec is the codec name of a file's first column chunk: snappy when
@@ -246,33 +262,61 @@ func (o *outWriter) add(oi openInput) error {
 	if o.sorter != nil {
 		return o.rowPath(oi)
 	}
-	if rgs, ok := o.columnGroups(oi); ok {
-		if o.pendSize > 0 && o.pendSize+oi.in.Size > rowGroupBytes {
+	rgs, ok := o.columnGroups(oi)
+	if !ok {
+		if err := o.flushPending(); err != nil {
+			return err
+		}
+		return o.rowPath(oi)
+	}
+	sizes := oi.file.Metadata().RowGroups
+	for i, g := range rgs {
+		size := sizes[i].TotalCompressedSize
+		if o.copyable(g, size) {
+			if err := o.copyRowGroup(oi, g, size); err != nil {
+				return err
+			}
+			continue
+		}
+		if o.pendSize > 0 && o.pendSize+size > rowGroupBytes {
 			if err := o.flushPending(); err != nil {
 				return err
 			}
 		}
-		o.pending = append(o.pending, rgs...)
-		for range rgs {
-			o.pendKeys = append(o.pendKeys, oi.in.Key)
+		o.pending = append(o.pending, g)
+		o.pendKeys = append(o.pendKeys, oi.in.Key)
+		if n := len(o.pendIn); n == 0 || o.pendIn[n-1].in != oi.in {
+			o.pendIn = append(o.pendIn, oi)
 		}
-		o.pendIn = append(o.pendIn, oi)
-		o.pendSize += oi.in.Size
-		return nil
+		o.pendSize += size
 	}
-	if err := o.flushPending(); err != nil {
-		return err
-	}
-	return o.rowPath(oi)
+	return nil
 }
 
-// flushPending writes the batched row groups as one row group, column by
-// column. A lone row group of the output's very columns goes through
-// parquet-go's WriteRowGroup instead, which copies its column chunks
-// without decoding them when their codec and encodings are the output's.
-func (o *outWriter) flushPending() error {
-	if len(o.pending) == 0 {
-		return nil
+// copyRowGroupBytes: an input row group of at least this many (compressed)
+// bytes is large enough to be an output row group of its own, so it is
+// written as it is (copyRowGroup) instead of merged with its neighbours.
+// A variable for tests.
+var copyRowGroupBytes int64 = rowGroupBytes / 2
+
+// noCopy turns copyRowGroup off (benchmarks compare it with merging).
+var noCopy bool
+
+// copyable reports whether g, of size compressed bytes, is written as a
+// row group of its own: it is large and stored exactly as the output's
+// columns are, so parquet-go's WriteRowGroup can copy its column chunks'
+// bytes without decoding them (when their codec and encodings are the
+// output's; other large row groups are re-encoded column by column,
+// alone).
+func (o *outWriter) copyable(g colGroup, size int64) bool {
+	return !noCopy && size >= copyRowGroupBytes && g.identity() && parquet.EqualNodes(o.schema, g.rg.Schema())
+}
+
+// copyRowGroup writes g, a row group of oi, as an output row group of its
+// own after the pending ones.
+func (o *outWriter) copyRowGroup(oi openInput, g colGroup, size int64) error {
+	if err := o.flushPending(); err != nil {
+		return err
 	}
 	if o.buffered > 0 {
 		if err := o.w.Flush(); err != nil {
@@ -280,15 +324,46 @@ func (o *outWriter) flushPending() error {
 		}
 		o.buffered = 0
 	}
-	var n int64
-	var err error
-	if len(o.pending) == 1 && o.pending[0].identity() {
-		n, err = o.w.WriteRowGroup(o.pending[0].rg)
-	} else {
-		n, err = o.w.WriteColumns(func(c int, write func([]parquet.Value) error) error {
-			return fillColumn(c, o.pending, o.pendKeys, write)
-		})
+	known, _ := parquetfile.MaxBytes(keyValues(oi.file))
+	n, err := o.w.WriteRowGroup(g.rg, known)
+	if err != nil {
+		return o.blame([]openInput{oi}, fmt.Errorf("write row group: %w", err))
 	}
+	o.rows += n
+	o.onRows(n, size)
+	return nil
+}
+
+// keyValues is a file's key-value metadata as a map.
+func keyValues(f *parquet.File) map[string]string {
+	kv := f.Metadata().KeyValueMetadata
+	m := make(map[string]string, len(kv))
+	for _, e := range kv {
+		m[e.Key] = e.Value
+	}
+	return m
+}
+
+// flushPending writes the batched row groups as one row group, column by
+// column; a lone one stored as the output's columns is copied instead.
+func (o *outWriter) flushPending() error {
+	if len(o.pending) == 0 {
+		return nil
+	}
+	if len(o.pending) == 1 && o.copyable(o.pending[0], copyRowGroupBytes) {
+		oi, g, size := o.pendIn[0], o.pending[0], o.pendSize
+		o.pending, o.pendKeys, o.pendIn, o.pendSize = o.pending[:0], o.pendKeys[:0], o.pendIn[:0], 0
+		return o.copyRowGroup(oi, g, size)
+	}
+	if o.buffered > 0 {
+		if err := o.w.Flush(); err != nil {
+			return err
+		}
+		o.buffered = 0
+	}
+	n, err := o.w.WriteColumns(func(c int, write func([]parquet.Value) error) error {
+		return fillColumn(c, o.pending, o.pendKeys, write)
+	})
 	if bad, ok := errors.AsType[*badInputError](err); ok {
 		return bad
 	}

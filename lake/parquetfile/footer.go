@@ -139,6 +139,10 @@ func readFullAt(r io.ReaderAt, p []byte, off int64) (int, error) {
 	return n, err
 }
 
+// FooterOf is the Footer of a file's decoded metadata (for a caller that
+// opened the file with parquet-go already, and decodes it once).
+func FooterOf(md *format.FileMetaData) (Footer, error) { return footerOf(md) }
+
 func footerOf(md *format.FileMetaData) (Footer, error) {
 	f := Footer{
 		Rows:      md.NumRows,

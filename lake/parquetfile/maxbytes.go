@@ -47,13 +47,18 @@ func (w *Writer) observeMaxBytes(c int, vals []parquet.Value) {
 	w.maxBytes[c] = m
 }
 
-// observeRowGroup updates the maxima from a row group copied as is: its
-// sized columns are read (decoded, not re-encoded).
-func (w *Writer) observeRowGroup(rg parquet.RowGroup) error {
+// observeRowGroup updates the maxima from a row group copied as is: from
+// known, its file's maxima, or else by reading its sized columns
+// (decoded, not re-encoded).
+func (w *Writer) observeRowGroup(rg parquet.RowGroup, known map[string]int) error {
 	chunks := rg.ColumnChunks()
 	buf := make([]parquet.Value, 1024)
 	for c := range w.maxBytes {
 		if w.maxBytes[c] < 0 || c >= len(chunks) {
+			continue
+		}
+		if n, ok := known[w.schema.Columns[c].Name]; ok {
+			w.maxBytes[c] = max(w.maxBytes[c], n)
 			continue
 		}
 		pages := chunks[c].Pages()

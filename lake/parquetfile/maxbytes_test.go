@@ -56,7 +56,7 @@ func TestFooterRecordsTheMaxByteLengthOfStringColumns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w2.WriteRowGroup(pf.RowGroups()[0]); err != nil {
+	if _, err := w2.WriteRowGroup(pf.RowGroups()[0], nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := w2.Close(); err != nil {

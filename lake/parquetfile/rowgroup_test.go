@@ -44,7 +44,7 @@ func TestWriteRowGroupAppendsAnotherFilesRowsExactly(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, rg := range pf.RowGroups() {
-			n, err := w.WriteRowGroup(rg)
+			n, err := w.WriteRowGroup(rg, nil)
 			if err != nil || n != rg.NumRows() {
 				t.Fatalf("WriteRowGroup of %s: %d rows, %v; want %d", p, n, err, rg.NumRows())
 			}
@@ -103,7 +103,7 @@ func TestWriteRowGroupOfAnotherSchemaIsAnError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.WriteRowGroup(pf.RowGroups()[0]); err == nil {
+	if _, err := w.WriteRowGroup(pf.RowGroups()[0], nil); err == nil {
 		t.Fatal("WriteRowGroup of a row group of another schema succeeded")
 	}
 	if w.Rows() != 0 {

@@ -355,15 +355,18 @@ func (w *Writer) Flush() error {
 // ParquetSchema(w.Schema()). Column chunks of files written with the same
 // codec by this package are copied without decoding; other row groups are
 // re-encoded column by column. Values are not checked: rg is Parquet
-// already, of this very schema.
-func (w *Writer) WriteRowGroup(rg parquet.RowGroup) (int64, error) {
+// already, of this very schema. maxBytes, when not nil, bounds the byte
+// length of the values of rg's string, JSON and bytes columns (the
+// KeyMaxBytes of rg's file, see MaxBytes); a column it lacks is read to
+// find its longest value.
+func (w *Writer) WriteRowGroup(rg parquet.RowGroup, maxBytes map[string]int) (int64, error) {
 	if w.err != nil {
 		return 0, w.err
 	}
 	if w.closed {
 		return 0, errors.New("parquet writer: write after close")
 	}
-	if err := w.observeRowGroup(rg); err != nil {
+	if err := w.observeRowGroup(rg, maxBytes); err != nil {
 		w.err = fmt.Errorf("parquet writer: read row group: %w", err)
 		return 0, w.err
 	}
