@@ -53,12 +53,7 @@ func duckFingerprint(t *testing.T, dir string) string {
 // strings, after compaction.
 func TestCompactKeepsAnotherToolsUUIDsAsText(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	store, err := lake.NewFileStore(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	dir, store := dirStore(t)
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		t.Fatal(err)
