@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math/big"
 	"os"
@@ -63,6 +64,19 @@ func tableAggregates(t *testing.T, dir, tbl string) aggregates {
 		t.Fatalf("read table %s: %v", tbl, err)
 	}
 	return a
+}
+
+// hasParquet reports whether a Parquet file is under dir.
+func hasParquet(dir string) bool {
+	found := false
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(path, ".parquet") {
+			found = true
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return found
 }
 
 // expected is what the partner holds for the windows [from, to).
@@ -428,7 +442,9 @@ func TestCancelledRunResumesWithoutDuplicates(t *testing.T) {
 	spec := specFor(t, p, "cut", "cursor", map[string]any{"endpoint.window": map[string]any{"granularity": "hour", "start": "2025-12-20T00:00:00Z", "lookback": "1h"}})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		for p.requests.Load() < 1500 {
+		// Cut after a commit (commits are spaced up to a second apart),
+		// so the resumed run starts from a partly extracted table.
+		for p.requests.Load() < 1500 || !hasParquet(filepath.Join(dir, "tables", "cut_tx")) {
 			time.Sleep(time.Millisecond)
 		}
 		cancel()
