@@ -151,13 +151,14 @@ func (s *S3Store) Put(ctx context.Context, key string, r io.Reader, size int64, 
 		}
 		etag, err = s.singlePut(ctx, key, body, size, opts)
 	} else {
-		etag, err = s.multipartPut(ctx, key, r, size, opts)
+		// The bytes sent are the size: no HEAD after an unknown-size upload.
+		etag, size, err = s.multipartPut(ctx, key, r, size, opts)
 	}
 	if err != nil {
 		return ObjectInfo{}, s.putErr(ctx, key, opts, err)
 	}
 	info := ObjectInfo{Key: key, ETag: etag, Size: size, ModTime: time.Now()}
-	if size < 0 || info.ETag == "" {
+	if info.ETag == "" {
 		st, err := s.Stat(ctx, key)
 		if err != nil {
 			return ObjectInfo{}, fmt.Errorf("put %s: stat after upload: %w", key, err)

@@ -25,7 +25,7 @@ const maxParts = 10000
 // body turns out to fit in one part it is sent with one PutObject. The
 // conditions go on CompleteMultipartUpload, so a losing upload never
 // becomes visible; a failed or cancelled upload is aborted.
-func (s *S3Store) multipartPut(ctx context.Context, key string, r io.Reader, size int64, opts PutOptions) (string, error) {
+func (s *S3Store) multipartPut(ctx context.Context, key string, r io.Reader, size int64, opts PutOptions) (etag string, n int64, err error) {
 	partSize := s.opts.PartSize
 	if size > 0 && (size+partSize-1)/partSize > maxParts {
 		partSize = (size + maxParts - 1) / maxParts
@@ -40,16 +40,17 @@ func (s *S3Store) multipartPut(ctx context.Context, key string, r io.Reader, siz
 		switch {
 		case err == io.EOF:
 			if n := len(first); size >= 0 && int64(n) != size {
-				return "", fmt.Errorf("body is %d bytes, declared %d", n, size)
+				return "", 0, fmt.Errorf("body is %d bytes, declared %d", n, size)
 			}
-			return s.singlePut(ctx, key, bytes.NewReader(first), int64(len(first)), opts)
+			etag, err := s.singlePut(ctx, key, bytes.NewReader(first), int64(len(first)), opts)
+			return etag, int64(len(first)), err
 		case err != nil:
-			return "", err
+			return "", 0, err
 		}
 	}
 	u, err := s.createUpload(ctx, key, partSize)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	var readErr error
 	if isAt {
@@ -57,7 +58,8 @@ func (s *S3Store) multipartPut(ctx context.Context, key string, r io.Reader, siz
 	} else {
 		readErr = u.sendStream(r, first)
 	}
-	return u.complete(ctx, readErr, size, opts)
+	etag, err = u.complete(ctx, readErr, size, opts)
+	return etag, u.total, err
 }
 
 // sectionSource returns r as an io.ReaderAt and its current offset when

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/lakectl/lakectl/lake"
@@ -26,10 +25,14 @@ type Recovered struct {
 // never touched.
 func (t *Table) Recover(ctx context.Context) (Recovered, error) {
 	var res Recovered
+	markers, staged, err := t.scanTxns(ctx)
+	if err != nil {
+		return res, fmt.Errorf("recover table %s: %w", t.name, err)
+	}
 	me := self()
 	now := time.Now()
 	var dead []marker
-	err := t.eachMarker(ctx, func(m marker) error {
+	err = t.readMarkers(ctx, markers, func(m marker) error {
 		if deadMarker(m, now, me) {
 			dead = append(dead, m)
 		}
@@ -49,12 +52,46 @@ func (t *Table) Recover(ctx context.Context) (Recovered, error) {
 			res.RolledBack = append(res.RolledBack, m.TxID)
 		}
 	}
-	orphans, err := t.orphanStaging(ctx)
+	orphans, err := t.orphanStaging(ctx, staged, markers)
 	if err != nil {
 		return res, fmt.Errorf("recover table %s: %w", t.name, err)
 	}
 	res.RolledBack = append(res.RolledBack, orphans...)
 	return res, nil
+}
+
+// scanTxns lists the table's in-flight markers (keys) and the txids that
+// have staged files. Where requests are billed (S3) it is one listing of
+// the table's records after commits/ (staging/ then txns/): staged files
+// sort before markers, and a marker is written before its first staged
+// file and deleted after its last, so a staged txid listed without its
+// marker belongs to a transaction that had ended.
+func (t *Table) scanTxns(ctx context.Context) (markers, staged []string, err error) {
+	dir := metaDir(t.name)
+	each := func(oi lake.ObjectInfo) error {
+		rest := strings.TrimPrefix(oi.Key, dir)
+		if txid, _, ok := strings.Cut(strings.TrimPrefix(rest, "staging/"), "/"); ok && strings.HasPrefix(rest, "staging/") {
+			if len(staged) == 0 || staged[len(staged)-1] != txid {
+				staged = append(staged, txid)
+			}
+		} else if strings.HasPrefix(rest, "txns/") && strings.HasSuffix(rest, ".json") {
+			markers = append(markers, oi.Key)
+		}
+		return nil
+	}
+	if lake.Requests(t.store) != nil {
+		// "commits0" sorts after every "commits/..." key.
+		if err := lake.ListFrom(ctx, t.store, dir, dir+"commits0", each); err != nil {
+			return nil, nil, fmt.Errorf("list transactions: %w", err)
+		}
+		return markers, staged, nil
+	}
+	for _, sub := range []string{"staging/", "txns/"} {
+		if err := t.store.List(ctx, dir+sub, each); err != nil {
+			return nil, nil, fmt.Errorf("list transactions: %w", err)
+		}
+	}
+	return markers, staged, nil
 }
 
 func deadMarker(m marker, now time.Time, me owner) bool {
@@ -74,6 +111,13 @@ func (t *Table) eachMarker(ctx context.Context, fn func(marker) error) error {
 	if err != nil {
 		return fmt.Errorf("list transactions: %w", err)
 	}
+	return t.readMarkers(ctx, keys, fn)
+}
+
+// readMarkers reads the markers at keys and calls fn for each, in order;
+// a marker deleted meanwhile (its transaction finished) is skipped.
+func (t *Table) readMarkers(ctx context.Context, keys []string, fn func(marker) error) error {
+	prefix := metaDir(t.name) + "txns/"
 	get := func(ctx context.Context, k string) (marker, error) {
 		var m marker
 		err := lake.GetJSON(ctx, t.store, k, &m)
@@ -242,49 +286,27 @@ func (t *Table) deleteAll(ctx context.Context, prefix string) error {
 	return forEach(ctx, keys, t.store.Delete)
 }
 
-// orphanStaging deletes staged files of transactions that have no marker
-// any more. Markers are written before any staged file and deleted after
-// all of them, so such files are leftovers.
-func (t *Table) orphanStaging(ctx context.Context) ([]string, error) {
-	prefix := metaDir(t.name) + "staging/"
-	var txids []string
-	err := t.store.List(ctx, prefix, func(oi lake.ObjectInfo) error {
-		txid, _, ok := strings.Cut(strings.TrimPrefix(oi.Key, prefix), "/")
-		if ok && (len(txids) == 0 || txids[len(txids)-1] != txid) {
-			txids = append(txids, txid)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list staging: %w", err)
+// orphanStaging deletes the staged files of the txids in staged that had
+// no marker among markers (keys) when they were listed. Markers are
+// written before any staged file and deleted after all of them, so such
+// files are leftovers.
+func (t *Table) orphanStaging(ctx context.Context, staged, markers []string) ([]string, error) {
+	has := make(map[string]bool, len(markers))
+	for _, k := range markers {
+		has[k] = true
 	}
-	// Each transaction's folder is settled on its own, inFlight at a time.
-	orphan := make(map[string]bool, len(txids))
-	var mu sync.Mutex
-	err = forEach(ctx, txids, func(ctx context.Context, txid string) error {
-		_, err := t.store.Stat(ctx, markerKey(t.name, txid))
-		if err == nil {
-			return nil
+	var orphans []string
+	for _, txid := range staged {
+		if !has[markerKey(t.name, txid)] {
+			orphans = append(orphans, txid)
 		}
-		if !errors.Is(err, lake.ErrNotExist) {
-			return err
-		}
-		if err := t.deleteAll(ctx, stagingDir(t.name, txid)); err != nil {
-			return err
-		}
-		mu.Lock()
-		orphan[txid] = true
-		mu.Unlock()
-		return nil
+	}
+	// Each transaction's folder is deleted on its own, inFlight at a time.
+	err := forEach(ctx, orphans, func(ctx context.Context, txid string) error {
+		return t.deleteAll(ctx, stagingDir(t.name, txid))
 	})
 	if err != nil {
 		return nil, err
 	}
-	var done []string
-	for _, txid := range txids {
-		if orphan[txid] {
-			done = append(done, txid)
-		}
-	}
-	return done, nil
+	return orphans, nil
 }
