@@ -31,16 +31,21 @@ func (t *Table) Recover(ctx context.Context) (Recovered, error) {
 	}
 	me := self()
 	now := time.Now()
-	var dead []marker
+	var dead, live []marker
 	err = t.readMarkers(ctx, markers, func(m marker) error {
 		if deadMarker(m, now, me) {
 			dead = append(dead, m)
+		} else {
+			live = append(live, m)
 		}
 		return nil
 	})
 	if err != nil {
 		return res, fmt.Errorf("recover table %s: %w", t.name, err)
 	}
+	t.mu.Lock()
+	t.live, t.recovered = live, true
+	t.mu.Unlock()
 	for _, m := range dead {
 		forward, err := t.settle(ctx, m.TxID, m.Job)
 		if err != nil {
@@ -153,7 +158,7 @@ func (t *Table) settle(ctx context.Context, txid, job string) (bool, error) {
 			return false, err
 		}
 		if !rec.Aborted {
-			return true, t.finish(ctx, rec, nil)
+			return true, t.finish(ctx, rec, finishOpts{})
 		}
 	}
 	return false, t.rollback(ctx, txid, job)
@@ -173,17 +178,28 @@ func (t *Table) rollback(ctx context.Context, txid, job string) error {
 	return t.store.Delete(ctx, markerKey(t.name, txid))
 }
 
+// finishOpts say who finishes a commit.
+type finishOpts struct {
+	// own: the committing run itself, right after its commit point. It
+	// knows that every staged file was added (Move deletes each), and
+	// which pending pointers it wrote (pointers); under the job's lock no
+	// later commit of its jobs has cached a state, so the cache is written
+	// without reading it first. Recovery knows none of this.
+	own      bool
+	pointers []string
+	// crash (tests) stops finish after a named step, as a kill would.
+	crash func(string) bool
+}
+
 // finish runs the steps after the commit point; each is idempotent, so a
-// crash anywhere is finished by running it again. crash (tests) stops it
-// after a named step.
-func (t *Table) finish(ctx context.Context, rec *CommitRecord, crash func(string) bool) error {
-	stop := func(step string) bool { return crash != nil && crash(step) }
+// crash anywhere is finished by running it again.
+func (t *Table) finish(ctx context.Context, rec *CommitRecord, fo finishOpts) error {
 	staging := stagingDir(t.name, rec.TxID)
 	// Every output is published before any input is deleted; within each
 	// step the objects are independent and go inFlight at a time. A
 	// simulated crash (tests) stops each step after its first object.
-	if crash != nil {
-		return t.finishOneByOne(ctx, rec, stop)
+	if fo.crash != nil {
+		return t.finishOneByOne(ctx, rec, fo)
 	}
 	dst := make([]string, len(rec.Added))
 	for i, e := range rec.Added {
@@ -201,7 +217,7 @@ func (t *Table) finish(ctx context.Context, rec *CommitRecord, crash func(string
 	if err := t.deleteRemoved(ctx, rec.Removed); err != nil {
 		return err
 	}
-	return t.finishRecords(ctx, rec, stop)
+	return t.finishRecords(ctx, rec, fo)
 }
 
 // deleteRemoved deletes a commit's removed files: in batches where the
@@ -220,7 +236,8 @@ func (t *Table) deleteRemoved(ctx context.Context, keys []string) error {
 
 // finishOneByOne is finish one object at a time, for crash tests that
 // stop it after a named object.
-func (t *Table) finishOneByOne(ctx context.Context, rec *CommitRecord, stop func(string) bool) error {
+func (t *Table) finishOneByOne(ctx context.Context, rec *CommitRecord, fo finishOpts) error {
+	stop := fo.crash
 	staging := stagingDir(t.name, rec.TxID)
 	for _, e := range rec.Added {
 		src := staging + strings.TrimPrefix(e.Key, t.Prefix())
@@ -239,27 +256,31 @@ func (t *Table) finishOneByOne(ctx context.Context, rec *CommitRecord, stop func
 			return nil
 		}
 	}
-	return t.finishRecords(ctx, rec, stop)
+	return t.finishRecords(ctx, rec, fo)
 }
 
 // finishRecords is the end of finish: the state caches, the pending
 // pointers, the staging folder and the marker.
-func (t *Table) finishRecords(ctx context.Context, rec *CommitRecord, stop func(string) bool) error {
-	staging := stagingDir(t.name, rec.TxID)
+func (t *Table) finishRecords(ctx context.Context, rec *CommitRecord, fo finishOpts) error {
+	stop := func(step string) bool { return fo.crash != nil && fo.crash(step) }
 	jobs := make([]string, 0, len(rec.State))
 	for job := range rec.State {
 		jobs = append(jobs, job)
 	}
 	sort.Strings(jobs)
 	for _, job := range jobs {
-		if err := writeStateCache(ctx, t.store, job, t.name, rec.TxID, rec.State[job]); err != nil {
+		if err := writeStateCache(ctx, t.store, job, t.name, rec.TxID, rec.State[job], !fo.own); err != nil {
 			return err
 		}
 		if stop("state") {
 			return nil
 		}
 	}
-	for _, job := range jobs {
+	pointers := jobs // recovery cannot tell which were written
+	if fo.own {
+		pointers = fo.pointers
+	}
+	for _, job := range pointers {
 		if err := t.store.Delete(ctx, pendingKey(job, rec.TxID)); err != nil {
 			return err
 		}
@@ -267,8 +288,13 @@ func (t *Table) finishRecords(ctx context.Context, rec *CommitRecord, stop func(
 	if stop("unpending") {
 		return nil
 	}
-	if err := t.deleteAll(ctx, staging); err != nil {
-		return err
+	// The run's own moves emptied its staging folder; a file it staged
+	// and never added is a leftover that the next Recover deletes once
+	// the marker is gone.
+	if !fo.own {
+		if err := t.deleteAll(ctx, stagingDir(t.name, rec.TxID)); err != nil {
+			return err
+		}
 	}
 	return t.store.Delete(ctx, markerKey(t.name, rec.TxID))
 }

@@ -18,6 +18,10 @@ type Table struct {
 
 	mu      sync.Mutex
 	commits map[string]*CommitRecord // read-only records by txid, for Lineage
+	// live are the markers the last Recover left alone (owner alive), for
+	// LoadState; recovered says Recover ran.
+	live      []marker
+	recovered bool
 }
 
 // Open returns the table called name in the lake. It does no I/O; a table

@@ -32,6 +32,12 @@ type TxOptions struct {
 	// DefaultStaleAfter). The heartbeat is refreshed every StaleAfter/4.
 	StaleAfter time.Duration
 	Logger     *slog.Logger // nil: discard
+	// TableState: Job's runs write only this table and read the job's
+	// state with Table.LoadState, which finds a committed state whose
+	// cache write was cut short by the transaction's marker (it names the
+	// job). So no pointer under _lakectl/state/<job>.pending/ is written
+	// for Job: two requests less per commit.
+	TableState bool
 }
 
 // marker is the in-flight record _lakectl/tables/<table>/txns/<txid>.json.
@@ -325,7 +331,7 @@ func (tx *Tx) Commit(ctx context.Context) (*CommitRecord, error) {
 	if tx.crashed("record") {
 		return rec, nil
 	}
-	if err := tx.tbl.finish(ctx, rec, tx.crash); err != nil {
+	if err := tx.tbl.finish(ctx, rec, finishOpts{own: true, pointers: tx.pointers(rec), crash: tx.crash}); err != nil {
 		return rec, fmt.Errorf("commit %s on %s: committed, but publishing failed (the next run's recovery finishes it): %w", tx.id, tx.tbl.name, err)
 	}
 	return rec, nil
@@ -333,17 +339,25 @@ func (tx *Tx) Commit(ctx context.Context) (*CommitRecord, error) {
 
 func (tx *Tx) crashed(step string) bool { return tx.crash != nil && tx.crash(step) }
 
+// pointers are the jobs whose state rec carries that get a pending
+// pointer: all but a TableState job's own, in order.
+func (tx *Tx) pointers(rec *CommitRecord) []string {
+	jobs := make([]string, 0, len(rec.State))
+	for job := range rec.State {
+		if !tx.opts.TableState || job != tx.opts.Job {
+			jobs = append(jobs, job)
+		}
+	}
+	sort.Strings(jobs)
+	return jobs
+}
+
 // commitPoint creates the commit record, after the state pointers and,
 // for a transaction that removes files, under the table's commit lock
 // with a conflict check.
 func (tx *Tx) commitPoint(ctx context.Context, rec *CommitRecord) error {
 	t := tx.tbl
-	jobs := make([]string, 0, len(rec.State))
-	for job := range rec.State {
-		jobs = append(jobs, job)
-	}
-	sort.Strings(jobs)
-	for _, job := range jobs {
+	for _, job := range tx.pointers(rec) {
 		p := pendingState{Table: t.name, TxID: tx.id}
 		if _, err := lake.PutJSON(ctx, t.store, pendingKey(job, tx.id), p, lake.PutOptions{}); err != nil {
 			return fmt.Errorf("commit %s on %s: %w", tx.id, t.name, err)
