@@ -187,6 +187,7 @@ type finishOpts struct {
 	// without reading it first. Recovery knows none of this.
 	own      bool
 	pointers []string
+	staged   []string // copied staged files, deleted with the marker
 	// crash (tests) stops finish after a named step, as a kill would.
 	crash func(string) bool
 }
@@ -194,19 +195,19 @@ type finishOpts struct {
 // finish runs the steps after the commit point; each is idempotent, so a
 // crash anywhere is finished by running it again.
 func (t *Table) finish(ctx context.Context, rec *CommitRecord, fo finishOpts) error {
-	staging := stagingDir(t.name, rec.TxID)
+	publish, src := t.publisher(rec, &fo)
 	// Every output is published before any input is deleted; within each
 	// step the objects are independent and go inFlight at a time. A
 	// simulated crash (tests) stops each step after its first object.
 	if fo.crash != nil {
-		return t.finishOneByOne(ctx, rec, fo)
+		return t.finishOneByOne(ctx, rec, fo, publish, src)
 	}
 	dst := make([]string, len(rec.Added))
 	for i, e := range rec.Added {
 		dst[i] = e.Key
 	}
 	err := forEach(ctx, dst, func(ctx context.Context, key string) error {
-		if err := t.store.Move(ctx, staging+strings.TrimPrefix(key, t.Prefix()), key); err != nil {
+		if err := publish(ctx, src[key], key); err != nil {
 			return fmt.Errorf("publish %s: %w", key, err)
 		}
 		return nil
@@ -218,6 +219,27 @@ func (t *Table) finish(ctx context.Context, rec *CommitRecord, fo finishOpts) er
 		return err
 	}
 	return t.finishRecords(ctx, rec, fo)
+}
+
+// publisher returns how rec's files are published and each one's staged
+// key. The run's own finish copies where the store batches deletes, and
+// deletes the staged copies in the request that deletes the marker (the
+// end of finish; fo.staged): once every file is published, a staged copy
+// left without a marker is a leftover that Recover deletes.
+func (t *Table) publisher(rec *CommitRecord, fo *finishOpts) (func(ctx context.Context, src, dst string) error, map[string]string) {
+	staging := stagingDir(t.name, rec.TxID)
+	src := make(map[string]string, len(rec.Added))
+	for _, e := range rec.Added {
+		src[e.Key] = staging + strings.TrimPrefix(e.Key, t.Prefix())
+	}
+	cp, canCopy := lake.As[lake.Copier](t.store)
+	if _, canBatch := lake.As[lake.BatchDeleter](t.store); !fo.own || !canCopy || !canBatch {
+		return t.store.Move, src
+	}
+	for _, e := range rec.Added {
+		fo.staged = append(fo.staged, src[e.Key])
+	}
+	return cp.Copy, src
 }
 
 // deleteRemoved deletes a commit's removed files: in batches where the
@@ -236,12 +258,11 @@ func (t *Table) deleteRemoved(ctx context.Context, keys []string) error {
 
 // finishOneByOne is finish one object at a time, for crash tests that
 // stop it after a named object.
-func (t *Table) finishOneByOne(ctx context.Context, rec *CommitRecord, fo finishOpts) error {
+func (t *Table) finishOneByOne(ctx context.Context, rec *CommitRecord, fo finishOpts,
+	publish func(ctx context.Context, src, dst string) error, src map[string]string) error {
 	stop := fo.crash
-	staging := stagingDir(t.name, rec.TxID)
 	for _, e := range rec.Added {
-		src := staging + strings.TrimPrefix(e.Key, t.Prefix())
-		if err := t.store.Move(ctx, src, e.Key); err != nil {
+		if err := publish(ctx, src[e.Key], e.Key); err != nil {
 			return fmt.Errorf("publish %s: %w", e.Key, err)
 		}
 		if stop("move") {
@@ -288,15 +309,34 @@ func (t *Table) finishRecords(ctx context.Context, rec *CommitRecord, fo finishO
 	if stop("unpending") {
 		return nil
 	}
-	// The run's own moves emptied its staging folder; a file it staged
-	// and never added is a leftover that the next Recover deletes once
-	// the marker is gone.
+	// The run's own finish knows its staged files (each added one moved,
+	// or copied and in fo.staged); a file it staged and never added is a
+	// leftover that the next Recover deletes once the marker is gone.
 	if !fo.own {
 		if err := t.deleteAll(ctx, stagingDir(t.name, rec.TxID)); err != nil {
 			return err
 		}
 	}
-	return t.store.Delete(ctx, markerKey(t.name, rec.TxID))
+	return t.deleteLast(ctx, fo.staged, markerKey(t.name, rec.TxID))
+}
+
+// deleteLast deletes keys and then marker: in one request where the store
+// batches deletes (the keys are leftovers once the marker goes, in any
+// order), else, or when the batch fails, one by one with the marker last.
+func (t *Table) deleteLast(ctx context.Context, keys []string, marker string) error {
+	if bd, ok := lake.As[lake.BatchDeleter](t.store); ok && len(keys) > 0 && bd.DeleteKeys(ctx, append(keys, marker)) == nil {
+		return nil
+	}
+	err := forEach(ctx, keys, func(ctx context.Context, key string) error {
+		if err := t.store.Delete(ctx, key); err != nil {
+			return fmt.Errorf("delete staged file %s: %w", key, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return t.store.Delete(ctx, marker)
 }
 
 // deleteAll deletes every object under prefix.

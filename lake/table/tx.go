@@ -439,7 +439,8 @@ func waitLock(ctx context.Context, store lake.Store, name string, stale time.Dur
 }
 
 // checkRemovable fails with ErrConflict when a key to remove is gone, or is
-// removed by another committed transaction that has not finished yet. The
+// removed or added by another committed transaction that has not finished
+// yet. The
 // caller holds the commit lock, so every such transaction committed
 // earlier. Markers are scanned before the keys are checked: a committed
 // transaction's marker disappears only after its removed files did, so one
@@ -460,9 +461,20 @@ func (t *Table) checkRemovable(ctx context.Context, self string, keys []string) 
 		if err != nil {
 			return err
 		}
+		if rec.Aborted {
+			return nil
+		}
 		for _, k := range rec.Removed {
-			if want[k] && !rec.Aborted {
+			if want[k] {
 				return fmt.Errorf("file %s is removed by transaction %s too: %w", k, m.TxID, ErrConflict)
+			}
+		}
+		// Until its marker goes, a committed transaction's staged copy of
+		// a file may be published again by recovery: removing the file
+		// now could bring it back.
+		for _, e := range rec.Added {
+			if want[e.Key] {
+				return fmt.Errorf("file %s is still being published by transaction %s: %w", e.Key, m.TxID, ErrConflict)
 			}
 		}
 		return nil
