@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -82,14 +81,4 @@ func (l *S3Log) Lines() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append([]string(nil), l.lines...)
-}
-
-// String is the log, one request a line.
-func (l *S3Log) String() string {
-	lines := l.Lines()
-	var sb strings.Builder
-	for i, s := range lines {
-		fmt.Fprintf(&sb, "%3d %s\n", i+1, s)
-	}
-	return sb.String()
 }

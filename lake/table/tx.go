@@ -450,7 +450,17 @@ func (t *Table) checkRemovable(ctx context.Context, self string, keys []string) 
 	for _, k := range keys {
 		want[k] = true
 	}
-	err := t.eachMarker(ctx, func(m marker) error {
+	var others []string // its own marker is not read
+	err := t.store.List(ctx, metaDir(t.name)+"txns/", func(oi lake.ObjectInfo) error {
+		if strings.HasSuffix(oi.Key, ".json") && oi.Key != markerKey(t.name, self) {
+			others = append(others, oi.Key)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list transactions: %w", err)
+	}
+	err = t.readMarkers(ctx, others, func(m marker) error {
 		if m.TxID == self {
 			return nil
 		}
