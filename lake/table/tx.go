@@ -450,23 +450,22 @@ func (t *Table) checkRemovable(ctx context.Context, self string, keys []string) 
 	for _, k := range keys {
 		want[k] = true
 	}
-	var others []string // its own marker is not read
-	err := t.store.List(ctx, metaDir(t.name)+"txns/", func(oi lake.ObjectInfo) error {
-		if strings.HasSuffix(oi.Key, ".json") && oi.Key != markerKey(t.name, self) {
-			others = append(others, oi.Key)
+	// The markers' names are their txids: only the commit records are read.
+	prefix := metaDir(t.name) + "txns/"
+	var others []string
+	err := t.store.List(ctx, prefix, func(oi lake.ObjectInfo) error {
+		txid, ok := strings.CutSuffix(strings.TrimPrefix(oi.Key, prefix), ".json")
+		if ok && txid != self && validTxID(txid) {
+			others = append(others, txid)
 		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("list transactions: %w", err)
 	}
-	err = t.readMarkers(ctx, others, func(m marker) error {
-		if m.TxID == self {
-			return nil
-		}
-		rec, err := t.Commit(ctx, m.TxID)
+	err = fetchInOrder(ctx, others, t.Commit, func(txid string, rec *CommitRecord, err error) error {
 		if errors.Is(err, lake.ErrNotExist) {
-			return nil
+			return nil // not committed: it commits after this one, if ever
 		}
 		if err != nil {
 			return err
@@ -476,7 +475,7 @@ func (t *Table) checkRemovable(ctx context.Context, self string, keys []string) 
 		}
 		for _, k := range rec.Removed {
 			if want[k] {
-				return fmt.Errorf("file %s is removed by transaction %s too: %w", k, m.TxID, ErrConflict)
+				return fmt.Errorf("file %s is removed by transaction %s too: %w", k, txid, ErrConflict)
 			}
 		}
 		// Until its marker goes, a committed transaction's staged copy of
@@ -484,7 +483,7 @@ func (t *Table) checkRemovable(ctx context.Context, self string, keys []string) 
 		// now could bring it back.
 		for _, e := range rec.Added {
 			if want[e.Key] {
-				return fmt.Errorf("file %s is still being published by transaction %s: %w", e.Key, m.TxID, ErrConflict)
+				return fmt.Errorf("file %s is still being published by transaction %s: %w", e.Key, txid, ErrConflict)
 			}
 		}
 		return nil
