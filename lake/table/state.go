@@ -117,8 +117,10 @@ func (t *Table) LoadState(ctx context.Context, job string, v any) error {
 	if err != nil {
 		return err
 	}
+	// The markers of the last Recover serve one load: a later one lists.
 	t.mu.Lock()
 	live, recovered := t.live, t.recovered
+	t.live, t.recovered = nil, false
 	t.mu.Unlock()
 	if !recovered {
 		live = nil
