@@ -373,6 +373,20 @@ const maxCopySize = 5 << 30
 
 // Move implements Store with CopyObject then DeleteObject.
 func (s *S3Store) Move(ctx context.Context, src, dst string) error {
+	if err := s.Copy(ctx, src, dst); err != nil {
+		return err
+	}
+	if src == dst {
+		return nil
+	}
+	if err := s.Delete(ctx, src); err != nil {
+		return fmt.Errorf("move %s to %s: copied, but %w", src, dst, err)
+	}
+	return nil
+}
+
+// Copy implements Copier with CopyObject.
+func (s *S3Store) Copy(ctx context.Context, src, dst string) error {
 	if err := ValidKey(src); err != nil {
 		return err
 	}
@@ -402,9 +416,6 @@ func (s *S3Store) Move(ctx context.Context, src, dst string) error {
 			}
 		}
 		return werr
-	}
-	if err := s.Delete(ctx, src); err != nil {
-		return fmt.Errorf("move %s to %s: copied, but %w", src, dst, err)
 	}
 	return nil
 }

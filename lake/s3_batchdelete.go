@@ -19,6 +19,14 @@ type BatchDeleter interface {
 	DeleteKeys(ctx context.Context, keys []string) error
 }
 
+// Copier is the optional ability to copy an object server-side: Move's
+// first half, for a caller that deletes the sources later in one batch
+// (BatchDeleter). Like Move it is idempotent for roll-forward: when src
+// is missing and dst exists, it returns nil.
+type Copier interface {
+	Copy(ctx context.Context, src, dst string) error
+}
+
 // maxBatchDelete is the most keys S3 deletes in one DeleteObjects.
 const maxBatchDelete = 1000
 

@@ -378,7 +378,7 @@ func (r *runner) openTable(ctx context.Context, ep *Endpoint) (*endpointTable, e
 		_, err = t.tbl.Recover(ctx)
 	}
 	if err == nil {
-		t.st, err = loadJobState(ctx, r.store, t.job)
+		t.st, err = loadJobState(ctx, t.tbl, t.job)
 	}
 	if err != nil {
 		t.release(ctx)
@@ -389,9 +389,9 @@ func (r *runner) openTable(ctx context.Context, ep *Endpoint) (*endpointTable, e
 
 func (t *endpointTable) release(ctx context.Context) { _ = t.lock.Release(context.WithoutCancel(ctx)) }
 
-func loadJobState(ctx context.Context, store lake.Store, job string) (jobState, error) {
+func loadJobState(ctx context.Context, tbl *table.Table, job string) (jobState, error) {
 	var st jobState
-	if err := table.LoadState(ctx, store, job, &st); err != nil && !errors.Is(err, lake.ErrNotExist) {
+	if err := tbl.LoadState(ctx, job, &st); err != nil && !errors.Is(err, lake.ErrNotExist) {
 		return st, fmt.Errorf("load state of %s: %w", job, err)
 	}
 	if st.Watermarks == nil {

@@ -221,7 +221,7 @@ func (c *committer) writer(ctx context.Context, lay *layout) (*rowbatch.Writer, 
 	if c.tx != nil {
 		return c.w, nil
 	}
-	tx, err := c.tbl.Begin(ctx, table.TxOptions{Op: c.op, Job: c.job, Logger: c.r.log})
+	tx, err := c.tbl.Begin(ctx, table.TxOptions{Op: c.op, Job: c.job, TableState: true, Logger: c.r.log})
 	if err != nil {
 		return nil, err
 	}

@@ -113,7 +113,7 @@ func (r *run) snapshot(ctx context.Context, db *sql.DB, tbl *table.Table, ti *ta
 	}
 	r.res.Parallel = len(conns)
 
-	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpReplace, Job: r.res.Job, StaleAfter: r.opts.LockStaleAfter, Logger: r.log})
+	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpReplace, Job: r.res.Job, TableState: true, StaleAfter: r.opts.LockStaleAfter, Logger: r.log})
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func (r *run) incremental(ctx context.Context, db *sql.DB, tbl *table.Table, ti 
 
 	keyIdx := keyIndexes(ti)
 	spec := r.windowSpec(ti, cur, keyIdx, where, lo, upper)
-	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpAppend, Job: r.res.Job, StaleAfter: r.opts.LockStaleAfter, Logger: r.log})
+	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpAppend, Job: r.res.Job, TableState: true, StaleAfter: r.opts.LockStaleAfter, Logger: r.log})
 	if err != nil {
 		return err
 	}

@@ -252,7 +252,7 @@ func (r *run) run(ctx context.Context) error {
 	}
 	var st jobState
 	hasState := true
-	if err := table.LoadState(ctx, r.store, r.res.Job, &st); errors.Is(err, lake.ErrNotExist) {
+	if err := tbl.LoadState(ctx, r.res.Job, &st); errors.Is(err, lake.ErrNotExist) {
 		hasState = false
 	} else if err != nil {
 		return fmt.Errorf("load state of job %s: %w", r.res.Job, err)

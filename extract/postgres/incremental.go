@@ -236,7 +236,7 @@ func (r *run) incremental(ctx context.Context, tbl *table.Table, ti *tableInfo, 
 		f.held = held
 	}
 	sc.filter = f.keep
-	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpAppend, Job: r.res.Job, StaleAfter: r.opts.LockStaleAfter, Logger: r.log})
+	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpAppend, Job: r.res.Job, TableState: true, StaleAfter: r.opts.LockStaleAfter, Logger: r.log})
 	if err != nil {
 		return err
 	}

@@ -85,7 +85,7 @@ func (r *run) full(ctx context.Context, tbl *table.Table, ti *tableInfo, cdc *cd
 			return err
 		}
 	}
-	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpReplace, Job: r.res.Job, StaleAfter: r.opts.LockStaleAfter, Logger: r.log})
+	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpReplace, Job: r.res.Job, TableState: true, StaleAfter: r.opts.LockStaleAfter, Logger: r.log})
 	if err != nil {
 		return err
 	}

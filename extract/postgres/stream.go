@@ -63,7 +63,7 @@ func (r *run) changes(ctx context.Context, src *pgx.Conn, tbl *table.Table, ti *
 		return fmt.Errorf("read the WAL position: %w", err)
 	}
 	upto, _ := pglogrepl.ParseLSN(target)
-	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpAppend, Job: r.res.Job, StaleAfter: r.opts.LockStaleAfter, Logger: r.log})
+	tx, err := tbl.Begin(ctx, table.TxOptions{Op: table.OpAppend, Job: r.res.Job, TableState: true, StaleAfter: r.opts.LockStaleAfter, Logger: r.log})
 	if err != nil {
 		return err
 	}

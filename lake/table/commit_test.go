@@ -75,89 +75,105 @@ func TestCrashAtEveryCommitStepLeavesRowsExactlyOnce(t *testing.T) {
 	}
 	for _, sf := range stores() {
 		for _, c := range cases {
-			t.Run(sf.name+"/"+c.name, func(t *testing.T) {
-				ctx := context.Background()
-				store := sf.open(t)
-				tbl, _ := Open(store, "events")
-				old := appendRows(ctx, t, tbl, makeRows(0, 100, nil), WriterOptions{}, "load", watermark{1})
-
-				tx, err := tbl.Begin(ctx, TxOptions{Op: OpReplace, Job: "load"})
-				if err != nil {
-					t.Fatal(err)
+			for _, tableState := range []bool{false, true} {
+				name := sf.name + "/" + c.name
+				if tableState {
+					name += "/table state"
 				}
-				rule, _ := ParsePartitionRule("code")
-				w, err := tx.NewWriter(testSchema, WriterOptions{Partition: rule})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := w.Write(ctx, makeRows(1000, 150, []*string{strp("a"), strp("b")})); err != nil {
-					t.Fatal(err)
-				}
-				if err := w.Close(ctx); err != nil {
-					t.Fatal(err)
-				}
-				if err := tx.RemoveLive(ctx); err != nil {
-					t.Fatal(err)
-				}
-				if err := tx.SetState("load", watermark{2}); err != nil {
-					t.Fatal(err)
-				}
-				added := keysOf(tx.Added())
-				if len(added) != 2 {
-					t.Fatalf("writer made %d files, want 2 (one per partition)", len(added))
-				}
-				if !c.noCommit {
-					seen := 0
-					tx.crash = func(step string) bool {
-						if step == c.step {
-							seen++
-							return seen == c.nth
+				t.Run(name, func(t *testing.T) {
+					ctx := context.Background()
+					store := sf.open(t)
+					tbl, _ := Open(store, "events")
+					old := appendRows(ctx, t, tbl, makeRows(0, 100, nil), WriterOptions{}, "load", watermark{1})
+					// A TableState job's state is read with Table.LoadState:
+					// a fresh Table before recovery (it lists the markers),
+					// the recovered one after.
+					loadState := func(tbl *Table, v any) error {
+						if tableState {
+							return tbl.LoadState(ctx, "load", v)
 						}
-						return false
+						return LoadState(ctx, store, "load", v)
 					}
-					_, _ = tx.Commit(ctx)
-				}
-				tx.endHeartbeat() // the process dies: no more heartbeats
-				killMarker(ctx, t, tbl, tx.ID())
 
-				wantState, wantKeys, wantRows := 1, keysOf(old.Added), int64(100)
-				if c.committed {
-					wantState, wantKeys, wantRows = 2, added, 150
-				}
-				// The state is right even before recovery.
-				var wm watermark
-				if err := LoadState(ctx, store, "load", &wm); err != nil || wm.Cursor != wantState {
-					t.Fatalf("state before recovery = %+v, %v; want cursor %d", wm, err, wantState)
-				}
-				res, err := tbl.Recover(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Logf("recovered: %+v", res)
-				expectKeys(t, "live files after recovery", liveKeys(ctx, t, tbl), wantKeys)
-				if n := liveRows(ctx, t, tbl); n != wantRows {
-					t.Fatalf("live rows after recovery = %d, want %d", n, wantRows)
-				}
-				if err := LoadState(ctx, store, "load", &wm); err != nil || wm.Cursor != wantState {
-					t.Fatalf("state after recovery = %+v, %v; want cursor %d", wm, err, wantState)
-				}
-				for _, p := range []string{metaDir("events") + "txns/", metaDir("events") + "staging/", pendingDir("load")} {
-					if left := keysUnder(ctx, t, store, p); len(left) != 0 {
-						t.Fatalf("left under %s after recovery: %v", p, left)
+					tx, err := tbl.Begin(ctx, TxOptions{Op: OpReplace, Job: "load", TableState: tableState})
+					if err != nil {
+						t.Fatal(err)
 					}
-				}
-				// The dead run can never commit after recovery decided.
-				if !c.committed && !c.noCommit {
-					if _, err := tx.Commit(ctx); err == nil {
-						t.Fatal("commit of a rolled-back transaction succeeded")
+					rule, _ := ParsePartitionRule("code")
+					w, err := tx.NewWriter(testSchema, WriterOptions{Partition: rule})
+					if err != nil {
+						t.Fatal(err)
 					}
-				}
-				// The table goes on working.
-				appendRows(ctx, t, tbl, makeRows(5000, 10, nil), WriterOptions{}, "load", watermark{3})
-				if n := liveRows(ctx, t, tbl); n != wantRows+10 {
-					t.Fatalf("live rows after next append = %d, want %d", n, wantRows+10)
-				}
-			})
+					if err := w.Write(ctx, makeRows(1000, 150, []*string{strp("a"), strp("b")})); err != nil {
+						t.Fatal(err)
+					}
+					if err := w.Close(ctx); err != nil {
+						t.Fatal(err)
+					}
+					if err := tx.RemoveLive(ctx); err != nil {
+						t.Fatal(err)
+					}
+					if err := tx.SetState("load", watermark{2}); err != nil {
+						t.Fatal(err)
+					}
+					added := keysOf(tx.Added())
+					if len(added) != 2 {
+						t.Fatalf("writer made %d files, want 2 (one per partition)", len(added))
+					}
+					if !c.noCommit {
+						seen := 0
+						tx.crash = func(step string) bool {
+							if step == c.step {
+								seen++
+								return seen == c.nth
+							}
+							return false
+						}
+						_, _ = tx.Commit(ctx)
+					}
+					tx.endHeartbeat() // the process dies: no more heartbeats
+					killMarker(ctx, t, tbl, tx.ID())
+
+					wantState, wantKeys, wantRows := 1, keysOf(old.Added), int64(100)
+					if c.committed {
+						wantState, wantKeys, wantRows = 2, added, 150
+					}
+					// The state is right even before recovery.
+					var wm watermark
+					fresh, _ := Open(store, "events")
+					if err := loadState(fresh, &wm); err != nil || wm.Cursor != wantState {
+						t.Fatalf("state before recovery = %+v, %v; want cursor %d", wm, err, wantState)
+					}
+					res, err := tbl.Recover(ctx)
+					if err != nil {
+						t.Fatal(err)
+					}
+					t.Logf("recovered: %+v", res)
+					expectKeys(t, "live files after recovery", liveKeys(ctx, t, tbl), wantKeys)
+					if n := liveRows(ctx, t, tbl); n != wantRows {
+						t.Fatalf("live rows after recovery = %d, want %d", n, wantRows)
+					}
+					if err := loadState(tbl, &wm); err != nil || wm.Cursor != wantState {
+						t.Fatalf("state after recovery = %+v, %v; want cursor %d", wm, err, wantState)
+					}
+					for _, p := range []string{metaDir("events") + "txns/", metaDir("events") + "staging/", pendingDir("load")} {
+						if left := keysUnder(ctx, t, store, p); len(left) != 0 {
+							t.Fatalf("left under %s after recovery: %v", p, left)
+						}
+					}
+					// The dead run can never commit after recovery decided.
+					if !c.committed && !c.noCommit {
+						if _, err := tx.Commit(ctx); err == nil {
+							t.Fatal("commit of a rolled-back transaction succeeded")
+						}
+					}
+					// The table goes on working.
+					appendRows(ctx, t, tbl, makeRows(5000, 10, nil), WriterOptions{}, "load", watermark{3})
+					if n := liveRows(ctx, t, tbl); n != wantRows+10 {
+						t.Fatalf("live rows after next append = %d, want %d", n, wantRows+10)
+					}
+				})
+			}
 		}
 	}
 }

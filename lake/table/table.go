@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/lakectl/lakectl/lake"
 )
 
@@ -18,6 +20,11 @@ type Table struct {
 
 	mu      sync.Mutex
 	commits map[string]*CommitRecord // read-only records by txid, for Lineage
+	// live are the markers the last Recover left alone (owner alive), for
+	// LoadState; recovered says Recover ran.
+	live      []marker
+	recovered bool
+	reading   singleflight.Group // commit records being read, by txid
 }
 
 // Open returns the table called name in the lake. It does no I/O; a table
@@ -51,14 +58,22 @@ func (t *Table) Commit(ctx context.Context, txid string) (*CommitRecord, error) 
 	if !validTxID(txid) {
 		return nil, fmt.Errorf("read commit %q of table %s: not a transaction id: %w", txid, t.name, lake.ErrNotExist)
 	}
-	rec = new(CommitRecord)
-	if err := lake.GetJSON(ctx, t.store, commitKey(t.name, txid), rec); err != nil {
-		return nil, fmt.Errorf("read commit %s of table %s: %w", txid, t.name, err)
+	// Concurrent readers of one record (the partitions of a compaction
+	// flattening lineage) share its GET.
+	v, err, _ := t.reading.Do(txid, func() (any, error) {
+		rec := new(CommitRecord)
+		if err := lake.GetJSON(ctx, t.store, commitKey(t.name, txid), rec); err != nil {
+			return nil, fmt.Errorf("read commit %s of table %s: %w", txid, t.name, err)
+		}
+		t.mu.Lock()
+		t.commits[txid] = rec
+		t.mu.Unlock()
+		return rec, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	t.mu.Lock()
-	t.commits[txid] = rec
-	t.mu.Unlock()
-	return rec, nil
+	return v.(*CommitRecord), nil
 }
 
 // Commits calls fn for every commit record of the table in txid order

@@ -32,6 +32,12 @@ type TxOptions struct {
 	// DefaultStaleAfter). The heartbeat is refreshed every StaleAfter/4.
 	StaleAfter time.Duration
 	Logger     *slog.Logger // nil: discard
+	// TableState: Job's runs write only this table and read the job's
+	// state with Table.LoadState, which finds a committed state whose
+	// cache write was cut short by the transaction's marker (it names the
+	// job). So no pointer under _lakectl/state/<job>.pending/ is written
+	// for Job: two requests less per commit.
+	TableState bool
 }
 
 // marker is the in-flight record _lakectl/tables/<table>/txns/<txid>.json.
@@ -325,7 +331,7 @@ func (tx *Tx) Commit(ctx context.Context) (*CommitRecord, error) {
 	if tx.crashed("record") {
 		return rec, nil
 	}
-	if err := tx.tbl.finish(ctx, rec, tx.crash); err != nil {
+	if err := tx.tbl.finish(ctx, rec, finishOpts{own: true, pointers: tx.pointers(rec), crash: tx.crash}); err != nil {
 		return rec, fmt.Errorf("commit %s on %s: committed, but publishing failed (the next run's recovery finishes it): %w", tx.id, tx.tbl.name, err)
 	}
 	return rec, nil
@@ -333,17 +339,25 @@ func (tx *Tx) Commit(ctx context.Context) (*CommitRecord, error) {
 
 func (tx *Tx) crashed(step string) bool { return tx.crash != nil && tx.crash(step) }
 
+// pointers are the jobs whose state rec carries that get a pending
+// pointer: all but a TableState job's own, in order.
+func (tx *Tx) pointers(rec *CommitRecord) []string {
+	jobs := make([]string, 0, len(rec.State))
+	for job := range rec.State {
+		if !tx.opts.TableState || job != tx.opts.Job {
+			jobs = append(jobs, job)
+		}
+	}
+	sort.Strings(jobs)
+	return jobs
+}
+
 // commitPoint creates the commit record, after the state pointers and,
 // for a transaction that removes files, under the table's commit lock
 // with a conflict check.
 func (tx *Tx) commitPoint(ctx context.Context, rec *CommitRecord) error {
 	t := tx.tbl
-	jobs := make([]string, 0, len(rec.State))
-	for job := range rec.State {
-		jobs = append(jobs, job)
-	}
-	sort.Strings(jobs)
-	for _, job := range jobs {
+	for _, job := range tx.pointers(rec) {
 		p := pendingState{Table: t.name, TxID: tx.id}
 		if _, err := lake.PutJSON(ctx, t.store, pendingKey(job, tx.id), p, lake.PutOptions{}); err != nil {
 			return fmt.Errorf("commit %s on %s: %w", tx.id, t.name, err)
@@ -425,7 +439,8 @@ func waitLock(ctx context.Context, store lake.Store, name string, stale time.Dur
 }
 
 // checkRemovable fails with ErrConflict when a key to remove is gone, or is
-// removed by another committed transaction that has not finished yet. The
+// removed or added by another committed transaction that has not finished
+// yet. The
 // caller holds the commit lock, so every such transaction committed
 // earlier. Markers are scanned before the keys are checked: a committed
 // transaction's marker disappears only after its removed files did, so one
@@ -435,20 +450,40 @@ func (t *Table) checkRemovable(ctx context.Context, self string, keys []string) 
 	for _, k := range keys {
 		want[k] = true
 	}
-	err := t.eachMarker(ctx, func(m marker) error {
-		if m.TxID == self {
-			return nil
+	// The markers' names are their txids: only the commit records are read.
+	prefix := metaDir(t.name) + "txns/"
+	var others []string
+	err := t.store.List(ctx, prefix, func(oi lake.ObjectInfo) error {
+		txid, ok := strings.CutSuffix(strings.TrimPrefix(oi.Key, prefix), ".json")
+		if ok && txid != self && validTxID(txid) {
+			others = append(others, txid)
 		}
-		rec, err := t.Commit(ctx, m.TxID)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list transactions: %w", err)
+	}
+	err = fetchInOrder(ctx, others, t.Commit, func(txid string, rec *CommitRecord, err error) error {
 		if errors.Is(err, lake.ErrNotExist) {
-			return nil
+			return nil // not committed: it commits after this one, if ever
 		}
 		if err != nil {
 			return err
 		}
+		if rec.Aborted {
+			return nil
+		}
 		for _, k := range rec.Removed {
-			if want[k] && !rec.Aborted {
-				return fmt.Errorf("file %s is removed by transaction %s too: %w", k, m.TxID, ErrConflict)
+			if want[k] {
+				return fmt.Errorf("file %s is removed by transaction %s too: %w", k, txid, ErrConflict)
+			}
+		}
+		// Until its marker goes, a committed transaction's staged copy of
+		// a file may be published again by recovery: removing the file
+		// now could bring it back.
+		for _, e := range rec.Added {
+			if want[e.Key] {
+				return fmt.Errorf("file %s is still being published by transaction %s: %w", e.Key, txid, ErrConflict)
 			}
 		}
 		return nil
