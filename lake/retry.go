@@ -148,15 +148,16 @@ type retryStore struct {
 	o RetryOptions
 }
 
-// do runs fn until it succeeds, fails permanently, or attempts run out.
-func (r *retryStore) do(ctx context.Context, what string, fn func() error) error {
+// do runs fn until it succeeds, fails permanently, or attempts run out;
+// op and key name it in the log (joined only when a retry is logged).
+func (r *retryStore) do(ctx context.Context, op, key string, fn func() error) error {
 	for attempt := 1; ; attempt++ {
 		err := fn()
 		if err == nil || attempt >= r.o.MaxAttempts || !Retryable(err) || ctx.Err() != nil {
 			return err
 		}
 		d := r.backoff(attempt)
-		logRetry(r.o.Logger, what, attempt, d, err)
+		logRetry(r.o.Logger, op+" "+key, attempt, d, err)
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
@@ -199,7 +200,7 @@ func (r *retryStore) Put(ctx context.Context, key string, body io.Reader, size i
 	}
 	var info ObjectInfo
 	first := true
-	err = r.do(ctx, "put "+key, func() error {
+	err = r.do(ctx, "put", key, func() error {
 		if !first {
 			if _, err := seeker.Seek(start, io.SeekStart); err != nil {
 				return fmt.Errorf("put %s: rewind body: %w", key, err)
@@ -219,7 +220,7 @@ func (r *retryStore) Get(ctx context.Context, key string) (io.ReadCloser, error)
 
 func (r *retryStore) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
 	var rc io.ReadCloser
-	err := r.do(ctx, "get "+key, func() error {
+	err := r.do(ctx, "get", key, func() error {
 		var err error
 		rc, err = r.s.GetRange(ctx, key, offset, length)
 		return err
@@ -281,7 +282,7 @@ func (z *resumingReader) Close() error { return z.rc.Close() }
 
 func (r *retryStore) Stat(ctx context.Context, key string) (ObjectInfo, error) {
 	var info ObjectInfo
-	err := r.do(ctx, "stat "+key, func() error {
+	err := r.do(ctx, "stat", key, func() error {
 		var err error
 		info, err = r.s.Stat(ctx, key)
 		return err
@@ -299,7 +300,7 @@ func (r *retryStore) ListFrom(ctx context.Context, prefix, startAfter string, fn
 	var last string
 	delivered := false
 	var fnErr error
-	err := r.do(ctx, "list "+prefix, func() error {
+	err := r.do(ctx, "list", prefix, func() error {
 		from := startAfter
 		if delivered {
 			from = last // a retry goes on after the last key delivered
@@ -327,11 +328,11 @@ func (r *retryStore) ListFrom(ctx context.Context, prefix, startAfter string, fn
 }
 
 func (r *retryStore) Delete(ctx context.Context, key string) error {
-	return r.do(ctx, "delete "+key, func() error { return r.s.Delete(ctx, key) })
+	return r.do(ctx, "delete", key, func() error { return r.s.Delete(ctx, key) })
 }
 
 func (r *retryStore) Move(ctx context.Context, src, dst string) error {
-	return r.do(ctx, "move "+src, func() error { return r.s.Move(ctx, src, dst) })
+	return r.do(ctx, "move", src, func() error { return r.s.Move(ctx, src, dst) })
 }
 
 func (r *retryStore) URL(key string) string { return r.s.URL(key) }

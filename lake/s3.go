@@ -83,7 +83,8 @@ func NewS3Store(ctx context.Context, bucket, prefix string, opts Options) (*S3St
 	pathStyle := opts.S3PathStyle || needsPathStyle(endpoint)
 	counts := &requestCounts{}
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.APIOptions = append(o.APIOptions, counts.middleware)
+		o.APIOptions = append(o.APIOptions, counts.middleware, trimStack)
+		o.EndpointResolverV2 = newCachedEndpoints()
 		if opts.S3Endpoint != "" {
 			o.BaseEndpoint = aws.String(opts.S3Endpoint)
 		}
@@ -184,6 +185,11 @@ func seekableBody(ctx context.Context, r io.Reader, size int64) (io.ReadSeeker, 
 		if cur, err := rs.Seek(0, io.SeekCurrent); err == nil {
 			if end, err := rs.Seek(0, io.SeekEnd); err == nil {
 				if _, err := rs.Seek(cur, io.SeekStart); err == nil && end-cur == size {
+					if _, ok := rs.(io.WriterTo); ok {
+						// bytes.Reader, strings.Reader: the SDK hashes the
+						// body without a copy buffer.
+						return rs, nil
+					}
 					return io.NewSectionReader(readerAtOf(rs), cur, size), nil
 				}
 			}
@@ -245,7 +251,7 @@ func (s *S3Store) GetRange(ctx context.Context, key string, offset, length int64
 	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{
 		Bucket: aws.String(s.bucket),
 		Key:    aws.String(s.key(key)),
-		Range:  aws.String(fmt.Sprintf("bytes=%d-%d", offset, offset+first-1)),
+		Range:  byteRange(offset, offset+first),
 	})
 	if err != nil {
 		if apiCode(err) == "InvalidRange" { // empty object, or offset at/after the end
@@ -271,6 +277,17 @@ func (s *S3Store) GetRange(ctx context.Context, key string, offset, length int64
 	return newParallelReader(ctx, s, key, aws.ToString(out.ETag), out.Body, firstEnd, end), nil
 }
 
+// byteRange is the Range header for bytes [from, to).
+func byteRange(from, to int64) *string {
+	b := make([]byte, 0, 48)
+	b = append(b, "bytes="...)
+	b = strconv.AppendInt(b, from, 10)
+	b = append(b, '-')
+	b = strconv.AppendInt(b, to-1, 10)
+	r := string(b)
+	return &r
+}
+
 // rangeTotal parses the total size from "bytes a-b/total".
 func rangeTotal(cr string) (int64, bool) {
 	_, total, ok := strings.Cut(cr, "/")
@@ -286,7 +303,7 @@ func (s *S3Store) fetchRange(ctx context.Context, key, etag string, from, to int
 	in := &s3.GetObjectInput{
 		Bucket: aws.String(s.bucket),
 		Key:    aws.String(s.key(key)),
-		Range:  aws.String(fmt.Sprintf("bytes=%d-%d", from, to-1)),
+		Range:  byteRange(from, to),
 	}
 	if etag != "" {
 		in.IfMatch = aws.String(etag)

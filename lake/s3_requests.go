@@ -64,13 +64,19 @@ func (c *requestCounts) Requests() map[string]int64 {
 }
 
 // middleware counts each attempt as it is sent: it sits in the
-// deserialize step, below the SDK's retry loop.
+// deserialize step, below the SDK's retry loop. The counter itself is the
+// middleware, so adding it to each request's stack allocates nothing.
 func (c *requestCounts) middleware(stack *middleware.Stack) error {
-	return stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("lakectl.countRequests",
-		func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
-			if i, ok := opType[middleware.GetOperationName(ctx)]; ok {
-				c.n[i].Add(1)
-			}
-			return next.HandleDeserialize(ctx, in)
-		}), middleware.After)
+	return stack.Deserialize.Add(c, middleware.After)
+}
+
+// ID implements middleware.DeserializeMiddleware.
+func (c *requestCounts) ID() string { return "lakectl.countRequests" }
+
+// HandleDeserialize implements middleware.DeserializeMiddleware.
+func (c *requestCounts) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+	if i, ok := opType[middleware.GetOperationName(ctx)]; ok {
+		c.n[i].Add(1)
+	}
+	return next.HandleDeserialize(ctx, in)
 }

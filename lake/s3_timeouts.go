@@ -22,7 +22,13 @@ func s3HTTPClient(t netx.Timeouts) *awshttp.BuildableClient {
 	return awshttp.NewBuildableClient().WithTransportOptions(t.Apply, func(tr *http.Transport) {
 		tr.MaxIdleConns = max(tr.MaxIdleConns, s3IdleConns)
 		tr.MaxIdleConnsPerHost = s3IdleConns
+		tr.ReadBufferSize = s3ReadBuffer
 	})
 }
 
 const s3IdleConns = 64
+
+// s3ReadBuffer is each connection's read buffer (net/http's default is
+// 4 KiB): the response to a footer read (16 KiB) or a small GET arrives,
+// headers and body, in one read system call instead of two or three.
+const s3ReadBuffer = 32 << 10

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -159,6 +160,17 @@ func (c *idleConn) Read(p []byte) (int, error) {
 func (c *idleConn) Write(p []byte) (int, error) {
 	return c.io(p, &c.wd, c.Conn.SetWriteDeadline, c.Conn.Write)
 }
+
+// ReadFrom copies r to the connection through a pooled buffer: net/http
+// sends a request body with io.Copy to its connection, which would
+// otherwise allocate 32 KiB per request.
+func (c *idleConn) ReadFrom(r io.Reader) (int64, error) {
+	buf := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(buf)
+	return io.CopyBuffer(struct{ io.Writer }{c}, r, *buf)
+}
+
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // io runs one read or write under the earlier of the caller's deadline
 // (*ext) and now+idle.
