@@ -131,32 +131,7 @@ func typeOfElement(e format.SchemaElement) (schema.Type, conversion, error) {
 		return schema.Type{}, 0, fmt.Errorf("parquet logical type %s is not supported", lt)
 	}
 	if e.ConvertedType.Valid {
-		switch ct := e.ConvertedType.V; ct {
-		case deprecated.UTF8, deprecated.Enum:
-			return conv(schema.TString)
-		case deprecated.Json:
-			return conv(schema.TJSON)
-		case deprecated.Bson:
-			return conv(schema.TBytes)
-		case deprecated.Date:
-			return conv(schema.TDate)
-		case deprecated.Decimal:
-			return decimalType(int(e.Precision.V), int(e.Scale.V), physical)
-		case deprecated.TimeMillis:
-			return timeUnitType(schema.TTime, &format.MilliSeconds{}, physical)
-		case deprecated.TimeMicros:
-			return timeUnitType(schema.TTime, &format.MicroSeconds{}, physical)
-		case deprecated.TimestampMillis:
-			return timeUnitType(schema.TTimestamp, &format.MilliSeconds{}, physical)
-		case deprecated.TimestampMicros:
-			return timeUnitType(schema.TTimestamp, &format.MicroSeconds{}, physical)
-		case deprecated.Int8, deprecated.Int16, deprecated.Int32, deprecated.Int64:
-			return conv(intType(8<<(ct-deprecated.Int8), true))
-		case deprecated.Uint8, deprecated.Uint16, deprecated.Uint32, deprecated.Uint64:
-			return conv(intType(8<<(ct-deprecated.Uint8), false))
-		default:
-			return schema.Type{}, 0, fmt.Errorf("parquet converted type %d is not supported", ct)
-		}
+		return convertedType(e, conv)
 	}
 	switch physical {
 	case format.Boolean:
@@ -177,6 +152,38 @@ func typeOfElement(e format.SchemaElement) (schema.Type, conversion, error) {
 		return schema.TBytes, convFixedToBytes, nil
 	}
 	return schema.Type{}, 0, fmt.Errorf("parquet physical type %s is not supported", physical)
+}
+
+// convertedType maps the legacy converted type, for files written before
+// logical types (older Spark, Hive, Impala).
+func convertedType(e format.SchemaElement, conv func(schema.Type) (schema.Type, conversion, error)) (schema.Type, conversion, error) {
+	physical := e.Type.V
+	switch ct := e.ConvertedType.V; ct {
+	case deprecated.UTF8, deprecated.Enum:
+		return conv(schema.TString)
+	case deprecated.Json:
+		return conv(schema.TJSON)
+	case deprecated.Bson:
+		return conv(schema.TBytes)
+	case deprecated.Date:
+		return conv(schema.TDate)
+	case deprecated.Decimal:
+		return decimalType(int(e.Precision.V), int(e.Scale.V), physical)
+	case deprecated.TimeMillis:
+		return timeUnitType(schema.TTime, &format.MilliSeconds{}, physical)
+	case deprecated.TimeMicros:
+		return timeUnitType(schema.TTime, &format.MicroSeconds{}, physical)
+	case deprecated.TimestampMillis:
+		return timeUnitType(schema.TTimestamp, &format.MilliSeconds{}, physical)
+	case deprecated.TimestampMicros:
+		return timeUnitType(schema.TTimestamp, &format.MicroSeconds{}, physical)
+	case deprecated.Int8, deprecated.Int16, deprecated.Int32, deprecated.Int64:
+		return conv(intType(8<<(ct-deprecated.Int8), true))
+	case deprecated.Uint8, deprecated.Uint16, deprecated.Uint32, deprecated.Uint64:
+		return conv(intType(8<<(ct-deprecated.Uint8), false))
+	default:
+		return schema.Type{}, 0, fmt.Errorf("parquet converted type %d is not supported", ct)
+	}
 }
 
 func intType(bits int, signed bool) schema.Type {
