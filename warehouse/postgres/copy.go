@@ -80,6 +80,7 @@ func newFileSource(ctx context.Context, job *driver.StageJob, g *copyGroup, pf *
 		s.feeds[i] = &feed{ch: make(chan *batch, feedDepth)}
 	}
 	parallel := max(job.Parallel, 1)
+	base := pf.offset // read here: Stage moves it on once this COPY ends
 	go func() {
 		sem := make(chan struct{}, parallel)
 		for i, f := range g.Files {
@@ -95,7 +96,7 @@ func newFileSource(ctx context.Context, job *driver.StageJob, g *copyGroup, pf *
 			go func() {
 				defer func() { <-sem }()
 				fd := s.feeds[i]
-				fd.err = s.decodeFetched(ctx, job, f, pf, pf.offset+i, fd.ch)
+				fd.err = s.decodeFetched(ctx, job, f, pf, base+i, fd.ch)
 				close(fd.ch)
 			}()
 		}
