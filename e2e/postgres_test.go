@@ -58,7 +58,10 @@ func TestPostgresCDCUnderKill9KeepsWarehouseEqualToSource(t *testing.T) {
 				}
 			}
 		}
-		k.step(t, c, "extract", rng.IntN(2) == 0, nil, "extract", "postgres", "--dsn", src, "--table", "public.items", "--cdc")
+		k.step(t, c, "extract", rng.IntN(2) == 0, nil, "extract", "postgres", "--dsn", src, "--table", "public.items", "--cdc",
+			// Slots are the cluster's, not the database's: extract/postgres's
+			// tests, run at the same time, use lakectl_items too.
+			"--slot", "lakectl_e2e_items")
 		k.step(t, c, "load", rng.IntN(2) == 0, nil, "warehouse", "load", "items", "--mode", "upsert", "--key", "id")
 		want := pgRows(t, pg, `SELECT id || '|' || note || '|' || amount || '|' || (extract(epoch FROM at) * 1000000)::bigint FROM items ORDER BY id`)
 		got := duckRows(t, whPath, `SELECT CAST(id AS VARCHAR) || '|' || note || '|' || CAST(amount AS VARCHAR) || '|' || CAST(epoch_us("at") AS VARCHAR) FROM items ORDER BY id`)
