@@ -55,7 +55,11 @@ func Open(_ context.Context, path string) (*Warehouse, error) {
 	if path == ":memory:" {
 		dsn = ""
 	}
-	db, err := sql.Open("duckdb", dsn)
+	// DuckDB caches what it read of external files by path, trusting a
+	// file whose modification time did not change; a load from S3
+	// rewrites its temporary files in place (driver.Prefetcher), possibly
+	// within one tick of that time, and reads each file once anyway.
+	db, err := sql.Open("duckdb", dsn+"?enable_external_file_cache=false")
 	if err != nil {
 		return nil, fmt.Errorf("open duckdb %s: %w", path, err)
 	}
