@@ -136,7 +136,7 @@ func checkTable(ctx context.Context, store lake.Store, name string, types map[st
 		}
 		tc.Recorded = compareVersions(prev, latest)
 	}
-	l, err := listTable(ctx, store, name)
+	l, err := listTable(ctx, store, name, nil)
 	if err != nil {
 		return tc, err
 	}
@@ -156,7 +156,7 @@ func checkTable(ctx context.Context, store lake.Store, name string, types map[st
 // with, but live files that disagree or mix two layouts are breaking all
 // the same. A table with no live files is only the note.
 func checkUnrecorded(ctx context.Context, store lake.Store, name string, tc TableCheck, st tableState, types map[string]schema.Type) (TableCheck, error) {
-	l, err := listTable(ctx, store, name)
+	l, err := listTable(ctx, store, name, nil)
 	if err != nil {
 		return tc, nil
 	}

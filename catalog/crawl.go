@@ -85,6 +85,11 @@ func Crawl(ctx context.Context, store lake.Store, tables []string, opts CrawlOpt
 		if tables, listed, err = listTables(ctx, store); err != nil {
 			return nil, err
 		}
+		defer func() {
+			for _, l := range listed {
+				l.early.close()
+			}
+		}()
 		if len(tables) == 0 {
 			return nil, fmt.Errorf("the lake has no tables with live Parquet files under tables/: %w", ErrNothingToCrawl)
 		}
@@ -128,6 +133,7 @@ func crawlTable(ctx context.Context, store lake.Store, name string, listed *list
 	if err != nil {
 		return tc, err
 	}
+	defer l.early.close()
 	latest := st.latest
 	sc, err := scanTable(ctx, store, name, l, st.index, opts.Concurrency, rep, opts.PartitionTypes[name])
 	var conflict *ConflictError

@@ -28,7 +28,7 @@ func PartitionDirs(ctx context.Context, store lake.Store, table string) ([]Parti
 	if err := validTable(table); err != nil {
 		return nil, err
 	}
-	l, err := listTable(ctx, store, table)
+	l, err := listTable(ctx, store, table, nil)
 	if err != nil {
 		return nil, err
 	}

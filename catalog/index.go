@@ -45,6 +45,16 @@ type FileGroup struct {
 	Rows        int64         `json:"rows"`
 }
 
+// knows returns what the index holds of f when f is the file it was
+// (same size and ETag) and its group is known.
+func (idx *fileIndex) knows(f liveFile) (indexedFile, bool) {
+	known, ok := idx.Files[f.rel]
+	if ok && known.Size == f.size && known.ETag == f.etag && idx.Groups[known.Fingerprint] != nil {
+		return known, true
+	}
+	return indexedFile{}, false
+}
+
 func indexKey(table string) string { return catalogPrefix(table) + "files.json" }
 
 func newIndex() *fileIndex {

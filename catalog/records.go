@@ -31,10 +31,21 @@ func footerFacts(ft parquetfile.Footer) fileFacts {
 // the others (other tools' files, rewritten ones, files of records that
 // lack max bytes) from their footers. It returns the facts by file index
 // and how many records and footers it read.
-func learnFiles(ctx context.Context, store lake.Store, name string, files []liveFile, which []int, concurrency int, rep progress.Reporter) (map[int]fileFacts, int, int, error) {
+//
+// With e, the listing handed the files to e's describer already.
+func learnFiles(ctx context.Context, store lake.Store, name string, e *early, files []liveFile, which []int, concurrency int, rep progress.Reporter) (map[int]fileFacts, int, int, error) {
 	prefix := tablePrefix(name)
 	facts := make(map[int]fileFacts, len(which))
-	described, records, err := describe(ctx, store, name, files, which)
+	var (
+		described map[string]table.Described
+		records   int
+		err       error
+	)
+	if e != nil {
+		described, records, err = e.describe()
+	} else {
+		described, records, err = describe(ctx, store, name, files, which)
+	}
 	if err != nil {
 		return nil, 0, 0, err
 	}

@@ -52,6 +52,9 @@ type listing struct {
 	files []liveFile
 	parts *partitionScan
 	err   error // a file the listing could not place (listTables)
+	// early, when set, read the table's state and the commit records of
+	// its new files during the listing.
+	early *early
 }
 
 // add places the live file at rel (relative to the table's prefix).
@@ -59,7 +62,11 @@ func (l *listing) add(key, rel string, o lake.ObjectInfo) error {
 	if err := l.parts.add(rel); err != nil {
 		return fmt.Errorf("file %s: %w", key, err)
 	}
-	l.files = append(l.files, liveFile{rel: rel, size: o.Size, etag: o.ETag, modTime: o.ModTime})
+	f := liveFile{rel: rel, size: o.Size, etag: o.ETag, modTime: o.ModTime}
+	l.files = append(l.files, f)
+	if l.early != nil {
+		l.early.add(f)
+	}
 	return nil
 }
 
@@ -67,6 +74,9 @@ func (l *listing) add(key, rel string, o lake.ObjectInfo) error {
 // tables/ (what table.List reads too), so that a crawl of the whole lake
 // lists it once. The names are in key order; a table whose files the
 // listing could not place carries the error in its listing.
+//
+// Each table's state and the commit records of its new files are read
+// while the listing goes on (listing.early); the caller closes them.
 func listTables(ctx context.Context, store lake.Store) ([]string, map[string]*listing, error) {
 	var names []string
 	lists := map[string]*listing{}
@@ -78,7 +88,7 @@ func listTables(ctx context.Context, store lake.Store) ([]string, map[string]*li
 		}
 		l := lists[name]
 		if l == nil {
-			l = &listing{parts: newPartitionScan()}
+			l = &listing{parts: newPartitionScan(), early: startEarly(ctx, store, name)}
 			lists[name] = l
 			names = append(names, name)
 		}
@@ -88,15 +98,19 @@ func listTables(ctx context.Context, store lake.Store) ([]string, map[string]*li
 		return nil
 	})
 	if err != nil {
+		for _, l := range lists {
+			l.early.close()
+		}
 		return nil, nil, fmt.Errorf("list tables: %w", err)
 	}
 	return names, lists, nil
 }
 
-// listTable lists a table's live files. An empty table is an error.
-func listTable(ctx context.Context, store lake.Store, name string) (*listing, error) {
+// listTable lists a table's live files, handing them to e when set. An
+// empty table is an error.
+func listTable(ctx context.Context, store lake.Store, name string, e *early) (*listing, error) {
 	prefix := tablePrefix(name)
-	l := &listing{parts: newPartitionScan()}
+	l := &listing{parts: newPartitionScan(), early: e}
 	err := store.List(ctx, prefix, func(o lake.ObjectInfo) error {
 		if !strings.HasSuffix(o.Key, ".parquet") {
 			return nil
@@ -138,32 +152,29 @@ func loadState(ctx context.Context, store lake.Store, name string) (tableState, 
 }
 
 // listAndLoad lists the table's files (unless listed, from listTables)
-// while it reads the catalog's state of the table: the two are
-// independent, and a crawl of an unchanged table then costs little more
-// than the listing.
+// while it reads the catalog's state of the table and the commit records
+// of the files the state does not know: the three are independent, and a
+// crawl of an unchanged table then costs little more than the listing.
+// The listing's early reads end with l.early.close.
 func listAndLoad(ctx context.Context, store lake.Store, name string, listed *listing) (*listing, tableState, error) {
 	if listed != nil {
-		st, err := loadState(ctx, store, name)
+		st, err := listed.early.state()
 		if listed.err != nil {
 			return nil, st, listed.err
 		}
 		return listed, st, err
 	}
-	type loaded struct {
-		st  tableState
-		err error
-	}
-	ch := make(chan loaded, 1)
-	go func() {
-		st, err := loadState(ctx, store, name)
-		ch <- loaded{st, err}
-	}()
-	l, lerr := listTable(ctx, store, name)
-	ld := <-ch
+	e := startEarly(ctx, store, name)
+	l, lerr := listTable(ctx, store, name, e)
+	st, err := e.state()
 	if lerr != nil {
-		return nil, ld.st, lerr
+		e.close()
+		return nil, st, lerr
 	}
-	return l, ld.st, ld.err
+	if err != nil {
+		e.close()
+	}
+	return l, st, err
 }
 
 // scanTable learns about the listed files the index does not know (from
@@ -180,14 +191,13 @@ func scanTable(ctx context.Context, store lake.Store, name string, l *listing, i
 	var unknown []int
 	for i, f := range files {
 		sc.bytes += f.size
-		known, ok := idx.Files[f.rel]
-		if ok && known.Size == f.size && known.ETag == f.etag && idx.Groups[known.Fingerprint] != nil {
+		if known, ok := idx.knows(f); ok {
 			sc.index.Files[f.rel] = known
 			continue
 		}
 		unknown = append(unknown, i)
 	}
-	facts, records, footers, err := learnFiles(ctx, store, name, files, unknown, concurrency, rep)
+	facts, records, footers, err := learnFiles(ctx, store, name, l.early, files, unknown, concurrency, rep)
 	if err != nil {
 		return nil, err
 	}

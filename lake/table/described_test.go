@@ -1,8 +1,12 @@
 package table
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/parquetfile"
@@ -93,5 +97,60 @@ func copyObject(ctx context.Context, t *testing.T, store lake.Store, from, key s
 	defer rc.Close()
 	if _, err := store.Put(ctx, key, rc, -1, lake.PutOptions{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// gotRecord is a lake whose commit-record reads say when they returned.
+type gotRecord struct {
+	lake.Store
+	read chan string
+}
+
+func (g *gotRecord) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	r, err := g.Store.Get(ctx, key)
+	if strings.Contains(key, "/commits/") {
+		data, _ := io.ReadAll(r)
+		r.Close()
+		g.read <- key
+		return io.NopCloser(bytes.NewReader(data)), err
+	}
+	return r, err
+}
+
+// A describer fed by a listing reads a commit's record at its first file
+// and describes the commit's files listed after that read as well (by
+// their listed size), once per commit.
+func TestDescriberDescribesFilesListedAfterTheirRecordWasRead(t *testing.T) {
+	ctx := context.Background()
+	store := &gotRecord{Store: stores()[0].open(t), read: make(chan string, 10)}
+	tbl, err := Open(store, "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := WriterOptions{Partition: PartitionRule{Column: "created_at", Unit: UnitDay}}
+	rec := appendRows(ctx, t, tbl, makeRows(0, 300, nil), opts, "", nil)
+	if len(rec.Added) < 3 {
+		t.Fatalf("%d files, want one per day of 3", len(rec.Added))
+	}
+	fresh, _ := Open(store, "orders")
+	d := fresh.NewDescriber(ctx)
+	first, second, third := rec.Added[0], rec.Added[1], rec.Added[2]
+	d.Add(File{Key: first.Key, Size: first.Size})
+	<-store.read
+	time.Sleep(50 * time.Millisecond) // the record is parsed and kept
+	d.Add(File{Key: second.Key, Size: second.Size})
+	d.Add(File{Key: third.Key, Size: third.Size + 1}) // rewritten by another tool
+	d.Add(File{Key: "tables/orders/other.parquet", Size: 10})
+	got, records, err := d.Wait()
+	if err != nil || records != 1 || len(store.read) != 0 {
+		t.Fatalf("%d records read (%d more GETs), %v; want 1", records, len(store.read), err)
+	}
+	for _, e := range []FileEntry{first, second} {
+		if g, ok := got[e.Key]; !ok || g.Rows != e.Rows || !g.Complete {
+			t.Errorf("%s: %+v (%v), want %d rows, complete", e.Key, g, ok, e.Rows)
+		}
+	}
+	if len(got) != 2 {
+		t.Errorf("%d files described, want 2 (not the rewritten one nor another tool's): %v", len(got), got)
 	}
 }

@@ -73,7 +73,10 @@ func (t *Table) Partitions(ctx context.Context, smallBelow int64) ([]PartitionSu
 	}
 	parts := map[string]*PartitionSummary{}
 	var files []File
+	// Commit records are read while the listing goes on.
+	d := t.NewDescriber(ctx)
 	err := t.Files(ctx, func(f File) error {
+		d.Add(f)
 		p := parts[f.Partition]
 		if p == nil {
 			p = &PartitionSummary{Partition: f.Partition}
@@ -87,11 +90,11 @@ func (t *Table) Partitions(ctx context.Context, smallBelow int64) ([]PartitionSu
 		files = append(files, f)
 		return nil
 	})
+	described, _, derr := d.Wait()
 	if err != nil {
 		return nil, err
 	}
-	described, err := t.Describe(ctx, files)
-	if err != nil {
+	if err := derr; err != nil {
 		return nil, fmt.Errorf("summarize table %s: %w", t.name, err)
 	}
 	var rest []File
