@@ -85,8 +85,7 @@ func row(b *testing.B, name string, local, s3 lake.Store, fn func(lake.Store) (m
 	rem := timed(b, func() (err error) { least, err = fn(s3); return err })
 	after := lake.Requests(s3)
 	fmt.Printf("  %-18s %7.2fs %7.2fs %6.0f MiB\n", name+", local", loc.Wall.Seconds(), loc.CPU.Seconds(), loc.RSSMiB())
-	fmt.Printf("  %-18s %7.2fs %7.2fs %6.0f MiB   %.2fx the local time (cpu %.2fx; minio server cpu %.2fs)\n", name+", minio", rem.Wall.Seconds(), rem.CPU.Seconds(), rem.RSSMiB(),
-		rem.Wall.Seconds()/loc.Wall.Seconds(), rem.CPU.Seconds()/loc.CPU.Seconds(), rem.MinIO.Seconds())
+	fmt.Printf("  %-18s %7.2fs %7.2fs %6.0f MiB   %s\n", name+", minio", rem.Wall.Seconds(), rem.CPU.Seconds(), rem.RSSMiB(), benchmeter.Versus(rem, loc))
 	fmt.Printf("  %-18s requests: %s\n", "", benchmeter.Requests(before, after, least))
 }
 

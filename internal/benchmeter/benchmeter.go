@@ -31,6 +31,23 @@ type Measure struct {
 	MinIO time.Duration
 }
 
+// Floor is the shortest wall time the run's CPU work allows on this
+// machine: the client's and the local MinIO's CPU time spread over every
+// core. When MinIO shares the cores (the bench machine: 2), an S3 run
+// cannot beat it, however well its requests overlap.
+func (m Measure) Floor() time.Duration {
+	return (m.CPU + m.MinIO) / time.Duration(runtime.NumCPU())
+}
+
+// Versus says how a MinIO run compares with the local run: its wall time
+// and CPU as ratios to the local ones, MinIO's own CPU, and the floor
+// that CPU sets (as a ratio to the local wall time too).
+func Versus(rem, loc Measure) string {
+	return fmt.Sprintf("%.2fx the local time (cpu %.2fx; minio server cpu %.2fs; floor %.2fs = %.2fx, client+server cpu over %d cores)",
+		rem.Wall.Seconds()/loc.Wall.Seconds(), rem.CPU.Seconds()/loc.CPU.Seconds(), rem.MinIO.Seconds(),
+		rem.Floor().Seconds(), rem.Floor().Seconds()/loc.Wall.Seconds(), runtime.NumCPU())
+}
+
 // RSSMiB is the peak RSS in MiB.
 func (m Measure) RSSMiB() float64 { return float64(m.RSS) / (1 << 20) }
 

@@ -161,7 +161,7 @@ func matrixRow(b *testing.B, kind string, size benchSize, seed seeder) {
 	}
 	line("local lakectl", loc, "")
 	line("local duckdb", duck, fmt.Sprintf("lakectl %.2fx DuckDB's speed (cpu %.2fx)", ratio(duck.Wall, loc.Wall), ratio(duck.CPU, loc.CPU)))
-	line("minio lakectl", rem, fmt.Sprintf("%.2fx the local time (cpu %.2fx; minio server cpu %.2fs)", ratio(rem.Wall, loc.Wall), ratio(rem.CPU, loc.CPU), rem.MinIO.Seconds()))
+	line("minio lakectl", rem, benchmeter.Versus(rem, loc))
 	fmt.Printf("  minio requests: %s\n", benchmeter.Requests(before, lake.Requests(s3), minRequests(objects, sres)))
 	b.ReportMetric(loc.Wall.Seconds(), "local-s")
 	b.ReportMetric(ratio(duck.Wall, loc.Wall), "x-duckdb")

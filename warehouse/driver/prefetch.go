@@ -37,6 +37,11 @@ type PrefetchOptions struct {
 	Dir string
 	// Budget bounds the bytes fetched and not yet released.
 	Budget int64
+	// MaxFiles, when set, bounds the files fetched and not yet released
+	// (at least as many as a reader holds at once): with Dir, the
+	// temporary files that exist at once, so that most downloads reuse
+	// one instead of creating it.
+	MaxFiles int
 	// Cache, if set, is asked first.
 	Cache FileCache
 }
@@ -76,6 +81,7 @@ type Prefetcher struct {
 	opts    PrefetchOptions
 	local   lake.LocalPather
 	budget  *semaphore.Weighted
+	held    *semaphore.Weighted // files fetched and not released (MaxFiles), nil: unbounded
 	results []chan fetchResult
 	wg      sync.WaitGroup
 	slots   tempSlots
@@ -88,6 +94,9 @@ func NewPrefetcher(ctx context.Context, store lake.Store, files []StageFile, opt
 	p := &Prefetcher{ctx: ctx, cancel: cancel, store: store, files: files, opts: opts,
 		budget: semaphore.NewWeighted(opts.Budget), results: make([]chan fetchResult, len(files)), slots: tempSlots{dir: opts.Dir}}
 	p.local, _ = lake.As[LocalFiles](store)
+	if opts.MaxFiles > 0 {
+		p.held = semaphore.NewWeighted(int64(opts.MaxFiles))
+	}
 	for i := range p.results {
 		p.results[i] = make(chan fetchResult, 1)
 	}
@@ -109,12 +118,12 @@ func (p *Prefetcher) dispatch() {
 	tokens := make(chan struct{}, FetchAhead)
 	for i, f := range p.files {
 		w := p.Weight(f)
-		err := p.budget.Acquire(p.ctx, w)
+		err := p.acquire(w)
 		if err == nil {
 			select {
 			case tokens <- struct{}{}:
 			case <-p.ctx.Done():
-				p.budget.Release(w)
+				p.release(w)
 				err = p.ctx.Err()
 			}
 		}
@@ -130,17 +139,41 @@ func (p *Prefetcher) dispatch() {
 			fd, err := p.fetch(f, w)
 			<-tokens
 			if err != nil {
-				p.budget.Release(w)
+				p.release(w)
 			}
 			p.results[i] <- fetchResult{f: fd, err: err}
 		}()
 	}
 }
 
+// acquire takes a file's share of the budget (and of MaxFiles).
+func (p *Prefetcher) acquire(w int64) error {
+	if p.held != nil {
+		if err := p.held.Acquire(p.ctx, 1); err != nil {
+			return err
+		}
+	}
+	if err := p.budget.Acquire(p.ctx, w); err != nil {
+		if p.held != nil {
+			p.held.Release(1)
+		}
+		return err
+	}
+	return nil
+}
+
+// release gives back what acquire took.
+func (p *Prefetcher) release(w int64) {
+	p.budget.Release(w)
+	if p.held != nil {
+		p.held.Release(1)
+	}
+}
+
 // fetch gets one file: from the cache, the lake's own path, or the store.
 func (p *Prefetcher) fetch(f StageFile, w int64) (*Fetched, error) {
 	var once sync.Once
-	release := func() { once.Do(func() { p.budget.Release(w) }) }
+	release := func() { once.Do(func() { p.release(w) }) }
 	if p.local != nil {
 		path := p.local.LocalPath(f.Key)
 		if _, err := os.Stat(path); err != nil {

@@ -192,3 +192,35 @@ func TestPrefetcherRemovesFilesReleasedAfterClose(t *testing.T) {
 		t.Errorf("%d temporary files left after Close and Release", len(left))
 	}
 }
+
+// MaxFiles bounds the files fetched and not released: the next file
+// waits for a release, and downloads into the released file's place.
+func TestPrefetcherHoldsAtMostMaxFiles(t *testing.T) {
+	store, files := remoteLake(t, 4, 10)
+	dir := t.TempDir()
+	p := driver.NewPrefetcher(context.Background(), store, files, driver.PrefetchOptions{Dir: dir, Budget: 1 << 20, MaxFiles: 2})
+	defer p.Close()
+	f0, err := p.Get(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Get(1); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := store.gets.Load(); n != 2 {
+		t.Fatalf("%d files fetched while 2 are held, want 2", n)
+	}
+	path := f0.Path
+	f0.Release()
+	f2, err := p.Get(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f2.Path != path {
+		t.Errorf("file 2 downloaded to %s, want the released %s", f2.Path, path)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 2 {
+		t.Errorf("%d temporary files, want 2", len(left))
+	}
+}

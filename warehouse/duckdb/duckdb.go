@@ -209,10 +209,16 @@ func (t *tx) Stage(ctx context.Context, job *driver.StageJob) (int64, error) {
 		return 0, fmt.Errorf("stage: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	// The statements take job.Files in order, as the prefetcher fetches them.
-	pf := driver.NewPrefetcher(ctx, job.Store, job.Files, driver.PrefetchOptions{Dir: tmp, Budget: downloadBudget, Cache: job.Cache})
-	defer pf.Close()
+	// The statements take job.Files in order, as the prefetcher fetches
+	// them, at most two statements' files ahead: the temporary files of
+	// one are rewritten for the one after next.
 	_, local := lake.As[driver.LocalFiles](job.Store)
+	opts := driver.PrefetchOptions{Dir: tmp, Budget: downloadBudget, Cache: job.Cache}
+	if !local {
+		opts.MaxFiles = 2 * maxDownloadsPerInsert
+	}
+	pf := driver.NewPrefetcher(ctx, job.Store, job.Files, opts)
+	defer pf.Close()
 	next := 0
 	var rows int64
 	for _, c := range copies(job, local) {
