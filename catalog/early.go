@@ -8,6 +8,11 @@ import (
 	"github.com/lakectl/lakectl/lake/table"
 )
 
+// maxEarly bounds the tables of a whole-lake crawl that read ahead
+// during the listing (each has up to 16 record reads in flight); the
+// others read their state and records when their turn comes.
+const maxEarly = 4
+
 // early learns what a crawl of one table needs while the table is being
 // listed: it reads the catalog's state of the table at once and, from
 // then on, hands each listed file that the file index does not know to a
@@ -83,8 +88,12 @@ func (e *early) describe() (map[string]table.Described, int, error) {
 	return e.described, e.records, e.derr
 }
 
-// close ends the early reads (a crawl that failed before it needed them).
+// close ends the early reads (a crawl that failed before it needed
+// them). Nil is none.
 func (e *early) close() {
+	if e == nil {
+		return
+	}
 	<-e.ready
 	_, _, _ = e.describe()
 }

@@ -379,3 +379,39 @@ func TestCrawlOfEveryTableFailsOnlyTheTableWithAMisplacedFile(t *testing.T) {
 		t.Fatalf("crawl = %+v, want a failed and b crawled", res.Tables)
 	}
 }
+
+// A crawl of a lake of many tables learns each from its commit records,
+// whether the table read them during the listing (the first few) or after
+// it (the others), and a second crawl reads none.
+func TestCrawlOfManyTablesReadsEachTablesRecordsOnce(t *testing.T) {
+	ctx := context.Background()
+	store, err := lake.NewFileStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const tables, commits, days = 7, 2, 3
+	for i := range tables {
+		tbl, err := table.Open(store, fmt.Sprintf("t%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for c := range commits {
+			commitRows(ctx, t, tbl, everyTypeRows(c*100, 10, days))
+		}
+	}
+	res, err := catalog.Crawl(ctx, store, nil, catalog.CrawlOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Tables) != tables {
+		t.Fatalf("%d tables crawled, want %d", len(res.Tables), tables)
+	}
+	for _, tc := range res.Tables {
+		if tc.Files != commits*days || tc.RecordsRead != commits || tc.FootersRead != 0 || tc.Rows != commits*10 || tc.Version != 1 {
+			t.Errorf("table %s: %+v, want %d files from %d records, %d rows, version 1", tc.Table, tc, commits*days, commits, commits*10)
+		}
+	}
+	if res, err = catalog.Crawl(ctx, store, nil, catalog.CrawlOptions{}); err != nil || res.RecordsRead+res.FootersRead != 0 || res.Recorded != 0 {
+		t.Fatalf("second crawl = %+v, %v; want nothing read nor recorded", res, err)
+	}
+}

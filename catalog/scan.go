@@ -75,8 +75,9 @@ func (l *listing) add(key, rel string, o lake.ObjectInfo) error {
 // lists it once. The names are in key order; a table whose files the
 // listing could not place carries the error in its listing.
 //
-// Each table's state and the commit records of its new files are read
-// while the listing goes on (listing.early); the caller closes them.
+// The first maxEarly tables' state and the commit records of their new
+// files are read while the listing goes on (listing.early); the caller
+// closes them.
 func listTables(ctx context.Context, store lake.Store) ([]string, map[string]*listing, error) {
 	var names []string
 	lists := map[string]*listing{}
@@ -88,7 +89,10 @@ func listTables(ctx context.Context, store lake.Store) ([]string, map[string]*li
 		}
 		l := lists[name]
 		if l == nil {
-			l = &listing{parts: newPartitionScan(), early: startEarly(ctx, store, name)}
+			l = &listing{parts: newPartitionScan()}
+			if len(lists) < maxEarly {
+				l.early = startEarly(ctx, store, name)
+			}
 			lists[name] = l
 			names = append(names, name)
 		}
@@ -158,7 +162,13 @@ func loadState(ctx context.Context, store lake.Store, name string) (tableState, 
 // The listing's early reads end with l.early.close.
 func listAndLoad(ctx context.Context, store lake.Store, name string, listed *listing) (*listing, tableState, error) {
 	if listed != nil {
-		st, err := listed.early.state()
+		var st tableState
+		var err error
+		if listed.early != nil {
+			st, err = listed.early.state()
+		} else {
+			st, err = loadState(ctx, store, name)
+		}
 		if listed.err != nil {
 			return nil, st, listed.err
 		}
