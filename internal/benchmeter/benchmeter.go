@@ -29,6 +29,10 @@ type Measure struct {
 	// MinIO is the CPU time the local MinIO server spent meanwhile (for
 	// every client it had: other runs on the machine count too).
 	MinIO time.Duration
+	// Busy is the share of all the machine's cores busy during the run
+	// (every process: lakectl, MinIO, PostgreSQL, the rest), from
+	// /proc/stat; near 1 the run was CPU-bound.
+	Busy float64
 }
 
 // Floor is the shortest wall time the run's CPU work allows on this
@@ -40,12 +44,13 @@ func (m Measure) Floor() time.Duration {
 }
 
 // Versus says how a MinIO run compares with the local run: its wall time
-// and CPU as ratios to the local ones, MinIO's own CPU, and the floor
-// that CPU sets (as a ratio to the local wall time too).
+// and CPU as ratios to the local ones, MinIO's own CPU, the floor that
+// CPU sets (as a ratio to the local wall time too), and how busy the
+// machine's cores were in each run.
 func Versus(rem, loc Measure) string {
-	return fmt.Sprintf("%.2fx the local time (cpu %.2fx; minio server cpu %.2fs; floor %.2fs = %.2fx, client+server cpu over %d cores)",
+	return fmt.Sprintf("%.2fx the local time (cpu %.2fx; minio server cpu %.2fs; floor %.2fs = %.2fx, client+server cpu over %d cores; machine %.0f%% busy, local run %.0f%%)",
 		rem.Wall.Seconds()/loc.Wall.Seconds(), rem.CPU.Seconds()/loc.CPU.Seconds(), rem.MinIO.Seconds(),
-		rem.Floor().Seconds(), rem.Floor().Seconds()/loc.Wall.Seconds(), runtime.NumCPU())
+		rem.Floor().Seconds(), rem.Floor().Seconds()/loc.Wall.Seconds(), runtime.NumCPU(), 100*rem.Busy, 100*loc.Busy)
 }
 
 // RSSMiB is the peak RSS in MiB.
@@ -61,9 +66,32 @@ func Run(fn func() error) (Measure, error) {
 	waitServerIdle("minio", 10*time.Second)
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 	cpu0, srv0 := CPUTime(), ServerCPU("minio")
+	busy0, all0 := machineTicks()
 	start := time.Now()
 	err := fn()
-	return Measure{Wall: time.Since(start), CPU: CPUTime() - cpu0, RSS: PeakRSS(), MinIO: ServerCPU("minio") - srv0}, err
+	m := Measure{Wall: time.Since(start), CPU: CPUTime() - cpu0, RSS: PeakRSS(), MinIO: ServerCPU("minio") - srv0}
+	if busy1, all1 := machineTicks(); all1 > all0 {
+		m.Busy = float64(busy1-busy0) / float64(all1-all0)
+	}
+	return m, err
+}
+
+// machineTicks are the busy and total CPU ticks of all cores so far
+// (/proc/stat's first line; idle and iowait count as not busy).
+func machineTicks() (busy, all int64) {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	for i, f := range strings.Fields(line)[1:] {
+		n, _ := strconv.ParseInt(f, 10, 64)
+		all += n
+		if i != 3 && i != 4 { // idle, iowait
+			busy += n
+		}
+	}
+	return busy, all
 }
 
 // CPUTime is the process's user+system CPU time so far.
