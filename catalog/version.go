@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lakectl/lakectl/internal/inorder"
 	"github.com/lakectl/lakectl/internal/input"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/schema"
@@ -236,16 +237,24 @@ func History(ctx context.Context, store lake.Store, table string) ([]Version, er
 	if err != nil {
 		return nil, err
 	}
+	// One object per version: read versionReads at a time, in order.
 	out := make([]Version, 0, len(ns))
-	for _, n := range ns {
-		v, err := readVersion(ctx, store, table, n)
+	read := func(ctx context.Context, n int) (*Version, error) { return readVersion(ctx, store, table, n) }
+	err = inorder.Fetch(ctx, ns, versionReads, read, func(_ int, v *Version, err error) error {
 		if err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, *v)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
+
+// versionReads is how many versions History reads at once.
+const versionReads = 16
 
 // Diff returns the column changes (folder columns included) and the
 // partition layout change from version a to version b of table.

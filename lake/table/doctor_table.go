@@ -17,9 +17,14 @@ func (d *doctor) checkTable(ctx context.Context, t *Table) error {
 	if err != nil {
 		return err
 	}
-	for _, k := range commits {
+	// A table has a record per commit: they are read inFlight at a time,
+	// their problems reported in key order.
+	read := func(ctx context.Context, k string) (struct{}, error) {
 		var rec CommitRecord
-		corrupt, err := isCorrupt(lake.GetJSON(ctx, d.store, k, &rec))
+		return struct{}{}, lake.GetJSON(ctx, d.store, k, &rec)
+	}
+	err = fetchInOrder(ctx, commits, read, func(k string, _ struct{}, err error) error {
+		corrupt, err := isCorrupt(err)
 		if err != nil && !errors.Is(err, lake.ErrNotExist) {
 			return err
 		}
@@ -27,6 +32,10 @@ func (d *doctor) checkTable(ctx context.Context, t *Table) error {
 			d.add(Problem{Kind: ProblemUnreadable, Table: t.name, Key: k, Detail: "commit record does not decode",
 				Repair: "move it to " + QuarantinePrefix}, func() error { return d.quarantine(ctx, k) })
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if err := d.checkMarkers(ctx, t); err != nil {
 		return err

@@ -3,7 +3,9 @@ package table
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/lakectl/lakectl/lake"
@@ -134,5 +136,47 @@ func TestDoctorFinishesTornReplace(t *testing.T) {
 	doctorRepairs(ctx, t, s, ProblemTorn)
 	if n := liveRows(ctx, t, tbl); n != 120 {
 		t.Fatalf("rows after repair %d, want 120", n)
+	}
+}
+
+// countGets counts the GETs of commit records.
+type countGets struct {
+	lake.Store
+	n atomic.Int64
+}
+
+func (c *countGets) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	if strings.Contains(key, "/commits/") {
+		c.n.Add(1)
+	}
+	return c.Store.Get(ctx, key)
+}
+
+// A lost state cache is rebuilt from the latest commit carrying the job's
+// state, in whichever table, read newest first: not every record of the
+// lake.
+func TestStateIsRebuiltFromTheLatestCommitReadNewestFirst(t *testing.T) {
+	ctx := context.Background()
+	s := &countGets{Store: fileStore(t)}
+	a, _ := Open(s, "a")
+	b, _ := Open(s, "b")
+	const older = 3 * inFlight
+	for i := range older {
+		appendRows(ctx, t, a, makeRows(i*10, 10, nil), WriterOptions{}, "j", wm{i})
+	}
+	appendRows(ctx, t, b, makeRows(1000, 10, nil), WriterOptions{}, "j", wm{42})
+	appendRows(ctx, t, a, makeRows(2000, 10, nil), WriterOptions{}, "other", wm{7})
+	putRaw(ctx, t, s, stateKey("j"), `{"job":"j","sta`)
+	s.n.Store(0)
+	if err := RebuildState(ctx, s, "j"); err != nil {
+		t.Fatal(err)
+	}
+	var got wm
+	if err := LoadState(ctx, s, "j", &got); err != nil || got.Cursor != 42 {
+		t.Fatalf("state = %+v, %v; want cursor 42 from table b's commit", got, err)
+	}
+	// Reads run inFlight ahead of the match, the second newest record.
+	if n := s.n.Load(); n > inFlight+2 {
+		t.Errorf("%d of %d commit records read, want at most %d", n, older+2, inFlight+2)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/lakectl/lakectl/internal/inorder"
 )
 
 // inFlight bounds the independent small-object requests (deletes, moves,
@@ -30,45 +32,7 @@ func forEach(ctx context.Context, keys []string, fn func(ctx context.Context, ke
 }
 
 // fetchInOrder fetches every key, inFlight ahead, and hands the results to
-// fn in key order: a listing whose objects are read one by one costs one
-// latency per inFlight objects instead of one per object. An error from
-// fn stops it and is returned; fetches under way are cancelled.
+// fn in key order (inorder.Fetch).
 func fetchInOrder[T any](ctx context.Context, keys []string, fetch func(ctx context.Context, key string) (T, error), fn func(key string, v T, err error) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type result struct {
-		v   T
-		err error
-	}
-	slots := make([]chan result, len(keys))
-	for i := range slots {
-		slots[i] = make(chan result, 1)
-	}
-	tokens := make(chan struct{}, inFlight)
-	go func() {
-		for i, k := range keys {
-			select {
-			case tokens <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			go func() {
-				v, err := fetch(ctx, k)
-				slots[i] <- result{v, err}
-			}()
-		}
-	}()
-	for i, k := range keys {
-		var r result
-		select {
-		case r = <-slots[i]:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		<-tokens
-		if err := fn(k, r.v, r.err); err != nil {
-			return err
-		}
-	}
-	return nil
+	return inorder.Fetch(ctx, keys, inFlight, fetch, fn)
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
+	"github.com/lakectl/lakectl/internal/inorder"
 	"github.com/lakectl/lakectl/lake"
 )
 
@@ -35,21 +37,31 @@ func RebuildState(ctx context.Context, store lake.Store, job string) error {
 
 // latestCommittedState scans every table's commit records for the latest
 // committed one carrying job's state (nil: none). Unreadable records are
-// skipped: the repair sets them aside.
+// skipped: the repair sets them aside. The records are read newest first,
+// inFlight ahead, up to the first that carries the state.
 func latestCommittedState(ctx context.Context, store lake.Store, job string) (*CommitRecord, error) {
-	var best *CommitRecord
+	type commit struct{ txid, key string }
+	var commits []commit
 	prefix := metaPrefix + "tables/"
 	err := store.List(ctx, prefix, func(oi lake.ObjectInfo) error {
 		name, rest, _ := strings.Cut(strings.TrimPrefix(oi.Key, prefix), "/")
 		txid, ok := strings.CutSuffix(strings.TrimPrefix(rest, "commits/"), ".json")
-		if !strings.HasPrefix(rest, "commits/") || !ok || !validTxID(txid) || ValidateName(name) != nil {
-			return nil
+		if strings.HasPrefix(rest, "commits/") && ok && validTxID(txid) && ValidateName(name) == nil {
+			commits = append(commits, commit{txid, oi.Key})
 		}
-		if best != nil && best.TxID > txid {
-			return nil
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rebuild state of job %s: %w", job, err)
+	}
+	// Transaction ids sort by their start time.
+	sort.SliceStable(commits, func(i, j int) bool { return commits[i].txid > commits[j].txid })
+	var best *CommitRecord
+	read := func(ctx context.Context, c commit) (*CommitRecord, error) {
 		var rec CommitRecord
-		err := lake.GetJSON(ctx, store, oi.Key, &rec)
+		return &rec, lake.GetJSON(ctx, store, c.key, &rec)
+	}
+	err = inorder.Fetch(ctx, commits, inFlight, read, func(_ commit, rec *CommitRecord, err error) error {
 		if errors.Is(err, lake.ErrCorrupt) || errors.Is(err, lake.ErrNotExist) {
 			return nil
 		}
@@ -57,7 +69,8 @@ func latestCommittedState(ctx context.Context, store lake.Store, job string) (*C
 			return err
 		}
 		if _, has := rec.State[job]; has && !rec.Aborted {
-			best = &rec
+			best = rec
+			return inorder.Stop
 		}
 		return nil
 	})
