@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -340,5 +342,45 @@ func TestFolderTypesOfPartitionTypesApplyToRules(t *testing.T) {
 	var failed *FailedError
 	if !errors.As(err, &failed) || len(failed.Failures) != 1 || failed.Failures[0].Rule != "range(hr)" || failed.Failures[0].Observed != "2 rows out of range" {
 		t.Fatalf("check = %+v, %v; want range(hr) failing on the 2 rows of hr=23 only", res, err)
+	}
+}
+
+// keyGets counts the GETs of each lake file.
+type keyGets struct {
+	lake.Store
+	mu   sync.Mutex
+	gets map[string]int
+}
+
+func (k *keyGets) Unwrap() lake.Store { return k.Store }
+
+func (k *keyGets) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	if strings.HasPrefix(key, "tables/") {
+		k.mu.Lock()
+		k.gets[key]++
+		k.mu.Unlock()
+	}
+	return k.Store.Get(ctx, key)
+}
+
+// A check of an S3 lake downloads each file once, though rules read both
+// the new rows and all rows (the new files are among all files).
+func TestCheckOnS3DownloadsEachFileOnce(t *testing.T) {
+	store := &keyGets{Store: s3Store(t), gets: map[string]int{}}
+	for i := range 4 {
+		appendOrders(t, store, goodOrders(1+i*20, 20))
+	}
+	rules := []Rule{{Type: TypeUnique, Columns: []string{"id"}, Scope: ScopeAll}, {Type: TypeNotNull, Columns: []string{"id"}}, {Type: TypeRowCount, Min: "1"}}
+	res, err := check(t, store, t0.Add(30*time.Minute), rules)
+	if err != nil || res.Rows != 80 {
+		t.Fatalf("check: %+v, %v", res, err)
+	}
+	if len(store.gets) == 0 {
+		t.Fatal("no lake file read")
+	}
+	for key, n := range store.gets {
+		if n != 1 {
+			t.Errorf("%s downloaded %d times", key, n)
+		}
 	}
 }

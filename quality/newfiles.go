@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lakectl/lakectl/internal/inorder"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/parquetfile"
 	"github.com/lakectl/lakectl/lake/table"
@@ -46,33 +47,46 @@ func findNew(ctx context.Context, tbl *table.Table, st *State) (*delta, error) {
 		return txid > st.Through || slices.Contains(st.Unfinished, txid)
 	}
 	var newest string
+	// The listing picks the new files; their commit records (one per
+	// commit) and other tools' footers are read after it, readAhead at a
+	// time, in listing order.
+	var picked []table.File
 	err = tbl.Files(ctx, func(f table.File) error {
 		d.live++
 		txid := table.TxIDOfFile(f.Key)
 		newest = max(newest, txid)
 		if txid == "" {
 			d.foreign[f.Key] = f.ETag
-			if st.Foreign[f.Key] == f.ETag {
-				return nil
+			if st.Foreign[f.Key] != f.ETag {
+				picked = append(picked, f)
 			}
-			ft, err := parquetfile.ReadFooterFrom(ctx, tbl.Store(), f.Key, f.Size)
-			if err != nil {
-				return err
-			}
-			d.files = append(d.files, newFile{File: f, Rows: ft.Rows})
 			return nil
 		}
-		if !isNew(txid) {
-			return nil
-		}
-		rows, fresh, err := uncheckedRows(ctx, tbl, f, txid, isNew, st.Foreign)
-		if err != nil {
-			return err
-		}
-		if fresh {
-			d.files = append(d.files, newFile{File: f, Rows: rows})
+		if isNew(txid) {
+			picked = append(picked, f)
 		}
 		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	read := func(ctx context.Context, f table.File) (newFile, error) {
+		if table.TxIDOfFile(f.Key) == "" {
+			ft, err := parquetfile.ReadFooterFrom(ctx, tbl.Store(), f.Key, f.Size)
+			return newFile{File: f, Rows: ft.Rows}, err
+		}
+		// Table.Commit reads each record once for all its files.
+		rows, fresh, err := uncheckedRows(ctx, tbl, f, table.TxIDOfFile(f.Key), isNew, st.Foreign)
+		if !fresh {
+			rows = -1
+		}
+		return newFile{File: f, Rows: rows}, err
+	}
+	err = inorder.Fetch(ctx, picked, readAhead, read, func(_ table.File, nf newFile, err error) error {
+		if err == nil && nf.Rows >= 0 {
+			d.files = append(d.files, nf)
+		}
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -86,6 +100,9 @@ func findNew(ctx context.Context, tbl *table.Table, st *State) (*delta, error) {
 	}
 	return d, nil
 }
+
+// readAhead is how many commit records and footers findNew reads at once.
+const readAhead = 16
 
 // uncheckedRows is the number of rows of a file from a new commit that no
 // passing check has read: all of them, except for a compaction output,

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	_ "github.com/duckdb/duckdb-go/v2" // the database/sql driver "duckdb"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/table"
@@ -39,6 +40,7 @@ type scanner struct {
 	hasAll  bool
 	// folderTypes: folder key -> DuckDB type (Options.FolderTypes).
 	folderTypes map[string]string
+	downloaded  map[string]bool // keys of an S3 lake already in tmp
 }
 
 // openScanner opens the database, spilling to a temporary folder rather
@@ -55,7 +57,7 @@ func openScanner(ctx context.Context, tbl *table.Table, files []newFile) (*scann
 		return nil, fmt.Errorf("open duckdb: %w", err)
 	}
 	db.SetMaxOpenConns(1)
-	s := &scanner{db: db, tbl: tbl, files: files, tmp: tmp}
+	s := &scanner{db: db, tbl: tbl, files: files, tmp: tmp, downloaded: map[string]bool{}}
 	q := fmt.Sprintf("SET temp_directory = %s; SET preserve_insertion_order = false", quoteLit(filepath.Join(tmp, "duckdb")))
 	if _, err := db.ExecContext(ctx, q); err != nil {
 		s.Close()
@@ -74,30 +76,55 @@ func (s *scanner) news(ctx context.Context) (bool, error) {
 	if len(s.files) == 0 {
 		return false, nil
 	}
-	paths := make([]string, 0, len(s.files))
-	for _, f := range s.files {
-		p, err := s.local(ctx, f.Key)
-		if err != nil {
-			return false, err
-		}
-		paths = append(paths, p)
+	keys := make([]string, len(s.files))
+	for i, f := range s.files {
+		keys[i] = f.Key
+	}
+	paths, err := s.locals(ctx, keys)
+	if err != nil {
+		return false, err
 	}
 	s.hasNew = true
 	return true, s.view(ctx, viewNew, paths)
 }
 
-// local returns a path DuckDB can read for a lake file.
-func (s *scanner) local(ctx context.Context, key string) (string, error) {
+// locals returns paths DuckDB can read for lake files, in order: a local
+// lake's own, or for an S3 lake downloads, downloads at a time, each key
+// once per scanner (the new rows' files are among all rows' files).
+func (s *scanner) locals(ctx context.Context, keys []string) ([]string, error) {
 	store := s.tbl.Store()
+	paths := make([]string, len(keys))
 	if lp, ok := lake.As[lake.LocalPather](store); ok {
-		return lp.LocalPath(key), nil
+		for i, k := range keys {
+			paths[i] = lp.LocalPath(k)
+		}
+		return paths, nil
 	}
-	p := filepath.Join(s.tmp, "lake", filepath.FromSlash(key))
-	if err := download(ctx, store, key, p); err != nil {
-		return "", fmt.Errorf("download lake file %s: %w", key, err)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(downloads)
+	for i, k := range keys {
+		paths[i] = filepath.Join(s.tmp, "lake", filepath.FromSlash(k))
+		if s.downloaded[k] {
+			continue
+		}
+		g.Go(func() error {
+			if err := download(gctx, store, k, paths[i]); err != nil {
+				return fmt.Errorf("download lake file %s: %w", k, err)
+			}
+			return nil
+		})
 	}
-	return p, nil
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		s.downloaded[k] = true
+	}
+	return paths, nil
 }
+
+// downloads is how many lake files a check downloads at once from S3.
+const downloads = 16
 
 func download(ctx context.Context, store lake.Store, key, p string) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -139,13 +166,16 @@ func (s *scanner) all(ctx context.Context) (bool, error) {
 		return s.hasAll, nil
 	}
 	s.allDone = true
-	var paths []string
+	var keys []string
 	err := s.tbl.Files(ctx, func(f table.File) error {
-		p, err := s.local(ctx, f.Key)
-		paths = append(paths, p)
-		return err
+		keys = append(keys, f.Key)
+		return nil
 	})
-	if err != nil || len(paths) == 0 {
+	if err != nil || len(keys) == 0 {
+		return false, err
+	}
+	paths, err := s.locals(ctx, keys)
+	if err != nil {
 		return false, err
 	}
 	s.hasAll = true
