@@ -3,14 +3,18 @@ package api
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/lakectl/lakectl/lake"
 )
 
 // rawObjects lists the raw objects of a source, and fails on any sidecar.
@@ -228,5 +232,52 @@ func TestReplayReadsBundlesAndThePagesOfEarlierLayoutsMixed(t *testing.T) {
 	}
 	if after := tableAggregates(t, dir, "old_tx"); after.Rows >= before.Rows {
 		t.Errorf("replay kept %d rows with a page's sidecar missing, want fewer than %d", after.Rows, before.Rows)
+	}
+}
+
+// rawCounter counts the reads of raw/ objects.
+type rawCounter struct {
+	lake.Store
+	gets, ranged atomic.Int64
+}
+
+func (r *rawCounter) Unwrap() lake.Store { return r.Store }
+
+func (r *rawCounter) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	if strings.HasPrefix(key, "raw/") {
+		r.gets.Add(1)
+	}
+	return r.Store.Get(ctx, key)
+}
+
+func (r *rawCounter) GetRange(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
+	if strings.HasPrefix(key, "raw/") {
+		r.ranged.Add(1)
+	}
+	return r.Store.GetRange(ctx, key, off, n)
+}
+
+// A replay reads each raw object whole once per pass (it types the
+// records, then writes them) and each page back from those bytes: no
+// ranged GET per page.
+func TestReplayReadsEachRawObjectOncePerPass(t *testing.T) {
+	setTokens(t)
+	p := newPartner(t, testToken)
+	store, _ := newLake(t)
+	spec := specFor(t, p, "rep", "page", nil)
+	if _, err := run(t, store, runStart, Options{Sources: []string{spec}}); err != nil {
+		t.Fatal(err)
+	}
+	var objects int64
+	if err := store.List(context.Background(), "raw/", func(lake.ObjectInfo) error { objects++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	counted := &rawCounter{Store: store}
+	res, err := run(t, counted, runStart, Options{Sources: []string{spec}, Replay: true})
+	if err != nil || res.Records == 0 {
+		t.Fatalf("replay: %+v, %v", res, err)
+	}
+	if g, r := counted.gets.Load(), counted.ranged.Load(); r != 0 || g != 2*objects {
+		t.Errorf("replay of %d raw objects: %d GETs and %d ranged GETs, want %d and none", objects, g, r, 2*objects)
 	}
 }

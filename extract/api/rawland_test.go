@@ -110,24 +110,32 @@ func checkBodies(t *testing.T, store lake.Store, all []landed) {
 // response where add said it is.
 func checkScanned(t *testing.T, store lake.Store, all []landed) {
 	t.Helper()
-	found := map[pageRef]rawMeta{}
+	type place struct {
+		key    string
+		off, n int64
+	}
+	found := map[place]storedPage{}
 	for _, key := range rawKeys(t, store) {
 		pages, err := scanBundle(context.Background(), store, key)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, p := range pages {
-			found[p.ref] = p.meta
+			found[place{p.ref.key, p.ref.off, p.ref.n}] = p
 		}
 	}
 	if len(found) != len(all) {
 		t.Errorf("bundles hold %d members, want %d", len(found), len(all))
 	}
 	for _, x := range all {
-		ref := x.ref
-		ref.b = nil
-		if m, ok := found[ref]; !ok || m.Page != x.meta.Page || !m.WindowStart.Equal(x.meta.WindowStart) {
-			t.Errorf("%s: scanned %+v (found %v)", ref, m, ok)
+		p, ok := found[place{x.ref.key, x.ref.off, x.ref.n}]
+		if m := p.meta; !ok || m.Page != x.meta.Page || !m.WindowStart.Equal(x.meta.WindowStart) {
+			t.Errorf("%s: scanned %+v (found %v)", x.ref, m, ok)
+			continue
+		}
+		// The scan kept the member's bytes: reading it back needs no GET.
+		if got, err := readBody(context.Background(), nil, p.ref); p.ref.mem == nil || err != nil || string(got) != string(x.body) {
+			t.Errorf("%s reads back from the scan %q (%v), want %q", x.ref, got, err, x.body)
 		}
 	}
 }

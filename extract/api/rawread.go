@@ -12,6 +12,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/lakectl/lakectl/internal/inorder"
 	"github.com/lakectl/lakectl/lake"
 )
 
@@ -22,6 +23,9 @@ type pageRef struct {
 	key    string
 	off, n int64
 	b      *bundle
+	// mem, when set, is the stored gzip bytes, read with the listing of
+	// its folder: reading them back costs no request.
+	mem []byte
 }
 
 func (p pageRef) String() string {
@@ -39,6 +43,8 @@ func readBody(ctx context.Context, store lake.Store, p pageRef) ([]byte, error) 
 		err error
 	)
 	switch data := p.b.held(); {
+	case p.mem != nil:
+		rc = io.NopCloser(bytes.NewReader(p.mem))
 	case data != nil:
 		rc = io.NopCloser(bytes.NewReader(data[p.off : p.off+p.n]))
 	case p.n < 0:
@@ -62,23 +68,46 @@ func readBody(ctx context.Context, store lake.Store, p pageRef) ([]byte, error) 
 	return body, nil
 }
 
-// readPageMeta reads only the first gzip header of a raw object (a page
-// of the earlier one-object-per-page layouts).
-func readPageMeta(ctx context.Context, store lake.Store, key string) (rawMeta, bool, error) {
-	rc, err := store.Get(ctx, key)
+// readPageMeta reads a raw object that is one page of the earlier
+// one-object-per-page layouts and its first gzip header, and keeps the
+// object's bytes for readBody when they are at most memRawBytes.
+func readPageMeta(ctx context.Context, store lake.Store, key string) (rawMeta, []byte, bool, error) {
+	data, whole, err := readHead(ctx, store, key)
 	if err != nil {
-		return rawMeta{}, false, fmt.Errorf("read raw response %s: %w", key, err)
+		return rawMeta{}, nil, false, fmt.Errorf("read raw response %s: %w", key, err)
 	}
-	defer rc.Close()
-	zr, err := gzip.NewReader(bufio.NewReaderSize(rc, 4096))
+	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
-		return rawMeta{}, false, fmt.Errorf("read raw response %s: %w", key, err)
+		return rawMeta{}, nil, false, fmt.Errorf("read raw response %s: %w", key, err)
 	}
 	m, ok, err := metaOfExtra(zr.Extra)
 	if err != nil {
-		return m, false, fmt.Errorf("read raw response %s: %w", key, err)
+		return m, nil, false, fmt.Errorf("read raw response %s: %w", key, err)
 	}
-	return m, ok, nil
+	if !whole {
+		data = nil
+	}
+	return m, data, ok, nil
+}
+
+// memRawBytes is the largest raw object whose bytes a replay keeps after
+// listing its pages (a day's bundle of a partner's responses is a few
+// megabytes), so that reading each page back costs no ranged GET.
+const memRawBytes = 32 << 20
+
+// readHead reads a raw object whole when it is at most memRawBytes
+// (whole), else its first memRawBytes.
+func readHead(ctx context.Context, store lake.Store, key string) (data []byte, whole bool, err error) {
+	rc, err := store.Get(ctx, key)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rc.Close()
+	data, err = io.ReadAll(io.LimitReader(rc, memRawBytes+1))
+	if err != nil {
+		return nil, false, err
+	}
+	return data, len(data) <= memRawBytes, nil
 }
 
 // readMeta reads a legacy .meta.json sidecar.
@@ -122,7 +151,18 @@ func scanBundle(ctx context.Context, store lake.Store, key string) ([]storedPage
 		return nil, fmt.Errorf("read raw object %s: %w", key, err)
 	}
 	defer rc.Close()
-	cr := &countingReader{r: bufio.NewReaderSize(rc, 64<<10)}
+	// A bundle of at most memRawBytes is kept whole: its pages are read
+	// back from memory. A larger one is scanned as it streams, and its
+	// pages read back with ranged GETs.
+	head, err := io.ReadAll(io.LimitReader(rc, memRawBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read raw object %s: %w", key, err)
+	}
+	var mem []byte
+	if len(head) <= memRawBytes {
+		mem = head
+	}
+	cr := &countingReader{r: bufio.NewReaderSize(io.MultiReader(bytes.NewReader(head), rc), 64<<10)}
 	var (
 		zr  gzip.Reader
 		out []storedPage
@@ -142,7 +182,11 @@ func scanBundle(ctx context.Context, store lake.Store, key string) ([]storedPage
 			return nil, fmt.Errorf("read raw object %s at byte %d: %w", key, off, err)
 		}
 		if ok {
-			out = append(out, storedPage{ref: pageRef{key: key, off: off, n: cr.n - off}, meta: m})
+			ref := pageRef{key: key, off: off, n: cr.n - off}
+			if mem != nil {
+				ref.mem = mem[off:cr.n:cr.n]
+			}
+			out = append(out, storedPage{ref: ref, meta: m})
 		}
 	}
 }
@@ -209,42 +253,49 @@ func dayInRange(folder string, from, to time.Time) bool {
 // a page of the earlier layouts by its gzip header or its sidecar.
 func folderPages(ctx context.Context, store lake.Store, keys []string, from, to time.Time) ([]storedPage, error) {
 	var out []storedPage
-	for _, key := range keys {
-		var pages []storedPage
+	read := func(ctx context.Context, key string) ([]storedPage, error) {
 		switch {
 		case strings.HasSuffix(key, metaSuffix): // legacy sidecar
 			m, err := readMeta(ctx, store, key)
 			if err != nil {
 				return nil, err
 			}
-			pages = []storedPage{{ref: pageRef{key: strings.TrimSuffix(key, metaSuffix) + bodySuffix, n: -1}, meta: m}}
+			return []storedPage{{ref: pageRef{key: strings.TrimSuffix(key, metaSuffix) + bodySuffix, n: -1}, meta: m}}, nil
 		case !strings.HasSuffix(key, bodySuffix):
-			continue
+			return nil, nil
 		case isPageKey(key):
 			if !inRange(windowOfKey(key), from, to) {
-				continue
+				return nil, nil
 			}
-			m, has, err := readPageMeta(ctx, store, key)
-			if err != nil {
+			m, mem, has, err := readPageMeta(ctx, store, key)
+			if err != nil || !has { // no metadata: a legacy body, its sidecar carries it
 				return nil, err
 			}
-			if has { // else a legacy body: its sidecar carries the metadata
-				pages = []storedPage{{ref: pageRef{key: key, n: -1}, meta: m}}
-			}
+			return []storedPage{{ref: pageRef{key: key, n: -1, mem: mem}, meta: m}}, nil
 		default:
-			var err error
-			if pages, err = scanBundle(ctx, store, key); err != nil {
-				return nil, err
-			}
+			return scanBundle(ctx, store, key)
+		}
+	}
+	// The objects are independent: read rawReads at a time, in key order.
+	err := inorder.Fetch(ctx, keys, rawReads, read, func(_ string, pages []storedPage, err error) error {
+		if err != nil {
+			return err
 		}
 		for _, p := range pages {
 			if inRange(p.meta.WindowStart, from, to) {
 				out = append(out, p)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
+
+// rawReads is how many raw objects a replay reads at once.
+const rawReads = 16
 
 // inRange reports whether t is in [from, to) (zero times: unbounded).
 func inRange(t, from, to time.Time) bool {
