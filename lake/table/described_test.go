@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -152,5 +153,52 @@ func TestDescriberDescribesFilesListedAfterTheirRecordWasRead(t *testing.T) {
 	}
 	if len(got) != 2 {
 		t.Errorf("%d files described, want 2 (not the rewritten one nor another tool's): %v", len(got), got)
+	}
+}
+
+// Whatever the order and pace at which a listing adds files (before,
+// while or after their records are read), a describer says what Describe
+// says of all of them at once. Seeded: a failure names its seed.
+func TestDescriberAgreesWithDescribeWhateverTheOrder(t *testing.T) {
+	ctx := context.Background()
+	store := fileStore(t)
+	tbl, err := Open(store, "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := WriterOptions{Partition: PartitionRule{Column: "created_at", Unit: UnitDay}}
+	for c := range 6 {
+		appendRows(ctx, t, tbl, makeRows(c*300, 300, []*string{strp("x")}), opts, "", nil)
+	}
+	var files []File
+	if err := tbl.Files(ctx, func(f File) error { files = append(files, f); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, File{Key: "tables/orders/other.parquet", Size: 5}, File{Key: files[0].Key + ".gone", Size: 1})
+	files[1].Size++ // rewritten by another tool
+	want, err := tbl.Describe(ctx, files)
+	if err != nil || len(want) != len(files)-3 {
+		t.Fatalf("Describe: %d files, %v; want all but the rewritten one, another tool's and the missing one (%d)", len(want), err, len(files)-3)
+	}
+	for seed := uint64(1); seed <= 20; seed++ {
+		r := rand.New(rand.NewPCG(seed, 7))
+		order := r.Perm(len(files))
+		fresh, _ := Open(store, "orders")
+		d := fresh.NewDescriber(ctx)
+		for _, i := range order {
+			if r.IntN(4) == 0 {
+				time.Sleep(time.Duration(r.IntN(2000)) * time.Microsecond)
+			}
+			d.Add(files[i])
+		}
+		got, records, err := d.Wait()
+		if err != nil || records != 6 || len(got) != len(want) {
+			t.Fatalf("seed %d: %d files described from %d records, %v; want %d from 6", seed, len(got), records, err, len(want))
+		}
+		for k, w := range want {
+			if g, ok := got[k]; !ok || g.Rows != w.Rows || g.Size != w.Size || g.Complete != w.Complete {
+				t.Fatalf("seed %d: %s described %+v (%v), want %+v", seed, k, g, ok, w)
+			}
+		}
 	}
 }
