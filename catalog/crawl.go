@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lakectl/lakectl/internal/progress"
@@ -94,10 +95,26 @@ func Crawl(ctx context.Context, store lake.Store, tables []string, opts CrawlOpt
 			return nil, fmt.Errorf("the lake has no tables with live Parquet files under tables/: %w", ErrNothingToCrawl)
 		}
 	}
+	// Tables are crawled tablesAtOnce at a time: on S3 each costs a few
+	// round trips even when unchanged, and a lake of many tables would
+	// wait for them one table after another.
+	crawled := make([]TableCrawl, len(tables))
+	failed := make([]error, len(tables))
+	sem := make(chan struct{}, tablesAtOnce)
+	var wg sync.WaitGroup
+	for i, name := range tables {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			crawled[i], failed[i] = crawlTable(ctx, store, name, listed[name], opts, rep)
+		}()
+	}
+	wg.Wait()
 	res := &CrawlResult{Tables: make([]TableCrawl, 0, len(tables))}
 	var errs []error
-	for _, name := range tables {
-		tc, err := crawlTable(ctx, store, name, listed[name], opts, rep)
+	for i, name := range tables {
+		tc, err := crawled[i], failed[i]
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, err
@@ -121,6 +138,9 @@ func Crawl(ctx context.Context, store lake.Store, tables []string, opts CrawlOpt
 	res.DurationS = time.Since(start).Seconds()
 	return res, joinErrors(errs)
 }
+
+// tablesAtOnce is how many tables a crawl crawls at once.
+const tablesAtOnce = 4
 
 // crawlTable crawls one table; listed is its files when the crawl listed
 // them already (nil: list them).
