@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lakectl/lakectl/internal/inorder"
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/schema"
@@ -67,19 +68,28 @@ func Check(ctx context.Context, store lake.Store, tables []string, options ...Ch
 		breaking []string
 		errs     []error
 	)
-	for _, name := range tables {
+	// Tables are checked tablesAtOnce at a time, in order (as a crawl).
+	type checked struct {
+		tc  TableCheck
+		err error
+	}
+	check := func(ctx context.Context, name string) (checked, error) {
 		tc, err := checkTable(ctx, store, name, opts.PartitionTypes[name])
+		return checked{tc, err}, nil
+	}
+	err := inorder.Fetch(ctx, tables, tablesAtOnce, check, func(name string, c checked, _ error) error {
+		tc, err := c.tc, c.err
 		var conflict *ConflictError
 		if errors.As(err, &conflict) {
 			res.Tables, res.Breaking = append(res.Tables, tc), true
 		}
 		if err != nil {
 			errs = append(errs, err)
-			continue
+			return nil
 		}
 		res.Tables = append(res.Tables, tc)
 		if !tc.Breaking {
-			continue
+			return nil
 		}
 		res.Breaking = true
 		breaking = append(breaking, name)
@@ -93,6 +103,10 @@ func Check(ctx context.Context, store lake.Store, tables []string, options ...Ch
 				lines = append(lines, prefixTable(len(tables), name, "version", tc.Version, c))
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	res.DurationS = time.Since(start).Seconds()
 	if len(lines) > 0 {

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/lakectl/lakectl/internal/inorder"
 	"github.com/lakectl/lakectl/internal/progress"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/schema"
@@ -95,29 +95,24 @@ func Crawl(ctx context.Context, store lake.Store, tables []string, opts CrawlOpt
 			return nil, fmt.Errorf("the lake has no tables with live Parquet files under tables/: %w", ErrNothingToCrawl)
 		}
 	}
-	// Tables are crawled tablesAtOnce at a time: on S3 each costs a few
-	// round trips even when unchanged, and a lake of many tables would
-	// wait for them one table after another.
-	crawled := make([]TableCrawl, len(tables))
-	failed := make([]error, len(tables))
-	sem := make(chan struct{}, tablesAtOnce)
-	var wg sync.WaitGroup
-	for i, name := range tables {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			crawled[i], failed[i] = crawlTable(ctx, store, name, listed[name], opts, rep)
-		}()
+	// Tables are crawled tablesAtOnce at a time, in order: on S3 each
+	// costs a few round trips even when unchanged, and a lake of many
+	// tables would wait for them one table after another.
+	type crawled struct {
+		tc  TableCrawl
+		err error
 	}
-	wg.Wait()
+	crawl := func(ctx context.Context, name string) (crawled, error) {
+		tc, err := crawlTable(ctx, store, name, listed[name], opts, rep)
+		return crawled{tc, err}, nil
+	}
 	res := &CrawlResult{Tables: make([]TableCrawl, 0, len(tables))}
 	var errs []error
-	for i, name := range tables {
-		tc, err := crawled[i], failed[i]
+	err := inorder.Fetch(ctx, tables, tablesAtOnce, crawl, func(name string, c crawled, _ error) error {
+		tc, err := c.tc, c.err
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, err
+				return err
 			}
 			tc.Error = err.Error()
 			errs = append(errs, err)
@@ -134,6 +129,10 @@ func Crawl(ctx context.Context, store lake.Store, tables []string, opts CrawlOpt
 		if tc.Recorded {
 			res.Recorded++
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	res.DurationS = time.Since(start).Seconds()
 	return res, joinErrors(errs)

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lakectl/lakectl/internal/config"
+	"github.com/lakectl/lakectl/internal/inorder"
 	"github.com/lakectl/lakectl/lake"
 	"github.com/lakectl/lakectl/lake/compact"
 	"github.com/lakectl/lakectl/lake/table"
@@ -82,15 +83,18 @@ func tableSummaries(ctx context.Context, f *Factory, store lake.Store) ([]TableS
 	if err != nil {
 		return nil, err
 	}
-	out := []TableSummary{}
-	for _, name := range names {
+	// Each table is a listing and its commit records: summarize
+	// summariesAtOnce tables at a time, in order. The config is loaded
+	// here, before the summaries read it at once.
+	f.Config()
+	summarize := func(ctx context.Context, name string) (TableSummary, error) {
 		parts, err := tablePartitions(ctx, f, store, name, false)
 		if err != nil {
-			return nil, err
+			return TableSummary{}, err
 		}
 		s := TableSummary{Table: name, Partitions: len(parts)}
 		if s.UnfinishedCommits, err = unfinished(ctx, store, name); err != nil {
-			return nil, err
+			return TableSummary{}, err
 		}
 		for _, p := range parts {
 			s.Files += p.Files
@@ -98,10 +102,21 @@ func tableSummaries(ctx context.Context, f *Factory, store lake.Store) ([]TableS
 			s.Bytes += p.Bytes
 			s.SmallFiles += p.SmallFiles
 		}
+		return s, nil
+	}
+	out := []TableSummary{}
+	err = inorder.Fetch(ctx, names, summariesAtOnce, summarize, func(_ string, s TableSummary, err error) error {
 		out = append(out, s)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
+
+// summariesAtOnce is how many tables lake ls summarizes at once.
+const summariesAtOnce = 4
 
 // tablePartitions summarizes a table; with mustExist, a table without
 // files is an error that says how to find the right name.
