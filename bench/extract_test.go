@@ -107,7 +107,7 @@ func pair(ctx context.Context, b *testing.B, env testenv.S3Env, name string, fn 
 		b.Fatal(err)
 	}
 	defer s3.Close()
-	row(b, name, local, s3, fn)
+	row(b, name, local, s3, nil, fn)
 }
 
 // mysqlTable creates (once) lakectl_bench.matrix_<n>, a mixed-type table

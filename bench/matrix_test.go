@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +25,9 @@ import (
 // identical copy), and prints each MinIO figure as a ratio to the local
 // one, with CPU time (getrusage: steadier than wall time on a shared
 // machine), peak RSS and the S3 requests by type next to the minimum.
+// A third copy is reached through a proxy that holds each request for
+// 20 ms (benchmeter.LatencyProxy): how the path fares with AWS S3's
+// round trips, which a MinIO on the same machine does not have.
 // Size: LAKECTL_BENCH_MATRIX_FILES files (default 100; 2000 is the
 // issue's kind of lake) of LAKECTL_BENCH_MATRIX_ROWS rows (default 1000)
 // across 10 day partitions. Run:
@@ -48,24 +52,25 @@ func BenchmarkLakeMatrix(b *testing.B) {
 		if err := benchmeter.CopyLake(ctx, local, s3); err != nil {
 			b.Fatal(err)
 		}
+		slow := slowLake(ctx, b, env, local)
 		fmt.Printf("lake matrix: %d files, %d rows, 10 partitions (GOMAXPROCS %d)\n", files, files*rows, runtime.GOMAXPROCS(0))
 		header()
 		lists := int64(max(1, (files+999)/1000))
 		// Before the crawl a load reads every footer itself.
 		for _, wh := range []string{"postgres", "duckdb"} {
-			row(b, "load "+wh+" (no crawl)", local, s3, func(s lake.Store) (map[string]int64, error) {
+			row(b, "load "+wh+" (no crawl)", local, s3, slow, func(s lake.Store) (map[string]int64, error) {
 				return map[string]int64{lake.ReqList: lists, lake.ReqGet: int64(files)}, load(ctx, b, wh, s, int64(files*rows))
 			})
 		}
 		// The crawl learns lakectl's files from their commit records: one
 		// GET per commit (seed writes files/10), none per file.
 		commits := int64(max(files/10, 1))
-		row(b, "catalog crawl", local, s3, func(s lake.Store) (map[string]int64, error) {
+		row(b, "catalog crawl", local, s3, slow, func(s lake.Store) (map[string]int64, error) {
 			_, err := catalog.Crawl(ctx, s, nil, catalog.CrawlOptions{})
 			return map[string]int64{lake.ReqList: lists, lake.ReqGet: commits, lake.ReqPut: 1}, err
 		})
 		for _, wh := range []string{"postgres", "duckdb"} {
-			row(b, "load "+wh, local, s3, func(s lake.Store) (map[string]int64, error) {
+			row(b, "load "+wh, local, s3, slow, func(s lake.Store) (map[string]int64, error) {
 				return map[string]int64{lake.ReqList: lists, lake.ReqGet: int64(files)}, load(ctx, b, wh, s, int64(files*rows))
 			})
 		}
@@ -77,8 +82,10 @@ func header() {
 }
 
 // row measures fn on the local lake, then on MinIO, and prints both, with
-// the S3 requests next to the minimum that fn's MinIO run returned.
-func row(b *testing.B, name string, local, s3 lake.Store, fn func(lake.Store) (map[string]int64, error)) {
+// the S3 requests next to the minimum that fn's MinIO run returned; with
+// slow (a copy of the lake reached through a latency proxy), also fn's
+// run there.
+func row(b *testing.B, name string, local, s3, slow lake.Store, fn func(lake.Store) (map[string]int64, error)) {
 	loc := timed(b, func() error { _, err := fn(local); return err })
 	before := lake.Requests(s3)
 	var least map[string]int64
@@ -86,7 +93,35 @@ func row(b *testing.B, name string, local, s3 lake.Store, fn func(lake.Store) (m
 	after := lake.Requests(s3)
 	fmt.Printf("  %-18s %7.2fs %7.2fs %6.0f MiB\n", name+", local", loc.Wall.Seconds(), loc.CPU.Seconds(), loc.RSSMiB())
 	fmt.Printf("  %-18s %7.2fs %7.2fs %6.0f MiB   %s\n", name+", minio", rem.Wall.Seconds(), rem.CPU.Seconds(), rem.RSSMiB(), benchmeter.Versus(rem, loc))
+	if slow != nil {
+		m := timed(b, func() error { _, err := fn(slow); return err })
+		fmt.Printf("  %-18s %7.2fs %7.2fs %6.0f MiB   %.2fx the local time (each request held %s, as AWS S3's round trip)\n",
+			name+", minio+"+latency.String(), m.Wall.Seconds(), m.CPU.Seconds(), m.RSSMiB(), m.Wall.Seconds()/loc.Wall.Seconds(), latency)
+	}
 	fmt.Printf("  %-18s requests: %s\n", "", benchmeter.Requests(before, after, least))
+}
+
+// latency is what the slow lake adds to each request: the order of AWS
+// S3's first-byte latency for small objects, which a local MinIO lacks.
+const latency = 20 * time.Millisecond
+
+// slowLake copies the local lake to a MinIO prefix of its own, reached
+// through a proxy that holds each request for latency.
+func slowLake(ctx context.Context, b *testing.B, env testenv.S3Env, local lake.Store) lake.Store {
+	px, err := benchmeter.NewLatencyProxy(strings.TrimPrefix(env.Endpoint, "http://"), latency)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = px.Close() })
+	slow, err := lake.Open(ctx, env.URL("slow"), lake.Options{S3Endpoint: "http://" + px.Addr, S3PathStyle: true, Region: env.Region})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = slow.Close() })
+	if err := benchmeter.CopyLake(ctx, local, slow); err != nil {
+		b.Fatal(err)
+	}
+	return slow
 }
 
 // load loads the table into a fresh warehouse and checks the row count.

@@ -17,7 +17,7 @@ import (
 // CrawlOptions tune a crawl.
 type CrawlOptions struct {
 	// Concurrency is how many footers are read at once (0: 16); commit
-	// records are read 16 at a time.
+	// records are read 32 at a time.
 	Concurrency int
 	// Time stamps new versions (zero: now).
 	Time time.Time

@@ -9,7 +9,7 @@ import (
 )
 
 // maxEarly bounds the tables of a whole-lake crawl that read ahead
-// during the listing (each has up to 16 record reads in flight); the
+// during the listing (each has up to 32 record reads in flight); the
 // others read their state and records when their turn comes.
 const maxEarly = 4
 

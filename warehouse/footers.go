@@ -15,7 +15,7 @@ import (
 
 // footerReads is how many footers a load plan reads at once: on S3 each
 // is a round trip, and 2,000 of them one after the other took seconds.
-const footerReads = 16
+const footerReads = 32
 
 // fileFooter is what the plan needs from a file's footer.
 type fileFooter struct {

@@ -66,7 +66,7 @@ func (t lakeTable) Files(ctx context.Context) ([]lakeFile, error) {
 }
 
 // commitReads is how many commit records a plan reads at once.
-const commitReads = 16
+const commitReads = 32
 
 // readCommits reads the commit records that the lineage of files needs,
 // each once and commitReads at a time, so that Lineage then finds them

@@ -20,7 +20,7 @@ import (
 )
 
 // footerReaders bounds the footers read at once while planning.
-const footerReaders = 8
+const footerReaders = 16
 
 // partitionFiles is one partition's small files, in key order.
 type partitionFiles struct {

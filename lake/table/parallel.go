@@ -11,8 +11,10 @@ import (
 // inFlight bounds the independent small-object requests (deletes, moves,
 // stats, commit records, markers) one operation has in flight: on S3 each
 // is a round trip, and sending them one after another would make a
-// thousand-file commit take a thousand latencies.
-const inFlight = 16
+// thousand-file commit take a thousand latencies. 32: with 20 ms added to
+// each MinIO request (AWS S3's latency), a crawl's records took 0.52 s
+// at 16 and 0.40 s at 32; MinIO without it ran as fast.
+const inFlight = 32
 
 // forEach calls fn for every key, inFlight at a time, in no set order. The
 // first error cancels the rest and is returned.

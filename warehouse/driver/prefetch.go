@@ -15,8 +15,10 @@ import (
 
 // FetchAhead is how many lake files are fetched at once ahead of the
 // warehouse: on S3 each is a round trip, and the warehouse should not
-// wait for them one after the other.
-const FetchAhead = 16
+// wait for them one after the other. 64: with 20 ms added to each MinIO
+// request (AWS S3's latency), a 2,000-file DuckDB load took 4.9 s at 16
+// and 3.7-3.9 s at 64; MinIO without it ran as fast.
+const FetchAhead = 64
 
 // MaxWholeFile is the largest file fetched whole into memory; larger ones
 // are streamed with ranged reads (or downloaded to a temporary file).
