@@ -366,6 +366,13 @@ func (tx *Tx) commitPoint(ctx context.Context, rec *CommitRecord) error {
 	if tx.crashed("pending") {
 		return fmt.Errorf("commit %s: simulated crash", tx.id)
 	}
+	// The staged files and state pointers reach the disk before the
+	// commit record that names them; before the commit lock too, so that
+	// concurrent commits (a compaction's partitions) do not sync one
+	// after another under it.
+	if err := lake.Sync(ctx, t.store); err != nil {
+		return fmt.Errorf("commit %s on %s: %w", tx.id, t.name, err)
+	}
 	if len(rec.Removed) > 0 {
 		leave, err := enterGate(ctx, t.store.URL(lockKey(commitLockName(t.name))))
 		if err != nil {
@@ -380,11 +387,6 @@ func (tx *Tx) commitPoint(ctx context.Context, rec *CommitRecord) error {
 		if err := t.checkRemovable(ctx, tx.id, rec.Removed); err != nil {
 			return fmt.Errorf("commit %s on %s: %w", tx.id, t.name, err)
 		}
-	}
-	// The staged files and state pointers reach the disk before the
-	// commit record that names them.
-	if err := lake.Sync(ctx, t.store); err != nil {
-		return fmt.Errorf("commit %s on %s: %w", tx.id, t.name, err)
 	}
 	rec.Time = time.Now().UTC()
 	_, err := lake.PutJSON(ctx, t.store, commitKey(t.name, tx.id), rec, lake.PutOptions{IfNoneMatch: true})
