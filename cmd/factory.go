@@ -40,6 +40,7 @@ type Factory struct {
 	// (config keys) or the redshift:// URL's cluster= / workgroup=.
 	Scaler func(ctx context.Context, wh warehouse.Warehouse) (*scale.Scaler, error)
 
+	cfgMu  sync.Mutex // cfg is read from the goroutines of a command (lake ls)
 	cfg    *config.Config
 	logger *slog.Logger
 	store  lake.Store // set once Store opened it, for Close
@@ -68,10 +69,19 @@ func NewFactory(io *iostreams.IO) *Factory {
 }
 
 func (f *Factory) loadedConfig() *config.Config {
+	f.cfgMu.Lock()
+	defer f.cfgMu.Unlock()
 	if f.cfg == nil {
 		f.cfg = &config.Config{Lake: "./lake", Warehouse: warehouse.DefaultURL, Output: "text"}
 	}
 	return f.cfg
+}
+
+// setConfig sets the loaded config.
+func (f *Factory) setConfig(cfg *config.Config) {
+	f.cfgMu.Lock()
+	f.cfg = cfg
+	f.cfgMu.Unlock()
 }
 
 func (f *Factory) configTimeouts() netx.Timeouts {

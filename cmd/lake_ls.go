@@ -84,9 +84,7 @@ func tableSummaries(ctx context.Context, f *Factory, store lake.Store) ([]TableS
 		return nil, err
 	}
 	// Each table is a listing and its commit records: summarize
-	// summariesAtOnce tables at a time, in order. The config is loaded
-	// here, before the summaries read it at once.
-	f.Config()
+	// summariesAtOnce tables at a time, in order.
 	summarize := func(ctx context.Context, name string) (TableSummary, error) {
 		parts, err := tablePartitions(ctx, f, store, name, false)
 		if err != nil {

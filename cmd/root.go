@@ -142,7 +142,7 @@ func (f *Factory) setup(cmd *cobra.Command) error {
 	if err := addNotifyTargets(cmd, cfg); err != nil {
 		return err
 	}
-	f.cfg = cfg
+	f.setConfig(cfg)
 	f.IO.JSON = cfg.Output == "json"
 	f.IO.Quiet = cfg.Quiet
 	f.IO.NoProgress = cfg.NoProgress

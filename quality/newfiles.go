@@ -70,21 +70,22 @@ func findNew(ctx context.Context, tbl *table.Table, st *State) (*delta, error) {
 	if err != nil {
 		return nil, err
 	}
-	read := func(ctx context.Context, f table.File) (newFile, error) {
+	type found struct {
+		nf    newFile
+		fresh bool // it has unchecked rows
+	}
+	read := func(ctx context.Context, f table.File) (found, error) {
 		if table.TxIDOfFile(f.Key) == "" {
 			ft, err := parquetfile.ReadFooterFrom(ctx, tbl.Store(), f.Key, f.Size)
-			return newFile{File: f, Rows: ft.Rows}, err
+			return found{newFile{File: f, Rows: ft.Rows}, true}, err
 		}
 		// Table.Commit reads each record once for all its files.
 		rows, fresh, err := uncheckedRows(ctx, tbl, f, table.TxIDOfFile(f.Key), isNew, st.Foreign)
-		if !fresh {
-			rows = -1
-		}
-		return newFile{File: f, Rows: rows}, err
+		return found{newFile{File: f, Rows: rows}, fresh}, err
 	}
-	err = inorder.Fetch(ctx, picked, readAhead, read, func(_ table.File, nf newFile, err error) error {
-		if err == nil && nf.Rows >= 0 {
-			d.files = append(d.files, nf)
+	err = inorder.Fetch(ctx, picked, readAhead, read, func(_ table.File, r found, err error) error {
+		if err == nil && r.fresh {
+			d.files = append(d.files, r.nf)
 		}
 		return err
 	})

@@ -92,8 +92,10 @@ func readPageMeta(ctx context.Context, store lake.Store, key string) (rawMeta, [
 
 // memRawBytes is the largest raw object whose bytes a replay keeps after
 // listing its pages (a day's bundle of a partner's responses is a few
-// megabytes), so that reading each page back costs no ranged GET.
-const memRawBytes = 32 << 20
+// megabytes), so that reading each page back costs no ranged GET. With
+// rawReads objects read at once, at most rawReads x memRawBytes are read
+// ahead of their scan.
+const memRawBytes = 8 << 20
 
 // readHead reads a raw object whole when it is at most memRawBytes
 // (whole), else its first memRawBytes.

@@ -42,13 +42,23 @@ func (c *mapCache) Take(key string) ([]byte, bool) {
 
 func remoteLake(t *testing.T, n, size int) (*remote, []driver.StageFile) {
 	t.Helper()
+	sizes := make([]int, n)
+	for i := range sizes {
+		sizes[i] = size
+	}
+	return sizedLake(t, sizes...)
+}
+
+// sizedLake is a remote lake of one file per size, file i all byte i.
+func sizedLake(t *testing.T, sizes ...int) (*remote, []driver.StageFile) {
+	t.Helper()
 	ctx := context.Background()
 	fs, err := lake.NewFileStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	var files []driver.StageFile
-	for i := range n {
+	for i, size := range sizes {
 		key := fmt.Sprintf("f%02d", i)
 		data := bytes.Repeat([]byte{byte(i)}, size)
 		if _, err := fs.Put(ctx, key, bytes.NewReader(data), int64(size), lake.PutOptions{}); err != nil {
@@ -140,21 +150,10 @@ func isNotExist(err error) bool { return errors.Is(err, lake.ErrNotExist) }
 // files is what costs), truncated to the new file's bytes.
 func TestPrefetcherReusesReleasedTemporaryFiles(t *testing.T) {
 	ctx := context.Background()
-	fs, err := lake.NewFileStore(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var files []driver.StageFile
-	for i, size := range []int{100, 10, 100} {
-		key := fmt.Sprintf("f%d", i)
-		if _, err := fs.Put(ctx, key, bytes.NewReader(bytes.Repeat([]byte{byte('a' + i)}, size)), int64(size), lake.PutOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, driver.StageFile{Key: key, Size: int64(size)})
-	}
+	store, files := sizedLake(t, 100, 10, 100)
 	dir := t.TempDir()
 	// A budget of one file at a time: file i+1 is fetched once i is released.
-	p := driver.NewPrefetcher(ctx, &remote{Store: fs}, files, driver.PrefetchOptions{Dir: dir, Budget: 100})
+	p := driver.NewPrefetcher(ctx, store, files, driver.PrefetchOptions{Dir: dir, Budget: 100})
 	paths := map[string]bool{}
 	for i, want := range files {
 		f, err := p.Get(i)
@@ -162,7 +161,7 @@ func TestPrefetcherReusesReleasedTemporaryFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 		b, err := os.ReadFile(f.Path)
-		if err != nil || len(b) != int(want.Size) || b[0] != byte('a'+i) || b[len(b)-1] != byte('a'+i) {
+		if err != nil || len(b) != int(want.Size) || b[0] != byte(i) || b[len(b)-1] != byte(i) {
 			t.Fatalf("file %d at %s: %q, %v", i, f.Path, b, err)
 		}
 		paths[f.Path] = true
